@@ -1,0 +1,133 @@
+"""Turning wire bytes into typed frames and back.
+
+Owns: `decode_client_frame` and `decode_server_frame`, which return a frame or a
+`ProtocolError` and never raise; `encode`, and helpers that build error replies
+and pushes from pre-encoded bodies.
+
+Call `decode_client_frame(data)` for every text frame the server receives, then
+`validation.validate_request(frame)` for the limits that have their own codes.
+
+Never: import asyncio, websockets, sqlite or Qt, or raise out of a decode.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+
+from desktop_chat.protocol.errors import ErrorCode, ProtocolError
+from desktop_chat.protocol.frames import ClientFrame, Error, ServerFrame
+
+DEFAULT_MAX_FRAME_BYTES = 1024 * 1024
+
+_client_decoder = msgspec.json.Decoder(ClientFrame)
+_server_decoder = msgspec.json.Decoder(ServerFrame)
+_loose_decoder = msgspec.json.Decoder()
+_encoder = msgspec.json.Encoder()
+_UNKNOWN_TAG = re.compile(r"^Invalid value .* - at `\$\.type`$")
+
+
+def encode(frame: msgspec.Struct) -> bytes:
+    """Encode a frame as compact JSON (UTF-8 bytes, sent as a text frame)."""
+    return _encoder.encode(frame)
+
+
+def encode_error(error: ProtocolError) -> bytes:
+    return _encoder.encode(
+        Error(
+            id=error.request_id, code=str(error.code), message=error.message, details=error.details
+        )
+    )
+
+
+def encode_push_body(push: msgspec.Struct) -> bytes:
+    """Encode a push once, without its `seq`, so one body serves many recipients.
+
+    `frame_with_seq` later turns the body into the frame a given user receives.
+    The push must be built with `seq=0`; that field is cut out here.
+    """
+    raw = _encoder.encode(push)
+    return raw.replace(b',"seq":0', b"", 1)
+
+
+def frame_with_seq(body: bytes, seq: int) -> bytes:
+    """Insert `seq` into a push body made by `encode_push_body`."""
+    return b'{"seq":%d,' % seq + body[1:]
+
+
+def _request_id_of(data: bytes | str) -> str | None:
+    """Best effort: the `id` of a frame that failed to decode, to echo it."""
+    try:
+        loose = _loose_decoder.decode(data)
+    except (msgspec.DecodeError, RecursionError, ValueError):
+        return None
+    if isinstance(loose, dict):
+        request_id = loose.get("id")
+        if isinstance(request_id, str) and 0 < len(request_id) <= 64:
+            return request_id
+    return None
+
+
+def _too_large(data: bytes | str, max_bytes: int) -> ProtocolError | None:
+    size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        return ProtocolError(
+            ErrorCode.FRAME_TOO_LARGE,
+            f"frame of {size} bytes is over the limit of {max_bytes} bytes",
+            details={"limit": max_bytes, "size": size},
+        )
+    return None
+
+
+def _classify(exc: Exception, data: bytes | str) -> ProtocolError:
+    request_id = _request_id_of(data)
+    if isinstance(exc, msgspec.ValidationError):
+        text = str(exc)
+        if _UNKNOWN_TAG.match(text):
+            return ProtocolError(
+                ErrorCode.UNKNOWN_TYPE, f"unknown frame type ({text})", request_id, cause=exc
+            )
+        if "missing required field `type`" in text and "at `$." not in text:
+            return ProtocolError(
+                ErrorCode.MALFORMED_FRAME, "frame has no `type` field", request_id, cause=exc
+            )
+        if text.startswith("Expected `object`") and "at `$" not in text:
+            return ProtocolError(
+                ErrorCode.MALFORMED_FRAME, "a frame must be a JSON object", request_id, cause=exc
+            )
+        return ProtocolError(ErrorCode.INVALID_PARAM, text, request_id, cause=exc)
+    return ProtocolError(
+        ErrorCode.MALFORMED_FRAME, f"frame is not valid JSON: {exc}", request_id, cause=exc
+    )
+
+
+def decode_client_frame(
+    data: bytes | str, max_bytes: int = DEFAULT_MAX_FRAME_BYTES
+) -> ClientFrame | ProtocolError:
+    """Decode one frame a client sent. Returns the frame, or why it was refused."""
+    too_large = _too_large(data, max_bytes)
+    if too_large is not None:
+        return too_large.with_request_id(None)
+    try:
+        return _client_decoder.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, ValueError) as exc:
+        return _classify(exc, data)
+    except Exception as exc:  # the contract is "never raises"; keep it even for surprises
+        return ProtocolError(ErrorCode.MALFORMED_FRAME, f"undecodable frame: {exc}", cause=exc)
+
+
+def decode_server_frame(data: bytes | str) -> ServerFrame | ProtocolError:
+    """Decode one frame the server sent. Returns the frame, or why it is unreadable."""
+    try:
+        return _server_decoder.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, ValueError) as exc:
+        return _classify(exc, data)
+    except Exception as exc:
+        return ProtocolError(ErrorCode.MALFORMED_FRAME, f"undecodable frame: {exc}", cause=exc)
+
+
+def to_builtins(frame: msgspec.Struct) -> Any:
+    """A frame as plain dicts and lists (for logs and tests)."""
+    return msgspec.to_builtins(frame)

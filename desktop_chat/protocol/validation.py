@@ -1,0 +1,109 @@
+"""Checks on a decoded request that need more than one field, or a configured limit.
+
+Owns: `validate_request`, which returns a `ProtocolError` (with its own code for
+each limit: batch size, note length, page size, group size) or None, and the
+helpers that tell usernames from group ids.
+
+Field types, patterns and lengths are already enforced by `frames` during
+decoding; this module only adds what the type system cannot express.
+
+Never: touch storage or sockets, or raise.
+"""
+
+from __future__ import annotations
+
+import re
+
+from desktop_chat.protocol import frames as f
+from desktop_chat.protocol.errors import ErrorCode, ProtocolError
+
+_USERNAME = re.compile(f.USERNAME_PATTERN)
+_GROUP_ID = re.compile(f.GROUP_ID_PATTERN)
+
+MAX_FETCH_ACKS_PAGE = 50
+MAX_UNREAD_PAGE = 1000
+MAX_HISTORY_PAGE = 200
+
+
+def is_username(value: str) -> bool:
+    return _USERNAME.match(value) is not None
+
+
+def is_group_id(value: str) -> bool:
+    return _GROUP_ID.match(value) is not None
+
+
+def default_limits() -> f.Limits:
+    return f.Limits(
+        max_frame_bytes=1024 * 1024,
+        max_ack_batch=500,
+        max_group_members=10_000,
+        max_note_bytes=1024,
+        max_page_size=MAX_FETCH_ACKS_PAGE,
+        ack_retention_seconds=30 * 24 * 3600,
+    )
+
+
+def _error(request: f.Request, code: ErrorCode, message: str, **details: object) -> ProtocolError:
+    return ProtocolError(code, message, request.id, details or None)
+
+
+def _page(request: f.Request, page_size: int, maximum: int) -> ProtocolError | None:
+    if 1 <= page_size <= maximum:
+        return None
+    return _error(
+        request,
+        ErrorCode.PAGE_SIZE_OUT_OF_RANGE,
+        f"page_size must be between 1 and {maximum}, got {page_size}",
+        minimum=1,
+        maximum=maximum,
+    )
+
+
+def _members(request: f.Request, members: list[str], limits: f.Limits) -> ProtocolError | None:
+    if len(members) > limits.max_group_members:
+        return _error(
+            request,
+            ErrorCode.GROUP_FULL,
+            f"a group holds at most {limits.max_group_members} members",
+            limit=limits.max_group_members,
+        )
+    return None
+
+
+def validate_request(request: f.Request, limits: f.Limits) -> ProtocolError | None:
+    """Return why `request` breaks a rule or a limit, or None when it is fine."""
+    match request:
+        case f.SendMessage(chat_type="chat", to=to) if not is_username(to):
+            return _error(request, ErrorCode.INVALID_PARAM, "`to` of a chat message is a username")
+        case f.SendMessage(chat_type="groupchat", to=to) if not is_group_id(to):
+            return _error(
+                request, ErrorCode.INVALID_PARAM, "`to` of a groupchat message is a group id"
+            )
+        case f.SendMessage(chat_type="chat", need_group_ack=True):
+            return _error(
+                request, ErrorCode.INVALID_PARAM, "need_group_ack is for groupchat messages only"
+            )
+        case f.DeliveryAck(msg_ids=ids) | f.ReadAck(msg_ids=ids) if len(ids) > limits.max_ack_batch:
+            return _error(
+                request,
+                ErrorCode.BATCH_TOO_LARGE,
+                f"at most {limits.max_ack_batch} message ids per ack frame",
+                limit=limits.max_ack_batch,
+            )
+        case f.GroupReadAck(content=str(note)) if len(note.encode()) > limits.max_note_bytes:
+            return _error(
+                request,
+                ErrorCode.NOTE_TOO_LONG,
+                f"an ack note is at most {limits.max_note_bytes} bytes",
+                limit=limits.max_note_bytes,
+            )
+        case f.FetchGroupAcks(page_size=size):
+            return _page(request, size, limits.max_page_size)
+        case f.FetchGroupUnread(page_size=size):
+            return _page(request, size, MAX_UNREAD_PAGE)
+        case f.FetchHistory(page_size=size):
+            return _page(request, size, MAX_HISTORY_PAGE)
+        case f.CreateGroup(members=members) | f.AddMembers(members=members):
+            return _members(request, members, limits)
+    return None
