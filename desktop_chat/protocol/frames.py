@@ -321,7 +321,6 @@ class SendOk(Reply, frozen=True, tag="send_ok"):
     msg_id: str
     server_time: int
     conv_seq: int
-    seq: int
     group_member_count: int | None = None
 
 

@@ -1,0 +1,136 @@
+"""Accounts, devices and sessions: register, login, resume, logout, sync.
+
+Owns: the handlers that sign a connection in or out, and `sync`, which replays a
+device's missed events from the user's log and then makes the device live.
+
+Never: keep a password or token in memory longer than the request, or log one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import msgspec
+
+from desktop_chat.protocol import ErrorCode
+from desktop_chat.protocol import frames as f
+from desktop_chat.protocol.codec import frame_with_seq
+from desktop_chat.server.auth import Passwords, new_token, token_digest
+from desktop_chat.server.config import ServerConfig
+from desktop_chat.server.core import Core, ServiceError
+from desktop_chat.server.hub import Connection, Hub
+from desktop_chat.server.store import SqliteStore, UserExistsError
+
+
+class Accounts(Core):
+    def __init__(
+        self, store: SqliteStore, hub: Hub, config: ServerConfig, passwords: Passwords
+    ) -> None:
+        super().__init__(store, hub, config)
+        self.passwords = passwords
+
+    # register and login hash a password off the loop first, then return the
+    # synchronous part, which the service runs as one atomic request.
+
+    async def register(self, conn: Connection, req: f.Register) -> Callable[[], f.Reply]:
+        if not self.config.allow_registration:
+            raise ServiceError(
+                ErrorCode.REGISTRATION_DISABLED,
+                "this server does not allow sign-ups; ask its administrator for an account",
+            )
+        password_hash = await self.passwords.hash(req.password)
+
+        def finish() -> f.Reply:
+            try:
+                self.store.create_user(req.username, password_hash, self.now())
+            except UserExistsError:
+                raise ServiceError(
+                    ErrorCode.USER_EXISTS, f"the name {req.username!r} is taken; choose another"
+                ) from None
+            return f.Ok(id=req.id)
+
+        return finish
+
+    async def login(self, conn: Connection, req: f.Login) -> Callable[[], f.Reply]:
+        credentials = self.store.user_credentials(req.username)
+        ok = await self.passwords.verify(credentials[1] if credentials else None, req.password)
+
+        def finish() -> f.Reply:
+            # Read again: the account may have changed during the await.
+            current = self.store.user_credentials(req.username)
+            if not ok or current is None or credentials is None or current[0] != credentials[0]:
+                raise ServiceError(ErrorCode.INVALID_CREDENTIALS, "wrong username or password")
+            user_id = current[0]
+            token = new_token()
+            device_id = self.store.create_device(
+                user_id, req.device_name or "device", token_digest(token), self.now()
+            )
+            self._sign_in(conn, req.username, user_id, device_id)
+            return f.LoginOk(
+                id=req.id,
+                username=req.username,
+                device_id=device_id,
+                token=token,
+                last_seq=self.store.last_seq(user_id),
+            )
+
+        return finish
+
+    def resume(self, conn: Connection, req: f.Resume) -> f.Reply:
+        device = self.store.device_by_token(token_digest(req.token))
+        now = self.now()
+        if (
+            device is None
+            or device.revoked
+            or device.last_seen_at + self.config.token_ttl_seconds * 1000 < now
+        ):
+            raise ServiceError(
+                ErrorCode.TOKEN_INVALID,
+                "this session has ended (signed out, revoked or expired); sign in again",
+            )
+        self.store.touch_device(device.id, now)
+        self._sign_in(conn, device.username, device.user_id, device.id)
+        return f.LoginOk(
+            id=req.id,
+            username=device.username,
+            device_id=device.id,
+            token=req.token,
+            last_seq=self.store.last_seq(device.user_id),
+        )
+
+    def _sign_in(self, conn: Connection, username: str, user_id: int, device_id: int) -> None:
+        conn.session.logged_in(username, device_id)
+        self.hub.attach(conn, user_id)
+
+        def undo() -> None:
+            self.hub.detach(conn)
+            conn.session.logged_out()
+
+        self.hub.on_rollback(undo)
+
+    def logout(self, conn: Connection, req: f.Logout) -> f.Reply:
+        assert conn.device_id is not None
+        self.store.revoke_device(conn.device_id)
+        self.hub.detach(conn)
+        conn.session.logged_out()
+        conn.synced_upto = 0
+        return f.Ok(id=req.id)
+
+    def sync(self, conn: Connection, req: f.Sync) -> f.Reply:
+        user_id = self.user_of(conn)
+        rows = self.store.events_after(user_id, req.after_seq, req.limit + 1)
+        more = len(rows) > req.limit
+        rows = rows[: req.limit]
+        last_seq = rows[-1][0] if rows else max(req.after_seq, 0)
+        if not more:
+            was_live, was_synced = conn.live, conn.synced_upto
+            # Live from here on: events written later in this batch are pushed after the reply.
+            conn.live = True
+            conn.synced_upto = max(last_seq, self.store.last_seq(user_id))
+
+            def undo() -> None:
+                conn.live, conn.synced_upto = was_live, was_synced
+
+            self.hub.on_rollback(undo)
+        events = [msgspec.Raw(frame_with_seq(body, seq)) for seq, body in rows]
+        return f.SyncBatch(id=req.id, events=events, last_seq=last_seq, more=more)

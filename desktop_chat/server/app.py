@@ -1,0 +1,102 @@
+"""The running server: a websockets listener wired to the service and the store.
+
+Owns: `ChatServer`, which opens the store, listens (port 0 picks a free port),
+reads each connection's frames in order into `Service.handle_data`, writes its
+queued frames, and shuts down in order: stop listening, close connections,
+commit what was accepted, close the store.
+
+Never: interpret frames (the service does), or run under a Qt event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+from desktop_chat.server.auth import Passwords
+from desktop_chat.server.config import ServerConfig
+from desktop_chat.server.hub import Connection, Hub
+from desktop_chat.server.service import Service
+from desktop_chat.server.store import SqliteStore
+
+log = logging.getLogger(__name__)
+
+# The websocket layer closes the connection (1009) only far past the protocol's
+# limit; frames between the two get a FRAME_TOO_LARGE error and the connection lives.
+HARD_LIMIT_FACTOR = 4
+
+
+class ChatServer:
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.store: SqliteStore | None = None
+        self.hub: Hub | None = None
+        self.service: Service | None = None
+        self._server: Server | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self.port: int = config.port
+
+    @property
+    def url(self) -> str:
+        return f"ws://{self.config.host}:{self.port}"
+
+    async def start(self) -> None:
+        self.store = SqliteStore(self.config.db_path, synchronous=self.config.sqlite_synchronous)
+        self.hub = Hub(self.store, self.config.clock)
+        passwords = await asyncio.to_thread(Passwords, self.config)
+        self.service = Service(self.config, self.store, self.hub, passwords)
+        self._server = await serve(
+            self._handle,
+            self.config.host,
+            self.config.port,
+            max_size=self.config.max_frame_bytes * HARD_LIMIT_FACTOR,
+            compression=None,
+            ping_interval=20,
+            ping_timeout=20,
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("listening on %s (database %s)", self.url, self.config.db_path)
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        assert self.service is not None and self.hub is not None
+        conn = Connection(
+            lambda data: ws.send(data, text=True),
+            self.config.max_queued_frames,
+            peer=str(ws.remote_address),
+        )
+        writer = asyncio.create_task(conn.write_loop(ws.close))
+        conn.log.debug("connected from %s", conn.peer)
+        try:
+            while True:
+                data = await ws.recv(decode=False)
+                await self.service.handle_data(conn, data)
+        except ConnectionClosed:
+            pass
+        finally:
+            self.hub.detach(conn)
+            conn.close()
+            with contextlib.suppress(ConnectionClosed, asyncio.CancelledError):
+                await writer
+            conn.log.debug("disconnected")
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        if self.hub is not None:
+            self.hub.flush()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    async def __aenter__(self) -> ChatServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()

@@ -1,0 +1,137 @@
+"""The `desktop-chat-server` command.
+
+Owns: the command line (`desktop-chat-server [--host H] [--port P] [--db PATH]
+[--allow-registration] ...` to serve, `desktop-chat-server adduser NAME` to
+create an account with the password read from stdin), logging set-up, and
+clean shutdown on SIGINT and SIGTERM.
+
+Never: print a password, or serve on anything but the address it was given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from desktop_chat.protocol.validation import is_username
+from desktop_chat.server.app import ChatServer
+from desktop_chat.server.auth import Passwords
+from desktop_chat.server.config import DAY_SECONDS, ServerConfig, default_db_path, wall_clock_ms
+from desktop_chat.server.store import SqliteStore, UserExistsError
+
+
+def _serve_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="desktop-chat-server",
+        description="The desktop_chat server. `desktop-chat-server adduser NAME` adds an account.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
+    parser.add_argument("--port", type=int, default=8765, help="port; 0 picks a free one")
+    parser.add_argument("--db", type=Path, default=None, help="SQLite database file")
+    parser.add_argument(
+        "--allow-registration", action="store_true", help="let anyone create an account"
+    )
+    parser.add_argument(
+        "--ack-retention-days",
+        type=float,
+        default=30,
+        help="how long group messages accept read acks (default 30)",
+    )
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    return parser
+
+
+def _adduser_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="desktop-chat-server adduser",
+        description="Create an account. The password is read from stdin (one line).",
+    )
+    parser.add_argument("name")
+    parser.add_argument("--db", type=Path, default=None, help="SQLite database file")
+    return parser
+
+
+async def _serve(config: ServerConfig) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    server = ChatServer(config)
+    await server.start()
+    print(f"listening on {server.url}", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await server.stop()
+        print("stopped", flush=True)
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if first != getpass.getpass("Repeat password: "):
+            raise SystemExit("the passwords differ; nothing was created")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def adduser(argv: list[str]) -> int:
+    args = _adduser_parser().parse_args(argv)
+    if not is_username(args.name):
+        print(
+            f"error: {args.name!r} is not a valid name: use 2-32 lowercase letters, digits,"
+            " '.', '_' or '-', starting with a letter",
+            file=sys.stderr,
+        )
+        return 2
+    password = _read_password()
+    if not 8 <= len(password) <= 256:
+        print("error: the password must be 8 to 256 characters", file=sys.stderr)
+        return 2
+    store = SqliteStore(args.db or default_db_path())
+    try:
+        with store.request():
+            store.create_user(
+                args.name, Passwords(ServerConfig()).hash_now(password), wall_clock_ms()
+            )
+        store.commit()
+    except UserExistsError:
+        print(f"error: the user {args.name!r} already exists", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"created user {args.name}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "adduser":
+        return adduser(argv[1:])
+    args = _serve_parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    config = ServerConfig(
+        host=args.host,
+        port=args.port,
+        db_path=args.db or default_db_path(),
+        allow_registration=args.allow_registration,
+        ack_retention_seconds=int(args.ack_retention_days * DAY_SECONDS),
+    )
+    try:
+        asyncio.run(_serve(config))
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""The server's settings, in one frozen dataclass.
+
+Owns: every knob of the server with its default (address, database path, limits,
+retention, password hashing cost, the clock). The command line in `cli.py` and
+the tests build one of these; nothing else reads the environment.
+
+Never: open files or sockets.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+from desktop_chat.protocol import frames as f
+from desktop_chat.protocol.validation import default_limits
+
+DAY_SECONDS = 24 * 3600
+
+
+def default_db_path() -> Path:
+    return Path(platformdirs.user_data_dir("desktop_chat", appauthor=False)) / "server.db"
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8765
+    db_path: Path = field(default_factory=default_db_path)
+    allow_registration: bool = False
+    max_frame_bytes: int = 1024 * 1024
+    max_ack_batch: int = 500
+    max_group_members: int = 10_000
+    max_note_bytes: int = 1024
+    ack_retention_seconds: int = 30 * DAY_SECONDS
+    token_ttl_seconds: int = 30 * DAY_SECONDS
+    # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
+    # SQLite's synchronous pragma: FULL makes every confirmed frame survive power loss.
+    sqlite_synchronous: str = "FULL"
+    # Outgoing frames queued for one connection before it is dropped as too slow.
+    max_queued_frames: int = 50_000
+    clock: Callable[[], int] = wall_clock_ms
+
+    def limits(self) -> f.Limits:
+        base = default_limits()
+        return f.Limits(
+            max_frame_bytes=self.max_frame_bytes,
+            max_ack_batch=self.max_ack_batch,
+            max_group_members=self.max_group_members,
+            max_note_bytes=self.max_note_bytes,
+            max_page_size=base.max_page_size,
+            ack_retention_seconds=self.ack_retention_seconds,
+        )

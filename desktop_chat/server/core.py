@@ -1,0 +1,121 @@
+"""What every request handler shares: the store, the hub, the settings, and helpers.
+
+Owns: `ServiceError` (a refused request, raised by handlers and turned into an
+`error` frame by `service.py`), and `Core`, the handlers' common base with the
+lookups every feature needs (a user by name, a group the caller belongs to, a
+message as `MessageInfo`).
+
+Never: parse frames or touch sockets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from desktop_chat.protocol import ErrorCode
+from desktop_chat.protocol import frames as f
+from desktop_chat.server.config import ServerConfig
+from desktop_chat.server.hub import Connection, Hub
+from desktop_chat.server.store import GroupRow, MessageRow, SqliteStore
+
+_body_decoder = msgspec.json.Decoder(f.MessageBody)
+_body_encoder = msgspec.json.Encoder()
+
+
+class ServiceError(Exception):
+    """A request the server refuses, with the code and message the client gets."""
+
+    def __init__(self, code: ErrorCode, message: str, details: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+def encode_body(body: f.MessageBody) -> bytes:
+    return _body_encoder.encode(body)
+
+
+class Core:
+    """Base of the feature handlers: shared state and lookups."""
+
+    def __init__(self, store: SqliteStore, hub: Hub, config: ServerConfig) -> None:
+        self.store = store
+        self.hub = hub
+        self.config = config
+
+    def now(self) -> int:
+        return self.config.clock()
+
+    @staticmethod
+    def user_of(conn: Connection) -> int:
+        assert conn.user_id is not None, "session phase check lets only signed-in frames here"
+        return conn.user_id
+
+    def require_user(self, username: str) -> int:
+        user_id = self.store.user_id(username)
+        if user_id is None:
+            raise ServiceError(ErrorCode.USER_NOT_FOUND, f"there is no user named {username!r}")
+        return user_id
+
+    def require_group(self, group_id: str) -> GroupRow:
+        group = self.store.group(int(group_id))
+        if group is None:
+            raise ServiceError(ErrorCode.GROUP_NOT_FOUND, f"there is no group {group_id}")
+        return group
+
+    def require_member(self, group_id: str, user_id: int) -> tuple[GroupRow, str]:
+        """The group and the caller's role in it; refuses non-members."""
+        group = self.require_group(group_id)
+        role = self.store.role(group.id, user_id)
+        if role is None:
+            raise ServiceError(
+                ErrorCode.NOT_GROUP_MEMBER, f"you are not a member of group {group_id}"
+            )
+        return group, role
+
+    def is_expired(self, message: MessageRow) -> bool:
+        return message.server_time < self.now() - self.config.ack_retention_seconds * 1000
+
+    def message_info(self, message: MessageRow) -> f.MessageInfo:
+        if message.chat_type == "chat":
+            assert message.recipient_id is not None
+            to = self.store.username(message.recipient_id)
+        else:
+            to = str(message.group_id)
+        return f.MessageInfo(
+            msg_id=message.msg_id,
+            from_=self.store.username(message.sender_id),
+            to=to,
+            chat_type=message.chat_type,  # type: ignore[arg-type]
+            body=_body_decoder.decode(message.body),
+            server_time=message.server_time,
+            local_time=message.local_time,
+            conv_seq=message.conv_seq,
+            need_delivery_ack=message.need_delivery_ack,
+            need_read_ack=message.need_read_ack,
+            need_group_ack=message.need_group_ack,
+            delivered_at=message.delivered_at,
+            read_at=message.read_at,
+            group_member_count=message.group_member_count,
+            group_ack_count=message.group_ack_count,
+            group_delivered_count=message.group_delivered_count,
+        )
+
+    def group_info(self, group: GroupRow, with_members: bool) -> f.GroupInfo:
+        members = None
+        if with_members:
+            members = [
+                f.GroupMember(name, role)  # type: ignore[arg-type]
+                for name, role in self.store.members_with_roles(group.id)
+            ]
+        return f.GroupInfo(
+            group_id=str(group.id),
+            name=group.name,
+            owner=self.store.username(group.owner_id),
+            ack_policy=group.ack_policy,  # type: ignore[arg-type]
+            member_count=len(members) if members is not None else self.store.member_count(group.id),
+            members=members,
+        )

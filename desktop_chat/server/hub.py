@@ -1,0 +1,260 @@
+"""Who is online, and the commit batch that turns accepted frames into sent frames.
+
+Owns:
+- `Connection`: one websocket's outgoing queue and its signed-in device, and
+  whether the device is live (has synced, so gets pushes as they happen);
+- `Hub`: the online devices of each user, and the group commit. Every reply and
+  every push is queued in the current batch, in order; once per event-loop
+  iteration the batch's transaction is committed and only then are its frames
+  sent. If the commit fails, every request in the batch gets
+  STORAGE_UNAVAILABLE and its pushes are dropped: nothing unconfirmed is shown
+  to anyone, and nothing confirmed is lost.
+- coalescing: group read acks for the same sender in one batch become one push.
+
+Never: decide what a request means (that is `service.py`), or block on a socket:
+a slow reader only grows its own queue, and is dropped past a bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from desktop_chat.protocol import ConnectionSession, ErrorCode, ProtocolError
+from desktop_chat.protocol import frames as f
+from desktop_chat.protocol.codec import encode, encode_error, encode_push_body, frame_with_seq
+from desktop_chat.server.store import SqliteStore, StoreError
+
+log = logging.getLogger(__name__)
+
+_CLOSE = object()
+
+
+class Connection:
+    """One client connection: its protocol session and its outgoing frames."""
+
+    _next_id = 0
+
+    def __init__(self, send: Callable[[bytes], Any], max_queued: int, peer: str = "") -> None:
+        Connection._next_id += 1
+        self.id = Connection._next_id
+        self.peer = peer
+        self.session = ConnectionSession()
+        self.user_id: int | None = None
+        self.live = False
+        self.synced_upto = 0
+        self._send = send
+        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._max_queued = max_queued
+        self.closed = False
+        self.log = logging.getLogger(f"{__name__}.conn{self.id}")
+
+    @property
+    def device_id(self) -> int | None:
+        return self.session.device_id
+
+    def send(self, data: bytes) -> None:
+        if self.closed:
+            return
+        if self._queue.qsize() >= self._max_queued:
+            self.log.warning("dropping slow connection: %d frames queued", self._queue.qsize())
+            self.close()
+            return
+        self._queue.put_nowait(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.live = False
+            self._queue.put_nowait(_CLOSE)
+
+    async def write_loop(self, close: Callable[[], Any]) -> None:
+        """Send queued frames in order until closed."""
+        while True:
+            data = await self._queue.get()
+            if data is _CLOSE:
+                await close()
+                return
+            assert isinstance(data, bytes)
+            if self.log.isEnabledFor(logging.DEBUG):
+                self.log.debug("> %s", data[:200])
+            try:
+                await self._send(data)
+            except Exception as exc:  # the peer is gone; its reader ends the connection
+                self.log.debug("send failed: %s", exc)
+                self.closed = True
+                return
+
+
+@dataclass
+class _Reply:
+    conn: Connection
+    request_id: str | None
+    data: bytes
+
+
+@dataclass
+class _Push:
+    user_id: int
+    seq: int
+    body: bytes
+    skip_device: int | None
+
+
+@dataclass
+class _Batch:
+    items: list[_Reply | _Push] = field(default_factory=list)
+    on_commit: list[Callable[[], None]] = field(default_factory=list)
+    on_rollback: list[Callable[[], None]] = field(default_factory=list)
+    group_reads: dict[tuple[int, str], list[f.GroupAckInfo]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    group_deliveries: dict[tuple[int, str], f.GroupDeliveredPush] = field(default_factory=dict)
+
+
+class Hub:
+    def __init__(self, store: SqliteStore, clock: Callable[[], int]) -> None:
+        self.store = store
+        self.clock = clock
+        self.online: dict[int, set[Connection]] = defaultdict(set)
+        self._batch = _Batch()
+        self._flush_scheduled = False
+        self.commits = 0
+        self.failed_commits = 0
+
+    # ------------------------------------------------------------------ devices
+
+    def attach(self, conn: Connection, user_id: int) -> None:
+        conn.user_id = user_id
+        self.online[user_id].add(conn)
+
+    def detach(self, conn: Connection) -> None:
+        if conn.user_id is not None:
+            devices = self.online.get(conn.user_id)
+            if devices is not None:
+                devices.discard(conn)
+                if not devices:
+                    del self.online[conn.user_id]
+        conn.user_id = None
+        conn.live = False
+
+    def devices_of(self, user_id: int) -> list[Connection]:
+        return list(self.online.get(user_id, ()))
+
+    # ------------------------------------------------------------------ the batch
+
+    def mark(self) -> int:
+        """Where the current request's entries start, to drop them if it fails."""
+        return len(self._batch.items)
+
+    def drop_since(self, mark: int) -> None:
+        del self._batch.items[mark:]
+
+    def reply(self, conn: Connection, request_id: str | None, frame: msgspec.Struct) -> None:
+        self._enqueue(_Reply(conn, request_id, encode(frame)))
+
+    def reply_error(self, conn: Connection, error: ProtocolError) -> None:
+        self._enqueue(_Reply(conn, error.request_id, encode_error(error)))
+
+    def emit(
+        self, user_ids: list[int], push: msgspec.Struct, skip_device: int | None = None
+    ) -> list[int]:
+        """Append `push` (built with seq=0) to each user's log; send it after commit."""
+        if not user_ids:
+            return []
+        body = encode_push_body(push)
+        seqs = self.store.append_events(user_ids, body, self.clock())
+        items = self._batch.items
+        for user_id, seq in zip(user_ids, seqs, strict=True):
+            items.append(_Push(user_id, seq, body, skip_device))
+        self._schedule()
+        return seqs
+
+    def coalesce_group_read(self, sender_id: int, group_id: str, ack: f.GroupAckInfo) -> None:
+        self._batch.group_reads[(sender_id, group_id)].append(ack)
+        self._schedule()
+
+    def coalesce_group_delivered(self, sender_id: int, push: f.GroupDeliveredPush) -> None:
+        self._batch.group_deliveries[(sender_id, push.msg_id)] = push
+        self._schedule()
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        self._batch.on_commit.append(callback)
+        self._schedule()
+
+    def on_rollback(self, callback: Callable[[], None]) -> None:
+        self._batch.on_rollback.append(callback)
+
+    def _enqueue(self, item: _Reply | _Push) -> None:
+        self._batch.items.append(item)
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Commit the batch, then send its frames; on failure, refuse them all."""
+        self._flush_scheduled = False
+        batch, self._batch = self._batch, _Batch()
+        try:
+            self._write_coalesced(batch)
+            self.store.commit()
+        except (StoreError, sqlite3.Error) as exc:
+            self.failed_commits += 1
+            log.error("commit failed, %d frames refused: %s", len(batch.items), exc)
+            self.store.rollback()
+            self._refuse(batch, exc)
+            return
+        self.commits += 1
+        for callback in batch.on_commit:
+            callback()
+        for item in batch.items:
+            if isinstance(item, _Reply):
+                item.conn.send(item.data)
+            else:
+                self._deliver(item)
+
+    def _write_coalesced(self, batch: _Batch) -> None:
+        if not batch.group_reads and not batch.group_deliveries:
+            return
+        items_before, self._batch.items = self._batch.items, batch.items
+        try:
+            with self.store.request():
+                for (sender_id, group_id), acks in batch.group_reads.items():
+                    self.emit([sender_id], f.GroupReadPush(seq=0, group_id=group_id, acks=acks))
+                for (sender_id, _), push in batch.group_deliveries.items():
+                    self.emit([sender_id], push)
+        finally:
+            self._batch.items = items_before
+
+    def _refuse(self, batch: _Batch, exc: BaseException) -> None:
+        for callback in batch.on_rollback:
+            callback()
+        error = ProtocolError(
+            ErrorCode.STORAGE_UNAVAILABLE,
+            "the server could not save this change (its storage is full or read-only);"
+            " nothing was applied, try again later",
+            cause=exc,
+        )
+        for item in batch.items:
+            if isinstance(item, _Reply):
+                item.conn.send(encode_error(error.with_request_id(item.request_id)))
+
+    def _deliver(self, push: _Push) -> None:
+        devices = self.online.get(push.user_id)
+        if not devices:
+            return
+        frame = frame_with_seq(push.body, push.seq)
+        for conn in devices:
+            if conn.live and push.seq > conn.synced_upto and conn.device_id != push.skip_device:
+                conn.synced_upto = push.seq
+                conn.send(frame)

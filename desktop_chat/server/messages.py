@@ -1,0 +1,152 @@
+"""Sending messages, and reading conversations and their history.
+
+Owns: `send` (one-to-one and group, idempotent by client-chosen msg_id, with the
+member count at send time for group messages), `fetch_history` and
+`fetch_conversations`.
+
+Never: change receipt marks (that is `receipts.py`).
+"""
+
+from __future__ import annotations
+
+from desktop_chat.protocol import ErrorCode, Mark
+from desktop_chat.protocol import frames as f
+from desktop_chat.protocol.validation import is_group_id
+from desktop_chat.server.core import Core, ServiceError, encode_body
+from desktop_chat.server.hub import Connection
+from desktop_chat.server.store import MessageRow
+
+
+class Messages(Core):
+    def send(self, conn: Connection, req: f.SendMessage) -> f.Reply:
+        sender_id = self.user_of(conn)
+        body = encode_body(req.body)
+        existing = self.store.message(req.msg_id)
+        if existing is not None:
+            return self._resent(existing, sender_id, req, body)
+        now = self.now()
+        if req.chat_type == "chat":
+            recipient_id = self.require_user(req.to)
+            if recipient_id == sender_id:
+                raise ServiceError(ErrorCode.INVALID_PARAM, "you cannot send a message to yourself")
+            conv_id = self.store.chat_conversation(sender_id, recipient_id, now)
+            audience = [recipient_id, sender_id]
+            group_id = member_count = None
+        else:
+            group, role = self.require_member(req.to, sender_id)
+            if req.need_group_ack and role == "member" and group.ack_policy != "all":
+                raise ServiceError(
+                    ErrorCode.GROUP_ACK_NOT_ALLOWED,
+                    "only the group's owner and admins may ask for read receipts here",
+                )
+            conv_id = self.store.group_conversation(group.id)
+            audience = self.store.member_ids(group.id)
+            # The possible readers: everyone in the group at send time but the sender.
+            recipient_id, group_id, member_count = None, group.id, len(audience) - 1
+        conv_seq = self.store.next_conv_seq(conv_id)
+        self.store.insert_message(
+            msg_id=req.msg_id,
+            conv_id=conv_id,
+            conv_seq=conv_seq,
+            chat_type=req.chat_type,
+            sender_id=sender_id,
+            recipient_id=recipient_id,
+            group_id=group_id,
+            body=body,
+            server_time=now,
+            local_time=req.local_time,
+            need_delivery_ack=req.need_delivery_ack,
+            need_read_ack=req.need_read_ack,
+            need_group_ack=req.need_group_ack,
+            mark=Mark.SENT,
+            group_member_count=member_count,
+        )
+        self.store.add_unread(conv_id, except_user=sender_id, now=now)
+        self.store.touch_conversation(conv_id, sender_id, now)
+        info = f.MessageInfo(
+            msg_id=req.msg_id,
+            from_=conn.session.username or "",
+            to=req.to,
+            chat_type=req.chat_type,
+            body=req.body,
+            server_time=now,
+            local_time=req.local_time,
+            conv_seq=conv_seq,
+            need_delivery_ack=req.need_delivery_ack,
+            need_read_ack=req.need_read_ack,
+            need_group_ack=req.need_group_ack,
+            group_member_count=member_count,
+        )
+        # The sender's other devices get the copy too; the sending device has send_ok.
+        self.hub.emit(audience, f.MessagePush(seq=0, message=info), skip_device=conn.device_id)
+        return f.SendOk(
+            id=req.id,
+            msg_id=req.msg_id,
+            server_time=now,
+            conv_seq=conv_seq,
+            group_member_count=member_count,
+        )
+
+    def _resent(
+        self, existing: MessageRow, sender_id: int, req: f.SendMessage, body: bytes
+    ) -> f.Reply:
+        """A msg_id seen before: the same message again (a retry) or a clash."""
+        same_target = (
+            existing.recipient_id == self.store.user_id(req.to)
+            if req.chat_type == "chat"
+            else str(existing.group_id) == req.to
+        )
+        if existing.sender_id != sender_id or existing.body != body or not same_target:
+            raise ServiceError(
+                ErrorCode.MSG_ID_CONFLICT,
+                f"msg_id {req.msg_id} is already used by another message; use a new id",
+            )
+        return f.SendOk(
+            id=req.id,
+            msg_id=existing.msg_id,
+            server_time=existing.server_time,
+            conv_seq=existing.conv_seq,
+            group_member_count=existing.group_member_count,
+        )
+
+    def _conversation(self, user_id: int, conversation_id: str) -> tuple[int | None, int]:
+        """(conv_id or None if it has no messages yet, first visible conv_seq - 1)."""
+        if is_group_id(conversation_id):
+            group, _ = self.require_member(conversation_id, user_id)
+            return (
+                self.store.group_conversation(group.id),
+                self.store.joined_seq(group.id, user_id),
+            )
+        peer_id = self.require_user(conversation_id)
+        return self.store.find_chat_conversation(user_id, peer_id), 0
+
+    def fetch_history(self, conn: Connection, req: f.FetchHistory) -> f.Reply:
+        conv_id, visible_after = self._conversation(self.user_of(conn), req.conversation_id)
+        if conv_id is None:
+            return f.History(id=req.id, messages=[], more=False)
+        rows = self.store.history(conv_id, req.before_seq, visible_after, req.page_size + 1)
+        more = len(rows) > req.page_size
+        rows = rows[-req.page_size :] if more else rows
+        return f.History(id=req.id, messages=[self.message_info(row) for row in rows], more=more)
+
+    def fetch_conversations(self, conn: Connection, req: f.FetchConversations) -> f.Reply:
+        user_id = self.user_of(conn)
+        conversations = []
+        for conv_id, kind, user_a, user_b, group_id, unread, _ in self.store.conversations_of(
+            user_id
+        ):
+            if kind == "chat":
+                peer_id = user_b if user_a == user_id else user_a
+                conversation_id, chat_type = self.store.username(peer_id), "chat"
+            else:
+                conversation_id, chat_type = str(group_id), "groupchat"
+            last = self.store.last_message(conv_id)
+            conversations.append(
+                f.ConversationInfo(
+                    conversation_id=conversation_id,
+                    chat_type=chat_type,  # type: ignore[arg-type]
+                    unread_count=unread,
+                    last_message=self.message_info(last) if last else None,
+                )
+            )
+        return f.Conversations(id=req.id, conversations=conversations)

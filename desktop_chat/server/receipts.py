@@ -1,0 +1,358 @@
+"""Every receipt flow: delivery acks, read acks, conversation acks and group acks.
+
+Owns: the handlers that move receipt marks (always through
+`protocol.status.advance`, so marks only move forward), keep each reader's
+unread counts, and tell the sender and the reader's other devices; and the
+read lists of group messages (`fetch_group_acks`, `fetch_group_unread`,
+`remind_group_unread`).
+
+Batched acks: valid ids are applied even when others in the same frame are
+refused; the reply then is an `error` that lists both.
+
+Never: send anything before commit (the hub does that), or let a refused ack
+change state.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from desktop_chat.protocol import ErrorCode, Mark, MarkEvent, advance
+from desktop_chat.protocol import frames as f
+from desktop_chat.protocol.validation import is_group_id
+from desktop_chat.server.core import Core, ServiceError
+from desktop_chat.server.hub import Connection
+from desktop_chat.server.store import GroupRow, MessageRow
+
+_Refusal = tuple[ErrorCode, str]
+
+
+def _batch_reply(request_id: str, applied: list[str], rejected: list[dict]) -> f.Reply:
+    if not rejected:
+        return f.AcksOk(id=request_id, applied=applied)
+    first = rejected[0]
+    return f.Error(
+        id=request_id,
+        code=first["code"],
+        message=f"{len(rejected)} of {len(applied) + len(rejected)} acks were refused: "
+        f"{first['message']}",
+        details={"applied": applied, "rejected": rejected},
+    )
+
+
+class Receipts(Core):
+    # ------------------------------------------------------------------ one-to-one
+
+    def _refusal(self, message: MessageRow | None, me: int, msg_id: str) -> _Refusal | None:
+        if message is None:
+            return ErrorCode.MESSAGE_NOT_FOUND, f"no message {msg_id}"
+        if message.sender_id == me:
+            return ErrorCode.CANNOT_ACK_OWN_MESSAGE, f"{msg_id} is your own message"
+        if message.chat_type == "chat":
+            if message.recipient_id != me:
+                return ErrorCode.PERMISSION_DENIED, f"{msg_id} was not sent to you"
+            return None
+        if self.store.role(message.group_id, me) is None or not self.store.was_member_at(
+            message.group_id, me, message.conv_seq
+        ):
+            return ErrorCode.NOT_GROUP_MEMBER, f"{msg_id} is in a group you were not in"
+        return None
+
+    def delivery_ack(self, conn: Connection, req: f.DeliveryAck) -> f.Reply:
+        me, me_name, now = self.user_of(conn), conn.session.username or "", self.now()
+        msg_ids = list(dict.fromkeys(req.msg_ids))
+        messages = self.store.messages(msg_ids)
+        applied: list[str] = []
+        rejected: list[dict] = []
+        delivered: dict[int, list[str]] = defaultdict(list)
+        for msg_id in msg_ids:
+            message = messages.get(msg_id)
+            refusal = self._refusal(message, me, msg_id)
+            if refusal is None and message is not None:
+                wanted = (
+                    message.need_group_ack
+                    if message.chat_type == "groupchat"
+                    else message.need_delivery_ack
+                )
+                if not wanted:
+                    refusal = ErrorCode.ACK_NOT_REQUESTED, f"{msg_id} did not ask for delivery acks"
+            if refusal is not None or message is None:
+                code, text = refusal  # type: ignore[misc]
+                rejected.append({"msg_id": msg_id, "code": str(code), "message": text})
+                continue
+            applied.append(msg_id)
+            if message.chat_type == "chat":
+                mark = advance(Mark(message.mark), MarkEvent.DELIVERY_ACK)
+                if mark != message.mark:
+                    self.store.set_delivered(message.id, mark, now)
+                    delivered[message.sender_id].append(msg_id)
+            else:
+                count = self.store.add_group_delivery(message.id, me, now)
+                if count is not None:
+                    self.hub.coalesce_group_delivered(
+                        message.sender_id,
+                        f.GroupDeliveredPush(
+                            seq=0,
+                            group_id=str(message.group_id),
+                            msg_id=msg_id,
+                            delivered_count=count,
+                            member_count=message.group_member_count or 0,
+                        ),
+                    )
+        for sender_id, ids in delivered.items():
+            self.hub.emit(
+                [sender_id],
+                f.DeliveredPush(seq=0, conversation_id=me_name, msg_ids=ids, by=me_name, time=now),
+            )
+        return _batch_reply(req.id, applied, rejected)
+
+    def read_ack(self, conn: Connection, req: f.ReadAck) -> f.Reply:
+        me, me_name, now = self.user_of(conn), conn.session.username or "", self.now()
+        msg_ids = list(dict.fromkeys(req.msg_ids))
+        messages = self.store.messages(msg_ids)
+        applied: list[str] = []
+        rejected: list[dict] = []
+        newly_read: dict[tuple[int, int], list[str]] = defaultdict(list)
+        receipted: dict[int, list[str]] = defaultdict(list)
+        for msg_id in msg_ids:
+            message = messages.get(msg_id)
+            refusal = self._refusal(message, me, msg_id)
+            if refusal is None and message is not None and message.chat_type == "groupchat":
+                refusal = (
+                    ErrorCode.INVALID_PARAM,
+                    f"{msg_id} is a group message: use group_read_ack",
+                )
+            if refusal is not None or message is None:
+                code, text = refusal  # type: ignore[misc]
+                rejected.append({"msg_id": msg_id, "code": str(code), "message": text})
+                continue
+            applied.append(msg_id)
+            if not message.recipient_read:
+                self.store.set_recipient_read(message.id)
+                newly_read[(message.conv_id, message.sender_id)].append(msg_id)
+            if req.notify and message.need_read_ack:
+                mark = advance(Mark(message.mark), MarkEvent.READ_ACK)
+                if mark != message.mark:
+                    self.store.set_read(message.id, mark, now)
+                    receipted[message.sender_id].append(msg_id)
+        for (conv_id, peer_id), ids in newly_read.items():
+            unread = self.store.decrement_unread(conv_id, me, len(ids))
+            self.hub.emit(
+                [me],
+                f.SelfReadPush(
+                    seq=0,
+                    conversation_id=self.store.username(peer_id),
+                    msg_ids=ids,
+                    unread_count=unread,
+                ),
+                skip_device=conn.device_id,
+            )
+        for sender_id, ids in receipted.items():
+            self.hub.emit(
+                [sender_id],
+                f.ReadPush(seq=0, conversation_id=me_name, msg_ids=ids, by=me_name, time=now),
+            )
+        return _batch_reply(req.id, applied, rejected)
+
+    def conversation_read_ack(self, conn: Connection, req: f.ConversationReadAck) -> f.Reply:
+        me, me_name, now = self.user_of(conn), conn.session.username or "", self.now()
+        peer_id: int | None = None
+        if is_group_id(req.conversation_id):
+            group, _ = self.require_member(req.conversation_id, me)
+            conv_id: int | None = self.store.group_conversation(group.id)
+        else:
+            peer_id = self.require_user(req.conversation_id)
+            conv_id = self.store.find_chat_conversation(me, peer_id)
+        peer_name = req.conversation_id
+        if conv_id is None:
+            return f.ConversationAcked(
+                id=req.id, conversation_id=req.conversation_id, read_upto=0, unread_count=0
+            )
+        upto = self.store.conv_last_seq(conv_id)
+        receipted: list[str] = []
+        if peer_id is not None:
+            receipted = self.store.read_chat_messages(conv_id, me, upto, Mark.READ, req.notify, now)
+        self.store.mark_conversation_read(conv_id, me, upto)
+        self.hub.emit(
+            [me],
+            f.ConversationReadPush(
+                seq=0,
+                from_=me_name,
+                to=peer_name,
+                conversation_id=req.conversation_id,
+                read_upto=upto,
+                time=now,
+                unread_count=0,
+            ),
+            skip_device=conn.device_id,
+        )
+        if receipted and peer_id is not None:
+            self.hub.emit(
+                [peer_id],
+                f.ConversationReadPush(
+                    seq=0,
+                    from_=me_name,
+                    to=peer_name,
+                    conversation_id=me_name,
+                    read_upto=upto,
+                    time=now,
+                ),
+            )
+        return f.ConversationAcked(
+            id=req.id, conversation_id=req.conversation_id, read_upto=upto, unread_count=0
+        )
+
+    # ------------------------------------------------------------------ groups
+
+    def _group_message(self, group_id: str, msg_id: str) -> tuple[GroupRow, MessageRow]:
+        group = self.require_group(group_id)
+        message = self.store.message(msg_id)
+        if message is None or message.group_id != group.id:
+            raise ServiceError(ErrorCode.MESSAGE_NOT_FOUND, f"no message {msg_id} in this group")
+        return group, message
+
+    def group_read_ack(self, conn: Connection, req: f.GroupReadAck) -> f.Reply:
+        me, me_name, now = self.user_of(conn), conn.session.username or "", self.now()
+        group, message = self._group_message(req.group_id, req.msg_id)
+        if message.sender_id == me:
+            raise ServiceError(ErrorCode.CANNOT_ACK_OWN_MESSAGE, "this is your own message")
+        refusal = self._refusal(message, me, req.msg_id)
+        if refusal is not None:
+            raise ServiceError(*refusal)
+        if not message.need_group_ack:
+            raise ServiceError(
+                ErrorCode.ACK_NOT_REQUESTED, "this message did not ask for read receipts"
+            )
+        if self.is_expired(message):
+            raise ServiceError(
+                ErrorCode.MESSAGE_EXPIRED,
+                "this message is older than the read-receipt retention window",
+            )
+        existing = self.store.group_ack(message.id, me)
+        if existing is not None:
+            return f.GroupAckOk(
+                id=req.id,
+                msg_id=req.msg_id,
+                ack_id=str(existing.ack_id),
+                read_count=message.group_ack_count,
+            )
+        ack = self.store.add_group_ack(message.id, me, req.content, now)
+        delivered = self.store.add_group_delivery(message.id, me, now)
+        conv_id = self.store.group_conversation(group.id)
+        state = self.store.member_state(conv_id, me)
+        unread = state[0] if state else 0
+        if state is not None and message.conv_seq > state[1]:
+            unread = self.store.decrement_unread(conv_id, me, 1)
+        self.hub.emit(
+            [me],
+            f.SelfReadPush(
+                seq=0, conversation_id=req.group_id, msg_ids=[req.msg_id], unread_count=unread
+            ),
+            skip_device=conn.device_id,
+        )
+        if delivered is not None:
+            self.hub.coalesce_group_delivered(
+                message.sender_id,
+                f.GroupDeliveredPush(
+                    seq=0,
+                    group_id=req.group_id,
+                    msg_id=req.msg_id,
+                    delivered_count=delivered,
+                    member_count=message.group_member_count or 0,
+                ),
+            )
+        self.hub.coalesce_group_read(
+            message.sender_id,
+            req.group_id,
+            f.GroupAckInfo(
+                message_id=req.msg_id,
+                ack_id=str(ack.ack_id),
+                from_=me_name,
+                content=req.content,
+                read_count=ack.read_count,
+                timestamp=now,
+            ),
+        )
+        return f.GroupAckOk(
+            id=req.id, msg_id=req.msg_id, ack_id=str(ack.ack_id), read_count=ack.read_count
+        )
+
+    def _read_list_access(self, conn: Connection, group_id: str, msg_id: str) -> MessageRow:
+        """The message, if the caller may see who read it (sender, owner, admins)."""
+        me = self.user_of(conn)
+        group, message = self._group_message(group_id, msg_id)
+        role = self.store.role(group.id, me)
+        if role is None:
+            raise ServiceError(ErrorCode.NOT_GROUP_MEMBER, "you are not a member of this group")
+        if message.sender_id != me and role not in ("owner", "admin"):
+            raise ServiceError(
+                ErrorCode.PERMISSION_DENIED,
+                "only the sender and the group's owner and admins see who read a message",
+            )
+        if not message.need_group_ack:
+            raise ServiceError(
+                ErrorCode.ACK_NOT_REQUESTED, "this message did not ask for read receipts"
+            )
+        if self.is_expired(message):
+            raise ServiceError(
+                ErrorCode.MESSAGE_EXPIRED,
+                "this message is older than the read-receipt retention window",
+            )
+        return message
+
+    def fetch_group_acks(self, conn: Connection, req: f.FetchGroupAcks) -> f.Reply:
+        message = self._read_list_access(conn, req.group_id, req.msg_id)
+        before: int | None = None
+        if req.cursor is not None:
+            if not req.cursor.isdigit():
+                raise ServiceError(ErrorCode.INVALID_PARAM, "cursor must come from a previous page")
+            before = int(req.cursor)
+        rows = self.store.group_acks_page(message.id, before, req.page_size + 1)
+        more = len(rows) > req.page_size
+        rows = rows[: req.page_size]
+        return f.GroupAcks(
+            id=req.id,
+            acks=[
+                f.GroupAckInfo(
+                    message_id=message.msg_id,
+                    ack_id=str(row.ack_id),
+                    from_=self.store.username(row.user_id),
+                    content=row.content,
+                    read_count=row.read_count,
+                    timestamp=row.created_at,
+                )
+                for row in rows
+            ],
+            cursor=str(rows[-1].ack_id) if more else None,
+            read_count=message.group_ack_count,
+            member_count=message.group_member_count or 0,
+        )
+
+    def fetch_group_unread(self, conn: Connection, req: f.FetchGroupUnread) -> f.Reply:
+        message = self._read_list_access(conn, req.group_id, req.msg_id)
+        rows = self.store.unread_members_at(message, req.cursor, req.page_size + 1)
+        more = len(rows) > req.page_size
+        rows = rows[: req.page_size]
+        return f.GroupUnread(
+            id=req.id,
+            members=[name for _, name in rows],
+            cursor=rows[-1][1] if more else None,
+            unread_count=max(0, (message.group_member_count or 0) - message.group_ack_count),
+        )
+
+    def remind_group_unread(self, conn: Connection, req: f.RemindGroupUnread) -> f.Reply:
+        message = self._read_list_access(conn, req.group_id, req.msg_id)
+        assert message.group_id is not None
+        current = set(self.store.member_ids(message.group_id))
+        rows = self.store.unread_members_at(message, None, self.config.max_group_members)
+        targets = [(user_id, name) for user_id, name in rows if user_id in current]
+        self.hub.emit(
+            [user_id for user_id, _ in targets],
+            f.GroupAckReminderPush(
+                seq=0,
+                group_id=req.group_id,
+                msg_id=req.msg_id,
+                from_=conn.session.username or "",
+            ),
+        )
+        return f.Reminded(id=req.id, members=[name for _, name in targets])

@@ -1,0 +1,161 @@
+"""From one received frame to one queued reply: decode, check, dispatch, refuse.
+
+Owns: `Service.handle_data`, the single entry point for a frame a client sent.
+It decodes (never raising), checks the connection's phase and the protocol's
+limits, runs the frame's handler as one atomic request (a savepoint), and queues
+the reply, or an `error` frame with the code and message, in the hub's batch.
+Requests are dispatched on their type through one dict.
+
+Whatever a client sends, the connection and the server keep running, and a
+refused request changes nothing.
+
+Never: write to a socket (the hub sends after commit), or hold a savepoint open
+across an await.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from desktop_chat import __version__
+from desktop_chat.protocol import (
+    ErrorCode,
+    ProtocolError,
+    decode_client_frame,
+    validate_request,
+)
+from desktop_chat.protocol import frames as f
+from desktop_chat.server.accounts import Accounts
+from desktop_chat.server.auth import Passwords
+from desktop_chat.server.config import ServerConfig
+from desktop_chat.server.core import ServiceError
+from desktop_chat.server.groups import Groups
+from desktop_chat.server.hub import Connection, Hub
+from desktop_chat.server.messages import Messages
+from desktop_chat.server.receipts import Receipts
+from desktop_chat.server.store import SqliteStore, StoreError
+
+log = logging.getLogger(__name__)
+
+SyncHandler = Callable[[Connection, Any], f.Reply]
+AsyncHandler = Callable[[Connection, Any], Awaitable[Callable[[], f.Reply]]]
+
+
+class Service:
+    def __init__(
+        self, config: ServerConfig, store: SqliteStore, hub: Hub, passwords: Passwords
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.hub = hub
+        self.limits = config.limits()
+        accounts = Accounts(store, hub, config, passwords)
+        messages = Messages(store, hub, config)
+        receipts = Receipts(store, hub, config)
+        groups = Groups(store, hub, config)
+        self._async: dict[type, AsyncHandler] = {
+            f.Register: accounts.register,
+            f.Login: accounts.login,
+        }
+        self._sync: dict[type, SyncHandler] = {
+            f.Resume: accounts.resume,
+            f.Logout: accounts.logout,
+            f.Sync: accounts.sync,
+            f.SendMessage: messages.send,
+            f.FetchHistory: messages.fetch_history,
+            f.FetchConversations: messages.fetch_conversations,
+            f.DeliveryAck: receipts.delivery_ack,
+            f.ReadAck: receipts.read_ack,
+            f.ConversationReadAck: receipts.conversation_read_ack,
+            f.GroupReadAck: receipts.group_read_ack,
+            f.FetchGroupAcks: receipts.fetch_group_acks,
+            f.FetchGroupUnread: receipts.fetch_group_unread,
+            f.RemindGroupUnread: receipts.remind_group_unread,
+            f.CreateGroup: groups.create_group,
+            f.AddMembers: groups.add_members,
+            f.RemoveMembers: groups.remove_members,
+            f.AddAdmin: groups.add_admin,
+            f.RemoveAdmin: groups.remove_admin,
+            f.SetGroupAckPolicy: groups.set_group_ack_policy,
+            f.GetGroup: groups.get_group,
+            f.FetchGroups: groups.fetch_groups,
+        }
+
+    async def handle_data(self, conn: Connection, data: bytes | str) -> None:
+        """Handle one frame from `conn`; its reply goes out after the next commit."""
+        frame = decode_client_frame(data, self.config.max_frame_bytes)
+        if isinstance(frame, ProtocolError):
+            conn.log.info("< refused frame: %s %s", frame.code, frame.message)
+            self.hub.reply_error(conn, frame)
+            return
+        error = conn.session.check(frame) or validate_request(frame, self.limits)
+        if error is not None:
+            self.hub.reply_error(conn, error)
+            return
+        if isinstance(frame, f.Hello):
+            conn.session.hello_done()
+            self.hub.reply(
+                conn,
+                frame.id,
+                f.HelloOk(
+                    id=frame.id,
+                    version=f.PROTOCOL_VERSION,
+                    server=f"desktop_chat/{__version__}",
+                    limits=self.limits,
+                ),
+            )
+            return
+        handler = self._sync.get(type(frame))
+        if handler is not None:
+            self._run(conn, frame, lambda: handler(conn, frame))
+            return
+        try:
+            finish = await self._async[type(frame)](conn, frame)
+        except ServiceError as exc:
+            self.hub.reply_error(conn, ProtocolError(exc.code, exc.message, frame.id, exc.details))
+            return
+        self._run(conn, frame, finish)
+
+    def _run(self, conn: Connection, request: f.Request, work: Callable[[], f.Reply]) -> None:
+        """Run `work` as one atomic request and queue its reply (or its refusal)."""
+        mark = self.hub.mark()
+        try:
+            with self.store.request():
+                reply = work()
+        except ServiceError as exc:
+            self.hub.drop_since(mark)
+            self.hub.reply_error(
+                conn, ProtocolError(exc.code, exc.message, request.id, exc.details)
+            )
+            return
+        except (sqlite3.Error, StoreError) as exc:
+            self.hub.drop_since(mark)
+            conn.log.error("storage failed on %s: %s", type(request).__name__, exc)
+            self.hub.reply_error(
+                conn,
+                ProtocolError(
+                    ErrorCode.STORAGE_UNAVAILABLE,
+                    "the server could not save this change (its storage is full or"
+                    " read-only); nothing was applied, try again later",
+                    request.id,
+                    cause=exc,
+                ),
+            )
+            return
+        except Exception as exc:
+            self.hub.drop_since(mark)
+            conn.log.exception("internal error on %s", type(request).__name__)
+            self.hub.reply_error(
+                conn,
+                ProtocolError(
+                    ErrorCode.INTERNAL_ERROR,
+                    "the server failed on this request; it was not applied",
+                    request.id,
+                    cause=exc,
+                ),
+            )
+            return
+        self.hub.reply(conn, request.id, reply)

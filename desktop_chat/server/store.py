@@ -1,0 +1,697 @@
+"""The server's storage interface, implemented on SQLite (WAL).
+
+Owns: every SQL query the server runs, transactions (one savepoint per request,
+one commit per event-loop iteration, driven by `hub.Hub`), and the small caches
+that are only a function of committed data (usernames, the last seq of each
+user's event log).
+
+The methods are synchronous and fast (indexed lookups); the server calls them on
+its event loop between awaits, so each request's reads and writes are atomic
+with respect to other requests. A later PostgreSQL store implements the same
+public methods.
+
+Never: build frames, decide permissions, or talk to sockets.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop_chat.server.schema import SCHEMA, SCHEMA_VERSION
+
+
+class StoreError(Exception):
+    """The store could not read or write (disk full, read-only file, I/O error)."""
+
+
+class UserExistsError(Exception):
+    pass
+
+
+class MsgIdTakenError(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRow:
+    id: int
+    msg_id: str
+    conv_id: int
+    conv_seq: int
+    chat_type: str
+    sender_id: int
+    recipient_id: int | None
+    group_id: int | None
+    body: bytes
+    server_time: int
+    local_time: int
+    need_delivery_ack: bool
+    need_read_ack: bool
+    need_group_ack: bool
+    mark: int
+    delivered_at: int | None
+    read_at: int | None
+    recipient_read: bool
+    group_member_count: int | None
+    group_ack_count: int
+    group_delivered_count: int
+
+
+_MESSAGE_COLUMNS = ", ".join(MessageRow.__dataclass_fields__)
+_MESSAGE_FLAGS = tuple(
+    index
+    for index, name in enumerate(MessageRow.__dataclass_fields__)
+    if name.startswith("need_") or name == "recipient_read"
+)
+
+
+def _message_row(row: tuple) -> MessageRow:
+    values = list(row)
+    for index in _MESSAGE_FLAGS:
+        values[index] = bool(values[index])
+    return MessageRow(*values)
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRow:
+    id: int
+    user_id: int
+    username: str
+    name: str
+    last_seen_at: int
+    revoked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRow:
+    id: int
+    name: str
+    owner_id: int
+    ack_policy: str
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class AckRow:
+    ack_id: int
+    user_id: int
+    content: str | None
+    read_count: int
+    created_at: int
+
+
+class SqliteStore:
+    """All persistent state of one server, in one SQLite file."""
+
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(f"PRAGMA synchronous={synchronous}")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(SCHEMA)
+        self._db.execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+            (str(SCHEMA_VERSION),),
+        )
+        self._usernames: dict[int, str] = {}
+        self._last_seq: dict[int, int] = {}
+        self._savepoint_depth = 0
+
+    # ------------------------------------------------------------------ transactions
+
+    def close(self) -> None:
+        if self._db.in_transaction:
+            self._db.rollback()
+        self._db.close()
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._db.in_transaction
+
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        """One request's writes: rolled back alone if the request fails."""
+        if not self._db.in_transaction:
+            self._db.execute("BEGIN")
+        self._db.execute("SAVEPOINT request")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK TO request")
+            self._db.execute("RELEASE request")
+            self._last_seq.clear()
+            raise
+        self._db.execute("RELEASE request")
+
+    def commit(self) -> None:
+        """Commit everything since the last commit. Raises StoreError on failure."""
+        if not self._db.in_transaction:
+            return
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self.rollback()
+            raise StoreError(str(exc)) from exc
+
+    def rollback(self) -> None:
+        if self._db.in_transaction:
+            with suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+        self._last_seq.clear()
+
+    def _one(self, sql: str, params: Sequence[object] = ()) -> tuple | None:
+        return self._db.execute(sql, params).fetchone()
+
+    def _all(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        return self._db.execute(sql, params).fetchall()
+
+    # ------------------------------------------------------------------ users and devices
+
+    def create_user(self, username: str, password_hash: str, now: int) -> int:
+        try:
+            cur = self._db.execute(
+                "INSERT INTO users(username, password_hash, created_at) VALUES (?, ?, ?)",
+                (username, password_hash, now),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise UserExistsError(username) from exc
+        return int(cur.lastrowid)  # type: ignore[arg-type]
+
+    def user_credentials(self, username: str) -> tuple[int, str] | None:
+        return self._one("SELECT id, password_hash FROM users WHERE username = ?", (username,))
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        self._db.execute(
+            "UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id)
+        )
+
+    def user_id(self, username: str) -> int | None:
+        row = self._one("SELECT id FROM users WHERE username = ?", (username,))
+        return None if row is None else int(row[0])
+
+    def user_ids(self, usernames: Iterable[str]) -> dict[str, int]:
+        names = list(dict.fromkeys(usernames))
+        found: dict[str, int] = {}
+        for start in range(0, len(names), 500):
+            chunk = names[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for user_id, name in self._all(
+                f"SELECT id, username FROM users WHERE username IN ({marks})", chunk
+            ):
+                found[name] = user_id
+                self._usernames[user_id] = name
+        return found
+
+    def username(self, user_id: int) -> str:
+        name = self._usernames.get(user_id)
+        if name is None:
+            row = self._one("SELECT username FROM users WHERE id = ?", (user_id,))
+            if row is None:
+                raise KeyError(user_id)
+            name = self._usernames[user_id] = row[0]
+        return name
+
+    def create_device(self, user_id: int, name: str, token_hash: bytes, now: int) -> int:
+        cur = self._db.execute(
+            "INSERT INTO devices(user_id, name, token_hash, created_at, last_seen_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (user_id, name, token_hash, now, now),
+        )
+        return int(cur.lastrowid)  # type: ignore[arg-type]
+
+    def device_by_token(self, token_hash: bytes) -> DeviceRow | None:
+        row = self._one(
+            "SELECT d.id, d.user_id, u.username, d.name, d.last_seen_at, d.revoked"
+            " FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = ?",
+            (token_hash,),
+        )
+        return None if row is None else DeviceRow(*row[:5], revoked=bool(row[5]))
+
+    def touch_device(self, device_id: int, now: int) -> None:
+        self._db.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", (now, device_id))
+
+    def revoke_device(self, device_id: int) -> None:
+        self._db.execute("UPDATE devices SET revoked = 1 WHERE id = ?", (device_id,))
+
+    # ------------------------------------------------------------------ event logs
+
+    def last_seq(self, user_id: int) -> int:
+        seq = self._last_seq.get(user_id)
+        if seq is None:
+            row = self._one("SELECT MAX(seq) FROM events WHERE user_id = ?", (user_id,))
+            seq = self._last_seq[user_id] = int(row[0] or 0) if row else 0
+        return seq
+
+    def append_events(self, user_ids: Iterable[int], body: bytes, now: int) -> list[int]:
+        """Append one event body to each user's log; returns the seq given to each."""
+        rows = []
+        seqs = []
+        for user_id in user_ids:
+            seq = self.last_seq(user_id) + 1
+            self._last_seq[user_id] = seq
+            rows.append((user_id, seq, now, body))
+            seqs.append(seq)
+        self._db.executemany(
+            "INSERT INTO events(user_id, seq, created_at, body) VALUES (?, ?, ?, ?)", rows
+        )
+        return seqs
+
+    def events_after(self, user_id: int, after_seq: int, limit: int) -> list[tuple[int, bytes]]:
+        return self._all(
+            "SELECT seq, body FROM events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (user_id, after_seq, limit),
+        )
+
+    # ------------------------------------------------------------------ conversations
+
+    def chat_conversation(self, user_x: int, user_y: int, now: int) -> int:
+        """The one-to-one conversation of two users, created on first use."""
+        user_a, user_b = sorted((user_x, user_y))
+        row = self._one(
+            "SELECT id FROM conversations WHERE kind = 'chat' AND user_a = ? AND user_b = ?",
+            (user_a, user_b),
+        )
+        if row is not None:
+            return int(row[0])
+        cur = self._db.execute(
+            "INSERT INTO conversations(kind, user_a, user_b) VALUES ('chat', ?, ?)",
+            (user_a, user_b),
+        )
+        conv_id = int(cur.lastrowid)  # type: ignore[arg-type]
+        self._db.executemany(
+            "INSERT INTO conversation_members(conv_id, user_id, updated_at) VALUES (?, ?, ?)",
+            [(conv_id, user_a, now), (conv_id, user_b, now)],
+        )
+        return conv_id
+
+    def find_chat_conversation(self, user_x: int, user_y: int) -> int | None:
+        user_a, user_b = sorted((user_x, user_y))
+        row = self._one(
+            "SELECT id FROM conversations WHERE kind = 'chat' AND user_a = ? AND user_b = ?",
+            (user_a, user_b),
+        )
+        return None if row is None else int(row[0])
+
+    def group_conversation(self, group_id: int) -> int:
+        row = self._one("SELECT id FROM conversations WHERE group_id = ?", (group_id,))
+        if row is None:
+            raise KeyError(group_id)
+        return int(row[0])
+
+    def next_conv_seq(self, conv_id: int) -> int:
+        row = self._one(
+            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
+            (conv_id,),
+        )
+        assert row is not None
+        return int(row[0])
+
+    def conv_last_seq(self, conv_id: int) -> int:
+        row = self._one("SELECT last_seq FROM conversations WHERE id = ?", (conv_id,))
+        return 0 if row is None else int(row[0])
+
+    def member_state(self, conv_id: int, user_id: int) -> tuple[int, int] | None:
+        """(unread_count, read_upto) of one user in one conversation."""
+        return self._one(
+            "SELECT unread_count, read_upto FROM conversation_members"
+            " WHERE conv_id = ? AND user_id = ?",
+            (conv_id, user_id),
+        )
+
+    def add_unread(self, conv_id: int, except_user: int, now: int) -> None:
+        self._db.execute(
+            "UPDATE conversation_members SET unread_count = unread_count + 1, updated_at = ?"
+            " WHERE conv_id = ? AND user_id != ?",
+            (now, conv_id, except_user),
+        )
+
+    def touch_conversation(self, conv_id: int, user_id: int, now: int) -> None:
+        self._db.execute(
+            "UPDATE conversation_members SET updated_at = ? WHERE conv_id = ? AND user_id = ?",
+            (now, conv_id, user_id),
+        )
+
+    def decrement_unread(self, conv_id: int, user_id: int, by: int) -> int:
+        row = self._one(
+            "UPDATE conversation_members SET unread_count = MAX(0, unread_count - ?)"
+            " WHERE conv_id = ? AND user_id = ? RETURNING unread_count",
+            (by, conv_id, user_id),
+        )
+        return 0 if row is None else int(row[0])
+
+    def mark_conversation_read(self, conv_id: int, user_id: int, upto: int) -> None:
+        self._db.execute(
+            "UPDATE conversation_members SET unread_count = 0, read_upto = MAX(read_upto, ?)"
+            " WHERE conv_id = ? AND user_id = ?",
+            (upto, conv_id, user_id),
+        )
+
+    def conversations_of(self, user_id: int) -> list[tuple]:
+        """(conv_id, kind, user_a, user_b, group_id, unread_count, last_seq) newest first."""
+        return self._all(
+            "SELECT c.id, c.kind, c.user_a, c.user_b, c.group_id, m.unread_count, c.last_seq"
+            " FROM conversation_members m JOIN conversations c ON c.id = m.conv_id"
+            " WHERE m.user_id = ? AND c.last_seq > 0 ORDER BY m.updated_at DESC, c.id DESC",
+            (user_id,),
+        )
+
+    # ------------------------------------------------------------------ messages
+
+    def insert_message(
+        self,
+        *,
+        msg_id: str,
+        conv_id: int,
+        conv_seq: int,
+        chat_type: str,
+        sender_id: int,
+        recipient_id: int | None,
+        group_id: int | None,
+        body: bytes,
+        server_time: int,
+        local_time: int,
+        need_delivery_ack: bool,
+        need_read_ack: bool,
+        need_group_ack: bool,
+        mark: int,
+        group_member_count: int | None,
+    ) -> int:
+        try:
+            cur = self._db.execute(
+                "INSERT INTO messages(msg_id, conv_id, conv_seq, chat_type, sender_id,"
+                " recipient_id, group_id, body, server_time, local_time, need_delivery_ack,"
+                " need_read_ack, need_group_ack, mark, group_member_count)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    msg_id,
+                    conv_id,
+                    conv_seq,
+                    chat_type,
+                    sender_id,
+                    recipient_id,
+                    group_id,
+                    body,
+                    server_time,
+                    local_time,
+                    int(need_delivery_ack),
+                    int(need_read_ack),
+                    int(need_group_ack),
+                    mark,
+                    group_member_count,
+                ),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise MsgIdTakenError(msg_id) from exc
+        return int(cur.lastrowid)  # type: ignore[arg-type]
+
+    def message(self, msg_id: str) -> MessageRow | None:
+        row = self._one(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE msg_id = ?", (msg_id,))
+        return None if row is None else _message_row(row)
+
+    def messages(self, msg_ids: Sequence[str]) -> dict[str, MessageRow]:
+        found: dict[str, MessageRow] = {}
+        for start in range(0, len(msg_ids), 500):
+            chunk = msg_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._all(
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE msg_id IN ({marks})", chunk
+            ):
+                message = _message_row(row)
+                found[message.msg_id] = message
+        return found
+
+    def last_message(self, conv_id: int) -> MessageRow | None:
+        row = self._one(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conv_id = ?"
+            " ORDER BY conv_seq DESC LIMIT 1",
+            (conv_id,),
+        )
+        return None if row is None else _message_row(row)
+
+    def history(
+        self, conv_id: int, before_seq: int | None, after_seq: int, limit: int
+    ) -> list[MessageRow]:
+        """Up to `limit` messages with after_seq < conv_seq < before_seq, oldest first."""
+        rows = self._all(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conv_id = ? AND conv_seq < ?"
+            " AND conv_seq > ? ORDER BY conv_seq DESC LIMIT ?",
+            (conv_id, before_seq if before_seq is not None else 2**62, after_seq, limit),
+        )
+        return [_message_row(row) for row in reversed(rows)]
+
+    def set_delivered(self, message_id: int, mark: int, now: int) -> None:
+        self._db.execute(
+            "UPDATE messages SET mark = ?, delivered_at = COALESCE(delivered_at, ?) WHERE id = ?",
+            (mark, now, message_id),
+        )
+
+    def set_read(self, message_id: int, mark: int, now: int) -> None:
+        self._db.execute(
+            "UPDATE messages SET mark = ?, delivered_at = COALESCE(delivered_at, ?),"
+            " read_at = COALESCE(read_at, ?) WHERE id = ?",
+            (mark, now, now, message_id),
+        )
+
+    def set_recipient_read(self, message_id: int) -> None:
+        self._db.execute("UPDATE messages SET recipient_read = 1 WHERE id = ?", (message_id,))
+
+    def read_chat_messages(
+        self, conv_id: int, recipient_id: int, upto: int, read_mark: int, notify: bool, now: int
+    ) -> list[str]:
+        """Mark the peer's messages to `recipient_id` read up to `upto`.
+
+        Returns the msg_ids whose receipt mark moved to read (only when `notify`).
+        """
+        self._db.execute(
+            "UPDATE messages SET recipient_read = 1 WHERE conv_id = ? AND recipient_id = ?"
+            " AND recipient_read = 0 AND conv_seq <= ?",
+            (conv_id, recipient_id, upto),
+        )
+        if not notify:
+            return []
+        rows = self._all(
+            "UPDATE messages SET mark = ?, delivered_at = COALESCE(delivered_at, ?),"
+            " read_at = COALESCE(read_at, ?) WHERE conv_id = ? AND recipient_id = ?"
+            " AND need_read_ack = 1 AND mark < ? AND conv_seq <= ? RETURNING msg_id",
+            (read_mark, now, now, conv_id, recipient_id, read_mark, upto),
+        )
+        return [row[0] for row in rows]
+
+    # ------------------------------------------------------------------ groups
+
+    def create_group(self, group_id: int, name: str, owner_id: int, policy: str, now: int) -> None:
+        self._db.execute(
+            "INSERT INTO groups(id, name, owner_id, ack_policy, created_at) VALUES (?, ?, ?, ?, ?)",
+            (group_id, name, owner_id, policy, now),
+        )
+        self._db.execute(
+            "INSERT INTO conversations(kind, group_id) VALUES ('group', ?)", (group_id,)
+        )
+
+    def group_exists(self, group_id: int) -> bool:
+        return self._one("SELECT 1 FROM groups WHERE id = ?", (group_id,)) is not None
+
+    def group(self, group_id: int) -> GroupRow | None:
+        row = self._one(
+            "SELECT id, name, owner_id, ack_policy, created_at FROM groups WHERE id = ?",
+            (group_id,),
+        )
+        return None if row is None else GroupRow(*row)
+
+    def set_ack_policy(self, group_id: int, policy: str) -> None:
+        self._db.execute("UPDATE groups SET ack_policy = ? WHERE id = ?", (policy, group_id))
+
+    def role(self, group_id: int, user_id: int) -> str | None:
+        row = self._one(
+            "SELECT role FROM group_members WHERE group_id = ? AND user_id = ?",
+            (group_id, user_id),
+        )
+        return None if row is None else row[0]
+
+    def set_role(self, group_id: int, user_id: int, role: str) -> None:
+        self._db.execute(
+            "UPDATE group_members SET role = ? WHERE group_id = ? AND user_id = ?",
+            (role, group_id, user_id),
+        )
+
+    def member_count(self, group_id: int) -> int:
+        row = self._one("SELECT COUNT(*) FROM group_members WHERE group_id = ?", (group_id,))
+        return int(row[0]) if row else 0
+
+    def member_ids(self, group_id: int) -> list[int]:
+        return [
+            row[0]
+            for row in self._all(
+                "SELECT user_id FROM group_members WHERE group_id = ?", (group_id,)
+            )
+        ]
+
+    def members_with_roles(self, group_id: int) -> list[tuple[str, str]]:
+        return self._all(
+            "SELECT u.username, m.role FROM group_members m JOIN users u ON u.id = m.user_id"
+            " WHERE m.group_id = ? ORDER BY m.role != 'owner', m.role != 'admin', u.username",
+            (group_id,),
+        )
+
+    def groups_of(self, user_id: int) -> list[int]:
+        return [
+            row[0]
+            for row in self._all("SELECT group_id FROM group_members WHERE user_id = ?", (user_id,))
+        ]
+
+    def add_members(
+        self, group_id: int, conv_id: int, members: Sequence[tuple[int, str]], now: int
+    ) -> None:
+        """Add (user_id, role) pairs; their membership starts after the current conv seq."""
+        joined_seq = self.conv_last_seq(conv_id)
+        self._db.executemany(
+            "INSERT INTO group_members(group_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)",
+            [(group_id, user_id, role, now) for user_id, role in members],
+        )
+        self._db.executemany(
+            "INSERT INTO group_membership(group_id, user_id, joined_seq) VALUES (?, ?, ?)",
+            [(group_id, user_id, joined_seq) for user_id, _ in members],
+        )
+        self._db.executemany(
+            "INSERT OR REPLACE INTO conversation_members(conv_id, user_id, unread_count,"
+            " read_upto, updated_at) VALUES (?, ?, 0, ?, ?)",
+            [(conv_id, user_id, joined_seq, now) for user_id, _ in members],
+        )
+
+    def remove_members(self, group_id: int, conv_id: int, user_ids: Sequence[int]) -> None:
+        left_seq = self.conv_last_seq(conv_id)
+        params = [(group_id, user_id) for user_id in user_ids]
+        self._db.executemany("DELETE FROM group_members WHERE group_id = ? AND user_id = ?", params)
+        self._db.executemany(
+            "UPDATE group_membership SET left_seq = ? WHERE group_id = ? AND user_id = ?"
+            " AND left_seq IS NULL",
+            [(left_seq, group_id, user_id) for user_id in user_ids],
+        )
+        self._db.executemany(
+            "DELETE FROM conversation_members WHERE conv_id = ? AND user_id = ?",
+            [(conv_id, user_id) for user_id in user_ids],
+        )
+
+    def was_member_at(self, group_id: int, user_id: int, conv_seq: int) -> bool:
+        return (
+            self._one(
+                "SELECT 1 FROM group_membership WHERE group_id = ? AND user_id = ?"
+                " AND joined_seq < ? AND (left_seq IS NULL OR left_seq >= ?) LIMIT 1",
+                (group_id, user_id, conv_seq, conv_seq),
+            )
+            is not None
+        )
+
+    def joined_seq(self, group_id: int, user_id: int) -> int:
+        """The conv seq after which the current membership's messages are visible."""
+        row = self._one(
+            "SELECT MAX(joined_seq) FROM group_membership WHERE group_id = ? AND user_id = ?"
+            " AND left_seq IS NULL",
+            (group_id, user_id),
+        )
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def unread_members_at(
+        self, message: MessageRow, after: str | None, limit: int
+    ) -> list[tuple[int, str]]:
+        """Members at send time, but the sender, who have not acked; by name after `after`."""
+        return self._all(
+            "SELECT DISTINCT u.id, u.username FROM group_membership gm"
+            " JOIN users u ON u.id = gm.user_id"
+            " WHERE gm.group_id = ? AND gm.user_id != ? AND gm.joined_seq < ?"
+            " AND (gm.left_seq IS NULL OR gm.left_seq >= ?)"
+            " AND u.username > ?"
+            " AND NOT EXISTS (SELECT 1 FROM group_acks a WHERE a.message_id = ?"
+            " AND a.user_id = gm.user_id)"
+            " ORDER BY u.username LIMIT ?",
+            (
+                message.group_id,
+                message.sender_id,
+                message.conv_seq,
+                message.conv_seq,
+                after or "",
+                message.id,
+                limit,
+            ),
+        )
+
+    # ------------------------------------------------------------------ group receipts
+
+    def group_ack(self, message_id: int, user_id: int) -> AckRow | None:
+        row = self._one(
+            "SELECT ack_id, user_id, content, read_count, created_at FROM group_acks"
+            " WHERE message_id = ? AND user_id = ?",
+            (message_id, user_id),
+        )
+        return None if row is None else AckRow(*row)
+
+    def add_group_ack(self, message_id: int, user_id: int, content: str | None, now: int) -> AckRow:
+        """Store a member's first ack and count it on the message."""
+        row = self._one(
+            "UPDATE messages SET group_ack_count = group_ack_count + 1 WHERE id = ?"
+            " RETURNING group_ack_count",
+            (message_id,),
+        )
+        assert row is not None
+        read_count = int(row[0])
+        cur = self._db.execute(
+            "INSERT INTO group_acks(message_id, user_id, content, read_count, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (message_id, user_id, content, read_count, now),
+        )
+        return AckRow(int(cur.lastrowid), user_id, content, read_count, now)  # type: ignore[arg-type]
+
+    def group_acks_page(
+        self, message_id: int, before_ack_id: int | None, limit: int
+    ) -> list[AckRow]:
+        return [
+            AckRow(*row)
+            for row in self._all(
+                "SELECT ack_id, user_id, content, read_count, created_at FROM group_acks"
+                " WHERE message_id = ? AND ack_id < ? ORDER BY ack_id DESC LIMIT ?",
+                (message_id, before_ack_id if before_ack_id is not None else 2**62, limit),
+            )
+        ]
+
+    def add_group_delivery(self, message_id: int, user_id: int, now: int) -> int | None:
+        """Record a member's device got the message; returns the new count, or None if known."""
+        cur = self._db.execute(
+            "INSERT OR IGNORE INTO group_deliveries(message_id, user_id, delivered_at)"
+            " VALUES (?, ?, ?)",
+            (message_id, user_id, now),
+        )
+        if cur.rowcount == 0:
+            return None
+        row = self._one(
+            "UPDATE messages SET group_delivered_count = group_delivered_count + 1 WHERE id = ?"
+            " RETURNING group_delivered_count",
+            (message_id,),
+        )
+        assert row is not None
+        return int(row[0])
+
+    # ------------------------------------------------------------------ invariants (tests)
+
+    def check_invariants(self) -> list[str]:
+        """Return broken invariants (empty when all hold). Used by tests and fsck."""
+        problems = []
+        for message_id, counted, rows in self._all(
+            "SELECT m.id, m.group_ack_count, (SELECT COUNT(*) FROM group_acks a"
+            " WHERE a.message_id = m.id) FROM messages m WHERE m.need_group_ack = 1"
+        ):
+            if counted != rows:
+                problems.append(f"message {message_id}: group_ack_count {counted} != {rows} acks")
+        for (count,) in self._all(
+            "SELECT COUNT(*) FROM conversation_members WHERE unread_count < 0"
+        ):
+            if count:
+                problems.append(f"{count} negative unread counts")
+        return problems

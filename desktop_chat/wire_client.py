@@ -1,0 +1,160 @@
+"""A lean protocol client: raw frames over a websocket, with no local store.
+
+Owns: `WireClient`, which sends request frames as dicts, matches replies to
+requests by `id`, and keeps the pushes it receives in order. The server tests
+and the benchmarks drive the server with it; it shows exactly what is on the
+wire. Applications use `desktop_chat.client.ChatClient` instead.
+
+Never: retry, reconnect or ack anything on its own: each frame is the caller's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+_decoder = msgspec.json.Decoder()
+_encoder = msgspec.json.Encoder()
+
+
+class WireError(Exception):
+    """The server answered a request with an `error` frame."""
+
+    def __init__(self, reply: dict[str, Any]) -> None:
+        super().__init__(f"{reply.get('code')}: {reply.get('message')}")
+        self.reply = reply
+        self.code: str = reply.get("code", "")
+        self.details: dict[str, Any] | None = reply.get("details")
+
+
+class WireClient:
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.pushes: list[dict[str, Any]] = []
+        self.orphan_errors: list[dict[str, Any]] = []
+        self.frames_sent = 0
+        self.frames_received = 0
+        self.username: str | None = None
+        self.token: str | None = None
+        self.last_seq = 0
+        self._ids = itertools.count(1)
+        self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._taken: set[int] = set()
+        self._changed = asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def connect(cls, url: str, *, hello: bool = True, **kwargs: Any) -> WireClient:
+        ws = await connect(url, compression=None, max_size=64 * 1024 * 1024, **kwargs)
+        client = cls(ws)
+        if hello:
+            await client.request("hello", version=1, client="wire_client")
+        return client
+
+    async def _read(self) -> None:
+        try:
+            while True:
+                data = await self.ws.recv(decode=False)
+                self.frames_received += 1
+                frame = _decoder.decode(data)
+                request_id = frame.get("id")
+                if request_id is not None and request_id in self._waiting:
+                    future = self._waiting.pop(request_id)
+                    if not future.done():
+                        future.set_result(frame)
+                elif "seq" in frame and "id" not in frame:
+                    self.pushes.append(frame)
+                    self.last_seq = max(self.last_seq, frame["seq"])
+                else:
+                    self.orphan_errors.append(frame)
+                self._changed.set()
+        except ConnectionClosed:
+            pass
+        finally:
+            for future in self._waiting.values():
+                if not future.done():
+                    future.set_exception(ConnectionError("connection closed"))
+            self._changed.set()
+
+    @property
+    def closed(self) -> bool:
+        return self._reader.done()
+
+    async def send_raw(self, data: str | bytes) -> None:
+        self.frames_sent += 1
+        await self.ws.send(data, text=True)
+
+    async def call(self, type_: str, **fields: Any) -> dict[str, Any]:
+        """Send a request and return its reply frame, `error` frames included."""
+        request_id = str(next(self._ids))
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._waiting[request_id] = future
+        await self.send_raw(_encoder.encode({"type": type_, "id": request_id, **fields}))
+        return await asyncio.wait_for(future, 30)
+
+    async def request(self, type_: str, **fields: Any) -> dict[str, Any]:
+        """Send a request and return its reply; raise WireError on an `error` reply."""
+        reply = await self.call(type_, **fields)
+        if reply.get("type") == "error":
+            raise WireError(reply)
+        return reply
+
+    async def login(self, username: str, password: str, device_name: str = "") -> dict[str, Any]:
+        reply = await self.request(
+            "login", username=username, password=password, device_name=device_name
+        )
+        self.username, self.token = username, reply["token"]
+        return reply
+
+    async def sync(self, after_seq: int | None = None) -> list[dict[str, Any]]:
+        """Fetch every event after `after_seq` (default: the last seen), page by page."""
+        after = self.last_seq if after_seq is None else after_seq
+        events: list[dict[str, Any]] = []
+        while True:
+            reply = await self.request("sync", after_seq=after, limit=500)
+            events.extend(reply["events"])
+            after = reply["last_seq"]
+            if not reply["more"]:
+                break
+        self.last_seq = max(self.last_seq, after)
+        return events
+
+    async def wait_push(
+        self,
+        type_: str,
+        where: Callable[[dict[str, Any]], bool] | None = None,
+        timeout: float = 5.0,
+    ) -> dict[str, Any]:
+        """The oldest push of `type_` (matching `where`) not yet taken; waits for one."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            for index, push in enumerate(self.pushes):
+                if index in self._taken or push.get("type") != type_:
+                    continue
+                if where is None or where(push):
+                    self._taken.add(index)
+                    return push
+            if self.closed:
+                raise ConnectionError(f"closed while waiting for a {type_!r} push")
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"no {type_!r} push within {timeout} s")
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
+
+    def pushes_of(self, type_: str) -> list[dict[str, Any]]:
+        return [push for push in self.pushes if push.get("type") == type_]
+
+    async def close(self) -> None:
+        await self.ws.close()
+        with contextlib.suppress(Exception):
+            await self._reader
