@@ -61,7 +61,9 @@ class Core:
         return user_id
 
     def require_group(self, group_id: str) -> GroupRow:
-        group = self.store.group(int(group_id))
+        number = int(group_id)
+        # Ids past SQLite's 64-bit integers cannot exist (and would overflow the query).
+        group = self.store.group(number) if number < 2**63 else None
         if group is None:
             raise ServiceError(ErrorCode.GROUP_NOT_FOUND, f"there is no group {group_id}")
         return group

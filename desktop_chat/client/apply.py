@@ -1,0 +1,286 @@
+"""Applying the server's events to the local store, exactly once, in seq order.
+
+Owns: `EventApplier.apply(events)`. For each push with a seq above the store's
+last applied seq it changes the store (messages, marks, unread counts, the
+outbox's delivery acks), records the new last seq in the same transaction,
+commits, and only then queues the callbacks. An event at or below the last seq
+was applied before (a replay after a reconnect or a restart) and is skipped, so
+callbacks fire once.
+
+Receipt marks move only through `protocol.status.advance`. With `require_ack`
+off, incoming read receipts are ignored; with `require_delivery_ack` off,
+nothing is acked for delivery.
+
+Never: send frames (the outbox does), or fire callbacks before commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from desktop_chat.client.events import Notifier
+from desktop_chat.client.local_store import LocalStore
+from desktop_chat.client.models import (
+    ChatMessage,
+    ChatType,
+    Group,
+    GroupMessageAck,
+    GroupRole,
+    MessageDirection,
+    TextMessageBody,
+    now_ms,
+)
+from desktop_chat.client.options import ChatOptions
+from desktop_chat.protocol import Mark, MarkEvent, advance
+from desktop_chat.protocol import frames as f
+
+log = logging.getLogger(__name__)
+
+
+def group_from_info(info: f.GroupInfo) -> Group:
+    members = None
+    if info.members is not None:
+        members = {m.username: GroupRole(m.role) for m in info.members}
+    return Group(
+        group_id=info.group_id,
+        name=info.name,
+        owner=info.owner,
+        ack_policy=info.ack_policy,
+        member_count=info.member_count,
+        members=members,
+    )
+
+
+def message_from_info(info: f.MessageInfo, me: str) -> ChatMessage:
+    own = info.from_ == me
+    # Group: the group id. One-to-one: the peer's name, whichever side we are.
+    conversation_id = info.to if info.chat_type == "groupchat" or own else info.from_
+    mark = Mark.SENT
+    if info.read_at is not None:
+        mark = Mark.READ
+    elif info.delivered_at is not None:
+        mark = Mark.DELIVERED
+    return ChatMessage(
+        msg_id=info.msg_id,
+        conversation_id=conversation_id,
+        from_=info.from_,
+        to=info.to,
+        chat_type=ChatType(info.chat_type),
+        body=TextMessageBody(info.body.text),
+        direction=MessageDirection.SEND if own else MessageDirection.RECEIVE,
+        server_time=info.server_time,
+        local_time=info.local_time or info.server_time,
+        conv_seq=info.conv_seq,
+        mark=mark,
+        created=False,
+        need_group_ack=info.need_group_ack,
+        need_delivery_ack=info.need_delivery_ack,
+        need_read_ack=info.need_read_ack,
+        delivered_at=info.delivered_at,
+        read_at=info.read_at,
+        group_member_count=info.group_member_count,
+        group_ack_count=info.group_ack_count,
+        group_delivered_count=info.group_delivered_count,
+    )
+
+
+class EventApplier:
+    def __init__(
+        self,
+        store: LocalStore,
+        me: str,
+        options: ChatOptions,
+        notifier: Notifier,
+        wants_flush: Callable[[], None],
+        groups: dict[str, Group],
+    ) -> None:
+        self.store = store
+        self.me = me
+        self.options = options
+        self.notifier = notifier
+        self._wants_flush = wants_flush
+        self.groups = groups
+        self._handlers: dict[type, Callable] = {
+            f.MessagePush: self._message,
+            f.DeliveredPush: self._delivered,
+            f.ReadPush: self._read,
+            f.ConversationReadPush: self._conversation_read,
+            f.SelfReadPush: self._self_read,
+            f.GroupReadPush: self._group_read,
+            f.GroupDeliveredPush: self._group_delivered,
+            f.GroupChangedPush: self._group_changed,
+            f.GroupAckReminderPush: self._reminder,
+        }
+
+    def apply(self, events: list[f.Push]) -> None:
+        queued: list[tuple] = []
+        acks_added = False
+        last = self.store.last_seq
+        try:
+            for event in events:
+                if event.seq <= last:
+                    continue
+                # Seqs may jump: the server does not push this device the events
+                # its own replies already told it (the copy of a message it sent).
+                acks_added |= bool(self._handlers[type(event)](event, queued))
+                last = event.seq
+            self.store.last_seq = last
+            self.store.commit()
+        except Exception:
+            self.store.rollback()
+            log.exception("could not apply events; they will be fetched again")
+            raise
+        for name, *args in queued:
+            self.notifier.queue(name, *args)
+        if acks_added:
+            self._wants_flush()
+
+    # ------------------------------------------------------------------ handlers
+
+    def _bump_unread(self, conversation_id: str, by: int, queued: list) -> None:
+        count = self.store.unread_count(conversation_id) + by
+        self.store.set_unread(conversation_id, count)
+        queued.append(("on_conversation_updated", conversation_id, max(0, count)))
+
+    def _set_unread(self, conversation_id: str, count: int, queued: list) -> None:
+        self.store.set_unread(conversation_id, count)
+        queued.append(("on_conversation_updated", conversation_id, count))
+
+    def _message(self, event: f.MessagePush, queued: list) -> bool:
+        incoming = message_from_info(event.message, self.me)
+        existing = self.store.message(incoming.msg_id)
+        if existing is not None:
+            # Our own message, sent from this device: the copy confirms it.
+            mark = advance(existing.mark, MarkEvent.STORED)
+            if mark is not existing.mark or not existing.server_time:
+                existing.mark, existing.created = mark, False
+                existing.server_time = existing.server_time or incoming.server_time
+                existing.conv_seq = existing.conv_seq or incoming.conv_seq
+                self.store.save_message(existing)
+                queued.append(("on_message_status_changed", existing))
+            return False
+        acked = False
+        if incoming.direction is MessageDirection.RECEIVE:
+            wants_ack = incoming.need_group_ack if incoming.is_group else incoming.need_delivery_ack
+            if wants_ack and self.options.require_delivery_ack:
+                self.store.outbox_add("delivery_ack", incoming.msg_id, {}, now_ms())
+                acked = True
+        self.store.save_message(incoming)
+        self.store.touch_conversation(
+            incoming.conversation_id, incoming.chat_type, incoming.server_time
+        )
+        if incoming.direction is MessageDirection.RECEIVE:
+            self._bump_unread(incoming.conversation_id, 1, queued)
+        queued.append(("on_messages_received", [incoming]))
+        return acked
+
+    def _advance(self, msg_ids: list[str], event: MarkEvent, at: int) -> list[ChatMessage]:
+        changed = []
+        for message in self.store.messages(msg_ids):
+            if message.direction is not MessageDirection.SEND:
+                continue
+            mark = advance(message.mark, event)
+            if mark is message.mark:
+                continue
+            message.mark = mark
+            message.delivered_at = message.delivered_at or at
+            if mark is Mark.READ:
+                message.read_at = message.read_at or at
+            self.store.save_message(message)
+            changed.append(message)
+        return changed
+
+    def _delivered(self, event: f.DeliveredPush, queued: list) -> None:
+        if not self.options.require_delivery_ack:
+            return
+        changed = self._advance(event.msg_ids, MarkEvent.DELIVERY_ACK, event.time)
+        if changed:
+            queued.append(("on_messages_delivered", changed))
+
+    def _read(self, event: f.ReadPush, queued: list) -> None:
+        if not self.options.require_ack:
+            return
+        changed = self._advance(event.msg_ids, MarkEvent.READ_ACK, event.time)
+        if changed:
+            queued.append(("on_messages_read", changed))
+
+    def _conversation_read(self, event: f.ConversationReadPush, queued: list) -> None:
+        if event.from_ == self.me:
+            # Read on another of our devices.
+            self.store.mark_received_read(event.conversation_id, read_ack_sent=False)
+            self._set_unread(event.conversation_id, event.unread_count or 0, queued)
+            queued.append(("on_conversation_read", event.from_, event.to))
+            return
+        if not self.options.require_ack:
+            return
+        unread = self.store.sent_unread(event.conversation_id, event.read_upto)
+        self._advance([m.msg_id for m in unread], MarkEvent.READ_ACK, event.time)
+        queued.append(("on_conversation_read", event.from_, event.to))
+
+    def _self_read(self, event: f.SelfReadPush, queued: list) -> None:
+        for message in self.store.messages(event.msg_ids):
+            if not message.has_read:
+                message.has_read = True
+                self.store.save_message(message)
+        self._set_unread(event.conversation_id, event.unread_count, queued)
+
+    def _group_read(self, event: f.GroupReadPush, queued: list) -> None:
+        if not self.options.require_ack:
+            return
+        acks = []
+        for ack in event.acks:
+            message = self.store.message(ack.message_id)
+            if message is not None and ack.read_count > message.group_ack_count:
+                message.group_ack_count = ack.read_count
+                self.store.save_message(message)
+            acks.append(
+                GroupMessageAck(
+                    message_id=ack.message_id,
+                    ack_id=ack.ack_id,
+                    from_=ack.from_,
+                    content=ack.content,
+                    read_count=ack.read_count,
+                    timestamp=ack.timestamp,
+                )
+            )
+        queued.append(("on_group_message_read", acks))
+        queued.append(("on_read_ack_for_group_message_updated",))
+
+    def _group_delivered(self, event: f.GroupDeliveredPush, queued: list) -> None:
+        if not self.options.require_delivery_ack:
+            return
+        message = self.store.message(event.msg_id)
+        if message is not None and event.delivered_count > message.group_delivered_count:
+            message.group_delivered_count = event.delivered_count
+            self.store.save_message(message)
+            queued.append(("on_group_messages_delivered", [message]))
+
+    def _group_changed(self, event: f.GroupChangedPush, queued: list) -> None:
+        group = group_from_info(event.group)
+        cached = self.groups.get(group.group_id)
+        if event.change == "removed":
+            self.groups.pop(group.group_id, None)
+        else:
+            if group.members is None and cached is not None and cached.members is not None:
+                group = Group(**{**group.__dict__, "members": self._members_after(cached, event)})
+            self.groups[group.group_id] = group
+            self.store.touch_conversation(group.group_id, ChatType.GROUP_CHAT, 0)
+        queued.append(("on_group_changed", event.change, group, list(event.members)))
+
+    @staticmethod
+    def _members_after(cached: Group, event: f.GroupChangedPush) -> dict[str, GroupRole]:
+        members = dict(cached.members or {})
+        for name in event.members:
+            if event.change == "members_added":
+                members[name] = GroupRole.MEMBER
+            elif event.change == "members_removed":
+                members.pop(name, None)
+            elif event.change == "admin_added":
+                members[name] = GroupRole.ADMIN
+            elif event.change == "admin_removed":
+                members[name] = GroupRole.MEMBER
+        return members
+
+    def _reminder(self, event: f.GroupAckReminderPush, queued: list) -> None:
+        queued.append(("on_group_ack_reminder", event.msg_id, event.group_id, event.from_))

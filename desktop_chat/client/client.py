@@ -1,0 +1,317 @@
+"""`ChatClient`: one signed-in device, its connection, and staying connected.
+
+Owns: register, login, resume (with the saved session token), logout and close;
+the connection loop, which reconnects with exponential backoff and jitter, then
+catches up (sync from the last applied seq, unread counts from the server) and
+drains the outbox; and the objects the managers share (store, outbox,
+notifier, handler registries).
+
+Lifecycle: `await login(...)` returns once the device is signed in, has caught
+up and is live. After a network failure the client keeps trying on its own;
+`on_disconnected` and `on_connected` tell the app. `await close()` ends it in
+order: stop reconnecting, close the socket, close the store.
+
+Never: import Qt (the bridge in `qt_bridge.py` does), or block the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from pathlib import Path
+from typing import Any
+
+from desktop_chat.client.apply import EventApplier
+from desktop_chat.client.chat_manager import ChatManager
+from desktop_chat.client.connection import Connection
+from desktop_chat.client.errors import ChatError, ChatErrorCode
+from desktop_chat.client.events import (
+    ChatEventHandler,
+    ConnectionEventHandler,
+    HandlerRegistry,
+    Notifier,
+)
+from desktop_chat.client.group_manager import GroupManager
+from desktop_chat.client.local_store import LocalStore
+from desktop_chat.client.models import ChatType, Group
+from desktop_chat.client.options import ChatOptions
+from desktop_chat.client.outbox import OutboxSender
+from desktop_chat.protocol import frames as f
+
+log = logging.getLogger(__name__)
+
+
+class ChatClient:
+    def __init__(self, options: ChatOptions, data_dir: str | Path) -> None:
+        self.options = options
+        self.data_dir = Path(data_dir)
+        self.chat_handlers: HandlerRegistry[ChatEventHandler] = HandlerRegistry(ChatEventHandler)
+        self.connection_handlers: HandlerRegistry[ConnectionEventHandler] = HandlerRegistry(
+            ConnectionEventHandler
+        )
+        self.chat_manager = ChatManager(self)
+        self.group_manager = GroupManager(self)
+        self.notifier = Notifier(self.chat_handlers)
+        self.groups: dict[str, Group] = {}
+        self.username: str | None = None
+        self.device_id: int | None = None
+        self.store: LocalStore | None = None
+        self._outbox: OutboxSender | None = None
+        self._applier: EventApplier | None = None
+        self._connection: Connection | None = None
+        self._runner: asyncio.Task | None = None
+        self._live = asyncio.Event()
+        self._closed = False
+        self.reconnects = 0
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def is_connected(self) -> bool:
+        return self._live.is_set() and self._connection is not None
+
+    @property
+    def is_logged_in(self) -> bool:
+        return self.store is not None
+
+    def require_store(self) -> LocalStore:
+        if self.store is None:
+            raise ChatError(ChatErrorCode.NOT_LOGGED_IN, "sign in first")
+        return self.store
+
+    @property
+    def outbox(self) -> OutboxSender:
+        if self._outbox is None:
+            raise ChatError(ChatErrorCode.NOT_LOGGED_IN, "sign in first")
+        return self._outbox
+
+    def add_connection_event_handler(self, handler_id: str, handler: ConnectionEventHandler):
+        self.connection_handlers.add(handler_id, handler)
+
+    def remove_connection_event_handler(self, handler_id: str) -> None:
+        self.connection_handlers.remove(handler_id)
+
+    async def request(self, frame: Any) -> Any:
+        """Send one request on the live connection; ChatError when offline or refused."""
+        if self.store is None:
+            raise ChatError(ChatErrorCode.NOT_LOGGED_IN, "sign in first")
+        connection = self._connection
+        if connection is None or not self._live.is_set():
+            raise ChatError(
+                ChatErrorCode.NETWORK_ERROR,
+                "not connected to the server; the client is reconnecting, try again shortly",
+            )
+        return await connection.request(frame)
+
+    # ------------------------------------------------------------------ accounts
+
+    async def _open(self) -> Connection:
+        return await Connection.open(
+            self.options.server_url,
+            self._on_events,
+            timeout=self.options.request_timeout_seconds,
+            ping_interval=self.options.ping_interval_seconds,
+            ping_timeout=self.options.ping_timeout_seconds,
+        )
+
+    async def register(self, username: str, password: str) -> None:
+        """Create an account (where the server allows sign-ups)."""
+        connection = await self._open()
+        try:
+            await connection.request(f.Register(id="", username=username, password=password))
+        finally:
+            await connection.close()
+
+    async def login(self, username: str, password: str) -> None:
+        """Sign in as a new device; returns once caught up and live."""
+        if self.store is not None:
+            raise ChatError(
+                ChatErrorCode.ALREADY_LOGGED_IN, f"already signed in as {self.username}"
+            )
+        connection = await self._open()
+        try:
+            reply: f.LoginOk = await connection.request(
+                f.Login(
+                    id="",
+                    username=username,
+                    password=password,
+                    device_name=self.options.device_name,
+                )
+            )
+        except BaseException:
+            await connection.close()
+            raise
+        self._start(username)
+        store = self.require_store()
+        if store.get("device_id") != str(reply.device_id):
+            # A new device starts its log from the beginning (seq 0).
+            store.last_seq = 0
+        store.set("token", reply.token)
+        store.set("device_id", str(reply.device_id))
+        store.commit()
+        self.device_id = reply.device_id
+        await self._go_live(connection)
+
+    async def resume(self, username: str) -> None:
+        """Sign in again with the session saved on this machine (no password)."""
+        if self.store is not None:
+            raise ChatError(
+                ChatErrorCode.ALREADY_LOGGED_IN, f"already signed in as {self.username}"
+            )
+        self._start(username)
+        store = self.require_store()
+        if store.get("token") is None:
+            await self._stop()
+            raise ChatError(ChatErrorCode.TOKEN_INVALID, "no saved session here; sign in")
+        connection = await self._open()
+        try:
+            await self._resume_on(connection)
+        except BaseException:
+            await connection.close()
+            await self._stop()
+            raise
+        await self._go_live(connection)
+
+    def _start(self, username: str) -> None:
+        self._closed = False
+        self.username = username
+        self.store = LocalStore(self.data_dir / username / "client.db")
+        self._applier = EventApplier(
+            self.store,
+            username,
+            self.options,
+            self.notifier,
+            lambda: self.outbox.kick(),
+            self.groups,
+        )
+        self._outbox = OutboxSender(
+            self.store,
+            self.request,
+            lambda: self.is_connected,
+            self.notifier,
+            self._report,
+            self.options.ack_batch_seconds,
+        )
+
+    async def _resume_on(self, connection: Connection) -> None:
+        store = self.require_store()
+        reply: f.LoginOk = await connection.request(f.Resume(id="", token=store.get("token") or ""))
+        self.device_id = reply.device_id
+
+    async def _go_live(self, connection: Connection) -> None:
+        await self._catch_up(connection)
+        self._runner = asyncio.create_task(self._run(connection))
+
+    async def _catch_up(self, connection: Connection) -> None:
+        """Fetch missed events (applied as they arrive), then unread counts."""
+        store = self.require_store()
+        while True:
+            reply: f.SyncBatch = await connection.request(
+                f.Sync(id="", after_seq=store.last_seq, limit=500)
+            )
+            if not reply.more:
+                break
+        conversations: f.Conversations = await connection.request(f.FetchConversations(id=""))
+        for info in conversations.conversations:
+            if store.unread_count(info.conversation_id) != info.unread_count:
+                store.touch_conversation(info.conversation_id, ChatType(info.chat_type), 0)
+                store.set_unread(info.conversation_id, info.unread_count)
+                self.notifier.queue(
+                    "on_conversation_updated", info.conversation_id, info.unread_count
+                )
+        store.commit()
+        self._connection = connection
+        self._live.set()
+        self.connection_handlers.dispatch("on_connected")
+        self.outbox.kick(delay=False)
+
+    def _on_events(self, events: list[f.Push]) -> None:
+        if self._applier is not None:
+            self._applier.apply(events)
+
+    def _report(self, error: ChatError) -> None:
+        self.connection_handlers.dispatch("on_error", error)
+
+    # ------------------------------------------------------------------ staying connected
+
+    def _backoff(self, attempt: int) -> float:
+        cap = min(
+            self.options.reconnect_max_seconds,
+            self.options.reconnect_initial_seconds * (2**attempt),
+        )
+        return cap / 2 + random.uniform(0, cap / 2)
+
+    async def _run(self, connection: Connection) -> None:
+        while not self._closed:
+            await connection.wait_closed()
+            self._live.clear()
+            self._connection = None
+            if self._closed:
+                return
+            self.connection_handlers.dispatch("on_disconnected")
+            connection = await self._reconnect()
+            if connection is None:
+                return
+
+    async def _reconnect(self) -> Connection | None:
+        attempt = 0
+        while not self._closed:
+            await asyncio.sleep(self._backoff(attempt))
+            attempt += 1
+            try:
+                connection = await self._open()
+            except ChatError as exc:
+                log.info("reconnect attempt %d failed: %s", attempt, exc.description)
+                continue
+            try:
+                await self._resume_on(connection)
+                await self._catch_up(connection)
+            except ChatError as exc:
+                await connection.close()
+                if exc.code is ChatErrorCode.TOKEN_INVALID:
+                    self.connection_handlers.dispatch("on_token_did_expire")
+                    return None
+                log.info("reconnect attempt %d failed: %s", attempt, exc.description)
+                continue
+            self.reconnects += 1
+            return connection
+        return None
+
+    # ------------------------------------------------------------------ leaving
+
+    async def logout(self) -> None:
+        """Sign this device out: the server forgets its session token."""
+        if self.store is None:
+            return
+        with contextlib.suppress(ChatError):
+            await self.request(f.Logout(id=""))
+        self.store.set("token", None)
+        self.store.commit()
+        await self._stop()
+
+    async def close(self) -> None:
+        """Stop without signing out; the outbox and session stay for the next start."""
+        await self._stop()
+
+    async def _stop(self) -> None:
+        self._closed = True
+        self._live.clear()
+        if self._runner is not None:
+            self._runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._runner
+            self._runner = None
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+        if self._outbox is not None:
+            await self._outbox.close()
+            self._outbox = None
+        self.notifier.flush()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        self._applier = None
+        self.username = None

@@ -1,0 +1,151 @@
+"""One websocket to the server: requests matched to replies, pushes handed on.
+
+Owns: `Connection`, which says hello, sends request frames with fresh ids,
+resolves each request's future when its reply arrives, hands every push (and
+every `sync_batch`, before its future resolves, so events apply in seq order)
+to the caller's `on_events`, and fails all waiting requests with
+NETWORK_ERROR when the socket closes. Keepalive pings notice a silent server.
+
+Never: retry, reconnect or touch the local store (the client core does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidURI
+
+from desktop_chat.client.errors import ChatError, ChatErrorCode
+from desktop_chat.protocol import PROTOCOL_VERSION, ProtocolError, decode_server_frame, encode
+from desktop_chat.protocol import frames as f
+
+log = logging.getLogger(__name__)
+
+OnEvents = Callable[[list[f.Push]], None]
+
+
+class Connection:
+    def __init__(self, ws: ClientConnection, on_events: OnEvents, timeout: float) -> None:
+        self.ws = ws
+        self._on_events = on_events
+        self._timeout = timeout
+        self._ids = itertools.count(1)
+        self._waiting: dict[str, asyncio.Future[f.Reply]] = {}
+        self.frames_sent = 0
+        self.frames_received = 0
+        self.closed = asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        on_events: OnEvents,
+        *,
+        timeout: float,
+        ping_interval: float,
+        ping_timeout: float,
+    ) -> Connection:
+        try:
+            ws = await asyncio.wait_for(
+                connect(
+                    url,
+                    compression=None,
+                    max_size=64 * 1024 * 1024,
+                    ping_interval=ping_interval,
+                    ping_timeout=ping_timeout,
+                    open_timeout=timeout,
+                ),
+                timeout,
+            )
+        except (OSError, TimeoutError, InvalidURI, ConnectionClosed) as exc:
+            raise ChatError(
+                ChatErrorCode.NETWORK_ERROR,
+                f"cannot reach the server at {url} ({exc}); check the address and your network",
+            ) from exc
+        except Exception as exc:  # handshake refusals (HTTP errors) and the like
+            raise ChatError(
+                ChatErrorCode.NETWORK_ERROR, f"the server at {url} refused the connection: {exc}"
+            ) from exc
+        connection = cls(ws, on_events, timeout)
+        try:
+            await connection.request(
+                f.Hello(id="", version=PROTOCOL_VERSION, client="desktop_chat")
+            )
+        except BaseException:
+            await connection.close()
+            raise
+        return connection
+
+    async def _read(self) -> None:
+        try:
+            while True:
+                data = await self.ws.recv(decode=False)
+                self.frames_received += 1
+                frame = decode_server_frame(data)
+                if isinstance(frame, ProtocolError):
+                    log.warning("< unreadable frame from the server: %s", frame.message)
+                    continue
+                if isinstance(frame, f.Push):
+                    self._on_events([frame])
+                    continue
+                if isinstance(frame, f.SyncBatch) and frame.events:
+                    self._on_events(frame.events)
+                future = self._waiting.pop(frame.id or "", None)
+                if future is not None and not future.done():
+                    future.set_result(frame)
+                elif isinstance(frame, f.Error):
+                    log.warning("< error with no request: %s %s", frame.code, frame.message)
+        except ConnectionClosed:
+            pass
+        except Exception:
+            log.exception("connection reader failed")
+        finally:
+            self.closed.set()
+            error = ChatError(ChatErrorCode.NETWORK_ERROR, "the connection to the server was lost")
+            for future in self._waiting.values():
+                if not future.done():
+                    future.set_exception(error)
+            self._waiting.clear()
+
+    async def request(self, frame: Any) -> Any:
+        """Send a request (its `id` is replaced) and return the reply; raise on `error`."""
+        if self.closed.is_set():
+            raise ChatError(ChatErrorCode.NETWORK_ERROR, "not connected to the server")
+        request_id = str(next(self._ids))
+        frame = msgspec.structs.replace(frame, id=request_id)
+        future: asyncio.Future[f.Reply] = asyncio.get_running_loop().create_future()
+        self._waiting[request_id] = future
+        try:
+            await self.ws.send(encode(frame), text=True)
+            self.frames_sent += 1
+            reply = await asyncio.wait_for(asyncio.shield(future), self._timeout)
+        except TimeoutError:
+            raise ChatError(
+                ChatErrorCode.TIMEOUT, "the server did not answer in time; try again"
+            ) from None
+        except ConnectionClosed:
+            raise ChatError(
+                ChatErrorCode.NETWORK_ERROR, "the connection to the server was lost"
+            ) from None
+        finally:
+            self._waiting.pop(request_id, None)
+        if isinstance(reply, f.Error):
+            raise ChatError.from_reply(reply)
+        return reply
+
+    async def wait_closed(self) -> None:
+        await self.closed.wait()
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.ws.close()
+        with contextlib.suppress(Exception):
+            await self._reader

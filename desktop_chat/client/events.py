@@ -1,0 +1,172 @@
+"""Event handlers, kept under unique ids, and their dispatch.
+
+Owns: `ChatEventHandler` (the SDK's receipt and message callbacks, plus a few the
+desktop app needs), `ConnectionEventHandler`, and `HandlerRegistry`, the one
+registry both use: `add(handler_id, handler)`, `remove(handler_id)`,
+`dispatch(name, *args)`. A callback may be a plain function or a coroutine
+function. A callback that raises is logged and never stops the others.
+
+Never: decide when events happen (the client core does), or import Qt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any, Generic, TypeVar
+
+log = logging.getLogger(__name__)
+
+Callback = Callable[..., Any] | None
+
+
+@dataclass
+class ChatEventHandler:
+    """Callbacks for messages and receipts. Each is optional."""
+
+    on_messages_received: Callback = None  # (msgs: list[ChatMessage])
+    on_messages_delivered: Callback = None  # (msgs: list[ChatMessage])
+    on_messages_read: Callback = None  # (msgs: list[ChatMessage])
+    on_conversation_read: Callback = None  # (from_: str, to: str)
+    on_group_message_read: Callback = None  # (acks: list[GroupMessageAck])
+    on_read_ack_for_group_message_updated: Callback = None  # ()
+    # Beyond the SDK's list, for apps:
+    on_message_status_changed: Callback = None  # (msg: ChatMessage): pending -> sent/failed
+    on_group_messages_delivered: Callback = None  # (msgs: list[ChatMessage])
+    on_conversation_updated: Callback = None  # (conversation_id: str, unread_count: int)
+    on_group_changed: Callback = None  # (change: str, group: Group, members: list[str])
+    on_group_ack_reminder: Callback = None  # (msg_id: str, group_id: str, from_: str)
+
+
+@dataclass
+class ConnectionEventHandler:
+    on_connected: Callback = None  # ()
+    on_disconnected: Callback = None  # ()
+    on_token_did_expire: Callback = None  # ()
+    on_error: Callback = None  # (error: ChatError): a background failure worth showing
+
+
+H = TypeVar("H", ChatEventHandler, ConnectionEventHandler)
+
+
+class HandlerRegistry(Generic[H]):
+    def __init__(self, kind: type[H]) -> None:
+        self._kind = kind
+        self._names = {f.name for f in fields(kind)}
+        self._handlers: dict[str, H] = {}
+        self._tasks: set[asyncio.Task] = set()
+
+    def add(self, handler_id: str, handler: H) -> None:
+        if not isinstance(handler, self._kind):
+            raise TypeError(f"expected a {self._kind.__name__}")
+        if handler_id in self._handlers:
+            raise ValueError(f"a handler with id {handler_id!r} is already added")
+        self._handlers[handler_id] = handler
+
+    def remove(self, handler_id: str) -> None:
+        self._handlers.pop(handler_id, None)
+
+    def __len__(self) -> int:
+        return len(self._handlers)
+
+    def dispatch(self, name: str, *args: Any) -> None:
+        assert name in self._names, name
+        for handler_id, handler in list(self._handlers.items()):
+            callback = getattr(handler, name)
+            if callback is None:
+                continue
+            try:
+                result = callback(*args)
+            except Exception:
+                log.exception("event handler %r failed in %s", handler_id, name)
+                continue
+            if inspect.isawaitable(result):
+                task = asyncio.ensure_future(result)
+                self._tasks.add(task)
+                task.add_done_callback(self._finished(handler_id, name))
+
+    def _finished(self, handler_id: str, name: str) -> Callable[[asyncio.Task], None]:
+        def done(task: asyncio.Task) -> None:
+            self._tasks.discard(task)
+            if not task.cancelled() and task.exception() is not None:
+                log.error(
+                    "event handler %r failed in %s",
+                    handler_id,
+                    name,
+                    exc_info=task.exception(),
+                )
+
+        return done
+
+
+class Notifier:
+    """Coalesces notifications raised while applying events; dispatches them once.
+
+    List callbacks (`on_messages_read`, `on_group_message_read`, ...) queued in the
+    same event-loop iteration are merged into one call, so a burst of 500 receipts
+    costs one callback, not 500. Others keep their order; `on_conversation_updated`
+    keeps only the newest count per conversation.
+    """
+
+    MERGED = frozenset(
+        {
+            "on_messages_received",
+            "on_messages_delivered",
+            "on_messages_read",
+            "on_group_message_read",
+            "on_group_messages_delivered",
+        }
+    )
+
+    def __init__(self, registry: HandlerRegistry[ChatEventHandler]) -> None:
+        self._registry = registry
+        self._lists: dict[str, list[Any]] = {}
+        self._singles: list[tuple[str, tuple[Any, ...]]] = []
+        self._unread: dict[str, int] = {}
+        self._group_ack_updated = False
+        self._scheduled = False
+
+    def queue(self, name: str, *args: Any) -> None:
+        if name in self.MERGED:
+            (items,) = args
+            self._lists.setdefault(name, []).extend(items)
+        elif name == "on_conversation_updated":
+            conversation_id, unread = args
+            self._unread.pop(conversation_id, None)
+            self._unread[conversation_id] = unread
+        elif name == "on_read_ack_for_group_message_updated":
+            self._group_ack_updated = True
+        else:
+            self._singles.append((name, args))
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        self._scheduled = False
+        lists, self._lists = self._lists, {}
+        singles, self._singles = self._singles, []
+        unread, self._unread = self._unread, {}
+        group_ack_updated, self._group_ack_updated = self._group_ack_updated, False
+        for name, items in lists.items():
+            self._registry.dispatch(name, _dedupe(items))
+        for name, args in singles:
+            self._registry.dispatch(name, *args)
+        if group_ack_updated:
+            self._registry.dispatch("on_read_ack_for_group_message_updated")
+        for conversation_id, count in unread.items():
+            self._registry.dispatch("on_conversation_updated", conversation_id, count)
+
+
+def _dedupe(items: list[Any]) -> list[Any]:
+    """Keep the newest copy of each message (by msg_id); other items as they are."""
+    if not items or not hasattr(items[0], "msg_id"):
+        return items
+    newest: dict[str, Any] = {}
+    for item in items:
+        newest.pop(item.msg_id, None)
+        newest[item.msg_id] = item
+    return list(newest.values())

@@ -1,0 +1,77 @@
+"""`client.group_manager`: creating groups, members, admins and the ack policy.
+
+Owns: the SDK's group calls, each one request to the server, and the cache of
+groups this device knows (kept current by `group_changed` events).
+
+Never: change group state locally before the server confirms it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from desktop_chat.client.apply import group_from_info
+from desktop_chat.client.models import Group
+from desktop_chat.protocol import frames as f
+
+if TYPE_CHECKING:
+    from desktop_chat.client.client import ChatClient
+
+
+class GroupManager:
+    def __init__(self, client: ChatClient) -> None:
+        self._client = client
+
+    async def _group(self, frame: f.Request) -> Group:
+        reply: f.Group = await self._client.request(frame)
+        group = group_from_info(reply.group)
+        self._client.groups[group.group_id] = group
+        return group
+
+    async def create_group(
+        self, name: str, members: list[str], ack_policy: str = "admins"
+    ) -> Group:
+        """Create a group owned by this user. `ack_policy` "all" lets every member
+        ask for read receipts; "admins" (the default) only the owner and admins."""
+        return await self._group(
+            f.CreateGroup(id="", name=name, members=list(members), ack_policy=ack_policy)
+        )
+
+    async def add_members(self, group_id: str, members: list[str]) -> Group:
+        return await self._group(f.AddMembers(id="", group_id=group_id, members=list(members)))
+
+    async def remove_members(self, group_id: str, members: list[str]) -> Group:
+        return await self._group(f.RemoveMembers(id="", group_id=group_id, members=list(members)))
+
+    async def leave_group(self, group_id: str) -> None:
+        await self._client.request(
+            f.RemoveMembers(id="", group_id=group_id, members=[self._client.username or ""])
+        )
+        self._client.groups.pop(group_id, None)
+
+    async def add_admin(self, group_id: str, member: str) -> Group:
+        return await self._group(f.AddAdmin(id="", group_id=group_id, member=member))
+
+    async def remove_admin(self, group_id: str, member: str) -> Group:
+        return await self._group(f.RemoveAdmin(id="", group_id=group_id, member=member))
+
+    async def set_ack_policy(self, group_id: str, ack_policy: str) -> Group:
+        return await self._group(
+            f.SetGroupAckPolicy(id="", group_id=group_id, ack_policy=ack_policy)
+        )
+
+    async def get_group(self, group_id: str, with_members: bool = True) -> Group:
+        """The group as the server has it now (and cache it)."""
+        return await self._group(f.GetGroup(id="", group_id=group_id, with_members=with_members))
+
+    def get_group_from_cache(self, group_id: str) -> Group | None:
+        return self._client.groups.get(group_id)
+
+    async def fetch_joined_groups(self) -> list[Group]:
+        reply: f.Groups = await self._client.request(f.FetchGroups(id=""))
+        groups = [group_from_info(info) for info in reply.groups]
+        for group in groups:
+            cached = self._client.groups.get(group.group_id)
+            if cached is None or cached.members is None:
+                self._client.groups[group.group_id] = group
+        return groups

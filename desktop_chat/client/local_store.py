@@ -1,0 +1,328 @@
+"""One signed-in user's local store: SQLite under the client's data_dir.
+
+Owns: messages with their receipt marks, conversations with unread counts, the
+outbox (messages and acks not yet confirmed by the server, kept across
+restarts), and small settings (session token, the last applied event seq).
+
+The client changes several of these in one transaction (for example: a received
+message, its delivery ack in the outbox and the new last seq), so a crash never
+leaves one without the other. `commit` ends that transaction.
+
+Never: talk to the network, or fire callbacks.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+
+from desktop_chat.client.models import (
+    ChatMessage,
+    ChatType,
+    Conversation,
+    MessageDirection,
+    TextMessageBody,
+)
+from desktop_chat.protocol import Mark
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS messages (
+    msg_id TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL,
+    chat_type TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    text TEXT NOT NULL,
+    server_time INTEGER NOT NULL,
+    local_time INTEGER NOT NULL,
+    conv_seq INTEGER NOT NULL,
+    mark INTEGER NOT NULL,
+    created INTEGER NOT NULL,
+    need_group_ack INTEGER NOT NULL,
+    need_delivery_ack INTEGER NOT NULL,
+    need_read_ack INTEGER NOT NULL,
+    delivered_at INTEGER,
+    read_at INTEGER,
+    has_read INTEGER NOT NULL,
+    deliver_ack_sent INTEGER NOT NULL,
+    read_ack_sent INTEGER NOT NULL,
+    group_member_count INTEGER,
+    group_ack_count INTEGER NOT NULL,
+    group_delivered_count INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS messages_by_conversation
+    ON messages(conversation_id, local_time);
+CREATE TABLE IF NOT EXISTS conversations (
+    conversation_id TEXT PRIMARY KEY,
+    chat_type TEXT NOT NULL,
+    unread_count INTEGER NOT NULL DEFAULT 0,
+    updated_at INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (kind, key)
+);
+"""
+
+_COLUMNS = (
+    "msg_id, conversation_id, chat_type, direction, sender, recipient, text, server_time,"
+    " local_time, conv_seq, mark, created, need_group_ack, need_delivery_ack, need_read_ack,"
+    " delivered_at, read_at, has_read, deliver_ack_sent, read_ack_sent, group_member_count,"
+    " group_ack_count, group_delivered_count"
+)
+_PLACEHOLDERS = ", ".join("?" * len(_COLUMNS.split(",")))
+
+
+def _row(message: ChatMessage) -> tuple:
+    return (
+        message.msg_id,
+        message.conversation_id,
+        message.chat_type.value,
+        message.direction.value,
+        message.from_,
+        message.to,
+        message.body.content,
+        message.server_time,
+        message.local_time,
+        message.conv_seq,
+        int(message.mark),
+        int(message.created),
+        int(message.need_group_ack),
+        int(message.need_delivery_ack),
+        int(message.need_read_ack),
+        message.delivered_at,
+        message.read_at,
+        int(message.has_read),
+        int(message.deliver_ack_sent),
+        int(message.read_ack_sent),
+        message.group_member_count,
+        message.group_ack_count,
+        message.group_delivered_count,
+    )
+
+
+def _message(row: tuple) -> ChatMessage:
+    return ChatMessage(
+        msg_id=row[0],
+        conversation_id=row[1],
+        chat_type=ChatType(row[2]),
+        direction=MessageDirection(row[3]),
+        from_=row[4],
+        to=row[5],
+        body=TextMessageBody(row[6]),
+        server_time=row[7],
+        local_time=row[8],
+        conv_seq=row[9],
+        mark=Mark(row[10]),
+        created=bool(row[11]),
+        need_group_ack=bool(row[12]),
+        need_delivery_ack=bool(row[13]),
+        need_read_ack=bool(row[14]),
+        delivered_at=row[15],
+        read_at=row[16],
+        has_read=bool(row[17]),
+        deliver_ack_sent=bool(row[18]),
+        read_ack_sent=bool(row[19]),
+        group_member_count=row[20],
+        group_ack_count=row[21],
+        group_delivered_count=row[22],
+    )
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    id: int
+    kind: str
+    key: str
+    payload: dict
+
+
+class LocalStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.commit()
+        self._db.close()
+
+    def _write(self) -> sqlite3.Connection:
+        if not self._db.in_transaction:
+            self._db.execute("BEGIN")
+        return self._db
+
+    def commit(self) -> None:
+        if self._db.in_transaction:
+            self._db.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+
+    # ------------------------------------------------------------------ settings
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        row = self._db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return default if row is None else row[0]
+
+    def set(self, key: str, value: str | None) -> None:
+        if value is None:
+            self._write().execute("DELETE FROM settings WHERE key = ?", (key,))
+        else:
+            self._write().execute(
+                "INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", (key, value)
+            )
+
+    @property
+    def last_seq(self) -> int:
+        return int(self.get("last_seq", "0") or 0)
+
+    @last_seq.setter
+    def last_seq(self, seq: int) -> None:
+        self.set("last_seq", str(seq))
+
+    # ------------------------------------------------------------------ messages
+
+    def save_message(self, message: ChatMessage) -> None:
+        self._write().execute(
+            f"INSERT OR REPLACE INTO messages({_COLUMNS}) VALUES ({_PLACEHOLDERS})",
+            _row(message),
+        )
+
+    def message(self, msg_id: str) -> ChatMessage | None:
+        row = self._db.execute(
+            f"SELECT {_COLUMNS} FROM messages WHERE msg_id = ?", (msg_id,)
+        ).fetchone()
+        return None if row is None else _message(row)
+
+    def messages(self, msg_ids: list[str]) -> list[ChatMessage]:
+        found = []
+        for start in range(0, len(msg_ids), 500):
+            chunk = msg_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found += [
+                _message(row)
+                for row in self._db.execute(
+                    f"SELECT {_COLUMNS} FROM messages WHERE msg_id IN ({marks})", chunk
+                )
+            ]
+        return found
+
+    def conversation_messages(
+        self, conversation_id: str, before_local_time: int | None, count: int
+    ) -> list[ChatMessage]:
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM messages WHERE conversation_id = ? AND local_time < ?"
+            " ORDER BY local_time DESC, conv_seq DESC LIMIT ?",
+            (conversation_id, before_local_time if before_local_time else 2**62, count),
+        ).fetchall()
+        return [_message(row) for row in reversed(rows)]
+
+    def sent_unread(self, conversation_id: str, upto_conv_seq: int) -> list[ChatMessage]:
+        """Our messages in a one-to-one conversation, up to a seq, not yet marked read."""
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM messages WHERE conversation_id = ? AND direction = 'SEND'"
+            " AND chat_type = 'chat' AND need_read_ack = 1 AND mark < ? AND conv_seq > 0"
+            " AND conv_seq <= ?",
+            (conversation_id, int(Mark.READ), upto_conv_seq),
+        ).fetchall()
+        return [_message(row) for row in rows]
+
+    def received_unread(self, conversation_id: str) -> list[ChatMessage]:
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM messages WHERE conversation_id = ?"
+            " AND direction = 'RECEIVE' AND has_read = 0",
+            (conversation_id,),
+        ).fetchall()
+        return [_message(row) for row in rows]
+
+    def mark_received_read(self, conversation_id: str, read_ack_sent: bool) -> None:
+        self._write().execute(
+            "UPDATE messages SET has_read = 1, read_ack_sent = MAX(read_ack_sent, ?)"
+            " WHERE conversation_id = ? AND direction = 'RECEIVE' AND has_read = 0",
+            (int(read_ack_sent), conversation_id),
+        )
+
+    # ------------------------------------------------------------------ conversations
+
+    def touch_conversation(self, conversation_id: str, chat_type: ChatType, at: int) -> None:
+        self._write().execute(
+            "INSERT INTO conversations(conversation_id, chat_type, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT(conversation_id) DO UPDATE SET updated_at = MAX(updated_at, ?)",
+            (conversation_id, chat_type.value, at, at),
+        )
+
+    def unread_count(self, conversation_id: str) -> int:
+        row = self._db.execute(
+            "SELECT unread_count FROM conversations WHERE conversation_id = ?", (conversation_id,)
+        ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def set_unread(self, conversation_id: str, count: int) -> None:
+        self._write().execute(
+            "UPDATE conversations SET unread_count = ? WHERE conversation_id = ?",
+            (max(0, count), conversation_id),
+        )
+
+    def conversation(self, conversation_id: str) -> Conversation | None:
+        row = self._db.execute(
+            "SELECT conversation_id, chat_type, unread_count FROM conversations"
+            " WHERE conversation_id = ?",
+            (conversation_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        latest = self.conversation_messages(conversation_id, None, 1)
+        return Conversation(row[0], ChatType(row[1]), row[2], latest[0] if latest else None)
+
+    def conversations(self) -> list[Conversation]:
+        ids = [
+            row[0]
+            for row in self._db.execute(
+                "SELECT conversation_id FROM conversations ORDER BY updated_at DESC"
+            )
+        ]
+        return [c for c in (self.conversation(i) for i in ids) if c is not None]
+
+    def total_unread(self) -> int:
+        row = self._db.execute("SELECT COALESCE(SUM(unread_count), 0) FROM conversations")
+        return int(row.fetchone()[0])
+
+    # ------------------------------------------------------------------ outbox
+
+    def outbox_add(self, kind: str, key: str, payload: dict, at: int) -> None:
+        self._write().execute(
+            "INSERT OR REPLACE INTO outbox(kind, key, payload, created_at) VALUES (?, ?, ?, ?)",
+            (kind, key, msgspec.json.encode(payload), at),
+        )
+
+    def outbox(self, kind: str | None = None, limit: int = 500) -> list[OutboxEntry]:
+        if kind is None:
+            rows = self._db.execute(
+                "SELECT id, kind, key, payload FROM outbox ORDER BY id LIMIT ?", (limit,)
+            )
+        else:
+            rows = self._db.execute(
+                "SELECT id, kind, key, payload FROM outbox WHERE kind = ? ORDER BY id LIMIT ?",
+                (kind, limit),
+            )
+        return [OutboxEntry(r[0], r[1], r[2], msgspec.json.decode(r[3])) for r in rows]
+
+    def outbox_remove(self, entry_ids: list[int]) -> None:
+        self._write().executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in entry_ids])
+
+    def outbox_size(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])

@@ -1,0 +1,196 @@
+"""The client API's value types, named as in the SDK (snake_case).
+
+Owns: `ChatType`, `MessageStatus`, `MessageDirection`, `ChatMessage` (with
+`ChatMessage.text(to, text, chat_type=...)`), `Conversation`, `GroupMessageAck`,
+`CursorResult`, `Group`, and how a message's receipt mark (protocol `Mark`)
+reads as the SDK's fields: `status`, `has_deliver_ack`, `has_read_ack`.
+
+Never: do I/O. A `Conversation` reaches the store only through the manager it
+was handed.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from desktop_chat.protocol import Mark
+
+if TYPE_CHECKING:
+    from desktop_chat.client.chat_manager import ChatManager
+
+T = TypeVar("T")
+
+
+class ChatType(enum.StrEnum):
+    CHAT = "chat"
+    GROUP_CHAT = "groupchat"
+
+
+class MessageStatus(enum.StrEnum):
+    """The SDK's send status: created, on its way, stored by the server, or failed."""
+
+    CREATE = "CREATE"
+    PENDING = "PENDING"
+    SUCCESS = "SUCCESS"
+    FAIL = "FAIL"
+
+
+class MessageDirection(enum.StrEnum):
+    SEND = "SEND"
+    RECEIVE = "RECEIVE"
+
+
+def new_msg_id() -> str:
+    return uuid.uuid4().hex
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass
+class TextMessageBody:
+    content: str
+
+
+@dataclass
+class ChatMessage:
+    """One message, sent or received, with its receipt state."""
+
+    msg_id: str
+    conversation_id: str
+    from_: str
+    to: str
+    chat_type: ChatType
+    body: TextMessageBody
+    direction: MessageDirection = MessageDirection.SEND
+    server_time: int = 0
+    local_time: int = field(default_factory=now_ms)
+    conv_seq: int = 0
+    mark: Mark = Mark.PENDING
+    created: bool = True
+    need_group_ack: bool = False
+    need_delivery_ack: bool = False
+    need_read_ack: bool = False
+    delivered_at: int | None = None
+    read_at: int | None = None
+    # Received messages: whether this user has read it, and which acks went out.
+    has_read: bool = False
+    deliver_ack_sent: bool = False
+    read_ack_sent: bool = False
+    group_member_count: int | None = None
+    group_ack_count: int = 0
+    group_delivered_count: int = 0
+
+    @classmethod
+    def text(cls, to: str, text: str, chat_type: ChatType = ChatType.CHAT) -> ChatMessage:
+        """A new text message to `to` (a username, or a group id for GROUP_CHAT)."""
+        return cls(
+            msg_id=new_msg_id(),
+            conversation_id=to,
+            from_="",
+            to=to,
+            chat_type=ChatType(chat_type),
+            body=TextMessageBody(text),
+        )
+
+    @property
+    def status(self) -> MessageStatus:
+        if self.direction is MessageDirection.RECEIVE:
+            return MessageStatus.SUCCESS
+        if self.mark is Mark.FAILED:
+            return MessageStatus.FAIL
+        if self.mark >= Mark.SENT:
+            return MessageStatus.SUCCESS
+        return MessageStatus.CREATE if self.created else MessageStatus.PENDING
+
+    @property
+    def has_deliver_ack(self) -> bool:
+        """Sent: a device of the recipient has it. Received: we acked delivery."""
+        if self.direction is MessageDirection.RECEIVE:
+            return self.deliver_ack_sent
+        return self.mark >= Mark.DELIVERED
+
+    @property
+    def has_read_ack(self) -> bool:
+        """Sent: the recipient read it. Received: we sent a read ack."""
+        if self.direction is MessageDirection.RECEIVE:
+            return self.read_ack_sent
+        return self.mark is Mark.READ
+
+    @property
+    def is_group(self) -> bool:
+        return self.chat_type is ChatType.GROUP_CHAT
+
+
+@dataclass(frozen=True)
+class GroupMessageAck:
+    message_id: str
+    ack_id: str
+    from_: str
+    content: str | None
+    read_count: int
+    timestamp: int
+
+
+@dataclass(frozen=True)
+class CursorResult(Generic[T]):
+    """One page of results; pass `cursor` back for the next page (None: no more)."""
+
+    data: list[T]
+    cursor: str | None
+
+
+class GroupRole(enum.StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+@dataclass(frozen=True)
+class Group:
+    group_id: str
+    name: str
+    owner: str
+    ack_policy: str
+    member_count: int
+    members: dict[str, GroupRole] | None = None
+
+    def role_of(self, username: str) -> GroupRole | None:
+        if username == self.owner:
+            return GroupRole.OWNER
+        if self.members is None:
+            return None
+        return self.members.get(username)
+
+
+@dataclass
+class Conversation:
+    """A conversation as this device knows it: unread count, latest message."""
+
+    conversation_id: str
+    type: ChatType
+    unread_count: int
+    latest_message: ChatMessage | None
+    _manager: ChatManager | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def messages(self) -> list[ChatMessage]:
+        """The latest messages kept on this device, oldest first."""
+        return self.load_messages()
+
+    def load_messages(
+        self, before_local_time: int | None = None, count: int = 50
+    ) -> list[ChatMessage]:
+        assert self._manager is not None
+        return self._manager.local_messages(self.conversation_id, before_local_time, count)
+
+    async def mark_all_messages_as_read(self) -> None:
+        """Mark everything read on this user's devices without sending a receipt."""
+        assert self._manager is not None
+        await self._manager.mark_conversation_read_locally(self.conversation_id)
+        self.unread_count = 0

@@ -1,0 +1,31 @@
+"""`ChatOptions`: the client's settings, with the SDK's names and defaults.
+
+Owns: the two receipt switches (`require_ack` for read receipts, default on;
+`require_delivery_ack` for delivery receipts, default off as in the SDK; the
+desktop app turns it on), the ack batching window, reconnect backoff and
+keepalive timing.
+
+Never: read files or the environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class ChatOptions:
+    server_url: str
+    require_ack: bool = True
+    require_delivery_ack: bool = False
+    # Read and delivery acks issued within this window go out in one frame.
+    ack_batch_seconds: float = 0.05
+    # How long send_message waits for the server before leaving the message queued.
+    send_timeout_seconds: float = 10.0
+    request_timeout_seconds: float = 15.0
+    reconnect_initial_seconds: float = 0.2
+    reconnect_max_seconds: float = 30.0
+    # websockets keepalive: a silent server is noticed within about interval + timeout.
+    ping_interval_seconds: float = 10.0
+    ping_timeout_seconds: float = 10.0
+    device_name: str = "desktop"

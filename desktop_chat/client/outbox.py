@@ -1,0 +1,246 @@
+"""Sending what the outbox holds: messages first, then acks, batched.
+
+Owns: `OutboxSender`, which drains the local store's outbox over the current
+connection. Messages go one frame each, in the order they were written (a
+resend after a reconnect is harmless: the server knows the msg_id). Delivery
+and read acks issued within `ack_batch_seconds` go out together, up to 500 ids a
+frame. Conversation and group acks go one frame each.
+
+An entry leaves the outbox once the server has answered it: confirmed, or
+refused for good (the message is then marked failed, or the refusal is
+reported). A transient failure (no connection, a timeout, a full server disk)
+leaves it in place for the next try.
+
+Never: decide what to send (the managers write the outbox), or run two drains
+at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from desktop_chat.client.errors import ChatError, ChatErrorCode
+from desktop_chat.client.events import Notifier
+from desktop_chat.client.local_store import LocalStore, OutboxEntry
+from desktop_chat.protocol import Mark, MarkEvent, advance
+from desktop_chat.protocol import frames as f
+
+log = logging.getLogger(__name__)
+
+TRANSIENT = frozenset(
+    {
+        ChatErrorCode.NETWORK_ERROR,
+        ChatErrorCode.TIMEOUT,
+        ChatErrorCode.STORAGE_UNAVAILABLE,
+        ChatErrorCode.SERVER_BUSY,
+        ChatErrorCode.RATE_LIMITED,
+        ChatErrorCode.CLIENT_CLOSED,
+        ChatErrorCode.NOT_LOGGED_IN,
+    }
+)
+MAX_ACK_BATCH = 500
+RETRY_SECONDS = 1.0
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        store: LocalStore,
+        request: Callable[[Any], Any],
+        is_connected: Callable[[], bool],
+        notifier: Notifier,
+        report: Callable[[ChatError], None],
+        batch_seconds: float,
+    ) -> None:
+        self.store = store
+        self._request = request
+        self._is_connected = is_connected
+        self._notifier = notifier
+        self._report = report
+        self._batch_seconds = batch_seconds
+        self._wanted = asyncio.Event()
+        self._waiters: dict[tuple[str, str], asyncio.Future[Any]] = {}
+        self._task = asyncio.create_task(self._run())
+        self.frames = 0
+
+    def kick(self, delay: bool = True) -> None:
+        """Something was added: drain soon (after the batching window when `delay`)."""
+        if delay and self._batch_seconds > 0:
+            asyncio.get_running_loop().call_later(self._batch_seconds, self._wanted.set)
+        else:
+            self._wanted.set()
+
+    def waiter(self, kind: str, key: str) -> asyncio.Future[Any]:
+        """A future resolved when the entry (kind, key) is answered by the server."""
+        future = self._waiters.get((kind, key))
+        if future is None or future.done():
+            future = asyncio.get_running_loop().create_future()
+            self._waiters[(kind, key)] = future
+        return future
+
+    def _resolve(self, kind: str, key: str, result: Any = None, error: Exception | None = None):
+        future = self._waiters.pop((kind, key), None)
+        if future is None or future.done():
+            if error is not None and not isinstance(error, ChatError):
+                log.error("outbox %s %s failed: %s", kind, key, error)
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    async def close(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        for future in self._waiters.values():
+            if not future.done():
+                future.set_exception(
+                    ChatError(ChatErrorCode.CLIENT_CLOSED, "the client was closed")
+                )
+
+    async def _run(self) -> None:
+        while True:
+            await self._wanted.wait()
+            self._wanted.clear()
+            if not self._is_connected():
+                continue
+            try:
+                await self.drain()
+            except ChatError as exc:
+                if exc.code in TRANSIENT:
+                    if self._is_connected():
+                        asyncio.get_running_loop().call_later(RETRY_SECONDS, self._wanted.set)
+                    continue
+                log.error("outbox drain failed: %s", exc)
+            except Exception:
+                log.exception("outbox drain failed")
+
+    async def drain(self) -> None:
+        """Send everything in the outbox, oldest first; raises on a transient failure."""
+        while True:
+            entries = self.store.outbox(limit=MAX_ACK_BATCH)
+            if not entries:
+                return
+            kind = entries[0].kind
+            if kind in ("delivery_ack", "read_ack"):
+                same = [e for e in entries if e.kind == kind]
+                await self._acks(kind, same)
+            else:
+                await getattr(self, f"_{kind}")(entries[0])
+
+    def _forget(self, entries: list[OutboxEntry]) -> None:
+        self.store.outbox_remove([e.id for e in entries])
+        self.store.commit()
+
+    async def _send(self, entry: OutboxEntry) -> None:
+        payload = entry.payload
+        frame = f.SendMessage(
+            id="",
+            msg_id=entry.key,
+            chat_type=payload["chat_type"],
+            to=payload["to"],
+            body=f.TextBody(payload["text"]),
+            local_time=payload["local_time"],
+            need_delivery_ack=payload["need_delivery_ack"],
+            need_read_ack=payload["need_read_ack"],
+            need_group_ack=payload["need_group_ack"],
+        )
+        try:
+            self.frames += 1
+            reply: f.SendOk = await self._request(frame)
+        except ChatError as exc:
+            if exc.code in TRANSIENT:
+                raise
+            message = self.store.message(entry.key)
+            if message is not None:
+                message.mark = advance(message.mark, MarkEvent.SEND_FAILED)
+                self.store.save_message(message)
+                self._notifier.queue("on_message_status_changed", message)
+            self._forget([entry])
+            self._resolve("send", entry.key, error=exc)
+            return
+        message = self.store.message(entry.key)
+        if message is not None:
+            message.mark = advance(message.mark, MarkEvent.STORED)
+            message.server_time = reply.server_time
+            message.conv_seq = reply.conv_seq
+            message.group_member_count = reply.group_member_count
+            self.store.save_message(message)
+            self._notifier.queue("on_message_status_changed", message)
+        self._forget([entry])
+        self._resolve("send", entry.key, message)
+
+    async def _acks(self, kind: str, entries: list[OutboxEntry]) -> None:
+        by_notify: dict[bool, list[OutboxEntry]] = {}
+        for entry in entries:
+            by_notify.setdefault(bool(entry.payload.get("notify", True)), []).append(entry)
+        for notify, group in by_notify.items():
+            ids = [e.key for e in group]
+            frame = (
+                f.DeliveryAck(id="", msg_ids=ids)
+                if kind == "delivery_ack"
+                else f.ReadAck(id="", msg_ids=ids, notify=notify)
+            )
+            try:
+                self.frames += 1
+                await self._request(frame)
+            except ChatError as exc:
+                if exc.code in TRANSIENT:
+                    raise
+                # Refused ids are refused for good; the rest were applied.
+                rejected = (exc.details or {}).get("rejected", [])
+                log.warning("%s: %d ids refused: %s", kind, len(rejected) or len(ids), exc)
+                if not rejected:
+                    self._report(exc)
+            self._mark_sent(kind, ids)
+            self._forget(group)
+
+    def _mark_sent(self, kind: str, ids: list[str]) -> None:
+        for message in self.store.messages(ids):
+            if kind == "delivery_ack":
+                message.deliver_ack_sent = True
+            else:
+                message.read_ack_sent = True
+            self.store.save_message(message)
+
+    async def _conversation_read_ack(self, entry: OutboxEntry) -> None:
+        frame = f.ConversationReadAck(
+            id="", conversation_id=entry.key, notify=bool(entry.payload.get("notify", True))
+        )
+        try:
+            self.frames += 1
+            await self._request(frame)
+        except ChatError as exc:
+            if exc.code in TRANSIENT:
+                raise
+            self._report(exc)
+        self._forget([entry])
+
+    async def _group_read_ack(self, entry: OutboxEntry) -> None:
+        payload = entry.payload
+        frame = f.GroupReadAck(
+            id="", group_id=payload["group_id"], msg_id=entry.key, content=payload.get("content")
+        )
+        try:
+            self.frames += 1
+            reply: f.GroupAckOk = await self._request(frame)
+        except ChatError as exc:
+            if exc.code in TRANSIENT:
+                raise
+            self._forget([entry])
+            self._resolve("group_read_ack", entry.key, error=exc)
+            return
+        message = self.store.message(entry.key)
+        if message is not None:
+            message.read_ack_sent = True
+            self.store.save_message(message)
+        self._forget([entry])
+        self._resolve("group_read_ack", entry.key, reply)
+
+
+__all__ = ["Mark", "OutboxSender"]

@@ -1,0 +1,128 @@
+"""Offline recipients, killed clients and restarted servers: nothing lost, nothing
+duplicated, every event fired once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from test_client_basics import settle
+
+from desktop_chat.client import ChatMessage, MessageStatus
+
+CHILD = Path(__file__).with_name("outbox_child.py")
+
+
+def texts(recorder, name: str = "on_messages_received") -> list[str]:
+    return [m.body.content for m in recorder.flat(name)]
+
+
+async def test_recipient_offline_at_send_time_receives_once_and_acks_delivery(clients):
+    await clients.harness.start()
+    alice = await clients.login("alice")
+    bob = await clients.login("bob", device="bob-laptop")
+    await bob.close()
+    sent = [
+        await alice.chat_manager.send_message(ChatMessage.text("bob", f"while away {n}"))
+        for n in range(3)
+    ]
+    await asyncio.sleep(0.2)
+    assert clients.events(alice).calls["on_messages_delivered"] == []
+
+    back = clients.new("bob-laptop")
+    await back.resume("bob")
+    assert texts(clients.events(back)) == ["while away 0", "while away 1", "while away 2"]
+    assert back.chat_manager.get_conversation("alice").unread_count == 3
+    await clients.events(alice).wait(
+        "on_messages_delivered", lambda r: len(r.flat("on_messages_delivered")) == 3
+    )
+    assert all(alice.chat_manager.get_message(m.msg_id).has_deliver_ack for m in sent)
+    # Resuming again replays nothing.
+    await back.close()
+    again = clients.new("bob-laptop")
+    await again.resume("bob")
+    await asyncio.sleep(0.1)
+    assert texts(clients.events(again)) == []
+
+
+async def test_killed_client_sends_its_outbox_on_next_start(clients, tmp_path):
+    harness = clients.harness
+    await harness.start()
+    await harness.register("alice")
+    bob = await clients.login("bob")
+    hello = await bob.chat_manager.send_message(ChatMessage.text("alice", "are you there?"))
+    data_dir = clients.data_dir("alice-laptop")
+    child = subprocess.Popen(
+        [sys.executable, str(CHILD), harness.url, str(data_dir)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = await asyncio.wait_for(asyncio.to_thread(child.stdout.readline), 30)
+        assert line == "ready\n"
+        await harness.stop()  # alice's client is now offline
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        line = await asyncio.wait_for(asyncio.to_thread(child.stdout.readline), 30)
+        assert line == "queued 4\n"  # three messages and one read ack
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(10)
+
+    await harness.start()  # same port, same database
+    # bob's client reconnects on its own.
+    await clients.events(bob).wait("on_connected", lambda r: len(r.calls["on_connected"]) >= 1)
+    alice = clients.new("alice-laptop")
+    await alice.resume("alice")
+    await clients.events(bob).wait(
+        "on_messages_received", lambda r: len(r.flat("on_messages_received")) == 3
+    )
+    await clients.events(bob).wait("on_messages_read")
+    assert texts(clients.events(bob)) == ["offline 0", "offline 1", "offline 2"]
+    assert [m.msg_id for m in clients.events(bob).flat("on_messages_read")] == [hello.msg_id]
+    await settle(alice)
+    statuses = [m.status for m in alice.chat_manager.get_conversation("bob").messages]
+    assert statuses == [MessageStatus.SUCCESS] * 4
+    await asyncio.sleep(0.2)
+    assert len(clients.events(bob).flat("on_messages_received")) == 3  # no duplicates
+
+
+async def test_server_restart_during_a_conversation(clients):
+    harness = clients.harness
+    await harness.start()
+    alice = await clients.login("alice")
+    bob = await clients.login("bob")
+    await alice.chat_manager.send_message(ChatMessage.text("bob", "before"))
+    await clients.events(bob).wait("on_messages_received")
+
+    await harness.stop()
+    await clients.events(alice).wait("on_disconnected")
+    queued = await alice.chat_manager.send_message(ChatMessage.text("bob", "during"))
+    assert queued.status is MessageStatus.PENDING
+    await harness.start()
+
+    await clients.events(alice).wait("on_connected")
+    await clients.events(bob).wait(
+        "on_messages_received", lambda r: len(r.flat("on_messages_received")) == 2
+    )
+    after = await alice.chat_manager.send_message(ChatMessage.text("bob", "after"))
+    assert after.status is MessageStatus.SUCCESS
+    await clients.events(bob).wait(
+        "on_messages_received", lambda r: len(r.flat("on_messages_received")) == 3
+    )
+    assert texts(clients.events(bob)) == ["before", "during", "after"]
+    await bob.chat_manager.send_conversation_read_ack("alice")
+    await clients.events(alice).wait("on_conversation_read")
+    assert alice.chat_manager.get_message(queued.msg_id).has_read_ack
+    await clients.events(alice).wait(
+        "on_messages_delivered", lambda r: len(r.flat("on_messages_delivered")) == 3
+    )
+    assert len(clients.events(alice).calls["on_conversation_read"]) == 1

@@ -1,0 +1,81 @@
+"""The Qt bridge under qasync: a real receipt arrives as a Qt signal on the GUI thread.
+
+These tests run a qasync loop on pytest-qt's QApplication (see PLATFORM.md) and
+never block on qtbot.waitSignal inside a coroutine: a signal resolves a future.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import qasync
+from PySide6.QtCore import QObject, QThread, Signal
+
+from desktop_chat.client import ChatMessage
+from desktop_chat.client.qt_bridge import ChatSignals
+
+
+@pytest.fixture
+def qt_loop(qapp):
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    yield loop
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+def test_receipt_signals_arrive_on_the_gui_thread(qapp, qt_loop, clients):
+    async def scenario():
+        await clients.harness.start()
+        alice = await clients.login("alice")
+        bob = await clients.login("bob")
+        signals = ChatSignals(alice)
+        delivered: asyncio.Future = qt_loop.create_future()
+        read: asyncio.Future = qt_loop.create_future()
+        threads = []
+
+        def on_delivered(msgs):
+            threads.append(QThread.currentThread())
+            if not delivered.done():
+                delivered.set_result(msgs)
+
+        signals.messages_delivered.connect(on_delivered)
+        signals.conversation_read.connect(
+            lambda from_, to: read.done() or read.set_result((from_, to))
+        )
+        sent = await alice.chat_manager.send_message(ChatMessage.text("bob", "over Qt"))
+        msgs = await asyncio.wait_for(delivered, 10)
+        assert [m.msg_id for m in msgs] == [sent.msg_id] and msgs[0].has_deliver_ack
+        await clients.events(bob).wait("on_messages_received")
+        await bob.chat_manager.send_conversation_read_ack("alice")
+        assert await asyncio.wait_for(read, 10) == ("bob", "alice")
+        assert threads == [qapp.thread()]
+        signals.detach()
+        await clients.aclose_for_test()
+
+    qt_loop.run_until_complete(asyncio.wait_for(scenario(), 60))
+
+
+class _Emitter(QObject):
+    flag = Signal(bool)
+    pair = Signal(str, int)
+
+
+def test_ten_thousand_signal_emits_do_not_crash(qapp):
+    """PySide6 6.12.0 on Python 3.11 drops a reference to True per emit and aborts
+    after a few hundred; this fails loudly if such a build is installed."""
+    emitter = _Emitter()
+    seen = []
+    emitter.flag.connect(lambda value: seen.append(value))
+    emitter.pair.connect(lambda name, count: seen.append(count))
+    for n in range(10_000):
+        emitter.flag.emit(True)
+        emitter.pair.emit("conversation", n)
+    assert len(seen) == 20_000 and seen[-1] == 9_999
