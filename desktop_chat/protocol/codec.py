@@ -26,6 +26,7 @@ _client_decoder = msgspec.json.Decoder(ClientFrame)
 _server_decoder = msgspec.json.Decoder(ServerFrame)
 _loose_decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
+_SEQ_ZERO_TAIL = b',"seq":0}'
 _UNKNOWN_TAG = re.compile(r"^Invalid value .* - at `\$\.type`$")
 
 
@@ -49,7 +50,10 @@ def encode_push_body(push: msgspec.Struct) -> bytes:
     The push must be built with `seq=0`; that field is cut out here.
     """
     raw = _encoder.encode(push)
-    return raw.replace(b',"seq":0', b"", 1)
+    # `seq` is keyword-only on Push, so msgspec writes it last.
+    if not raw.endswith(_SEQ_ZERO_TAIL):
+        raise ValueError("encode_push_body needs a push built with seq=0")
+    return raw[: -len(_SEQ_ZERO_TAIL)] + b"}"
 
 
 def frame_with_seq(body: bytes, seq: int) -> bytes:

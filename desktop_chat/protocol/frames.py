@@ -22,10 +22,12 @@ import msgspec
 
 PROTOCOL_VERSION = 1
 
-USERNAME_PATTERN = r"^[a-z][a-z0-9_.-]{1,31}$"
-GROUP_ID_PATTERN = r"^[0-9]{1,20}$"
-MSG_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
-CONVERSATION_ID_PATTERN = r"^([a-z][a-z0-9_.-]{1,31}|[0-9]{1,20})$"
+# `\Z`, not `$`: Python's `$` also matches before a trailing newline.
+USERNAME_PATTERN = r"^[a-z][a-z0-9_.-]{1,31}\Z"
+# Group ids are server-made and fit SQLite's signed 64-bit integers.
+GROUP_ID_PATTERN = r"^[0-9]{1,18}\Z"
+MSG_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}\Z"
+CONVERSATION_ID_PATTERN = r"^([a-z][a-z0-9_.-]{1,31}|[0-9]{1,18})\Z"
 
 RequestId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Username = Annotated[str, msgspec.Meta(pattern=USERNAME_PATTERN)]
@@ -37,10 +39,10 @@ Token = Annotated[str, msgspec.Meta(min_length=16, max_length=128)]
 ShortText = Annotated[str, msgspec.Meta(max_length=64)]
 GroupName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 NonNegative = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
-# Bounds here only keep absurd values out; the protocol limits (batch size,
-# note length, page size) are checked by `validation` so each gets its own code.
-MsgIdList = Annotated[list[MsgId], msgspec.Meta(min_length=1, max_length=10_000)]
-UsernameList = Annotated[list[Username], msgspec.Meta(max_length=100_000)]
+# Lists and notes have no upper bound here: the frame size bounds them, and
+# `validation` refuses what is over a limit with that limit's own code.
+MsgIdList = Annotated[list[MsgId], msgspec.Meta(min_length=1)]
+UsernameList = list[Username]
 ChatType = Literal["chat", "groupchat"]
 AckPolicy = Literal["admins", "all"]
 GroupRole = Literal["owner", "admin", "member"]
@@ -186,7 +188,7 @@ class ConversationReadAck(Request, frozen=True, tag="conversation_read_ack"):
 class GroupReadAck(Request, frozen=True, tag="group_read_ack"):
     group_id: GroupId
     msg_id: MsgId
-    content: Annotated[str, msgspec.Meta(max_length=4096)] | None = None
+    content: str | None = None
 
 
 class FetchGroupAcks(Request, frozen=True, tag="fetch_group_acks"):
@@ -468,7 +470,7 @@ class GroupChangedPush(Push, frozen=True, tag="group_changed"):
 
 
 class GroupAckReminderPush(Push, frozen=True, tag="group_ack_reminder"):
-    """The sender of `msg_id` asks you to read it."""
+    """`from` (the message's sender, or an owner or admin) asks you to read `msg_id`."""
 
     group_id: str
     msg_id: str

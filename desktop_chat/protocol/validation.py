@@ -61,7 +61,7 @@ def _page(request: f.Request, page_size: int, maximum: int) -> ProtocolError | N
 
 
 def _members(request: f.Request, members: list[str], limits: f.Limits) -> ProtocolError | None:
-    if len(members) > limits.max_group_members:
+    if len(set(members)) > limits.max_group_members:
         return _error(
             request,
             ErrorCode.GROUP_FULL,

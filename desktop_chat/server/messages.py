@@ -91,11 +91,12 @@ class Messages(Core):
         self, existing: MessageRow, sender_id: int, req: f.SendMessage, body: bytes
     ) -> f.Reply:
         """A msg_id seen before: the same message again (a retry) or a clash."""
-        same_target = (
-            existing.recipient_id == self.store.user_id(req.to)
-            if req.chat_type == "chat"
-            else str(existing.group_id) == req.to
-        )
+        if existing.chat_type != req.chat_type:
+            same_target = False
+        elif req.chat_type == "chat":
+            same_target = existing.recipient_id == self.store.user_id(req.to)
+        else:
+            same_target = str(existing.group_id) == req.to
         if existing.sender_id != sender_id or existing.body != body or not same_target:
             raise ServiceError(
                 ErrorCode.MSG_ID_CONFLICT,

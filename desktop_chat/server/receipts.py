@@ -15,6 +15,7 @@ change state.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from desktop_chat.protocol import ErrorCode, Mark, MarkEvent, advance
@@ -25,6 +26,7 @@ from desktop_chat.server.hub import Connection
 from desktop_chat.server.store import GroupRow, MessageRow
 
 _Refusal = tuple[ErrorCode, str]
+_ACK_CURSOR = re.compile(r"[0-9]{1,18}")  # ASCII digits that fit SQLite's integers
 
 
 def _batch_reply(request_id: str, applied: list[str], rejected: list[dict]) -> f.Reply:
@@ -304,7 +306,7 @@ class Receipts(Core):
         message = self._read_list_access(conn, req.group_id, req.msg_id)
         before: int | None = None
         if req.cursor is not None:
-            if not req.cursor.isdigit():
+            if _ACK_CURSOR.fullmatch(req.cursor) is None:
                 raise ServiceError(ErrorCode.INVALID_PARAM, "cursor must come from a previous page")
             before = int(req.cursor)
         rows = self.store.group_acks_page(message.id, before, req.page_size + 1)
