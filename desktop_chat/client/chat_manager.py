@@ -99,6 +99,7 @@ class ChatManager:
             now_ms(),
         )
         store.commit()
+        client.notifier.queue("on_message_status_changed", msg)  # shown at once, as pending
         waiter = client.outbox.waiter("send", msg.msg_id)
         client.outbox.kick(delay=False)
         try:
@@ -125,9 +126,17 @@ class ChatManager:
 
     async def send_message_read_ack(self, msg: ChatMessage) -> bool:
         """Tell the sender `msg` was read. False (nothing sent) when require_ack is off."""
-        client = self._client
-        if not client.options.require_ack:
+        if not self._client.options.require_ack:
             return False
+        self._message_read(msg, notify=True)
+        return True
+
+    async def mark_message_read_locally(self, msg: ChatMessage) -> None:
+        """Read on this user's devices (the badge drops everywhere); no receipt to anyone."""
+        self._message_read(msg, notify=False)
+
+    def _message_read(self, msg: ChatMessage, notify: bool) -> None:
+        client = self._client
         stored = self._received(msg)
         if stored.is_group:
             raise ChatError(
@@ -141,10 +150,9 @@ class ChatManager:
             unread = store.unread_count(stored.conversation_id) - 1
             store.set_unread(stored.conversation_id, unread)
             client.notifier.queue("on_conversation_updated", stored.conversation_id, max(0, unread))
-        store.outbox_add("read_ack", stored.msg_id, {"notify": True}, now_ms())
+        store.outbox_add("read_ack", stored.msg_id, {"notify": notify}, now_ms())
         store.commit()
         client.outbox.kick()
-        return True
 
     async def send_conversation_read_ack(self, conversation_id: str) -> bool:
         """Mark the whole conversation read and tell the peer. False when require_ack is off."""
@@ -279,10 +287,10 @@ class ChatManager:
         return self._client.require_store().message(msg_id)
 
     def local_messages(
-        self, conversation_id: str, before_local_time: int | None, count: int
+        self, conversation_id: str, before_time: int | None, count: int
     ) -> list[ChatMessage]:
         return self._client.require_store().conversation_messages(
-            conversation_id, before_local_time, count
+            conversation_id, before_time, count
         )
 
     def total_unread_count(self) -> int:

@@ -55,8 +55,9 @@ CREATE TABLE IF NOT EXISTS messages (
     group_ack_count INTEGER NOT NULL,
     group_delivered_count INTEGER NOT NULL
 ) WITHOUT ROWID;
+-- Conversation order: the server's time once stored, the local time while pending.
 CREATE INDEX IF NOT EXISTS messages_by_conversation
-    ON messages(conversation_id, local_time);
+    ON messages(conversation_id, COALESCE(NULLIF(server_time, 0), local_time));
 CREATE TABLE IF NOT EXISTS conversations (
     conversation_id TEXT PRIMARY KEY,
     chat_type TEXT NOT NULL,
@@ -222,12 +223,14 @@ class LocalStore:
         return found
 
     def conversation_messages(
-        self, conversation_id: str, before_local_time: int | None, count: int
+        self, conversation_id: str, before_time: int | None, count: int
     ) -> list[ChatMessage]:
+        """Up to `count` messages older than `before_time` (see `sort_time`), oldest first."""
         rows = self._db.execute(
-            f"SELECT {_COLUMNS} FROM messages WHERE conversation_id = ? AND local_time < ?"
-            " ORDER BY local_time DESC, conv_seq DESC LIMIT ?",
-            (conversation_id, before_local_time if before_local_time else 2**62, count),
+            f"SELECT {_COLUMNS} FROM messages WHERE conversation_id = ?"
+            " AND COALESCE(NULLIF(server_time, 0), local_time) < ?"
+            " ORDER BY COALESCE(NULLIF(server_time, 0), local_time) DESC, conv_seq DESC LIMIT ?",
+            (conversation_id, before_time if before_time else 2**62, count),
         ).fetchall()
         return [_message(row) for row in reversed(rows)]
 

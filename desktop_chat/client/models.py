@@ -123,6 +123,11 @@ class ChatMessage:
         return self.mark is Mark.READ
 
     @property
+    def sort_time(self) -> int:
+        """Where it stands in its conversation: the server's time, or local while pending."""
+        return self.server_time or self.local_time
+
+    @property
     def is_group(self) -> bool:
         return self.chat_type is ChatType.GROUP_CHAT
 
@@ -183,11 +188,10 @@ class Conversation:
         """The latest messages kept on this device, oldest first."""
         return self.load_messages()
 
-    def load_messages(
-        self, before_local_time: int | None = None, count: int = 50
-    ) -> list[ChatMessage]:
+    def load_messages(self, before_time: int | None = None, count: int = 50) -> list[ChatMessage]:
+        """Up to `count` messages older than `before_time` (a `sort_time`), oldest first."""
         assert self._manager is not None
-        return self._manager.local_messages(self.conversation_id, before_local_time, count)
+        return self._manager.local_messages(self.conversation_id, before_time, count)
 
     async def mark_all_messages_as_read(self) -> None:
         """Mark everything read on this user's devices without sending a receipt."""

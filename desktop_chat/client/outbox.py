@@ -197,7 +197,8 @@ class OutboxSender:
                 log.warning("%s: %d ids refused: %s", kind, len(rejected) or len(ids), exc)
                 if not rejected:
                     self._report(exc)
-            self._mark_sent(kind, ids)
+            if notify:  # a private read (notify=False) is no receipt
+                self._mark_sent(kind, ids)
             self._forget(group)
 
     def _mark_sent(self, kind: str, ids: list[str]) -> None:

@@ -8,27 +8,10 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-import qasync
 from PySide6.QtCore import QObject, QThread, Signal
 
 from desktop_chat.client import ChatMessage
 from desktop_chat.client.qt_bridge import ChatSignals
-
-
-@pytest.fixture
-def qt_loop(qapp):
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    yield loop
-    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-    for task in pending:
-        task.cancel()
-    if pending:
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-    loop.run_until_complete(loop.shutdown_asyncgens())
-    loop.close()
-    asyncio.set_event_loop(None)
 
 
 def test_receipt_signals_arrive_on_the_gui_thread(qapp, qt_loop, clients):

@@ -1,0 +1,83 @@
+"""The `desktop-chat` command: the desktop app's entry point.
+
+Owns: the command line, the one QApplication and the one qasync event loop of
+the process, the sign-in flow (resume the saved session, else the sign-in
+dialog), the embedded local server when no server is configured, and the
+orderly shutdown when the window closes: stop acking, flush and close the
+client (its outbox is kept), stop the local server, quit.
+
+Never: block the GUI thread, or run a modal dialog inside a coroutine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+import traceback
+from pathlib import Path
+
+import platformdirs
+
+log = logging.getLogger(__name__)
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("desktop_chat", appauthor=False))
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="desktop-chat", description="The desktop_chat app.")
+    parser.add_argument(
+        "--server",
+        default=None,
+        help="server address (ws://host:port); default: the one in settings, else a local server",
+    )
+    parser.add_argument("--data-dir", type=Path, default=None, help="where the app keeps its data")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start a local server with demo accounts and open two chat windows side by side",
+    )
+    parser.add_argument("--log-level", default="WARNING")
+    return parser.parse_args(argv)
+
+
+def install_excepthook(show) -> None:
+    """Errors in async slots reach sys.excepthook: log them and tell the person."""
+
+    def hook(kind, value, tb) -> None:
+        log.error("unexpected error:\n%s", "".join(traceback.format_exception(kind, value, tb)))
+        show(f"Something went wrong: {value}. The app keeps running; please try again.")
+
+    sys.excepthook = hook
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=args.log_level.upper())
+    import qasync
+    from PySide6.QtCore import Qt  # noqa: F401  (enum-typed signals need Qt loaded first)
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("desktop_chat")
+    app.setQuitOnLastWindowClosed(False)
+    data_dir = args.data_dir or default_data_dir()
+    if args.demo:
+        from desktop_chat.demo import run_demo
+
+        coro = run_demo(data_dir / "demo")
+    else:
+        from desktop_chat.ui.session import run_app
+
+        coro = run_app(data_dir, args.server)
+    with contextlib.suppress(asyncio.CancelledError):
+        qasync.run(coro)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""The open chat: header, message list, and composer.
+
+Owns: `ChatView`, which shows a `MessageListModel` through a `QListView` with the
+message delegate, keeps the view at the bottom when new messages arrive (unless
+the person scrolled up to read history), measures how much of each bubble is
+inside the viewport (`visible_fractions`, the read-ack controller's eyes), and
+a composer that emits `send_requested`. In groups, owners and admins see an
+"Ask for read receipts" toggle; others don't.
+
+Never: talk to the client, or decide that anything was read.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_chat.ui.message_model import MessageListModel
+from desktop_chat.ui.roles import MessageRole
+
+
+class _Composer(QPlainTextEdit):
+    """Enter sends; Shift+Enter starts a new line."""
+
+    submitted = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
+            event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        ):
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class ChatView(QWidget):
+    send_requested = Signal(str, bool)  # text, need_group_ack
+    visibility_changed = Signal()  # scrolled, resized or rows changed: check what is seen
+
+    def __init__(self, model: MessageListModel, delegate=None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model = model
+        self.title = QLabel()
+        self.title.setObjectName("chatTitle")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.subtitle = QLabel()
+        self.subtitle.setObjectName("chatSubtitle")
+        self.subtitle.setEnabled(False)
+
+        self.list = QListView()
+        self.list.setModel(model)
+        if delegate is not None:
+            self.list.setItemDelegate(delegate)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.list.setWordWrap(True)
+        self.list.setMouseTracking(True)
+        self.list.setFrameShape(QListView.Shape.NoFrame)
+
+        self.composer = _Composer()
+        self.composer.setPlaceholderText("Write a message…  (Enter to send, Shift+Enter: new line)")
+        self.composer.setFixedHeight(64)
+        self.composer.submitted.connect(self._submit)
+        self.ask_receipts = QCheckBox("Ask for read receipts")
+        self.ask_receipts.setToolTip("Members' read acks show as “Read n/m” on the message")
+        self.ask_receipts.setVisible(False)
+        self.send_button = QPushButton("Send")
+        self.send_button.setDefault(True)
+        self.send_button.clicked.connect(self._submit)
+
+        header = QVBoxLayout()
+        header.setSpacing(0)
+        header.addWidget(self.title)
+        header.addWidget(self.subtitle)
+        actions = QVBoxLayout()
+        actions.addWidget(self.send_button)
+        actions.addWidget(self.ask_receipts)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.composer, 1)
+        bottom.addLayout(actions)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 10)
+        layout.addLayout(header)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(bottom)
+
+        self._stick_to_bottom = True
+        scrollbar = self.list.verticalScrollBar()
+        scrollbar.valueChanged.connect(self._scrolled)
+        scrollbar.rangeChanged.connect(self._range_changed)
+        model.rowsInserted.connect(self._rows_inserted)
+        model.modelReset.connect(self._reset)
+        model.dataChanged.connect(lambda *_: self.visibility_changed.emit())
+        self.list.viewport().installEventFilter(self)
+
+    # ------------------------------------------------------------------ content
+
+    def show_conversation(self, title: str, subtitle: str, can_ask_receipts: bool) -> None:
+        self.title.setText(title)
+        self.subtitle.setText(subtitle)
+        self.ask_receipts.setVisible(can_ask_receipts)
+        self.ask_receipts.setChecked(False)
+        self._stick_to_bottom = True
+        self.composer.setFocus()
+
+    def _submit(self) -> None:
+        text = self.composer.toPlainText().strip()
+        if not text:
+            return
+        need_ack = self.ask_receipts.isVisible() and self.ask_receipts.isChecked()
+        self.composer.clear()
+        self.send_requested.emit(text, need_ack)
+
+    # ------------------------------------------------------------------ what is on screen
+
+    def visible_fractions(self) -> dict[str, float]:
+        """msg_id -> the share of its bubble's height inside the viewport (only > 0)."""
+        if not self.isVisible():
+            return {}
+        viewport = self.list.viewport().rect()
+        fractions: dict[str, float] = {}
+        top = self.list.indexAt(viewport.topLeft())
+        row = top.row() if top.isValid() else 0
+        while row < self.model.rowCount():
+            index = self.model.index(row)
+            rect = self.list.visualRect(index)
+            if rect.top() > viewport.bottom():
+                break
+            if rect.height() > 0:
+                shown = rect.intersected(viewport).height()
+                if shown > 0:
+                    fractions[index.data(MessageRole.MSG_ID)] = shown / rect.height()
+            row += 1
+        return fractions
+
+    def scroll_to_bottom(self) -> None:
+        self.list.scrollToBottom()
+        self._stick_to_bottom = True
+
+    def _scrolled(self, value: int) -> None:
+        scrollbar = self.list.verticalScrollBar()
+        self._stick_to_bottom = value >= scrollbar.maximum() - 4
+        if value <= scrollbar.minimum() and self.model.canFetchMore():
+            self._fetch_older()
+        self.visibility_changed.emit()
+
+    def _fetch_older(self) -> None:
+        scrollbar = self.list.verticalScrollBar()
+        before = scrollbar.maximum()
+        self.model.fetchMore()
+        # Keep the same message under the eye after older ones are added above.
+        QTimer.singleShot(0, lambda: scrollbar.setValue(scrollbar.maximum() - before))
+
+    def _range_changed(self, _minimum: int, _maximum: int) -> None:
+        if self._stick_to_bottom:
+            self.list.scrollToBottom()
+        self.visibility_changed.emit()
+
+    def _rows_inserted(self, *_args) -> None:
+        if self._stick_to_bottom:
+            QTimer.singleShot(0, self.list.scrollToBottom)
+        self.visibility_changed.emit()
+
+    def _reset(self) -> None:
+        self._stick_to_bottom = True
+        QTimer.singleShot(0, self.scroll_to_bottom)
+        self.visibility_changed.emit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            self.visibility_changed.emit()
+        return False

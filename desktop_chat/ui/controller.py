@@ -1,0 +1,429 @@
+"""The thin controller that wires one signed-in client to its window.
+
+Owns: `ChatController`: it feeds the models from the client's store and the Qt
+bridge's signals, turns the read-ack controller's requests into the client's
+ack calls (private reads when read receipts are off), sends what the composer
+asks, opens the read-by view, and applies settings. Every client call runs as
+an asyncio task; a failure becomes a clear message in the window.
+
+Never: paint, or decide what counts as read (the read-ack controller does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from PySide6.QtCore import QObject
+
+from desktop_chat.client import (
+    ChatClient,
+    ChatError,
+    ChatMessage,
+    ChatType,
+    Group,
+    GroupMessageAck,
+    GroupRole,
+    MessageDirection,
+)
+from desktop_chat.client.qt_bridge import ChatSignals
+from desktop_chat.ui.chat_view import ChatView
+from desktop_chat.ui.conversation_model import ConversationListModel, ConversationRow
+from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.ui.message_model import MessageListModel
+from desktop_chat.ui.read_tracker import ReadAckController, ReadKind
+
+log = logging.getLogger(__name__)
+
+
+def read_kind(message: ChatMessage) -> ReadKind:
+    if not message.is_group:
+        return ReadKind.CHAT
+    return ReadKind.GROUP_ACK if message.need_group_ack else ReadKind.GROUP_PLAIN
+
+
+class ChatController(QObject):
+    def __init__(
+        self,
+        client: ChatClient,
+        *,
+        message_delegate=None,
+        conversation_delegate=None,
+        dwell_seconds: float = 1.0,
+        idle_seconds: float = 30.0,
+        notifications: bool = True,
+        tracker_sources: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.client = client
+        self.me = client.username or ""
+        self.notifications = notifications
+        self.signals = ChatSignals(client, self)
+        self.messages = MessageListModel(self)
+        self.conversations = ConversationListModel(self)
+        self.chat_view = ChatView(self.messages, message_delegate)
+        self.window = MainWindow(self.me, self.conversations, self.chat_view, conversation_delegate)
+        sources = {
+            "is_active": self.window.is_active_for_reading,
+            "visible_fractions": self.chat_view.visible_fractions,
+            "last_input": self.window.last_input,
+            **(tracker_sources or {}),
+        }
+        self._is_active = sources["is_active"]
+        self.tracker = ReadAckController(
+            dwell_seconds=dwell_seconds, idle_seconds=idle_seconds, parent=self, **sources
+        )
+        self.read_by_views: dict[str, Any] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self.errors: list[str] = []
+        self._wire()
+        self.reload_conversations()
+        self.window.show_connection(client.is_connected)
+
+    # ------------------------------------------------------------------ wiring
+
+    def _wire(self) -> None:
+        s = self.signals
+        s.messages_received.connect(self._on_received)
+        s.messages_delivered.connect(self._refresh)
+        s.messages_read.connect(self._refresh)
+        s.message_status_changed.connect(self._on_status_changed)
+        s.group_messages_delivered.connect(self._refresh)
+        s.conversation_read.connect(self._on_conversation_read)
+        s.group_message_read.connect(self._on_group_read)
+        s.conversation_updated.connect(self._on_conversation_updated)
+        s.group_changed.connect(lambda *_: self.reload_conversations())
+        s.group_ack_reminder.connect(self._on_reminder)
+        s.connected.connect(lambda: self.window.show_connection(True))
+        s.disconnected.connect(lambda: self.window.show_connection(False))
+        s.error.connect(lambda e: self.show_error(f"{e.description}"))
+        s.token_expired.connect(
+            lambda: self.show_error("Your session has ended. Sign out and sign in again.")
+        )
+        self.window.conversation_selected.connect(self.open_conversation)
+        self.window.activation_changed.connect(lambda _active: self.tracker.evaluate())
+        self.chat_view.visibility_changed.connect(self.tracker.evaluate)
+        self.chat_view.send_requested.connect(self._send)
+        self.tracker.conversation_ack_requested.connect(self._ack_conversation)
+        self.tracker.message_acks_requested.connect(self._ack_messages)
+        self.tracker.group_acks_requested.connect(self._ack_group_messages)
+        delegate = self.chat_view.list.itemDelegate()
+        if hasattr(delegate, "read_count_clicked"):
+            delegate.read_count_clicked.connect(self.open_read_by)
+        if hasattr(delegate, "retry_clicked"):
+            delegate.retry_clicked.connect(self.retry)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Task:
+        """Run a client call; a failure is shown to the person, not lost."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+
+        def done(task: asyncio.Task) -> None:
+            self._tasks.discard(task)
+            if task.cancelled():
+                return
+            error = task.exception()
+            if isinstance(error, ChatError):
+                self.show_error(f"Could not {what}: {error.description}")
+            elif error is not None:
+                log.error("could not %s", what, exc_info=error)
+                self.show_error(f"Could not {what}: {error}. Try again.")
+
+        task.add_done_callback(done)
+        return task
+
+    def show_error(self, text: str) -> None:
+        self.errors.append(text)
+        self.window.show_error(text)
+
+    # ------------------------------------------------------------------ conversations
+
+    def _title(self, conversation_id: str, is_group: bool) -> str:
+        if not is_group:
+            return conversation_id
+        group = self.client.groups.get(conversation_id)
+        return group.name if group else f"Group {conversation_id}"
+
+    def _row(self, conversation_id: str, is_group: bool, unread: int) -> ConversationRow:
+        latest = self.client.chat_manager.local_messages(conversation_id, None, 1)
+        last = latest[0] if latest else None
+        outgoing = last is not None and last.direction is MessageDirection.SEND
+        return ConversationRow(
+            conversation_id=conversation_id,
+            title=self._title(conversation_id, is_group),
+            is_group=is_group,
+            last_text=last.body.content if last else "",
+            last_time=last.sort_time if last else 0,
+            unread=unread,
+            last_outgoing_mark=last.mark if outgoing and last is not None else None,
+        )
+
+    def reload_conversations(self) -> None:
+        rows = [
+            self._row(c.conversation_id, c.type is ChatType.GROUP_CHAT, c.unread_count)
+            for c in self.client.chat_manager.load_all_conversations()
+        ]
+        self.conversations.reset(rows)
+
+    def _touch_conversation(self, conversation_id: str, is_group: bool) -> None:
+        conversation = self.client.chat_manager.get_conversation(conversation_id)
+        unread = conversation.unread_count if conversation else 0
+        self.conversations.upsert(self._row(conversation_id, is_group, unread))
+
+    def open_conversation(self, conversation_id: str) -> None:
+        conversation = self.client.chat_manager.get_conversation(conversation_id)
+        assert conversation is not None
+        is_group = conversation.type is ChatType.GROUP_CHAT
+        self.messages.load(
+            conversation_id,
+            lambda before, count: self.client.chat_manager.local_messages(
+                conversation_id, before, count
+            ),
+        )
+        can_ask = False
+        subtitle = "Direct message"
+        if is_group:
+            group = self.client.groups.get(conversation_id)
+            if group is not None:
+                role = group.role_of(self.me)
+                can_ask = group.ack_policy == "all" or role in (GroupRole.OWNER, GroupRole.ADMIN)
+                subtitle = f"Group · {group.member_count} members"
+        self.chat_view.show_conversation(self._title(conversation_id, is_group), subtitle, can_ask)
+        self.window.show_chat(conversation_id)
+        unread = [
+            (m.msg_id, read_kind(m))
+            for m in self.messages.messages()
+            if m.direction is MessageDirection.RECEIVE and not self._is_read(m)
+        ]
+        self.tracker.open_chat(conversation_id, unread)
+        self.tracker.evaluate()
+
+    @staticmethod
+    def _is_read(message: ChatMessage) -> bool:
+        return message.read_ack_sent if message.need_group_ack else message.has_read
+
+    # ------------------------------------------------------------------ events from the client
+
+    def _on_received(self, messages: list[ChatMessage]) -> None:
+        touched: dict[str, bool] = {}
+        for message in messages:
+            self.messages.upsert(message)
+            touched[message.conversation_id] = message.is_group
+            incoming = message.direction is MessageDirection.RECEIVE
+            if incoming and message.conversation_id == self.tracker.conversation_id:
+                self.tracker.message_arrived(
+                    message.conversation_id, message.msg_id, read_kind(message)
+                )
+            if (
+                incoming
+                and self.notifications
+                and not (
+                    self._is_active() and message.conversation_id == self.tracker.conversation_id
+                )
+            ):
+                self.window.notify(message.from_, message.body.content)
+        for conversation_id, is_group in touched.items():
+            self._touch_conversation(conversation_id, is_group)
+        self.tracker.evaluate()
+
+    def _on_status_changed(self, message: ChatMessage) -> None:
+        """One of our messages was created, stored or failed (sent from any code path)."""
+        self.messages.upsert(message)
+        self._touch_conversation(message.conversation_id, message.is_group)
+
+    def _refresh(self, messages: list[ChatMessage]) -> None:
+        self.messages.update(messages)
+        for message in messages:
+            row = self.conversations.row(message.conversation_id)
+            if row is not None:
+                self._touch_conversation(message.conversation_id, row.is_group)
+
+    def _reload_marks(self, conversation_id: str) -> None:
+        """Re-read the open conversation's rows from the store (after a conversation ack)."""
+        if self.messages.conversation_id != conversation_id:
+            return
+        fresh = self.client.chat_manager.local_messages(
+            conversation_id, None, max(self.messages.rowCount(), 1)
+        )
+        self.messages.update(fresh)
+
+    def _on_conversation_read(self, from_: str, to: str) -> None:
+        if from_ == self.me:  # read on another of my devices
+            conversation_id = to
+            fresh = self.client.chat_manager.local_messages(conversation_id, None, 500)
+            self.tracker.forget([m.msg_id for m in fresh if m.has_read])
+        else:
+            conversation_id = from_
+        self._reload_marks(conversation_id)
+        row = self.conversations.row(conversation_id)
+        if row is not None:
+            self._touch_conversation(conversation_id, row.is_group)
+
+    def _on_group_read(self, acks: list[GroupMessageAck]) -> None:
+        ids = list(dict.fromkeys(ack.message_id for ack in acks))
+        fresh = [m for m in (self.client.chat_manager.get_message(i) for i in ids) if m]
+        self.messages.update(fresh)
+        for ack in acks:
+            view = self.read_by_views.get(ack.message_id)
+            if view is not None:
+                view.add_acks([ack])
+
+    def _on_conversation_updated(self, conversation_id: str, unread: int) -> None:
+        if self.conversations.row(conversation_id) is None:
+            self._touch_conversation(conversation_id, conversation_id.isdigit())
+        self.conversations.set_unread(conversation_id, unread)
+
+    def _on_reminder(self, msg_id: str, group_id: str, from_: str) -> None:
+        message = self.client.chat_manager.get_message(msg_id)
+        text = message.body.content if message else "an announcement"
+        self.window.notify(f"{from_} asks you to read", text)
+
+    # ------------------------------------------------------------------ acks
+
+    def _received(self, msg_ids: list[str]) -> list[ChatMessage]:
+        found = (self.client.chat_manager.get_message(i) for i in msg_ids)
+        return [m for m in found if m is not None]
+
+    def _ack_conversation(self, conversation_id: str) -> None:
+        manager = self.client.chat_manager
+        if self.client.options.require_ack:
+            self.spawn(manager.send_conversation_read_ack(conversation_id), "send a read receipt")
+        else:
+            self.spawn(manager.mark_conversation_read_locally(conversation_id), "mark as read")
+        self._reload_marks(conversation_id)
+
+    def _ack_messages(self, conversation_id: str, msg_ids: list[str]) -> None:
+        manager = self.client.chat_manager
+
+        async def ack() -> None:
+            for message in self._received(msg_ids):
+                if self.client.options.require_ack:
+                    await manager.send_message_read_ack(message)
+                else:
+                    await manager.mark_message_read_locally(message)
+            self._reload_marks(conversation_id)
+
+        self.spawn(ack(), "send a read receipt")
+
+    def _ack_group_messages(self, group_id: str, msg_ids: list[str]) -> None:
+        manager = self.client.chat_manager
+
+        async def ack() -> None:
+            for msg_id in msg_ids:
+                if self.client.options.require_ack:
+                    await manager.send_group_message_read_ack(msg_id, group_id)
+            if not self.client.options.require_ack:
+                await manager.mark_conversation_read_locally(group_id)
+            self._reload_marks(group_id)
+
+        self.spawn(ack(), "send a read receipt")
+
+    # ------------------------------------------------------------------ sending
+
+    def _send(self, text: str, need_group_ack: bool) -> None:
+        conversation_id = self.messages.conversation_id
+        if conversation_id is None:
+            return
+        is_group = conversation_id.isdigit()
+        message = ChatMessage.text(
+            conversation_id, text, ChatType.GROUP_CHAT if is_group else ChatType.CHAT
+        )
+        message.need_group_ack = need_group_ack and is_group
+
+        # The row appears (pending) and updates through on_message_status_changed.
+        self.spawn(self.client.chat_manager.send_message(message), "send the message")
+
+    def retry(self, msg_id: str) -> None:
+        self.spawn(self.client.chat_manager.resend_message(msg_id), "resend the message")
+
+    def start_chat(self, username: str) -> None:
+        self.client.chat_manager.get_conversation(username, ChatType.CHAT)
+        self.conversations.upsert(self._row(username, False, 0))
+        self.open_conversation(username)
+
+    async def create_group(self, name: str, members: list[str], ack_policy: str) -> Group:
+        """Create a group and open it; ChatError (e.g. an unknown member) is the caller's."""
+        group = await self.client.group_manager.create_group(name, members, ack_policy)
+        self.conversations.upsert(self._row(group.group_id, True, 0))
+        self.open_conversation(group.group_id)
+        return group
+
+    # ------------------------------------------------------------------ read-by view
+
+    def open_read_by(self, msg_id: str) -> None:
+        from desktop_chat.ui.read_by import ReadByDialog
+
+        message = self.client.chat_manager.get_message(msg_id)
+        if message is None or not message.is_group:
+            return
+        view = self.read_by_views.get(msg_id)
+        if view is None:
+            view = ReadByDialog(
+                msg_id,
+                message.conversation_id,
+                message.body.content,
+                message.group_member_count or 0,
+                self.window,
+            )
+            view.remind_requested.connect(self._remind)
+            view.finished.connect(lambda _result: self.read_by_views.pop(msg_id, None))
+            self.read_by_views[msg_id] = view
+        view.show()
+        view.raise_()
+        self.spawn(self._fill_read_by(view, msg_id, message.conversation_id), "load who read it")
+
+    async def _fill_read_by(self, view, msg_id: str, group_id: str) -> None:
+        manager = self.client.chat_manager
+        acks: list[GroupMessageAck] = []
+        cursor = None
+        for _ in range(1000):  # bounded: 50 per page, groups of up to 10,000 + late acks
+            page = await manager.fetch_group_acks(
+                msg_id, group_id, start_ack_id=cursor, page_size=50
+            )
+            acks += page.data
+            cursor = page.cursor
+            if cursor is None:
+                break
+        unread: list[str] = []
+        cursor = None
+        for _ in range(100):
+            names = await manager.fetch_group_unread_members(
+                msg_id, group_id, cursor=cursor, page_size=1000
+            )
+            unread += names.data
+            cursor = names.cursor
+            if cursor is None:
+                break
+        view.set_acks(acks)
+        view.set_unread(unread)
+
+    def _remind(self, msg_id: str, group_id: str) -> None:
+        async def remind() -> None:
+            reminded = await self.client.chat_manager.remind_group_unread(msg_id, group_id)
+            view = self.read_by_views.get(msg_id)
+            if view is not None:
+                view.show_reminded(reminded)
+
+        self.spawn(remind(), "send the reminder")
+
+    # ------------------------------------------------------------------ settings, leaving
+
+    def apply_settings(self, settings) -> None:
+        options = self.client.options
+        options.require_delivery_ack = settings.delivery_receipts
+        options.require_ack = settings.read_receipts
+        self.tracker.dwell_seconds = settings.dwell_seconds
+        self.tracker.idle_seconds = settings.idle_seconds
+        self.notifications = settings.notifications
+
+    async def shutdown(self) -> None:
+        """Detach from the client; the caller closes it (outbox kept for next time)."""
+        self.tracker.close_chat()
+        self.signals.detach()
+        for task in list(self._tasks):
+            task.cancel()
+        for view in list(self.read_by_views.values()):
+            view.close()
+        self.window.hide()

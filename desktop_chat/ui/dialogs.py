@@ -1,0 +1,564 @@
+"""The app's small dialogs: settings, sign-in, new chat and new group.
+
+Owns: `SettingsDialog`, `LoginDialog`, `NewChatDialog`, `NewGroupDialog`, the
+local checks they run before asking for anything (`username_problem`,
+`parse_members`), and the wording of those checks.
+
+Each dialog takes plain values and emits a signal with plain values; a
+controller wires it to the client. Use them without blocking: `open()` and the
+signals, never `exec()` (a nested loop inside a qasync coroutine stalls it).
+
+Never: import or call the client, touch the network or the disk, or emit a
+request that failed the local checks. The read-by view lives in `read_by.py`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QPalette
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_chat.protocol.frames import USERNAME_PATTERN
+from desktop_chat.ui.settings import DWELL_RANGE, IDLE_RANGE, AppSettings
+
+_USERNAME = re.compile(USERNAME_PATTERN)
+_USERNAME_RULE = (
+    "Usernames are 2–32 characters: lowercase letters a–z, digits, '.', '_' or '-', "
+    "starting with a letter."
+)
+_MEMBER_SEPARATORS = re.compile(r"[\s,;]+")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 256
+MAX_GROUP_NAME = 64
+
+
+def username_problem(name: str) -> str | None:
+    """What is wrong with `name` as a username, said to a person; None if nothing."""
+    if not name:
+        return "Enter a username."
+    if _USERNAME.match(name):
+        return None
+    if _USERNAME.match(name.lower()):
+        return f"Usernames are lowercase. Try “{name.lower()}”."
+    if not 2 <= len(name) <= 32:
+        return f"Usernames are 2 to 32 characters long. {_USERNAME_RULE}"
+    return _USERNAME_RULE
+
+
+def parse_members(text: str) -> list[str]:
+    """Names separated by commas, semicolons, spaces or new lines; a leading '@'
+    is dropped, and a name given twice counts once (first place kept)."""
+    names = (part.removeprefix("@") for part in _MEMBER_SEPARATORS.split(text))
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def server_url_problem(url: str) -> str | None:
+    """What is wrong with `url` as a server address; None if fine or empty."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme in ("ws", "wss") and parts.hostname:
+        try:
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError:
+            pass
+        else:
+            return None
+    return (
+        "Server addresses look like ws://chat.example.com:8765. Check the address, "
+        "or leave it empty to use this computer's own server."
+    )
+
+
+class _ErrorLabel(QLabel):
+    """A red line under a form: hidden while empty, selectable so it can be copied."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("error")
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        self.setStyleSheet(f"color: {'#f28b82' if dark else '#c5221f'};")
+        self.hide()
+
+    def show_text(self, text: str) -> None:
+        self.setText(text)
+        self.setVisible(bool(text))
+
+    def clear_text(self) -> None:
+        self.show_text("")
+
+
+def _hint(text: str, parent: QWidget | None = None) -> QLabel:
+    """A small, dimmer line that explains the control above it."""
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 0.9)
+    label.setFont(font)
+    palette = label.palette()
+    palette.setColor(
+        QPalette.ColorRole.WindowText, palette.color(QPalette.ColorRole.PlaceholderText)
+    )
+    label.setPalette(palette)
+    return label
+
+
+def _title(text: str, parent: QWidget | None = None) -> QLabel:
+    label = QLabel(text, parent)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.35)
+    font.setWeight(QFont.Weight.DemiBold)
+    label.setFont(font)
+    return label
+
+
+class SettingsDialog(QDialog):
+    """Receipts, "counts as read" timings and notifications.
+
+    `settings_changed(AppSettings)` is emitted when the person presses Save;
+    fields the dialog does not show (server, last username) pass through.
+    """
+
+    settings_changed = Signal(object)
+
+    def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._original = dataclasses.replace(settings)
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(460)
+
+        self._delivery = QCheckBox("Send delivery receipts")
+        self._delivery.setObjectName("delivery_receipts")
+        self._read = QCheckBox("Send and receive read receipts")
+        self._read.setObjectName("read_receipts")
+        receipts = QGroupBox("Receipts")
+        receipts_layout = QVBoxLayout(receipts)
+        receipts_layout.setSpacing(4)
+        receipts_layout.addWidget(self._delivery)
+        receipts_layout.addWidget(
+            _hint("Lets senders see ✓✓ once a message has reached this computer.")
+        )
+        receipts_layout.addSpacing(8)
+        receipts_layout.addWidget(self._read)
+        receipts_layout.addWidget(
+            _hint("If you turn read receipts off, you won't send or see them.")
+        )
+
+        self._dwell = QDoubleSpinBox()
+        self._dwell.setObjectName("dwell_seconds")
+        self._dwell.setRange(*DWELL_RANGE)
+        self._dwell.setSingleStep(0.1)
+        self._dwell.setDecimals(1)
+        self._dwell.setSuffix(" s")
+        self._idle = QSpinBox()
+        self._idle.setObjectName("idle_seconds")
+        self._idle.setRange(int(IDLE_RANGE[0]), int(IDLE_RANGE[1]))
+        self._idle.setSingleStep(5)
+        self._idle.setSuffix(" s")
+        reading = QGroupBox("When a message counts as read")
+        reading_layout = QFormLayout(reading)
+        reading_layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        reading_layout.addRow("Time on screen:", self._dwell)
+        reading_layout.addRow(
+            _hint(
+                "At least half of the message must stay visible this long, "
+                "in the open chat, with this window active."
+            )
+        )
+        reading_layout.addRow("Away after:", self._idle)
+        reading_layout.addRow(
+            _hint("Without keyboard or mouse use for this long, nothing is marked read.")
+        )
+
+        self._notifications = QCheckBox("Show desktop notifications")
+        self._notifications.setObjectName("notifications")
+        notifications = QGroupBox("Notifications")
+        notifications_layout = QVBoxLayout(notifications)
+        notifications_layout.setSpacing(4)
+        notifications_layout.addWidget(self._notifications)
+        notifications_layout.addWidget(_hint("Notifications never mark messages as read."))
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save
+            | QDialogButtonBox.StandardButton.Cancel
+            | QDialogButtonBox.StandardButton.RestoreDefaults
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(
+            self._restore_defaults
+        )
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 20, 20, 16)
+        layout.setSpacing(14)
+        layout.addWidget(receipts)
+        layout.addWidget(reading)
+        layout.addWidget(notifications)
+        layout.addStretch(1)
+        layout.addWidget(buttons)
+        self._show(settings)
+
+    def settings(self) -> AppSettings:
+        """The values as they stand in the dialog now."""
+        return dataclasses.replace(
+            self._original,
+            delivery_receipts=self._delivery.isChecked(),
+            read_receipts=self._read.isChecked(),
+            dwell_seconds=round(self._dwell.value(), 1),
+            idle_seconds=float(self._idle.value()),
+            notifications=self._notifications.isChecked(),
+        )
+
+    def accept(self) -> None:
+        self.settings_changed.emit(self.settings())
+        super().accept()
+
+    def _show(self, settings: AppSettings) -> None:
+        self._delivery.setChecked(settings.delivery_receipts)
+        self._read.setChecked(settings.read_receipts)
+        self._dwell.setValue(settings.dwell_seconds)
+        self._idle.setValue(round(settings.idle_seconds))
+        self._notifications.setChecked(settings.notifications)
+
+    def _restore_defaults(self) -> None:
+        self._show(AppSettings())
+
+
+class _RequestDialog(QDialog):
+    """A form that asks the controller for something and waits for the answer.
+
+    While busy its inputs are disabled; `show_error` ends the busy state and shows
+    a red line that goes away as soon as the person edits anything.
+    """
+
+    def __init__(self, parent: QWidget | None, busy_text: str) -> None:
+        super().__init__(parent)
+        self._busy = False
+        self._busy_text = busy_text
+        self._inputs: list[QWidget] = []
+        self._error = _ErrorLabel(self)
+        self._status = _hint("", self)
+        self._status.setObjectName("status")
+        self._status.hide()
+
+    def set_busy(self, busy: bool, text: str | None = None) -> None:
+        """Disable the form while a request runs, and say what is happening."""
+        self._busy = busy
+        for widget in self._inputs:
+            widget.setEnabled(not busy)
+        if busy:
+            self._error.clear_text()
+        self._status.setText(text or self._busy_text)
+        self._status.setVisible(busy)
+
+    def is_busy(self) -> bool:
+        return self._busy
+
+    def show_error(self, text: str) -> None:
+        """Show what went wrong (and what to do next); the form becomes usable again."""
+        self.set_busy(False)
+        self._error.show_text(text)
+
+    def error_text(self) -> str:
+        """The error shown now, or "" when none is."""
+        return self._error.text() if not self._error.isHidden() else ""
+
+    def _watch(self, *widgets: QWidget) -> None:
+        """Register inputs: disabled while busy, and editing one clears the error."""
+        for widget in widgets:
+            self._inputs.append(widget)
+            if isinstance(widget, QLineEdit):
+                widget.textEdited.connect(self._error.clear_text)
+            elif isinstance(widget, QPlainTextEdit):
+                widget.textChanged.connect(self._error.clear_text)
+
+    def _refuse(self, text: str, field: QWidget | None = None) -> None:
+        self._error.show_text(text)
+        if field is not None:
+            field.setFocus()
+            if isinstance(field, QLineEdit):
+                field.selectAll()
+
+
+class LoginDialog(_RequestDialog):
+    """Sign in or create an account.
+
+    Emits `sign_in_requested(server_url, username, password)` or
+    `register_requested(...)` after local checks, and stays open: the controller
+    calls `set_busy(True)`, then `accept()` on success or `show_error(text)`.
+    """
+
+    sign_in_requested = Signal(str, str, str)
+    register_requested = Signal(str, str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, "Signing in…")
+        self.setWindowTitle("Sign in")
+        self.setMinimumWidth(440)
+
+        self._server = QLineEdit()
+        self._server.setObjectName("server_url")
+        self._server.setPlaceholderText("Leave empty to use this computer's own server")
+        self._server.setClearButtonEnabled(True)
+        self._username = QLineEdit()
+        self._username.setObjectName("username")
+        self._username.setPlaceholderText("for example alice")
+        self._username.setMaxLength(32)
+        self._password = QLineEdit()
+        self._password.setObjectName("password")
+        self._password.setEchoMode(QLineEdit.EchoMode.Password)
+        self._password.setMaxLength(MAX_PASSWORD)
+        self._password.setPlaceholderText(f"At least {MIN_PASSWORD} characters for a new account")
+
+        self._sign_in = QPushButton("Sign in")
+        self._sign_in.setObjectName("sign_in")
+        self._sign_in.setDefault(True)
+        self._sign_in.clicked.connect(self._on_sign_in)
+        self._register = QPushButton("Create account")
+        self._register.setObjectName("register")
+        self._register.setAutoDefault(False)
+        self._register.clicked.connect(self._on_register)
+        self._watch(self._server, self._username, self._password, self._sign_in, self._register)
+
+        form = QFormLayout()
+        form.setSpacing(10)
+        form.addRow("Server:", self._server)
+        form.addRow("Username:", self._username)
+        form.addRow("Password:", self._password)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self._register)
+        buttons.addStretch(1)
+        buttons.addWidget(self._sign_in)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 22, 24, 18)
+        layout.setSpacing(12)
+        layout.addWidget(_title("Sign in to desktop_chat"))
+        layout.addWidget(_hint("Use your account on a server, or create one."))
+        layout.addSpacing(4)
+        layout.addLayout(form)
+        layout.addWidget(self._error)
+        layout.addWidget(self._status)
+        layout.addSpacing(4)
+        layout.addLayout(buttons)
+
+    def set_values(self, server_url: str, username: str) -> None:
+        """Fill in what was used last time; the cursor waits in the first empty field."""
+        self._server.setText(server_url)
+        self._username.setText(username)
+        (self._password if username else self._username).setFocus()
+
+    def _checked_values(self, creating: bool) -> tuple[str, str, str] | None:
+        server = self._server.text().strip()
+        username = self._username.text().strip()
+        password = self._password.text()
+        if problem := server_url_problem(server):
+            self._refuse(problem, self._server)
+            return None
+        if problem := username_problem(username):
+            self._refuse(problem, self._username)
+            return None
+        if not password:
+            self._refuse("Enter your password.", self._password)
+            return None
+        if creating and len(password) < MIN_PASSWORD:
+            self._refuse(
+                f"Choose a password of at least {MIN_PASSWORD} characters "
+                f"(this one has {len(password)}).",
+                self._password,
+            )
+            return None
+        return server, username, password
+
+    def _on_sign_in(self) -> None:
+        values = self._checked_values(creating=False)
+        if values is not None:
+            self._busy_text = "Signing in…"
+            self.sign_in_requested.emit(*values)
+
+    def _on_register(self) -> None:
+        values = self._checked_values(creating=True)
+        if values is not None:
+            self._busy_text = "Creating your account…"
+            self.register_requested.emit(*values)
+
+
+class NewChatDialog(_RequestDialog):
+    """Start a one-to-one chat: emits `chat_requested(username)` and closes.
+
+    Pass `own_username` so the dialog can refuse a chat with yourself.
+    """
+
+    chat_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, *, own_username: str = "") -> None:
+        super().__init__(parent, "Opening the chat…")
+        self._own_username = own_username
+        self.setWindowTitle("New chat")
+        self.setMinimumWidth(380)
+
+        self._username = QLineEdit()
+        self._username.setObjectName("username")
+        self._username.setPlaceholderText("Username, for example alice")
+        self._username.setMaxLength(32)
+        self._start = QPushButton("Start chat")
+        self._start.setObjectName("start")
+        self._start.setDefault(True)
+        self._start.clicked.connect(self._on_start)
+        cancel = QPushButton("Cancel")
+        cancel.setAutoDefault(False)
+        cancel.clicked.connect(self.reject)
+        self._watch(self._username, self._start)
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self._start)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(22, 20, 22, 16)
+        layout.setSpacing(10)
+        layout.addWidget(QLabel("Who do you want to message?"))
+        layout.addWidget(self._username)
+        layout.addWidget(self._error)
+        layout.addWidget(self._status)
+        layout.addSpacing(6)
+        layout.addLayout(buttons)
+
+    def _on_start(self) -> None:
+        name = self._username.text().strip().removeprefix("@")
+        if problem := username_problem(name):
+            self._refuse(problem, self._username)
+            return
+        if name == self._own_username:
+            self._refuse("That's your own username. Enter someone else's.", self._username)
+            return
+        self.chat_requested.emit(name)
+        self.accept()
+
+
+class NewGroupDialog(_RequestDialog):
+    """Create a group: emits `group_requested(name, members, ack_policy)`.
+
+    `ack_policy` is "admins" (only the owner and admins may ask for read
+    receipts) or "all". The dialog stays open: the controller calls
+    `set_busy(True)`, then `accept()` or `show_error(text)`.
+    """
+
+    group_requested = Signal(str, list, str)
+
+    def __init__(self, parent: QWidget | None = None, *, own_username: str = "") -> None:
+        super().__init__(parent, "Creating the group…")
+        self._own_username = own_username
+        self.setWindowTitle("New group")
+        self.setMinimumWidth(440)
+
+        self._name = QLineEdit()
+        self._name.setObjectName("group_name")
+        self._name.setPlaceholderText("For example Release team")
+        self._name.setMaxLength(MAX_GROUP_NAME)
+        self._members = QPlainTextEdit()
+        self._members.setObjectName("members")
+        self._members.setPlaceholderText("alice, bob, carol\n(commas, spaces or new lines)")
+        self._members.setTabChangesFocus(True)
+        self._members.setMinimumHeight(90)
+        self._members.textChanged.connect(self._count_members)
+        self._member_count = _hint("You are added automatically.")
+
+        self._admins_only = QRadioButton("Owner and admins")
+        self._admins_only.setObjectName("policy_admins")
+        self._admins_only.setChecked(True)
+        self._everyone = QRadioButton("Everyone")
+        self._everyone.setObjectName("policy_all")
+        policy = QButtonGroup(self)
+        policy.addButton(self._admins_only)
+        policy.addButton(self._everyone)
+        policy_row = QHBoxLayout()
+        policy_row.addWidget(self._admins_only)
+        policy_row.addWidget(self._everyone)
+        policy_row.addStretch(1)
+
+        self._create = QPushButton("Create group")
+        self._create.setObjectName("create")
+        self._create.setDefault(True)
+        self._create.clicked.connect(self._on_create)
+        cancel = QPushButton("Cancel")
+        cancel.setAutoDefault(False)
+        cancel.clicked.connect(self.reject)
+        self._watch(self._name, self._members, self._admins_only, self._everyone, self._create)
+
+        form = QFormLayout()
+        form.setSpacing(10)
+        form.addRow("Group name:", self._name)
+        form.addRow("Members:", self._members)
+        form.addRow("", self._member_count)
+        form.addRow("Who may ask for\nread receipts:", policy_row)
+        form.addRow(
+            "",
+            _hint("Members can always send read receipts; this decides who may ask for them."),
+        )
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self._create)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(22, 20, 22, 16)
+        layout.setSpacing(10)
+        layout.addLayout(form)
+        layout.addWidget(self._error)
+        layout.addWidget(self._status)
+        layout.addSpacing(6)
+        layout.addLayout(buttons)
+
+    def _members_given(self) -> list[str]:
+        members = parse_members(self._members.toPlainText())
+        return [name for name in members if name != self._own_username]
+
+    def _count_members(self) -> None:
+        count = len(self._members_given())
+        noun = "member" if count == 1 else "members"
+        self._member_count.setText(
+            f"{count} {noun}, plus you." if count else "You are added automatically."
+        )
+
+    def _on_create(self) -> None:
+        name = self._name.text().strip()
+        if not name:
+            self._refuse("Give the group a name.", self._name)
+            return
+        members = self._members_given()
+        invalid = [member for member in members if username_problem(member)]
+        if invalid:
+            shown = ", ".join(f"“{member}”" for member in invalid[:5])
+            more = f" and {len(invalid) - 5} more" if len(invalid) > 5 else ""
+            self._refuse(f"Not a valid username: {shown}{more}. {_USERNAME_RULE}", self._members)
+            return
+        policy = "all" if self._everyone.isChecked() else "admins"
+        self.group_requested.emit(name, members, policy)

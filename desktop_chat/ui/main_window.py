@@ -1,0 +1,239 @@
+"""The main window: conversation list, the open chat, unread totals, tray icon.
+
+Owns: `MainWindow` and its parts (the conversation list view, the chat view in a
+stack with a placeholder, the status line), the total unread count in the window
+title and on the tray icon, and the facts the read-ack controller needs about
+the window: whether it is active and not minimized (`is_active_for_reading`) and
+when the person last used keyboard or mouse in it (`last_input`).
+
+Never: talk to the client (it emits signals; the controller acts), or count a
+notification, the tray or the conversation list as reading.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QSystemTrayIcon,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_chat.ui.chat_view import ChatView
+from desktop_chat.ui.conversation_model import ConversationListModel
+from desktop_chat.ui.roles import ConversationRole
+
+_INPUT_EVENTS = frozenset(
+    {
+        QEvent.Type.KeyPress,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseMove,
+        QEvent.Type.Wheel,
+        QEvent.Type.TouchBegin,
+    }
+)
+
+
+def app_icon(unread: int = 0, size: int = 64) -> QIcon:
+    """The app's icon: a speech bubble with two ticks; a red badge with the unread count."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#2AABEE"))
+    painter.drawRoundedRect(QRect(4, 6, size - 8, size - 16), size * 0.22, size * 0.22)
+    painter.drawPolygon([QPoint(14, size - 14), QPoint(12, size - 3), QPoint(26, size - 12)])
+    pen = painter.pen()
+    pen.setStyle(Qt.PenStyle.SolidLine)
+    pen.setColor(QColor("white"))
+    pen.setWidthF(size / 16)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    painter.setPen(pen)
+    for dx in (0, size * 0.16):
+        painter.drawPolyline(
+            [
+                QPoint(int(size * 0.22 + dx), int(size * 0.45)),
+                QPoint(int(size * 0.34 + dx), int(size * 0.57)),
+                QPoint(int(size * 0.56 + dx), int(size * 0.32)),
+            ]
+        )
+    if unread:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#E53935"))
+        badge = QRect(size // 2 - 2, 0, size // 2 + 2, size // 2 + 2)
+        painter.drawEllipse(badge)
+        painter.setPen(QColor("white"))
+        font = QFont()
+        font.setBold(True)
+        font.setPixelSize(size // 4)
+        painter.setFont(font)
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, "99+" if unread > 99 else str(unread))
+    painter.end()
+    return QIcon(pixmap)
+
+
+class MainWindow(QMainWindow):
+    conversation_selected = Signal(str)
+    new_chat_requested = Signal()
+    new_group_requested = Signal()
+    settings_requested = Signal()
+    sign_out_requested = Signal()
+    close_requested = Signal()
+    activation_changed = Signal(bool)  # active and not minimized
+    user_input = Signal()
+
+    def __init__(
+        self,
+        username: str,
+        conversations: ConversationListModel,
+        chat_view: ChatView,
+        conversation_delegate=None,
+    ) -> None:
+        super().__init__()
+        self.username = username
+        self.conversations = conversations
+        self.chat_view = chat_view
+        self._last_input = time.monotonic()
+        self._tray: QSystemTrayIcon | None = None
+
+        me = QLabel(f"<b>{username}</b>")
+        new_chat = QPushButton("New chat")
+        new_chat.clicked.connect(self.new_chat_requested)
+        new_group = QPushButton("New group")
+        new_group.clicked.connect(self.new_group_requested)
+        top = QHBoxLayout()
+        top.addWidget(me, 1)
+        top.addWidget(new_chat)
+        top.addWidget(new_group)
+        self.conversation_list = QListView()
+        self.conversation_list.setModel(conversations)
+        if conversation_delegate is not None:
+            self.conversation_list.setItemDelegate(conversation_delegate)
+        self.conversation_list.setUniformItemSizes(True)
+        self.conversation_list.setFrameShape(QListView.Shape.NoFrame)
+        self.conversation_list.clicked.connect(
+            lambda index: self.conversation_selected.emit(
+                index.data(ConversationRole.CONVERSATION_ID)
+            )
+        )
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(8, 8, 0, 8)
+        left_layout.addLayout(top)
+        left_layout.addWidget(self.conversation_list, 1)
+        left.setMinimumWidth(240)
+
+        self.placeholder = QLabel("Select a chat, or start one with “New chat”.")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setEnabled(False)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(chat_view)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([300, 600])
+        self.setCentralWidget(splitter)
+
+        menu = self.menuBar().addMenu("&Chat")
+        for text, signal, shortcut in (
+            ("New chat…", self.new_chat_requested, "Ctrl+N"),
+            ("New group…", self.new_group_requested, "Ctrl+G"),
+            ("Settings…", self.settings_requested, "Ctrl+,"),
+            ("Sign out", self.sign_out_requested, None),
+            ("Quit", self.close_requested, "Ctrl+Q"),
+        ):
+            action = QAction(text, self)
+            if shortcut:
+                action.setShortcut(shortcut)
+            action.triggered.connect(signal)
+            menu.addAction(action)
+
+        self.connection_label = QLabel("Connecting…")
+        self.statusBar().addPermanentWidget(self.connection_label)
+        self.resize(960, 680)
+        conversations.total_unread_changed.connect(self.show_unread)
+        self.show_unread(conversations.total_unread())
+        QApplication.instance().installEventFilter(self)
+
+    # ------------------------------------------------------------------ what the window shows
+
+    def show_chat(self, conversation_id: str) -> None:
+        self.stack.setCurrentWidget(self.chat_view)
+        for row in range(self.conversations.rowCount()):
+            index = self.conversations.index(row)
+            if index.data(ConversationRole.CONVERSATION_ID) == conversation_id:
+                self.conversation_list.setCurrentIndex(index)
+                break
+
+    def show_placeholder(self) -> None:
+        self.stack.setCurrentWidget(self.placeholder)
+
+    def show_unread(self, total: int) -> None:
+        suffix = f" ({total})" if total else ""
+        self.setWindowTitle(f"desktop_chat — {self.username}{suffix}")
+        icon = app_icon(total)
+        self.setWindowIcon(icon)
+        if self._tray is not None:
+            self._tray.setIcon(icon)
+            self._tray.setToolTip(f"desktop_chat — {total} unread" if total else "desktop_chat")
+
+    def enable_tray(self) -> QSystemTrayIcon | None:
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            return None
+        self._tray = QSystemTrayIcon(app_icon(self.conversations.total_unread()), self)
+        self._tray.activated.connect(lambda _reason: (self.showNormal(), self.activateWindow()))
+        self._tray.show()
+        return self._tray
+
+    def notify(self, title: str, text: str) -> None:
+        """A desktop notification. It never marks anything read."""
+        if self._tray is not None and self._tray.isVisible():
+            self._tray.showMessage(title, text, app_icon(), 5000)
+        self.statusBar().showMessage(f"{title}: {text}", 5000)
+
+    def show_connection(self, connected: bool) -> None:
+        self.connection_label.setText("Connected" if connected else "Offline — reconnecting…")
+
+    def show_error(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10000)
+
+    # ------------------------------------------------------------------ facts for read acks
+
+    def is_active_for_reading(self) -> bool:
+        return self.isVisible() and self.isActiveWindow() and not self.isMinimized()
+
+    def last_input(self) -> float:
+        return self._last_input
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.ActivationChange, QEvent.Type.WindowStateChange):
+            self.activation_changed.emit(self.is_active_for_reading())
+        super().changeEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() in _INPUT_EVENTS
+            and isinstance(watched, QWidget)
+            and watched.window() is self
+        ):
+            self._last_input = time.monotonic()
+            self.user_input.emit()
+        return False
+
+    def closeEvent(self, event) -> None:
+        event.ignore()
+        self.close_requested.emit()

@@ -1,0 +1,211 @@
+"""The open conversation's messages as a Qt list model.
+
+Owns: `MessageListModel`: rows in conversation order (server time, or local time
+while pending), a dict from msg_id to row (no `list.index`), history paged in
+with `canFetchMore`/`fetchMore` behind a "fetch running" guard, and receipt
+updates that repaint only their rows: changes are coalesced and flushed once per
+event-loop iteration as one `dataChanged` per run of adjacent rows, naming the
+roles that change.
+
+Never: reset the model for one receipt, or talk to the client (rows come in
+through `load`, `upsert` and `update`).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+
+from desktop_chat.client.models import ChatMessage, MessageDirection
+from desktop_chat.ui.roles import MessageRole
+
+Loader = Callable[[int | None, int], list[ChatMessage]]
+PAGE = 50
+
+_RECEIPT_ROLES = [
+    int(MessageRole.MESSAGE),
+    int(MessageRole.MARK),
+    int(MessageRole.DELIVERED_AT),
+    int(MessageRole.READ_AT),
+    int(MessageRole.TIME),
+    int(MessageRole.GROUP_ACK_COUNT),
+    int(MessageRole.GROUP_MEMBER_COUNT),
+    int(MessageRole.GROUP_DELIVERED_COUNT),
+    int(MessageRole.HAS_READ),
+]
+
+_ROLE_VALUES: dict[int, Callable[[ChatMessage], object]] = {
+    int(MessageRole.MESSAGE): lambda m: m,
+    int(MessageRole.MSG_ID): lambda m: m.msg_id,
+    int(MessageRole.TEXT): lambda m: m.body.content,
+    int(Qt.ItemDataRole.DisplayRole): lambda m: m.body.content,
+    int(MessageRole.SENDER): lambda m: m.from_,
+    int(MessageRole.OUTGOING): lambda m: m.direction is MessageDirection.SEND,
+    int(MessageRole.TIME): lambda m: m.sort_time,
+    int(MessageRole.MARK): lambda m: m.mark,
+    int(MessageRole.DELIVERED_AT): lambda m: m.delivered_at,
+    int(MessageRole.READ_AT): lambda m: m.read_at,
+    int(MessageRole.IS_GROUP): lambda m: m.is_group,
+    int(MessageRole.NEED_GROUP_ACK): lambda m: m.need_group_ack,
+    int(MessageRole.GROUP_ACK_COUNT): lambda m: m.group_ack_count,
+    int(MessageRole.GROUP_MEMBER_COUNT): lambda m: m.group_member_count,
+    int(MessageRole.GROUP_DELIVERED_COUNT): lambda m: m.group_delivered_count,
+    int(MessageRole.HAS_READ): lambda m: m.has_read,
+}
+
+
+class MessageListModel(QAbstractListModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.conversation_id: str | None = None
+        self._rows: list[ChatMessage] = []
+        self._keys: list[tuple[int, str]] = []  # (sort_time, msg_id), parallel to _rows
+        self._row_of: dict[str, int] = {}
+        self._loader: Loader | None = None
+        self._has_more = False
+        self._fetching = False
+        self._dirty: set[str] = set()
+        self.repainted_rows = 0  # rows named in dataChanged since load (for benchmarks)
+
+    # ------------------------------------------------------------------ Qt API
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        value = _ROLE_VALUES.get(role)
+        if value is None:
+            return self._show_sender(index.row()) if role == MessageRole.SHOW_SENDER else None
+        return value(self._rows[index.row()])
+
+    def roleNames(self) -> dict[int, bytes]:
+        return {int(role): role.name.lower().encode() for role in MessageRole}
+
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self._has_more and not self._fetching
+
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid() or not self._has_more or self._fetching or self._loader is None:
+            return
+        self._fetching = True
+        try:
+            before = self._rows[0].sort_time if self._rows else None
+            older = [m for m in self._loader(before, PAGE) if m.msg_id not in self._row_of]
+            self._has_more = len(older) >= PAGE
+            if older:
+                self.beginInsertRows(QModelIndex(), 0, len(older) - 1)
+                self._rows[:0] = older
+                self._keys[:0] = [(m.sort_time, m.msg_id) for m in older]
+                self._reindex()
+                self.endInsertRows()
+        finally:
+            self._fetching = False
+
+    # ------------------------------------------------------------------ feeding it
+
+    def load(self, conversation_id: str, loader: Loader) -> None:
+        """Show a conversation: its newest page now, older pages on demand."""
+        self.beginResetModel()
+        self.conversation_id = conversation_id
+        self._loader = loader
+        newest = loader(None, PAGE)
+        self._rows = list(newest)
+        self._keys = [(m.sort_time, m.msg_id) for m in self._rows]
+        self._reindex()
+        self._has_more = len(newest) >= PAGE
+        self._dirty.clear()
+        self.repainted_rows = 0
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self.conversation_id = None
+        self._rows, self._keys, self._row_of = [], [], {}
+        self._loader, self._has_more = None, False
+        self.endResetModel()
+
+    def upsert(self, message: ChatMessage) -> None:
+        """Add a message of this conversation, or refresh the row that shows it."""
+        if message.conversation_id != self.conversation_id:
+            return
+        row = self._row_of.get(message.msg_id)
+        key = (message.sort_time, message.msg_id)
+        if row is not None and self._fits(row, key):
+            self._rows[row], self._keys[row] = message, key
+            self._mark_dirty(message.msg_id)
+            return
+        if row is not None:  # its place moved (a pending message got its server time)
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._rows[row], self._keys[row]
+            self._reindex()
+            self.endRemoveRows()
+        row = bisect.bisect(self._keys, key)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._rows.insert(row, message)
+        self._keys.insert(row, key)
+        self._reindex(row)
+        self.endInsertRows()
+        if row + 1 < len(self._rows):
+            self._mark_dirty(self._rows[row + 1].msg_id)  # its "show sender" may change
+
+    def update(self, messages: list[ChatMessage]) -> None:
+        """New receipt state for rows already shown; repainted once this loop iteration."""
+        for message in messages:
+            if message.msg_id in self._row_of:
+                self.upsert(message)
+
+    # ------------------------------------------------------------------ lookups
+
+    def row_of(self, msg_id: str) -> int | None:
+        return self._row_of.get(msg_id)
+
+    def message_at(self, row: int) -> ChatMessage:
+        return self._rows[row]
+
+    def messages(self) -> list[ChatMessage]:
+        return list(self._rows)
+
+    # ------------------------------------------------------------------ internals
+
+    def _fits(self, row: int, key: tuple[int, str]) -> bool:
+        """Whether `key` may stay at `row` without breaking the order."""
+        before_ok = row == 0 or self._keys[row - 1] <= key
+        after_ok = row + 1 == len(self._keys) or key <= self._keys[row + 1]
+        return before_ok and after_ok
+
+    def _show_sender(self, row: int) -> bool:
+        message = self._rows[row]
+        if not message.is_group or message.direction is MessageDirection.SEND:
+            return False
+        return row == 0 or self._rows[row - 1].from_ != message.from_
+
+    def _reindex(self, start: int = 0) -> None:
+        if start == 0:
+            self._row_of = {m.msg_id: i for i, m in enumerate(self._rows)}
+            return
+        for i in range(start, len(self._rows)):
+            self._row_of[self._rows[i].msg_id] = i
+
+    def _mark_dirty(self, msg_id: str) -> None:
+        if not self._dirty:
+            QTimer.singleShot(0, self._flush)
+        self._dirty.add(msg_id)
+
+    def _flush(self) -> None:
+        rows = sorted(
+            row for row in (self._row_of.get(msg_id) for msg_id in self._dirty) if row is not None
+        )
+        self._dirty.clear()
+        start = previous = None
+        for row in [*rows, None]:
+            if row is not None and previous is not None and row == previous + 1:
+                previous = row
+                continue
+            if start is not None and previous is not None:
+                self.dataChanged.emit(self.index(start), self.index(previous), _RECEIPT_ROLES)
+                self.repainted_rows += previous - start + 1
+            start = previous = row

@@ -1,0 +1,44 @@
+"""The item-data roles of the app's models, shared by models, delegates and views.
+
+Owns: `MessageRole` and `ConversationRole`. A delegate reads a row only through
+these roles; a model answers every one of them.
+
+Never: import anything but Qt's enum values.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from PySide6.QtCore import Qt
+
+_USER = int(Qt.ItemDataRole.UserRole)
+
+
+class MessageRole(enum.IntEnum):
+    MESSAGE = _USER + 1  # the ChatMessage itself
+    MSG_ID = _USER + 2  # str
+    TEXT = _USER + 3  # str
+    SENDER = _USER + 4  # str (username)
+    OUTGOING = _USER + 5  # bool: sent by this user
+    TIME = _USER + 6  # int ms: server time, or local time while pending
+    MARK = _USER + 7  # protocol.Mark: PENDING, SENT, DELIVERED, READ, FAILED
+    DELIVERED_AT = _USER + 8  # int ms | None
+    READ_AT = _USER + 9  # int ms | None
+    IS_GROUP = _USER + 10  # bool
+    NEED_GROUP_ACK = _USER + 11  # bool
+    GROUP_ACK_COUNT = _USER + 12  # int: "Read n/m" n
+    GROUP_MEMBER_COUNT = _USER + 13  # int | None: "Read n/m" m (members at send time)
+    GROUP_DELIVERED_COUNT = _USER + 14  # int
+    HAS_READ = _USER + 15  # bool: received and read by this user
+    SHOW_SENDER = _USER + 16  # bool: group message whose sender differs from the row above
+
+
+class ConversationRole(enum.IntEnum):
+    CONVERSATION_ID = _USER + 1  # str
+    TITLE = _USER + 2  # str: peer username or group name
+    IS_GROUP = _USER + 3  # bool
+    LAST_TEXT = _USER + 4  # str
+    LAST_TIME = _USER + 5  # int ms | 0
+    UNREAD = _USER + 6  # int
+    LAST_OUTGOING_MARK = _USER + 7  # protocol.Mark | None: tick of our last message, if last

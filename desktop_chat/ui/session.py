@@ -1,0 +1,219 @@
+"""One person's use of the app: sign in, the main window, dialogs, sign out, quit.
+
+Owns: `AppSession` and `run_app`: the sign-in dialog (or resuming the saved
+session), creating the `ChatClient` and its `ChatController`, the dialogs
+opened from the window (new chat, new group, settings), persisting settings,
+and the orderly shutdown. Dialogs are opened with `open()`, never `exec()`.
+
+Never: block the GUI thread: network calls run as asyncio tasks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+
+from desktop_chat.app import install_excepthook
+from desktop_chat.client import ChatClient, ChatError, ChatErrorCode, ChatOptions
+from desktop_chat.embedded import EmbeddedServer
+from desktop_chat.ui.controller import ChatController
+from desktop_chat.ui.delegates import ConversationDelegate, MessageDelegate
+from desktop_chat.ui.dialogs import LoginDialog, NewChatDialog, NewGroupDialog, SettingsDialog
+from desktop_chat.ui.settings import AppSettings, load, save
+
+log = logging.getLogger(__name__)
+
+
+def make_options(server_url: str, settings: AppSettings) -> ChatOptions:
+    return ChatOptions(
+        server_url=server_url,
+        require_ack=settings.read_receipts,
+        require_delivery_ack=settings.delivery_receipts,
+    )
+
+
+def make_controller(client: ChatClient, settings: AppSettings) -> ChatController:
+    controller = ChatController(
+        client,
+        message_delegate=MessageDelegate(),
+        conversation_delegate=ConversationDelegate(),
+        dwell_seconds=settings.dwell_seconds,
+        idle_seconds=settings.idle_seconds,
+        notifications=settings.notifications,
+    )
+    controller.window.enable_tray()
+    return controller
+
+
+class AppSession(QObject):
+    def __init__(self, data_dir: Path, server_url: str, settings: AppSettings) -> None:
+        super().__init__()
+        self.data_dir = data_dir
+        self.server_url = server_url
+        self.settings = settings
+        self.client: ChatClient | None = None
+        self.controller: ChatController | None = None
+        self.login_dialog: LoginDialog | None = None
+        self.quit = asyncio.Event()
+        self._dialogs: list = []
+
+    @property
+    def settings_path(self) -> Path:
+        return self.data_dir / "settings.json"
+
+    def _client(self, server_url: str) -> ChatClient:
+        return ChatClient(make_options(server_url, self.settings), self.data_dir / "accounts")
+
+    async def start(self) -> None:
+        username = self.settings.last_username
+        if username and (self.data_dir / "accounts" / username / "client.db").exists():
+            client = self._client(self.server_url)
+            try:
+                await client.resume(username)
+            except ChatError as exc:
+                log.info("could not resume %s: %s", username, exc.description)
+                await client.close()
+            else:
+                self._signed_in(client)
+                return
+        self.show_login()
+
+    def show_login(self, error: str = "") -> None:
+        dialog = LoginDialog()
+        dialog.set_values(self.settings.server_url, self.settings.last_username)
+        dialog.sign_in_requested.connect(
+            lambda url, user, pw: asyncio.ensure_future(self._sign_in(url, user, pw, False))
+        )
+        dialog.register_requested.connect(
+            lambda url, user, pw: asyncio.ensure_future(self._sign_in(url, user, pw, True))
+        )
+        dialog.rejected.connect(lambda: self.client is None and self.quit.set())
+        if error:
+            dialog.show_error(error)
+        self.login_dialog = dialog
+        dialog.open()
+
+    async def _sign_in(self, url: str, username: str, password: str, register: bool) -> None:
+        dialog = self.login_dialog
+        assert dialog is not None
+        dialog.set_busy(True)
+        client = self._client(url or self.server_url)
+        try:
+            if register:
+                await client.register(username, password)
+            await client.login(username, password)
+        except ChatError as exc:
+            await client.close()
+            dialog.set_busy(False)
+            dialog.show_error(self._explain(exc))
+            return
+        self.settings.last_username = username
+        self.settings.server_url = url
+        save(self.settings, self.settings_path)
+        self.login_dialog = None
+        dialog.accept()
+        self._signed_in(client)
+
+    @staticmethod
+    def _explain(error: ChatError) -> str:
+        if error.code is ChatErrorCode.INVALID_CREDENTIALS:
+            return "Wrong username or password. Check them and try again."
+        if error.code is ChatErrorCode.USER_EXISTS:
+            return "That name is taken. Choose another, or sign in if it is yours."
+        if error.code is ChatErrorCode.NETWORK_ERROR:
+            return f"{error.description}."
+        return error.description
+
+    def _signed_in(self, client: ChatClient) -> None:
+        self.client = client
+        controller = make_controller(client, self.settings)
+        self.controller = controller
+        window = controller.window
+        install_excepthook(controller.show_error)
+        window.close_requested.connect(self.quit.set)
+        window.sign_out_requested.connect(lambda: asyncio.ensure_future(self.sign_out()))
+        window.settings_requested.connect(self.open_settings)
+        window.new_chat_requested.connect(self.open_new_chat)
+        window.new_group_requested.connect(self.open_new_group)
+        window.show()
+        window.activateWindow()
+
+    def _keep(self, dialog) -> None:
+        self._dialogs.append(dialog)
+        dialog.finished.connect(lambda _r: self._dialogs.remove(dialog))
+        dialog.open()
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self.controller.window if self.controller else None)
+        dialog.settings_changed.connect(self.apply_settings)
+        self._keep(dialog)
+
+    def apply_settings(self, settings: AppSettings) -> None:
+        self.settings = settings
+        save(settings, self.settings_path)
+        if self.controller is not None:
+            self.controller.apply_settings(settings)
+
+    def open_new_chat(self) -> None:
+        assert self.controller is not None
+        controller = self.controller
+        dialog = NewChatDialog(controller.window, own_username=controller.me)
+        dialog.chat_requested.connect(controller.start_chat)  # it closes itself
+        self._keep(dialog)
+
+    def open_new_group(self) -> None:
+        assert self.controller is not None
+        controller = self.controller
+        dialog = NewGroupDialog(controller.window, own_username=controller.me)
+
+        async def create(name: str, members: list[str], ack_policy: str) -> None:
+            dialog.set_busy(True)
+            try:
+                await controller.create_group(name, members, ack_policy)
+            except ChatError as exc:
+                dialog.show_error(f"{exc.description}. Check the names and try again.")
+                return
+            dialog.accept()
+
+        dialog.group_requested.connect(
+            lambda name, members, policy: asyncio.ensure_future(create(name, members, policy))
+        )
+        self._keep(dialog)
+
+    async def sign_out(self) -> None:
+        await self._close_client(logout=True)
+        self.show_login()
+
+    async def _close_client(self, logout: bool) -> None:
+        if self.controller is not None:
+            await self.controller.shutdown()
+            self.controller = None
+        if self.client is not None:
+            if logout:
+                await self.client.logout()
+            else:
+                await self.client.close()
+            self.client = None
+
+    async def shutdown(self) -> None:
+        await self._close_client(logout=False)
+
+
+async def run_app(data_dir: Path, server_url: str | None) -> None:
+    settings = load(data_dir / "settings.json")
+    url = server_url or settings.server_url
+    embedded: EmbeddedServer | None = None
+    if not url:
+        embedded = EmbeddedServer(data_dir / "local-server.db")
+        url = await asyncio.to_thread(embedded.start)
+    session = AppSession(data_dir, url, settings)
+    try:
+        await session.start()
+        await session.quit.wait()
+    finally:
+        await session.shutdown()
+        if embedded is not None:
+            await asyncio.to_thread(embedded.stop)

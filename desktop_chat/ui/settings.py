@@ -1,0 +1,113 @@
+"""The app's own settings, as a plain value, and how they live on disk.
+
+Owns: `AppSettings` (the receipt switches of RECEIPTS.md §2, the "counts as
+read" timings of §8, notifications, the last server address and username),
+its limits (`DWELL_RANGE`, `IDLE_RANGE`), and `load`/`save` as a JSON file.
+
+Never: import Qt or the client, or raise from `load`. A missing, unreadable or
+corrupt file gives defaults, and a bad field gives that field's default, so a
+broken settings file can never keep the app from starting. `save` replaces the
+file atomically, so a crash mid-write leaves the old file whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DWELL_RANGE = (0.2, 10.0)
+IDLE_RANGE = (5.0, 600.0)
+
+
+@dataclass
+class AppSettings:
+    """What the person chose. `server_url` empty means this computer's own server."""
+
+    delivery_receipts: bool = True
+    read_receipts: bool = True
+    dwell_seconds: float = 1.0
+    idle_seconds: float = 30.0
+    notifications: bool = True
+    server_url: str = ""
+    last_username: str = ""
+
+    @classmethod
+    def load(cls, path: Path) -> AppSettings:
+        """The settings stored at `path`; defaults for anything missing or wrong."""
+        try:
+            raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls()
+        if not isinstance(raw, dict):
+            return cls()
+        return cls(**_valid_fields(raw))
+
+    def save(self, path: Path) -> None:
+        """Write to `path` atomically (temp file, fsync, `os.replace`).
+
+        Raises OSError when the folder cannot be written; the caller tells the
+        person where and why.
+        """
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = json.dumps(dataclasses.asdict(self), indent=2, ensure_ascii=False) + "\n"
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as tmp:
+                tmp.write(data)
+                tmp.flush()
+                os.fsync(tmp.fileno())
+            os.replace(tmp_name, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+            raise
+
+
+def load(path: Path) -> AppSettings:
+    """The settings stored at `path`; never raises."""
+    return AppSettings.load(path)
+
+
+def save(settings: AppSettings, path: Path) -> None:
+    """Store `settings` at `path` atomically; raises OSError if it cannot."""
+    settings.save(path)
+
+
+def _valid_fields(raw: dict[str, Any]) -> dict[str, Any]:
+    """The fields of `raw` that have the right type, clamped to their limits."""
+    values: dict[str, Any] = {}
+    for item in dataclasses.fields(AppSettings):
+        value = raw.get(item.name)
+        if item.default is dataclasses.MISSING or value is None:
+            continue
+        default = item.default
+        if isinstance(default, bool):
+            if isinstance(value, bool):
+                values[item.name] = value
+        elif isinstance(default, float):
+            if (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+            ):
+                values[item.name] = float(value)
+        elif isinstance(default, str) and isinstance(value, str):
+            values[item.name] = value
+    if "dwell_seconds" in values:
+        values["dwell_seconds"] = _clamp(values["dwell_seconds"], DWELL_RANGE)
+    if "idle_seconds" in values:
+        values["idle_seconds"] = _clamp(values["idle_seconds"], IDLE_RANGE)
+    return values
+
+
+def _clamp(value: float, limits: tuple[float, float]) -> float:
+    low, high = limits
+    return min(max(value, low), high)

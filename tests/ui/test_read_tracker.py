@@ -1,0 +1,232 @@
+"""RECEIPTS.md §8, rule by rule, on the read-ack controller with injected sources.
+
+The window, the viewport, the person's input and the clock are plain values the
+test moves; `evaluate()` is what the app's timer calls.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_chat.ui.read_tracker import ReadAckController, ReadKind
+
+
+class World:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.active = True
+        self.visible: dict[str, float] = {}
+        self.last_input = 1000.0
+        self.acks: list[tuple] = []
+
+    def controller(self, qapp, dwell: float = 1.0, idle: float = 30.0) -> ReadAckController:
+        controller = ReadAckController(
+            is_active=lambda: self.active,
+            visible_fractions=lambda: dict(self.visible),
+            last_input=lambda: self.last_input,
+            clock=lambda: self.now,
+            dwell_seconds=dwell,
+            idle_seconds=idle,
+        )
+        controller.conversation_ack_requested.connect(lambda c: self.acks.append(("conv", c)))
+        controller.message_acks_requested.connect(lambda c, ids: self.acks.append(("msg", c, ids)))
+        controller.group_acks_requested.connect(lambda g, ids: self.acks.append(("group", g, ids)))
+        return controller
+
+    def wait(self, controller: ReadAckController, seconds: float, step: float = 0.2) -> None:
+        """Let time pass, evaluating as the app's timer would."""
+        steps = round(seconds / step)
+        for _ in range(steps):
+            self.now += step
+            controller.evaluate()
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def chat(*ids: str) -> list[tuple[str, ReadKind]]:
+    return [(i, ReadKind.CHAT) for i in ids]
+
+
+def test_visible_message_in_active_window_is_acked_after_the_dwell(qapp, world):
+    c = world.controller(qapp)
+    c.open_chat("bob", [])
+    c.message_arrived("bob", "m1", ReadKind.CHAT)
+    world.visible = {"m1": 1.0}
+    world.wait(c, 0.8)
+    assert world.acks == []  # dwell not over yet
+    world.wait(c, 0.4)
+    assert world.acks == [("msg", "bob", ["m1"])]
+    world.wait(c, 5)
+    assert len(world.acks) == 1  # once only
+
+
+def test_inactive_window_sends_no_ack(qapp, world):
+    c = world.controller(qapp)
+    c.open_chat("bob", [])
+    c.message_arrived("bob", "m1", ReadKind.CHAT)
+    world.visible = {"m1": 1.0}
+    world.active = False
+    world.wait(c, 10)
+    assert world.acks == []
+
+
+def test_message_scrolled_out_of_view_or_half_hidden_is_not_acked(qapp, world):
+    c = world.controller(qapp)
+    c.open_chat("bob", [])
+    c.message_arrived("bob", "m1", ReadKind.CHAT)
+    c.message_arrived("bob", "m2", ReadKind.CHAT)
+    world.visible = {"m2": 0.49}  # m1 out of view, m2 less than half shown
+    world.wait(c, 5)
+    assert world.acks == []
+    world.visible = {"m2": 0.5}
+    world.wait(c, 1.2)
+    assert world.acks == [("msg", "bob", ["m2"])]
+
+
+def test_dwell_restarts_when_the_message_leaves_the_view(qapp, world):
+    c = world.controller(qapp, dwell=1.0)
+    c.open_chat("bob", [])
+    c.message_arrived("bob", "m1", ReadKind.CHAT)
+    for _ in range(5):  # flicks past: 0.6 s in view, then out
+        world.visible = {"m1": 1.0}
+        world.wait(c, 0.6)
+        world.visible = {}
+        world.wait(c, 0.2)
+    assert world.acks == []
+    world.visible = {"m1": 1.0}
+    world.wait(c, 1.2)
+    assert world.acks == [("msg", "bob", ["m1"])]
+
+
+def test_configured_dwell_is_respected(qapp, world):
+    c = world.controller(qapp, dwell=3.0)
+    c.open_chat("bob", [])
+    c.message_arrived("bob", "m1", ReadKind.CHAT)
+    world.visible = {"m1": 1.0}
+    world.wait(c, 2.8)
+    assert world.acks == []
+    world.wait(c, 0.4)
+    assert world.acks == [("msg", "bob", ["m1"])]
+
+
+def test_idle_person_sends_no_ack_until_they_are_back(qapp, world):
+    c = world.controller(qapp, idle=30.0)
+    c.open_chat("bob", [])
+    world.last_input = world.now - 31  # away from the keyboard
+    c.message_arrived("bob", "m1", ReadKind.CHAT)
+    world.visible = {"m1": 1.0}
+    world.wait(c, 60)
+    assert world.acks == []
+    world.last_input = world.now  # a key press: back
+    world.wait(c, 0.6)
+    assert world.acks == []  # the dwell starts again when the person is back
+    world.wait(c, 0.6)
+    assert world.acks == [("msg", "bob", ["m1"])]
+
+
+def test_opening_a_chat_with_unread_messages_sends_one_conversation_ack(qapp, world):
+    c = world.controller(qapp)
+    c.open_chat("bob", chat("m1", "m2", "m3"))
+    world.visible = {"m2": 1.0, "m3": 1.0}  # the newest is on screen; m1 scrolled above
+    world.wait(c, 1.2)
+    assert world.acks == [("conv", "bob")]
+    world.visible = {"m1": 1.0}
+    world.wait(c, 3)
+    assert world.acks == [("conv", "bob")]  # m1 was covered by the conversation ack
+
+
+def test_scrolling_through_old_unread_acks_each_then_one_conversation_ack(qapp, world):
+    c = world.controller(qapp)
+    c.open_chat("bob", chat("m1", "m2", "m3"))
+    world.visible = {"m1": 1.0}
+    world.wait(c, 1.2)
+    assert world.acks == [("msg", "bob", ["m1"])]
+    world.visible = {"m3": 1.0}
+    world.wait(c, 1.2)
+    assert world.acks == [("msg", "bob", ["m1"]), ("conv", "bob")]
+
+
+def test_messages_arriving_in_an_open_focused_chat_are_acked_in_batches(qapp, world):
+    c = world.controller(qapp)
+    c.open_chat("bob", [])
+    for n in range(5):
+        c.message_arrived("bob", f"m{n}", ReadKind.CHAT)
+    world.visible = {f"m{n}": 1.0 for n in range(5)}
+    world.wait(c, 1.2)
+    assert world.acks == [("msg", "bob", ["m0", "m1", "m2", "m3", "m4"])]
+
+
+def test_regaining_focus_acks_what_is_visible(qapp, world):
+    c = world.controller(qapp)
+    c.open_chat("bob", [])
+    world.active = False
+    c.message_arrived("bob", "m1", ReadKind.CHAT)
+    world.visible = {"m1": 1.0}
+    world.wait(c, 10)
+    assert world.acks == []
+    world.active = True
+    world.wait(c, 0.6)
+    assert world.acks == []  # the dwell counts from the moment of focus
+    world.wait(c, 0.6)
+    assert world.acks == [("msg", "bob", ["m1"])]
+
+
+def test_losing_focus_during_the_dwell_resets_it(qapp, world):
+    c = world.controller(qapp)
+    c.open_chat("bob", [])
+    c.message_arrived("bob", "m1", ReadKind.CHAT)
+    world.visible = {"m1": 1.0}
+    world.wait(c, 0.8)
+    world.active = False
+    world.wait(c, 0.2)
+    world.active = True
+    world.wait(c, 0.8)
+    assert world.acks == []
+    world.wait(c, 0.4)
+    assert world.acks == [("msg", "bob", ["m1"])]
+
+
+def test_group_announcements_get_group_acks_and_plain_group_messages_a_conversation_ack(
+    qapp, world
+):
+    c = world.controller(qapp)
+    c.open_chat("4242", [])
+    c.message_arrived("4242", "notice", ReadKind.GROUP_ACK)
+    c.message_arrived("4242", "chatter", ReadKind.GROUP_PLAIN)
+    world.visible = {"notice": 1.0, "chatter": 1.0}
+    world.wait(c, 1.2)
+    assert world.acks == [("conv", "4242"), ("group", "4242", ["notice"])]
+
+
+def test_group_opened_with_unread_announcement_acks_it_even_after_the_conversation_ack(qapp, world):
+    c = world.controller(qapp)
+    c.open_chat("4242", [("notice", ReadKind.GROUP_ACK), ("chatter", ReadKind.GROUP_PLAIN)])
+    world.visible = {"chatter": 1.0}  # the newest; the announcement is above, unseen
+    world.wait(c, 1.2)
+    assert world.acks == [("conv", "4242")]
+    world.visible = {"notice": 1.0}
+    world.wait(c, 1.2)
+    assert world.acks == [("conv", "4242"), ("group", "4242", ["notice"])]
+
+
+def test_messages_of_another_chat_or_read_elsewhere_are_not_acked(qapp, world):
+    c = world.controller(qapp)
+    c.open_chat("bob", [])
+    c.message_arrived("carol", "c1", ReadKind.CHAT)  # not the open chat: a notification only
+    c.message_arrived("bob", "m1", ReadKind.CHAT)
+    c.forget(["m1"])  # read on another device meanwhile
+    world.visible = {"c1": 1.0, "m1": 1.0}
+    world.wait(c, 3)
+    assert world.acks == []
+
+
+def test_closed_chat_sends_nothing(qapp, world):
+    c = world.controller(qapp)
+    c.open_chat("bob", chat("m1"))
+    c.close_chat()
+    world.visible = {"m1": 1.0}
+    world.wait(c, 3)
+    assert world.acks == []
