@@ -291,8 +291,14 @@ class ChatClient:
         self.store.commit()
         await self._stop()
 
-    async def close(self) -> None:
-        """Stop without signing out; the outbox and session stay for the next start."""
+    async def close(self, flush_seconds: float = 2.0) -> None:
+        """Stop without signing out. What the outbox still holds is sent first if the
+        server is reachable (for at most `flush_seconds`); anything left stays for the
+        next start, as does the session."""
+        outbox, store = self._outbox, self.store
+        if outbox is not None and store is not None and self.is_connected and store.outbox_size():
+            with contextlib.suppress(ChatError, TimeoutError):
+                await asyncio.wait_for(outbox.drain(), flush_seconds)
         await self._stop()
 
     async def _stop(self) -> None:

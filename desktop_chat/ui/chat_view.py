@@ -46,6 +46,7 @@ class _Composer(QPlainTextEdit):
 
 class ChatView(QWidget):
     send_requested = Signal(str, bool)  # text, need_group_ack
+    info_requested = Signal()  # the group's members and roles
     visibility_changed = Signal()  # scrolled, resized or rows changed: check what is seen
 
     def __init__(self, model: MessageListModel, delegate=None, parent: QWidget | None = None):
@@ -84,10 +85,17 @@ class ChatView(QWidget):
         self.send_button.setDefault(True)
         self.send_button.clicked.connect(self._submit)
 
-        header = QVBoxLayout()
-        header.setSpacing(0)
-        header.addWidget(self.title)
-        header.addWidget(self.subtitle)
+        self.info_button = QPushButton("Members…")
+        self.info_button.setToolTip("See the group's members and roles")
+        self.info_button.clicked.connect(self.info_requested)
+        self.info_button.setVisible(False)
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        titles.addWidget(self.title)
+        titles.addWidget(self.subtitle)
+        header = QHBoxLayout()
+        header.addLayout(titles, 1)
+        header.addWidget(self.info_button)
         actions = QVBoxLayout()
         actions.addWidget(self.send_button)
         actions.addWidget(self.ask_receipts)
@@ -111,9 +119,12 @@ class ChatView(QWidget):
 
     # ------------------------------------------------------------------ content
 
-    def show_conversation(self, title: str, subtitle: str, can_ask_receipts: bool) -> None:
+    def show_conversation(
+        self, title: str, subtitle: str, can_ask_receipts: bool, is_group: bool = False
+    ) -> None:
         self.title.setText(title)
         self.subtitle.setText(subtitle)
+        self.info_button.setVisible(is_group)
         self.ask_receipts.setVisible(can_ask_receipts)
         self.ask_receipts.setChecked(False)
         self._stick_to_bottom = True

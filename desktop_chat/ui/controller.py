@@ -190,7 +190,9 @@ class ChatController(QObject):
                 role = group.role_of(self.me)
                 can_ask = group.ack_policy == "all" or role in (GroupRole.OWNER, GroupRole.ADMIN)
                 subtitle = f"Group · {group.member_count} members"
-        self.chat_view.show_conversation(self._title(conversation_id, is_group), subtitle, can_ask)
+        self.chat_view.show_conversation(
+            self._title(conversation_id, is_group), subtitle, can_ask, is_group
+        )
         self.window.show_chat(conversation_id)
         unread = [
             (m.msg_id, read_kind(m))

@@ -126,3 +126,16 @@ async def test_server_restart_during_a_conversation(clients):
         "on_messages_delivered", lambda r: len(r.flat("on_messages_delivered")) == 3
     )
     assert len(clients.events(alice).calls["on_conversation_read"]) == 1
+
+
+async def test_closing_the_app_flushes_the_outbox_first(clients):
+    await clients.harness.start()
+    alice = await clients.login("alice")
+    bob = await clients.login("bob", ack_batch_seconds=5.0)  # acks would wait 5 s
+    sent = await alice.chat_manager.send_message(ChatMessage.text("bob", "read me"))
+    await clients.events(bob).wait("on_messages_received")
+    await bob.chat_manager.send_message_read_ack(bob.chat_manager.get_message(sent.msg_id))
+    assert bob.store.outbox_size() >= 1
+    await bob.close()  # sends what is queued before closing
+    await clients.events(alice).wait("on_messages_read", timeout=3)
+    assert [m.msg_id for m in clients.events(alice).flat("on_messages_read")] == [sent.msg_id]
