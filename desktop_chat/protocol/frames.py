@@ -453,18 +453,21 @@ class GroupDeliveredPush(Push, frozen=True, tag="group_delivered"):
     member_count: int
 
 
+GroupChange = Literal[
+    "created",
+    "members_added",
+    "members_removed",
+    "admin_added",
+    "admin_removed",
+    "ack_policy_changed",
+    "removed",
+]
+
+
 class GroupChangedPush(Push, frozen=True, tag="group_changed"):
     """A group you are (or were) in changed."""
 
-    change: Literal[
-        "created",
-        "members_added",
-        "members_removed",
-        "admin_added",
-        "admin_removed",
-        "ack_policy_changed",
-        "removed",
-    ]
+    change: GroupChange
     group: GroupInfo
     members: list[str] = msgspec.field(default_factory=list)
 

@@ -11,23 +11,12 @@ Never: touch messages or receipts.
 from __future__ import annotations
 
 import secrets
-from typing import Literal
 
 from desktop_chat.protocol import ErrorCode
 from desktop_chat.protocol import frames as f
 from desktop_chat.server.core import Core, ServiceError
 from desktop_chat.server.hub import Connection
 from desktop_chat.server.store import GroupRow
-
-Change = Literal[
-    "created",
-    "members_added",
-    "members_removed",
-    "admin_added",
-    "admin_removed",
-    "ack_policy_changed",
-    "removed",
-]
 
 
 class Groups(Core):
@@ -61,7 +50,7 @@ class Groups(Core):
     def _announce(
         self,
         group: GroupRow,
-        change: Change,
+        change: f.GroupChange,
         members: list[str],
         audience: list[int] | None = None,
     ) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 
 from desktop_chat.protocol import ErrorCode, Mark, MarkEvent, advance
 from desktop_chat.protocol import frames as f
@@ -60,29 +61,44 @@ class Receipts(Core):
             return ErrorCode.NOT_GROUP_MEMBER, f"{msg_id} is in a group you were not in"
         return None
 
-    def delivery_ack(self, conn: Connection, req: f.DeliveryAck) -> f.Reply:
-        me, me_name, now = self.user_of(conn), conn.session.username or "", self.now()
-        msg_ids = list(dict.fromkeys(req.msg_ids))
-        messages = self.store.messages(msg_ids)
-        applied: list[str] = []
+    def _screen(
+        self, msg_ids: list[str], me: int, also: Callable[[MessageRow], _Refusal | None]
+    ) -> tuple[list[MessageRow], list[dict]]:
+        """The messages of a batch ack that `me` may ack, and the refusals of the rest."""
+        messages = self.store.messages(list(dict.fromkeys(msg_ids)))
+        accepted: list[MessageRow] = []
         rejected: list[dict] = []
-        delivered: dict[int, list[str]] = defaultdict(list)
-        for msg_id in msg_ids:
+        for msg_id in dict.fromkeys(msg_ids):
             message = messages.get(msg_id)
             refusal = self._refusal(message, me, msg_id)
             if refusal is None and message is not None:
-                wanted = (
-                    message.need_group_ack
-                    if message.chat_type == "groupchat"
-                    else message.need_delivery_ack
-                )
-                if not wanted:
-                    refusal = ErrorCode.ACK_NOT_REQUESTED, f"{msg_id} did not ask for delivery acks"
+                refusal = also(message)
             if refusal is not None or message is None:
                 code, text = refusal  # type: ignore[misc]
                 rejected.append({"msg_id": msg_id, "code": str(code), "message": text})
-                continue
-            applied.append(msg_id)
+            else:
+                accepted.append(message)
+        return accepted, rejected
+
+    @staticmethod
+    def _delivery_wanted(message: MessageRow) -> _Refusal | None:
+        group = message.chat_type == "groupchat"
+        if message.need_group_ack if group else message.need_delivery_ack:
+            return None
+        return ErrorCode.ACK_NOT_REQUESTED, f"{message.msg_id} did not ask for delivery acks"
+
+    @staticmethod
+    def _one_to_one(message: MessageRow) -> _Refusal | None:
+        if message.chat_type == "chat":
+            return None
+        return ErrorCode.INVALID_PARAM, f"{message.msg_id} is a group message: use group_read_ack"
+
+    def delivery_ack(self, conn: Connection, req: f.DeliveryAck) -> f.Reply:
+        me, me_name, now = self.user_of(conn), conn.session.username or "", self.now()
+        accepted, rejected = self._screen(req.msg_ids, me, self._delivery_wanted)
+        delivered: dict[int, list[str]] = defaultdict(list)
+        for message in accepted:
+            msg_id = message.msg_id
             if message.chat_type == "chat":
                 mark = advance(Mark(message.mark), MarkEvent.DELIVERY_ACK)
                 if mark != message.mark:
@@ -106,29 +122,15 @@ class Receipts(Core):
                 [sender_id],
                 f.DeliveredPush(seq=0, conversation_id=me_name, msg_ids=ids, by=me_name, time=now),
             )
-        return _batch_reply(req.id, applied, rejected)
+        return _batch_reply(req.id, [m.msg_id for m in accepted], rejected)
 
     def read_ack(self, conn: Connection, req: f.ReadAck) -> f.Reply:
         me, me_name, now = self.user_of(conn), conn.session.username or "", self.now()
-        msg_ids = list(dict.fromkeys(req.msg_ids))
-        messages = self.store.messages(msg_ids)
-        applied: list[str] = []
-        rejected: list[dict] = []
+        accepted, rejected = self._screen(req.msg_ids, me, self._one_to_one)
         newly_read: dict[tuple[int, int], list[str]] = defaultdict(list)
         receipted: dict[int, list[str]] = defaultdict(list)
-        for msg_id in msg_ids:
-            message = messages.get(msg_id)
-            refusal = self._refusal(message, me, msg_id)
-            if refusal is None and message is not None and message.chat_type == "groupchat":
-                refusal = (
-                    ErrorCode.INVALID_PARAM,
-                    f"{msg_id} is a group message: use group_read_ack",
-                )
-            if refusal is not None or message is None:
-                code, text = refusal  # type: ignore[misc]
-                rejected.append({"msg_id": msg_id, "code": str(code), "message": text})
-                continue
-            applied.append(msg_id)
+        for message in accepted:
+            msg_id = message.msg_id
             if not message.recipient_read:
                 self.store.set_recipient_read(message.id)
                 newly_read[(message.conv_id, message.sender_id)].append(msg_id)
@@ -154,7 +156,7 @@ class Receipts(Core):
                 [sender_id],
                 f.ReadPush(seq=0, conversation_id=me_name, msg_ids=ids, by=me_name, time=now),
             )
-        return _batch_reply(req.id, applied, rejected)
+        return _batch_reply(req.id, [m.msg_id for m in accepted], rejected)
 
     def conversation_read_ack(self, conn: Connection, req: f.ConversationReadAck) -> f.Reply:
         me, me_name, now = self.user_of(conn), conn.session.username or "", self.now()
