@@ -76,6 +76,7 @@ class ChatController(QObject):
             dwell_seconds=dwell_seconds, idle_seconds=idle_seconds, parent=self, **sources
         )
         self.read_by_views: dict[str, Any] = {}
+        self.group_info_view: Any = None
         self._tasks: set[asyncio.Task] = set()
         self.errors: list[str] = []
         self._wire()
@@ -94,7 +95,7 @@ class ChatController(QObject):
         s.conversation_read.connect(self._on_conversation_read)
         s.group_message_read.connect(self._on_group_read)
         s.conversation_updated.connect(self._on_conversation_updated)
-        s.group_changed.connect(lambda *_: self.reload_conversations())
+        s.group_changed.connect(self._on_group_changed)
         s.group_ack_reminder.connect(self._on_reminder)
         s.connected.connect(lambda: self.window.show_connection(True))
         s.disconnected.connect(lambda: self.window.show_connection(False))
@@ -106,6 +107,7 @@ class ChatController(QObject):
         self.window.activation_changed.connect(lambda _active: self.tracker.evaluate())
         self.chat_view.visibility_changed.connect(self.tracker.evaluate)
         self.chat_view.send_requested.connect(self._send)
+        self.chat_view.info_requested.connect(self.open_group_info)
         self.tracker.conversation_ack_requested.connect(self._ack_conversation)
         self.tracker.message_acks_requested.connect(self._ack_messages)
         self.tracker.group_acks_requested.connect(self._ack_group_messages)
@@ -410,6 +412,78 @@ class ChatController(QObject):
 
         self.spawn(remind(), "send the reminder")
 
+    # ------------------------------------------------------------------ group members and roles
+
+    def _on_group_changed(self, change: str, group: Group, members: list[str]) -> None:
+        self.reload_conversations()
+        view = self.group_info_view
+        if view is not None and view.group.group_id == group.group_id:
+            self.spawn(self._refresh_group_info(group.group_id), "refresh the group")
+
+    async def _refresh_group_info(self, group_id: str) -> None:
+        group = await self.client.group_manager.get_group(group_id)
+        if self.group_info_view is not None:
+            self.group_info_view.set_group(group)
+
+    def open_group_info(self) -> None:
+        from desktop_chat.ui.group_info import GroupInfoDialog
+
+        group_id = self.messages.conversation_id
+        group = self.client.groups.get(group_id or "")
+        if group_id is None or group is None:
+            return
+        if self.group_info_view is not None:
+            self.group_info_view.close()
+        view = GroupInfoDialog(group, self.me, self.window)
+        manager = self.client.group_manager
+        self.group_info_view = view
+        view.finished.connect(lambda _r: setattr(self, "group_info_view", None))
+        view.add_members_requested.connect(
+            lambda gid, names: self._group_change(manager.add_members(gid, names))
+        )
+        view.remove_member_requested.connect(
+            lambda gid, name: self._group_change(manager.remove_members(gid, [name]))
+        )
+        view.set_admin_requested.connect(
+            lambda gid, name, admin: self._group_change(
+                manager.add_admin(gid, name) if admin else manager.remove_admin(gid, name)
+            )
+        )
+        view.ack_policy_requested.connect(
+            lambda gid, policy: self._group_change(manager.set_ack_policy(gid, policy))
+        )
+        view.leave_requested.connect(self._leave_group)
+        view.show()
+        self.spawn(self._refresh_group_info(group_id), "load the members")
+
+    def _group_change(self, call: Coroutine[Any, Any, Group]) -> None:
+        view = self.group_info_view
+
+        async def change() -> None:
+            try:
+                group = await call
+            except ChatError as exc:
+                if view is not None:
+                    view.show_error(f"{exc.description}. Nothing was changed; try again.")
+                return
+            if view is not None:
+                view.set_group(group)
+            self.reload_conversations()
+
+        self.spawn(change(), "change the group")
+
+    def _leave_group(self, group_id: str) -> None:
+        async def leave() -> None:
+            await self.client.group_manager.leave_group(group_id)
+            if self.group_info_view is not None:
+                self.group_info_view.close()
+            self.tracker.close_chat()
+            self.messages.clear()
+            self.window.show_placeholder()
+            self.reload_conversations()
+
+        self.spawn(leave(), "leave the group")
+
     # ------------------------------------------------------------------ settings, leaving
 
     def apply_settings(self, settings) -> None:
@@ -426,6 +500,7 @@ class ChatController(QObject):
         self.signals.detach()
         for task in list(self._tasks):
             task.cancel()
-        for view in list(self.read_by_views.values()):
-            view.close()
+        for view in [*self.read_by_views.values(), self.group_info_view]:
+            if view is not None:
+                view.close()
         self.window.hide()

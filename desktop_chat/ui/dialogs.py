@@ -43,7 +43,7 @@ from desktop_chat.protocol.frames import USERNAME_PATTERN
 from desktop_chat.ui.settings import DWELL_RANGE, IDLE_RANGE, AppSettings
 
 _USERNAME = re.compile(USERNAME_PATTERN)
-_USERNAME_RULE = (
+USERNAME_RULE = (
     "Usernames are 2–32 characters: lowercase letters a–z, digits, '.', '_' or '-', "
     "starting with a letter."
 )
@@ -62,8 +62,8 @@ def username_problem(name: str) -> str | None:
     if _USERNAME.match(name.lower()):
         return f"Usernames are lowercase. Try “{name.lower()}”."
     if not 2 <= len(name) <= 32:
-        return f"Usernames are 2 to 32 characters long. {_USERNAME_RULE}"
-    return _USERNAME_RULE
+        return f"Usernames are 2 to 32 characters long. {USERNAME_RULE}"
+    return USERNAME_RULE
 
 
 def parse_members(text: str) -> list[str]:
@@ -91,7 +91,7 @@ def server_url_problem(url: str) -> str | None:
     )
 
 
-class _ErrorLabel(QLabel):
+class ErrorLabel(QLabel):
     """A red line under a form: hidden while empty, selectable so it can be copied."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -111,7 +111,7 @@ class _ErrorLabel(QLabel):
         self.show_text("")
 
 
-def _hint(text: str, parent: QWidget | None = None) -> QLabel:
+def hint_label(text: str, parent: QWidget | None = None) -> QLabel:
     """A small, dimmer line that explains the control above it."""
     label = QLabel(text, parent)
     label.setWordWrap(True)
@@ -126,7 +126,7 @@ def _hint(text: str, parent: QWidget | None = None) -> QLabel:
     return label
 
 
-def _title(text: str, parent: QWidget | None = None) -> QLabel:
+def title_label(text: str, parent: QWidget | None = None) -> QLabel:
     label = QLabel(text, parent)
     font = label.font()
     font.setPointSizeF(font.pointSizeF() * 1.35)
@@ -159,12 +159,12 @@ class SettingsDialog(QDialog):
         receipts_layout.setSpacing(4)
         receipts_layout.addWidget(self._delivery)
         receipts_layout.addWidget(
-            _hint("Lets senders see ✓✓ once a message has reached this computer.")
+            hint_label("Lets senders see ✓✓ once a message has reached this computer.")
         )
         receipts_layout.addSpacing(8)
         receipts_layout.addWidget(self._read)
         receipts_layout.addWidget(
-            _hint("If you turn read receipts off, you won't send or see them.")
+            hint_label("If you turn read receipts off, you won't send or see them.")
         )
 
         self._dwell = QDoubleSpinBox()
@@ -183,14 +183,14 @@ class SettingsDialog(QDialog):
         reading_layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         reading_layout.addRow("Time on screen:", self._dwell)
         reading_layout.addRow(
-            _hint(
+            hint_label(
                 "At least half of the message must stay visible this long, "
                 "in the open chat, with this window active."
             )
         )
         reading_layout.addRow("Away after:", self._idle)
         reading_layout.addRow(
-            _hint("Without keyboard or mouse use for this long, nothing is marked read.")
+            hint_label("Without keyboard or mouse use for this long, nothing is marked read.")
         )
 
         self._notifications = QCheckBox("Show desktop notifications")
@@ -199,7 +199,7 @@ class SettingsDialog(QDialog):
         notifications_layout = QVBoxLayout(notifications)
         notifications_layout.setSpacing(4)
         notifications_layout.addWidget(self._notifications)
-        notifications_layout.addWidget(_hint("Notifications never mark messages as read."))
+        notifications_layout.addWidget(hint_label("Notifications never mark messages as read."))
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save
@@ -260,8 +260,8 @@ class _RequestDialog(QDialog):
         self._busy = False
         self._busy_text = busy_text
         self._inputs: list[QWidget] = []
-        self._error = _ErrorLabel(self)
-        self._status = _hint("", self)
+        self._error = ErrorLabel(self)
+        self._status = hint_label("", self)
         self._status.setObjectName("status")
         self._status.hide()
 
@@ -358,8 +358,8 @@ class LoginDialog(_RequestDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 22, 24, 18)
         layout.setSpacing(12)
-        layout.addWidget(_title("Sign in to desktop_chat"))
-        layout.addWidget(_hint("Use your account on a server, or create one."))
+        layout.addWidget(title_label("Sign in to desktop_chat"))
+        layout.addWidget(hint_label("Use your account on a server, or create one."))
         layout.addSpacing(4)
         layout.addLayout(form)
         layout.addWidget(self._error)
@@ -488,7 +488,7 @@ class NewGroupDialog(_RequestDialog):
         self._members.setTabChangesFocus(True)
         self._members.setMinimumHeight(90)
         self._members.textChanged.connect(self._count_members)
-        self._member_count = _hint("You are added automatically.")
+        self._member_count = hint_label("You are added automatically.")
 
         self._admins_only = QRadioButton("Owner and admins")
         self._admins_only.setObjectName("policy_admins")
@@ -520,7 +520,7 @@ class NewGroupDialog(_RequestDialog):
         form.addRow("Who may ask for\nread receipts:", policy_row)
         form.addRow(
             "",
-            _hint("Members can always send read receipts; this decides who may ask for them."),
+            hint_label("Members can always send read receipts; this decides who may ask for them."),
         )
 
         buttons = QHBoxLayout()
@@ -558,7 +558,7 @@ class NewGroupDialog(_RequestDialog):
         if invalid:
             shown = ", ".join(f"“{member}”" for member in invalid[:5])
             more = f" and {len(invalid) - 5} more" if len(invalid) > 5 else ""
-            self._refuse(f"Not a valid username: {shown}{more}. {_USERNAME_RULE}", self._members)
+            self._refuse(f"Not a valid username: {shown}{more}. {USERNAME_RULE}", self._members)
             return
         policy = "all" if self._everyone.isChecked() else "admins"
         self.group_requested.emit(name, members, policy)
