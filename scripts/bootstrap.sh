@@ -14,13 +14,20 @@ DESKTOP_CHAT_APT_BASE=(
     libgl1 libegl1 libxkbcommon0 libfontconfig1 libfreetype6 libglib2.0-0 libdbus-1-3
     fonts-dejavu-core fonts-wqy-microhei
 )
-# A real X server for the x11-marked tests, and the xcb libraries Qt's xcb plugin loads.
+# The x11-marked tests: a real X server (xvfb, xauth for xvfb-run), a light window manager
+# that gives activation, focus loss, minimize and restore (jwm), xdotool to drive it, and
+# x11-apps (xlogo: another X client to take the focus; xwd: screenshots). Then every library
+# Qt's xcb platform plugin and its GLX integration load (checked with ldd and QT_DEBUG_PLUGINS=1
+# on PySide6 6.11.3; libxcb1, libx11-6 and libxcb-glx0 usually come with libgl1, listed anyway).
 DESKTOP_CHAT_APT_X11=(
     xvfb xauth xdotool x11-apps jwm
     libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0
     libxcb-render-util0 libxcb-render0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1
     libxcb-xfixes0 libxcb-xkb1 libxkbcommon-x11-0 libx11-xcb1
+    libxcb1 libx11-6 libxcb-glx0
 )
+# The commands the x11 suite and scripts/test run (from the packages above).
+DESKTOP_CHAT_X11_COMMANDS=(Xvfb xvfb-run xauth jwm xdotool xlogo xwd)
 
 _setup_log() { echo "[setup] $*" >&2; }
 
@@ -48,7 +55,24 @@ ensure_apt_packages() {
 }
 
 ensure_base_packages() { ensure_apt_packages "${DESKTOP_CHAT_APT_BASE[@]}"; }
-ensure_x11_packages() { ensure_apt_packages "${DESKTOP_CHAT_APT_X11[@]}"; }
+
+# ensure_x11_packages: the X11 group above, then a check that its commands are on PATH.
+# Fast (one dpkg-query per package, no apt) when everything is installed already.
+ensure_x11_packages() {
+    if ! ensure_apt_packages "${DESKTOP_CHAT_APT_X11[@]}"; then
+        _setup_log "the x11 test suite (Xvfb + jwm + xdotool) cannot run without these packages"
+        return 1
+    fi
+    local cmd missing=()
+    for cmd in "${DESKTOP_CHAT_X11_COMMANDS[@]}"; do
+        command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
+    done
+    if ((${#missing[@]})); then
+        _setup_log "X11 packages are installed but these commands are missing: ${missing[*]}"
+        _setup_log "reinstall them: apt-get install --reinstall ${DESKTOP_CHAT_APT_X11[*]:0:5}"
+        return 1
+    fi
+}
 
 # ensure_venv: .venv at the project root, with the project installed editable with [test].
 # pip runs with -qq: errors are shown, progress and warnings are not.

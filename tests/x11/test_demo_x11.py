@@ -1,0 +1,120 @@
+"""`desktop-chat --demo` on a real X server (Xvfb + jwm): the newcomer's first minute.
+
+The real console script starts as its own process: two windows, alice's and
+bob's, must appear side by side and paint, and Ctrl+Q must end the process
+cleanly (exit code 0, no traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.x11,
+    pytest.mark.skipif(
+        not os.environ.get("DISPLAY"),
+        reason="needs a real X server: DISPLAY is unset (./scripts/test runs this under "
+        "xvfb-run with jwm)",
+    ),
+]
+
+START_SECONDS = 15.0
+EXIT_SECONDS = 10.0
+
+
+def find_window(name: str) -> int | None:
+    """The demo window of `name` (its title may end with an unread count), if shown."""
+    done = subprocess.run(
+        ["xdotool", "search", "--onlyvisible", "--name", f"^desktop_chat .+ {name}( \\(|$)"],
+        capture_output=True,
+        text=True,
+        timeout=5,
+    )
+    ids = done.stdout.split()
+    return int(ids[0]) if done.returncode == 0 and ids else None
+
+
+def geometry(x11, window: int) -> dict[str, int]:
+    lines = x11.run("getwindowgeometry", "--shell", window).splitlines()
+    return {k: int(v) for k, v in (line.split("=", 1) for line in lines) if k != "WINDOW"}
+
+
+def screenshot(path: Path) -> tuple[int, int, int, int, bytes]:
+    """The root window as an XWD file (xwd from x11-apps); (width, height, bpp, bpl, pixels)."""
+    subprocess.run(["xwd", "-root", "-silent", "-out", str(path)], check=True, timeout=10)
+    data = path.read_bytes()
+    # XWD header: 25 big-endian CARD32, then the window name, colormap, pixels.
+    header = struct.unpack(">25I", data[:100])
+    header_size, width, height = header[0], header[4], header[5]
+    bits_per_pixel, bytes_per_line, ncolors = header[11], header[12], header[19]
+    pixels = data[header_size + 12 * ncolors :]
+    assert len(pixels) >= bytes_per_line * height, "truncated screenshot"
+    return width, height, bits_per_pixel, bytes_per_line, pixels
+
+
+def colours_in(shot, box: dict[str, int]) -> int:
+    """How many different pixel values one row through the middle of `box` has."""
+    width, height, bpp, bpl, pixels = shot
+    step = bpp // 8
+    y = min(height - 1, box["Y"] + box["HEIGHT"] // 2)
+    left, right = max(0, box["X"]), min(width, box["X"] + box["WIDTH"])
+    row = pixels[y * bpl + left * step : y * bpl + right * step]
+    return len({row[i : i + step] for i in range(0, len(row), step)})
+
+
+def desktop_chat_command() -> list[str]:
+    script = Path(sys.executable).parent / "desktop-chat"
+    assert script.exists(), f"{script} missing: run `bash scripts/bootstrap.sh`"
+    return [str(script)]
+
+
+def test_demo_shows_two_windows_side_by_side_and_quits_cleanly(tmp_path, x11):
+    log = (tmp_path / "demo.log").open("w+")
+    process = subprocess.Popen(
+        [*desktop_chat_command(), "--demo", "--data-dir", str(tmp_path / "data")],
+        env={**os.environ, "QT_QPA_PLATFORM": "xcb"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + START_SECONDS
+        alice = bob = None
+        while alice is None or bob is None:
+            assert process.poll() is None, f"the demo exited early ({process.returncode})"
+            assert time.monotonic() < deadline, f"no demo windows within {START_SECONDS} s"
+            time.sleep(0.2)
+            alice, bob = find_window("alice"), find_window("bob")
+
+        a, b = geometry(x11, alice), geometry(x11, bob)
+        assert a["X"] + a["WIDTH"] <= b["X"], f"alice's window is not left of bob's: {a} {b}"
+        assert abs(a["Y"] - b["Y"]) <= 2 and a["HEIGHT"] >= 400 and b["HEIGHT"] >= 400
+        assert b["X"] + b["WIDTH"] <= 1280 and a["X"] >= 0, "windows must fit on the screen"
+
+        time.sleep(1.0)  # let both windows paint their chats
+        shot = screenshot(tmp_path / "demo.xwd")
+        assert shot[:2] == (1280, 800)
+        for who, box in (("alice", a), ("bob", b)):
+            assert colours_in(shot, box) >= 3, f"{who}'s window looks blank"
+
+        x11.run("windowactivate", "--sync", alice)
+        x11.run("key", "--clearmodifiers", "ctrl+q")
+        try:
+            code = process.wait(timeout=EXIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the demo did not quit within {EXIT_SECONDS} s of Ctrl+Q")
+        log.seek(0)
+        output = log.read()
+        assert code == 0, output
+        assert "Traceback" not in output, output
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=5)
+        log.close()
