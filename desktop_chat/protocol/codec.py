@@ -27,7 +27,7 @@ _server_decoder = msgspec.json.Decoder(ServerFrame)
 _loose_decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
 _SEQ_ZERO_TAIL = b',"seq":0}'
-_UNKNOWN_TAG = re.compile(r"^Invalid value .* - at `\$\.type`$")
+_UNKNOWN_TAG = re.compile(r"^Invalid value .* - at `\$\.type`\Z", re.DOTALL)
 
 
 def encode(frame: msgspec.Struct) -> bytes:
@@ -61,17 +61,33 @@ def frame_with_seq(body: bytes, seq: int) -> bytes:
     return b'{"seq":%d,' % seq + body[1:]
 
 
-def _request_id_of(data: bytes | str) -> str | None:
-    """Best effort: the `id` of a frame that failed to decode, to echo it."""
+def _loose(data: bytes | str) -> tuple[object, Exception | None]:
+    """The frame as plain JSON values, or why it is not JSON."""
     try:
-        loose = _loose_decoder.decode(data)
-    except (msgspec.DecodeError, RecursionError, ValueError):
-        return None
+        return _loose_decoder.decode(data), None
+    except (msgspec.DecodeError, RecursionError, ValueError) as exc:
+        return None, exc
+
+
+def _request_id_of(loose: object) -> str | None:
+    """Best effort: the `id` of a frame that failed to decode, to echo it."""
     if isinstance(loose, dict):
         request_id = loose.get("id")
         if isinstance(request_id, str) and 0 < len(request_id) <= 64:
             return request_id
     return None
+
+
+def _out_of_range(exc: Exception) -> bool:
+    """A number too large for any type is valid JSON: a bad value, not bad syntax."""
+    return "out of range" in str(exc)
+
+
+def _is_syntax_error(exc: Exception) -> bool:
+    """Not JSON at all (cut off, trailing data, bad bytes). Nesting past the recursion
+    limit is left to the typed decoder, which may meet a wrong field first."""
+    text = str(exc)
+    return not (_out_of_range(exc) or "recursion" in text or isinstance(exc, RecursionError))
 
 
 def _too_large(data: bytes | str, max_bytes: int) -> ProtocolError | None:
@@ -86,8 +102,17 @@ def _too_large(data: bytes | str, max_bytes: int) -> ProtocolError | None:
 
 
 def _classify(exc: Exception, data: bytes | str) -> ProtocolError:
-    request_id = _request_id_of(data)
-    if isinstance(exc, msgspec.ValidationError):
+    # The typed decoder stops at the first wrong field; JSON syntax is judged first
+    # (a cut-off frame is malformed whatever its fields), by a plain decode.
+    loose, syntax_error = _loose(data)
+    if syntax_error is not None and _is_syntax_error(syntax_error):
+        return ProtocolError(
+            ErrorCode.MALFORMED_FRAME,
+            f"frame is not valid JSON: {syntax_error}",
+            cause=syntax_error,
+        )
+    request_id = _request_id_of(loose)
+    if isinstance(exc, msgspec.ValidationError) or _out_of_range(exc):
         text = str(exc)
         if _UNKNOWN_TAG.match(text):
             return ProtocolError(
