@@ -28,7 +28,7 @@ PEOPLE = ("alice", "bob")
 MEMBERS = ("carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy")
 CHINESE_CONTACT = "li.wei"
 CHINESE_REPLIES = ("收到！我马上看一下。", "好的，没问题。", "谢谢，明天见！")
-NOTES = ("Got it 👍", "Thanks!", None, "Will do", None, "收到", None, "On it")
+NOTES = ("Got it 👍", "Thanks!", None, "Will do", None, "收到", None, "On it ✅")
 ANNOUNCEMENT = "Launch moved to Friday 10:00. Please confirm you have read this."
 
 
@@ -114,7 +114,7 @@ class DemoWorld:
             ChatMessage.text("alice", "Hi Alice! Did you see the new launch plan?")
         )
         await alice.chat_manager.send_message(
-            ChatMessage.text("bob", "Yes, reading it now. Switch to my window to read this.")
+            ChatMessage.text("bob", "Yes, reading it now. Let's go through it at 3?")
         )
 
     async def announce(self, text: str = ANNOUNCEMENT) -> ChatMessage:

@@ -12,7 +12,7 @@ DESKTOP_CHAT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Libraries Qt needs for QT_QPA_PLATFORM=offscreen, plus fonts (without fonts every glyph is a box).
 DESKTOP_CHAT_APT_BASE=(
     libgl1 libegl1 libxkbcommon0 libfontconfig1 libfreetype6 libglib2.0-0 libdbus-1-3
-    fonts-dejavu-core fonts-wqy-microhei
+    fonts-dejavu-core fonts-wqy-microhei fonts-noto-color-emoji
 )
 # The x11-marked tests: a real X server (xvfb, xauth for xvfb-run), a light window manager
 # that gives activation, focus loss, minimize and restore (jwm), xdotool to drive it, and

@@ -79,6 +79,8 @@ class OutboxSender:
         future = self._waiters.get((kind, key))
         if future is None or future.done():
             future = asyncio.get_running_loop().create_future()
+            # A caller that stopped waiting (a timeout) must not leave an unread error.
+            future.add_done_callback(lambda f: f.cancelled() or f.exception())
             self._waiters[(kind, key)] = future
         return future
 

@@ -136,6 +136,7 @@ class ChatView(QWidget):
             return
         need_ack = self.ask_receipts.isVisible() and self.ask_receipts.isChecked()
         self.composer.clear()
+        self.ask_receipts.setChecked(False)  # each announcement asks on purpose
         self.send_requested.emit(text, need_ack)
 
     # ------------------------------------------------------------------ what is on screen

@@ -199,6 +199,11 @@ def _hue_for(name: str) -> str:
     return _HUES[zlib.crc32(name.encode("utf-8")) % len(_HUES)]
 
 
+def avatar_colour(name: str) -> QColor:
+    """The avatar colour of a person or group: the same in every view of the app."""
+    return QColor(_hue_for(name))
+
+
 @lru_cache(maxsize=1024)
 def name_colour(name: str, dark: bool) -> QColor:
     """The sender-name colour for `name`, readable on a light or dark bubble."""
@@ -732,7 +737,7 @@ class MessagePainter:
         fraction = min(1.0, row.group_ack_count / members) if members else 0.0
         ring = QRectF(geo.ring_rect).adjusted(1.0, 1.0, -1.0, -1.0)
         track = QColor(meta_colour)
-        track.setAlphaF(0.35)
+        track.setAlphaF(0.55)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(track, 1.8))
         painter.drawEllipse(ring)
@@ -750,7 +755,8 @@ class MessagePainter:
             arc = QPen(colours.accent, 1.8, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
             painter.setPen(arc)
             painter.drawArc(ring, 90 * 16, -round(fraction * 360 * 16))
-        painter.setPen(colours.accent if fraction >= 1.0 else meta_colour)
+        # The accent colour says "this can be clicked" (it opens the read-by view).
+        painter.setPen(colours.accent)
         painter.drawText(
             geo.read_label_rect,
             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),

@@ -19,7 +19,6 @@ from __future__ import annotations
 import bisect
 import csv
 import enum
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -58,6 +57,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.ui.delegates import avatar_colour, initials
+
 if TYPE_CHECKING:
     from desktop_chat.client.models import GroupMessageAck
 
@@ -65,18 +66,6 @@ CSV_COLUMNS = ("member", "status", "read_at_iso", "note")
 # Spreadsheets run a cell that starts with one of these as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-_AVATAR_COLOURS = (
-    "#e57373",
-    "#f06292",
-    "#ba68c8",
-    "#7986cb",
-    "#4fc3f7",
-    "#4db6ac",
-    "#81c784",
-    "#ffb74d",
-    "#a1887f",
-    "#90a4ae",
-)
 
 _ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -270,15 +259,22 @@ class MemberPainter:
         avatar = QRect(
             rect.left(), rect.center().y() - self.AVATAR // 2 + 1, self.AVATAR, self.AVATAR
         )
-        colour = QColor(_AVATAR_COLOURS[zlib.crc32(name.encode()) % len(_AVATAR_COLOURS)])
+        colour = avatar_colour(name)
         if read_at is None:
-            colour.setAlphaF(0.55)
+            # Not read yet: the colour fades toward the background (an alpha looks muddy
+            # on dark palettes).
+            base = palette.color(QPalette.ColorRole.Base)
+            colour = QColor.fromRgbF(
+                colour.redF() * 0.55 + base.redF() * 0.45,
+                colour.greenF() * 0.55 + base.greenF() * 0.45,
+                colour.blueF() * 0.55 + base.blueF() * 0.45,
+            )
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(colour)
         painter.drawEllipse(avatar)
         painter.setPen(QColor("white"))
         painter.setFont(self._avatar_font)
-        painter.drawText(avatar, Qt.AlignmentFlag.AlignCenter, name[:1].upper())
+        painter.drawText(avatar, Qt.AlignmentFlag.AlignCenter, initials(name))
 
         text_left = avatar.right() + 12
         text_rect = QRect(text_left, rect.top(), rect.right() - text_left, rect.height())
@@ -350,23 +346,26 @@ class MemberDelegate(QStyledItemDelegate):
 
 
 class _ElidedLabel(QLabel):
-    """One line of text cut with "…" to fit; the whole text is the tooltip."""
+    """The message, wrapped on up to three lines and cut with "…" after; the whole
+    text is the tooltip."""
+
+    MAX_CHARS = 280
 
     def __init__(self, text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._full = " ".join(text.split())
         self.setToolTip(text)
         self.setMinimumWidth(40)
+        self.setWordWrap(True)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        shown = self._full
+        if len(shown) > self.MAX_CHARS:
+            shown = shown[: self.MAX_CHARS].rstrip() + "…"
+        self.setText(shown)
+        self.setMaximumHeight(self.fontMetrics().lineSpacing() * 3 + 4)
 
     def full_text(self) -> str:
         return self._full
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self.setText(
-            self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self.width())
-        )
 
 
 class _MemberList(QStackedWidget):
