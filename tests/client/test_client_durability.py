@@ -139,3 +139,34 @@ async def test_closing_the_app_flushes_the_outbox_first(clients):
     await bob.close()  # sends what is queued before closing
     await clients.events(alice).wait("on_messages_read", timeout=3)
     assert [m.msg_id for m in clients.events(alice).flat("on_messages_read")] == [sent.msg_id]
+
+
+async def test_reconnect_catches_up_on_receipts_and_reads_from_other_devices(clients):
+    await clients.harness.start()
+    alice = await clients.login("alice")
+    bob_laptop = await clients.login("bob", device="bob-laptop")
+    bob_phone = await clients.login("bob", device="bob-phone")
+    mine = await bob_laptop.chat_manager.send_message(ChatMessage.text("alice", "lunch?"))
+    for n in range(3):
+        await alice.chat_manager.send_message(ChatMessage.text("bob", f"news {n}"))
+    await clients.events(bob_laptop).wait(
+        "on_messages_received", lambda r: len(r.flat("on_messages_received")) == 3
+    )
+    await clients.settle(bob_laptop)
+    await bob_laptop.close()  # the laptop sleeps
+
+    await clients.events(bob_phone).wait(
+        "on_messages_received", lambda r: len(r.flat("on_messages_received")) >= 3
+    )
+    await bob_phone.chat_manager.send_conversation_read_ack("alice")  # read on the phone
+    await alice.chat_manager.send_conversation_read_ack("bob")  # alice reads "lunch?"
+    await clients.events(bob_phone).wait("on_conversation_read")  # alice's receipt
+
+    laptop = clients.new("bob-laptop")
+    await laptop.resume("bob")  # wakes up: everything it missed, once
+    events = clients.events(laptop)
+    assert events.calls["on_conversation_read"].count(("bob", "alice")) == 1
+    assert events.calls["on_conversation_read"].count(("alice", "bob")) == 1
+    assert laptop.chat_manager.get_conversation("alice").unread_count == 0
+    assert laptop.chat_manager.get_message(mine.msg_id).has_read_ack
+    assert events.flat("on_messages_received") == []  # nothing new, nothing twice
