@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,9 @@ import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+# websockets logs whole frames at DEBUG (passwords, tokens): never from this client.
+_ws_log = logging.getLogger(f"{__name__}.websockets")
+_ws_log.setLevel(logging.INFO)
 _decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
 
@@ -52,6 +56,7 @@ class WireClient:
 
     @classmethod
     async def connect(cls, url: str, *, hello: bool = True, **kwargs: Any) -> WireClient:
+        kwargs.setdefault("logger", _ws_log)
         ws = await connect(url, compression=None, max_size=64 * 1024 * 1024, **kwargs)
         client = cls(ws)
         if hello:

@@ -140,6 +140,9 @@ def server_config(tmp_path: Path) -> ServerConfig:
         argon2_time_cost=1,
         argon2_memory_kib=8192,
         argon2_parallelism=1,
+        # Tests send bursts no person would: the limits get tests of their own.
+        rate_message_burst=5000,
+        rate_ack_burst=5000,
     )
 
 

@@ -114,6 +114,7 @@ class ChatClient:
             timeout=self.options.request_timeout_seconds,
             ping_interval=self.options.ping_interval_seconds,
             ping_timeout=self.options.ping_timeout_seconds,
+            tls_ca_file=self.options.tls_ca_file,
         )
 
     async def register(self, username: str, password: str) -> None:

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import ssl
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,9 @@ from desktop_chat.protocol import PROTOCOL_VERSION, ProtocolError, decode_server
 from desktop_chat.protocol import frames as f
 
 log = logging.getLogger(__name__)
+# websockets logs whole frames at DEBUG (passwords, tokens, message text): never here.
+_ws_log = logging.getLogger(f"{__name__}.websockets")
+_ws_log.setLevel(logging.INFO)
 
 OnEvents = Callable[[list[f.Push]], None]
 
@@ -52,19 +56,32 @@ class Connection:
         timeout: float,
         ping_interval: float,
         ping_timeout: float,
+        tls_ca_file: str | None = None,
     ) -> Connection:
+        tls = None
+        if url.startswith("wss://"):
+            # Verified always: the system's authorities, or the given private CA.
+            tls = ssl.create_default_context(cafile=tls_ca_file)
         try:
             ws = await asyncio.wait_for(
                 connect(
                     url,
+                    ssl=tls,
                     compression=None,
                     max_size=64 * 1024 * 1024,
                     ping_interval=ping_interval,
                     ping_timeout=ping_timeout,
                     open_timeout=timeout,
+                    logger=_ws_log,
                 ),
                 timeout,
             )
+        except ssl.SSLCertVerificationError as exc:
+            raise ChatError(
+                ChatErrorCode.NETWORK_ERROR,
+                f"the server at {url} has a certificate this computer does not trust"
+                f" ({exc.verify_message}); check the address, or ask its administrator",
+            ) from exc
         except (OSError, TimeoutError, InvalidURI, ConnectionClosed) as exc:
             raise ChatError(
                 ChatErrorCode.NETWORK_ERROR,

@@ -29,3 +29,6 @@ class ChatOptions:
     ping_interval_seconds: float = 10.0
     ping_timeout_seconds: float = 10.0
     device_name: str = "desktop"
+    # For wss:// servers: a PEM file of the certificate authorities to trust instead of
+    # the system's (a private CA). Certificates are always verified.
+    tls_ca_file: str | None = None

@@ -19,15 +19,22 @@ from desktop_chat.server.auth import Passwords, new_token, token_digest
 from desktop_chat.server.config import ServerConfig
 from desktop_chat.server.core import Core, ServiceError
 from desktop_chat.server.hub import Connection, Hub
+from desktop_chat.server.limits import LoginThrottle
 from desktop_chat.server.store import SqliteStore, UserExistsError
 
 
 class Accounts(Core):
     def __init__(
-        self, store: SqliteStore, hub: Hub, config: ServerConfig, passwords: Passwords
+        self,
+        store: SqliteStore,
+        hub: Hub,
+        config: ServerConfig,
+        passwords: Passwords,
+        throttle: LoginThrottle,
     ) -> None:
         super().__init__(store, hub, config)
         self.passwords = passwords
+        self.throttle = throttle
 
     # register and login hash a password off the loop first, then return the
     # synchronous part, which the service runs as one atomic request.
@@ -52,6 +59,15 @@ class Accounts(Core):
         return finish
 
     async def login(self, conn: Connection, req: f.Login) -> Callable[[], f.Reply]:
+        keys = (f"user:{req.username}", f"peer:{conn.peer_host}")
+        wait = self.throttle.wait_for(*keys)
+        if wait > 0:
+            retry_ms = max(1, round(wait * 1000))
+            raise ServiceError(
+                ErrorCode.RATE_LIMITED,
+                f"too many failed sign-ins; wait {max(1, round(wait))} s and try again",
+                {"retry_after_ms": retry_ms},
+            )
         credentials = self.store.user_credentials(req.username)
         ok = await self.passwords.verify(credentials[1] if credentials else None, req.password)
 
@@ -59,7 +75,9 @@ class Accounts(Core):
             # Read again: the account may have changed during the await.
             current = self.store.user_credentials(req.username)
             if not ok or current is None or credentials is None or current[0] != credentials[0]:
+                self.throttle.failed(*keys)
                 raise ServiceError(ErrorCode.INVALID_CREDENTIALS, "wrong username or password")
+            self.throttle.succeeded(keys[0])
             user_id = current[0]
             token = new_token()
             device_id = self.store.create_device(

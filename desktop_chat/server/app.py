@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
@@ -20,10 +21,15 @@ from websockets.exceptions import ConnectionClosed
 from desktop_chat.server.auth import Passwords
 from desktop_chat.server.config import ServerConfig
 from desktop_chat.server.hub import Connection, Hub
+from desktop_chat.server.limits import DeviceRates
 from desktop_chat.server.service import Service
 from desktop_chat.server.store import SqliteStore
 
 log = logging.getLogger(__name__)
+# websockets logs whole frames at DEBUG, passwords and tokens included: its logger
+# here never goes below INFO, whatever the app's log level.
+_ws_log = logging.getLogger(f"{__name__}.websockets")
+_ws_log.setLevel(logging.INFO)
 
 # The websocket layer closes the connection (1009) only far past the protocol's
 # limit; frames between the two get a FRAME_TOO_LARGE error and the connection lives.
@@ -42,10 +48,23 @@ class ChatServer:
 
     @property
     def url(self) -> str:
-        return f"ws://{self.config.host}:{self.port}"
+        scheme = "wss" if self.config.tls_cert else "ws"
+        return f"{scheme}://{self.config.host}:{self.port}"
+
+    def _tls_context(self) -> ssl.SSLContext | None:
+        if self.config.tls_cert is None:
+            return None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(self.config.tls_cert, self.config.tls_key)
+        return context
 
     async def start(self) -> None:
-        self.store = SqliteStore(self.config.db_path, synchronous=self.config.sqlite_synchronous)
+        self.store = SqliteStore(
+            self.config.db_path,
+            synchronous=self.config.sqlite_synchronous,
+            max_pages=self.config.sqlite_max_pages,
+        )
         self.hub = Hub(self.store, self.config.clock)
         passwords = await asyncio.to_thread(Passwords, self.config)
         self.service = Service(self.config, self.store, self.hub, passwords)
@@ -53,20 +72,31 @@ class ChatServer:
             self._handle,
             self.config.host,
             self.config.port,
+            ssl=self._tls_context(),
             max_size=self.config.max_frame_bytes * HARD_LIMIT_FACTOR,
             compression=None,
             ping_interval=20,
             ping_timeout=20,
+            logger=_ws_log,
         )
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("listening on %s (database %s)", self.url, self.config.db_path)
 
     async def _handle(self, ws: ServerConnection) -> None:
         assert self.service is not None and self.hub is not None
+        config = self.config
+        address = ws.remote_address
         conn = Connection(
             lambda data: ws.send(data, text=True),
-            self.config.max_queued_frames,
-            peer=str(ws.remote_address),
+            config.max_queued_frames,
+            peer=str(address),
+            peer_host=str(address[0]) if address else "",
+            rates=DeviceRates(
+                config.rate_messages_per_second,
+                config.rate_message_burst,
+                config.rate_acks_per_second,
+                config.rate_ack_burst,
+            ),
         )
         writer = asyncio.create_task(conn.write_loop(ws.close))
         conn.log.debug("connected from %s", conn.peer)

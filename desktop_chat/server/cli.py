@@ -42,6 +42,13 @@ def _serve_parser() -> argparse.ArgumentParser:
         default=30,
         help="how long group messages accept read acks (default 30)",
     )
+    parser.add_argument("--tls-cert", type=Path, default=None, help="PEM certificate: serve wss://")
+    parser.add_argument("--tls-key", type=Path, default=None, help="PEM private key for --tls-cert")
+    parser.add_argument(
+        "--no-rate-limits",
+        action="store_true",
+        help="turn off the per-device rate limits (for benchmarks on a private machine only)",
+    )
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
     return parser
 
@@ -113,7 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "adduser":
         return adduser(argv[1:])
-    args = _serve_parser().parse_args(argv)
+    parser = _serve_parser()
+    args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
     logging.basicConfig(
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -124,6 +134,13 @@ def main(argv: list[str] | None = None) -> int:
         db_path=args.db or default_db_path(),
         allow_registration=args.allow_registration,
         ack_retention_seconds=int(args.ack_retention_days * DAY_SECONDS),
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        **(
+            {"rate_messages_per_second": 0.0, "rate_acks_per_second": 0.0}
+            if args.no_rate_limits
+            else {}
+        ),
     )
     try:
         asyncio.run(_serve(config))

@@ -50,6 +50,19 @@ class ServerConfig:
     sqlite_synchronous: str = "FULL"
     # Outgoing frames queued for one connection before it is dropped as too slow.
     max_queued_frames: int = 50_000
+    # Per device: message frames and ack frames a second, and the burst allowed
+    # (RATE_LIMITED past them). 0 turns a limit off (benchmarks only).
+    rate_messages_per_second: float = 30.0
+    rate_message_burst: float = 100.0
+    rate_acks_per_second: float = 100.0
+    rate_ack_burst: float = 500.0
+    # Failed sign-ins per username and per address before each try must wait.
+    login_free_failures: int = 5
+    # wss:// when both are set (PEM files).
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    # A cap on the database size in pages (SQLite's max_page_count); None: no cap.
+    sqlite_max_pages: int | None = None
     clock: Callable[[], int] = wall_clock_ms
 
     def limits(self) -> f.Limits:

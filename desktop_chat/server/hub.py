@@ -30,6 +30,7 @@ import msgspec
 from desktop_chat.protocol import ConnectionSession, ErrorCode, ProtocolError
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.codec import encode, encode_error, encode_push_body, frame_with_seq
+from desktop_chat.server.limits import DeviceRates
 from desktop_chat.server.store import SqliteStore, StoreError
 
 log = logging.getLogger(__name__)
@@ -42,10 +43,19 @@ class Connection:
 
     _next_id = 0
 
-    def __init__(self, send: Callable[[bytes], Any], max_queued: int, peer: str = "") -> None:
+    def __init__(
+        self,
+        send: Callable[[bytes], Any],
+        max_queued: int,
+        peer: str = "",
+        rates: DeviceRates | None = None,
+        peer_host: str = "",
+    ) -> None:
         Connection._next_id += 1
         self.id = Connection._next_id
         self.peer = peer
+        self.peer_host = peer_host
+        self.rates = rates
         self.session = ConnectionSession()
         self.user_id: int | None = None
         self.live = False
@@ -84,13 +94,22 @@ class Connection:
                 return
             assert isinstance(data, bytes)
             if self.log.isEnabledFor(logging.DEBUG):
-                self.log.debug("> %s", data[:200])
+                # The frame's type only: frames carry tokens and message text.
+                self.log.debug("> %s", _frame_type(data))
             try:
                 await self._send(data)
             except Exception as exc:  # the peer is gone; its reader ends the connection
                 self.log.debug("send failed: %s", exc)
                 self.closed = True
                 return
+
+
+def _frame_type(data: bytes) -> str:
+    start = data.find(b'"type":"')
+    if start < 0:
+        return "?"
+    end = data.find(b'"', start + 8)
+    return data[start + 8 : end].decode("ascii", "replace")
 
 
 @dataclass

@@ -34,6 +34,7 @@ from desktop_chat.server.config import ServerConfig
 from desktop_chat.server.core import ServiceError
 from desktop_chat.server.groups import Groups
 from desktop_chat.server.hub import Connection, Hub
+from desktop_chat.server.limits import LoginThrottle
 from desktop_chat.server.messages import Messages
 from desktop_chat.server.receipts import Receipts
 from desktop_chat.server.store import SqliteStore, StoreError
@@ -44,6 +45,18 @@ SyncHandler = Callable[[Connection, Any], f.Reply]
 AsyncHandler = Callable[[Connection, Any], Awaitable[Callable[[], f.Reply]]]
 
 
+def _rate_limited(request: f.Request, wait: float) -> ProtocolError | None:
+    if wait <= 0:
+        return None
+    retry_ms = max(1, round(wait * 1000))
+    return ProtocolError(
+        ErrorCode.RATE_LIMITED,
+        f"this device is sending too fast; wait {retry_ms} ms and send again",
+        request.id,
+        {"retry_after_ms": retry_ms},
+    )
+
+
 class Service:
     def __init__(
         self, config: ServerConfig, store: SqliteStore, hub: Hub, passwords: Passwords
@@ -52,7 +65,8 @@ class Service:
         self.store = store
         self.hub = hub
         self.limits = config.limits()
-        accounts = Accounts(store, hub, config, passwords)
+        self.login_throttle = LoginThrottle(free=config.login_free_failures)
+        accounts = Accounts(store, hub, config, passwords, self.login_throttle)
         messages = Messages(store, hub, config)
         receipts = Receipts(store, hub, config)
         groups = Groups(store, hub, config)
@@ -92,6 +106,8 @@ class Service:
             self.hub.reply_error(conn, frame)
             return
         error = conn.session.check(frame) or validate_request(frame, self.limits)
+        if error is None and conn.rates is not None:
+            error = _rate_limited(frame, conn.rates.check(frame))
         if error is not None:
             self.hub.reply_error(conn, error)
             return

@@ -107,7 +107,9 @@ class AckRow:
 class SqliteStore:
     """All persistent state of one server, in one SQLite file."""
 
-    def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
+    def __init__(
+        self, path: str | Path, *, synchronous: str = "FULL", max_pages: int | None = None
+    ) -> None:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -116,6 +118,8 @@ class SqliteStore:
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.execute("PRAGMA foreign_keys=ON")
+        if max_pages is not None:
+            self._db.execute(f"PRAGMA max_page_count={int(max_pages)}")
         self._db.executescript(SCHEMA)
         self._db.execute(
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
