@@ -1,0 +1,157 @@
+"""The `desktop-chat-bench` command.
+
+Owns: the command line, one subcommand per scenario (`receipts`, `group`,
+`batching`, `ui`) plus `all`, with `--quick` (tiny sizes and short runs, for the
+test suite) and `--json FILE`; it prints one table per scenario and writes every
+figure, with the machine it ran on, as JSON. A later scenario (`load`, issue 6)
+adds a subcommand and an entry in `SCENARIOS`.
+
+Never: fail silently: a scenario that fails makes the exit status 1, and its
+error is in the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from desktop_chat.bench import batching, group, receipts, ui
+from desktop_chat.bench.common import machine
+
+QUICK = {
+    "receipts": {"pairs": [2], "window": [4], "seconds": 0.5},
+    "group": {"members": [20]},
+    "batching": {"messages": 50, "repeat": 1},
+    "ui": {"messages": 2000, "storm_seconds": 0.5, "frames": 20},
+}
+
+
+def _receipts(args: argparse.Namespace) -> dict[str, Any]:
+    return asyncio.run(receipts.run(args.pairs, args.window, args.seconds, args.profile))
+
+
+def _group(args: argparse.Namespace) -> dict[str, Any]:
+    return asyncio.run(group.run(args.members))
+
+
+def _batching(args: argparse.Namespace) -> dict[str, Any]:
+    return asyncio.run(batching.run(args.messages, args.repeat))
+
+
+def _ui(args: argparse.Namespace) -> dict[str, Any]:
+    return ui.run(args.messages, args.storm_seconds, args.frames)
+
+
+SCENARIOS: dict[str, tuple[Callable[[argparse.Namespace], dict[str, Any]], Callable]] = {
+    "receipts": (_receipts, receipts.render),
+    "group": (_group, group.render),
+    "batching": (_batching, batching.render),
+    "ui": (_ui, ui.render),
+}
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny sizes and short runs (for the test suite)"
+    )
+
+
+def _add_receipts(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--pairs", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--window", type=int, nargs="+", default=[1, 32])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--profile", type=Path, default=None, help="run the server under cProfile, into DIR"
+    )
+
+
+def _add_group(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--members", type=int, nargs="+", default=[100, 1000, 10000])
+
+
+def _add_batching(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3)
+
+
+def _add_ui(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--storm-seconds", type=float, default=3.0)
+    parser.add_argument("--frames", type=int, default=300)
+
+
+ADDERS = {
+    "receipts": _add_receipts,
+    "group": _add_group,
+    "batching": _add_batching,
+    "ui": _add_ui,
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="desktop-chat-bench",
+        description="desktop_chat benchmarks against a real server on 127.0.0.1",
+    )
+    sub = root.add_subparsers(dest="scenario", required=True)
+    for name, add in ADDERS.items():
+        p = sub.add_parser(name, help=f"the {name} scenario")
+        add(p)
+        _common(p)
+    every = sub.add_parser("all", help="every scenario with its defaults")
+    _common(every)
+    return root
+
+
+def _args_for(name: str, args: argparse.Namespace) -> argparse.Namespace:
+    """The scenario's arguments: its defaults under `all`, QUICK sizes with --quick."""
+    if args.scenario == name:
+        own = argparse.Namespace(**vars(args))
+    else:
+        scenario = argparse.ArgumentParser()
+        ADDERS[name](scenario)
+        own = scenario.parse_args([])
+    if args.quick:
+        for key, value in QUICK[name].items():
+            setattr(own, key, value)
+    return own
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    names = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "quick": bool(args.quick),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "scenarios": {},
+    }
+    status = 0
+    for name in names:
+        run, render = SCENARIOS[name]
+        started = time.perf_counter()
+        try:
+            result = run(_args_for(name, args))
+        except Exception as exc:
+            traceback.print_exc()
+            report["scenarios"][name] = {"error": f"{type(exc).__name__}: {exc}"}
+            status = 1
+            continue
+        result["wall_seconds"] = round(time.perf_counter() - started, 1)
+        report["scenarios"][name] = result
+        print(render(result), flush=True)
+    if args.json is not None:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""`desktop-chat-bench <scenario> --quick` runs every scenario end to end.
+
+Each scenario runs as a subprocess (the real console script, real servers on
+127.0.0.1) and must write complete, valid JSON with the expected keys. No test
+here asserts a time: figures on a shared machine are only compared within a run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(sys.executable).with_name("desktop-chat-bench")
+
+EXPECTED = {
+    "receipts": ["cases"],
+    "group": ["cases"],
+    "batching": ["ways", "messages"],
+    "ui": [
+        "open_ms",
+        "app_open_ms",
+        "rss_mb_after_open",
+        "frame_p99_ms",
+        "storm_max_stall_ms",
+        "storm_repainted_rows",
+    ],
+}
+RECEIPT_KEYS = ["receipts_per_s", "p50_ms", "p99_ms", "server_cpu_s_per_1k_receipts"]
+GROUP_KEYS = [
+    "all_acks_committed_s",
+    "owner_callbacks",
+    "group_ack_count",
+    "fetch_first_page_ms",
+    "fetch_last_page_ms",
+    "server_rss_mb",
+]
+
+
+def _run(scenario: str, out: Path) -> dict:
+    argv = [str(BENCH)] if BENCH.exists() else [sys.executable, "-m", "desktop_chat.bench.cli"]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run(
+        [*argv, scenario, "--quick", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=100,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "###" in done.stdout  # the table
+    return json.loads(out.read_text())
+
+
+@pytest.mark.timeout(110)
+@pytest.mark.parametrize("scenario", list(EXPECTED))
+def test_quick_scenario_writes_complete_json(scenario: str, tmp_path: Path) -> None:
+    report = _run(scenario, tmp_path / "bench.json")
+    assert report["quick"] is True
+    assert {"cpus", "python", "sqlite"} <= set(report["machine"])
+    result = report["scenarios"][scenario]
+    assert "error" not in result, result
+    for key in EXPECTED[scenario]:
+        assert key in result and result[key] is not None, key
+    if scenario == "receipts":
+        (case,) = result["cases"]
+        for run in ("floor", "ours"):
+            for key in RECEIPT_KEYS:
+                assert case[run][key] is not None, (run, key)
+        assert case["ratio"]["receipts_per_s"] is not None
+    elif scenario == "group":
+        (case,) = result["cases"]
+        for key in GROUP_KEYS:
+            assert case[key] is not None, key
+        assert case["group_ack_count"] == case["members"] - 1
+    elif scenario == "batching":
+        assert set(result["ways"]) == {"per_message", "batched", "conversation"}
+        assert result["ways"]["conversation"]["frames_sent_by_reader"] == 1
