@@ -109,6 +109,7 @@ class ChatView(QWidget):
         layout.addLayout(bottom)
 
         self._stick_to_bottom = True
+        self._anchor: tuple[str, int] | None = None
         scrollbar = self.list.verticalScrollBar()
         scrollbar.valueChanged.connect(self._scrolled)
         scrollbar.rangeChanged.connect(self._range_changed)
@@ -168,19 +169,34 @@ class ChatView(QWidget):
     def _scrolled(self, value: int) -> None:
         scrollbar = self.list.verticalScrollBar()
         self._stick_to_bottom = value >= scrollbar.maximum() - 4
-        if value <= scrollbar.minimum() and self.model.canFetchMore():
+        if value <= scrollbar.minimum() and self.model.has_older:
             self._fetch_older()
         self.visibility_changed.emit()
 
     def _fetch_older(self) -> None:
-        scrollbar = self.list.verticalScrollBar()
-        before = scrollbar.maximum()
+        top = self.list.indexAt(self.list.viewport().rect().topLeft())
+        if top.isValid():
+            # Keep the same message under the eye once older ones are laid out above it.
+            self._anchor = (top.data(MessageRole.MSG_ID), self.list.visualRect(top).top())
+        self.model.older_wanted = True
         self.model.fetchMore()
-        # Keep the same message under the eye after older ones are added above.
-        QTimer.singleShot(0, lambda: scrollbar.setValue(scrollbar.maximum() - before))
+
+    def _restore_anchor(self) -> None:
+        anchor, self._anchor = self._anchor, None
+        if anchor is None:
+            return
+        row = self.model.row_of(anchor[0])
+        if row is None:
+            return
+        index = self.model.index(row)
+        self.list.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop)
+        scrollbar = self.list.verticalScrollBar()
+        scrollbar.setValue(scrollbar.value() - anchor[1])
 
     def _range_changed(self, _minimum: int, _maximum: int) -> None:
-        if self._stick_to_bottom:
+        if self._anchor is not None:
+            self._restore_anchor()
+        elif self._stick_to_bottom:
             self.list.scrollToBottom()
         self.visibility_changed.emit()
 

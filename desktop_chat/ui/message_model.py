@@ -66,6 +66,10 @@ class MessageListModel(QAbstractListModel):
         self._loader: Loader | None = None
         self._has_more = False
         self._fetching = False
+        # Older pages load only when the view asks (scrolled to the top). Qt also asks
+        # on its own whenever the scrollbar reaches the bottom, which is where a chat
+        # lives: honouring that would load all history, page after page.
+        self.older_wanted = False
         self._dirty: set[str] = set()
         self.repainted_rows = 0  # rows named in dataChanged since load (for benchmarks)
 
@@ -86,11 +90,12 @@ class MessageListModel(QAbstractListModel):
         return {int(role): role.name.lower().encode() for role in MessageRole}
 
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and self._has_more and not self._fetching
+        return not parent.isValid() and self.older_wanted and self._has_more and not self._fetching
 
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or not self._has_more or self._fetching or self._loader is None:
+        if not self.canFetchMore(parent) or self._loader is None:
             return
+        self.older_wanted = False
         self._fetching = True
         try:
             before = self._rows[0].sort_time if self._rows else None
@@ -120,6 +125,10 @@ class MessageListModel(QAbstractListModel):
         self._dirty.clear()
         self.repainted_rows = 0
         self.endResetModel()
+
+    @property
+    def has_older(self) -> bool:
+        return self._has_more
 
     def clear(self) -> None:
         self.beginResetModel()

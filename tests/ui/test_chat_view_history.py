@@ -1,0 +1,53 @@
+"""Paged history in the real chat view: an open chat loads its newest page only,
+and scrolling to the top loads one older page at a time, keeping the reader's place."""
+
+from __future__ import annotations
+
+from desktop_chat.client.models import ChatMessage, MessageDirection, TextMessageBody
+from desktop_chat.protocol import Mark
+from desktop_chat.ui.chat_view import ChatView
+from desktop_chat.ui.delegates import MessageDelegate
+from desktop_chat.ui.message_model import PAGE, MessageListModel
+
+
+def history(count: int):
+    messages = [
+        ChatMessage(
+            msg_id=f"h{n:06d}",
+            conversation_id="bob",
+            from_="bob" if n % 2 else "alice",
+            to="alice" if n % 2 else "bob",
+            chat_type="chat",
+            body=TextMessageBody(f"message number {n}"),
+            direction=MessageDirection.RECEIVE if n % 2 else MessageDirection.SEND,
+            server_time=1_000_000 + n,
+            mark=Mark.READ,
+        )
+        for n in range(count)
+    ]
+
+    def loader(before, count):
+        older = [m for m in messages if before is None or m.sort_time < before]
+        return older[-count:]
+
+    return loader
+
+
+def test_an_open_chat_does_not_load_all_history_by_itself(qtbot):
+    model = MessageListModel()
+    view = ChatView(model, MessageDelegate())
+    qtbot.addWidget(view)
+    view.resize(700, 500)
+    view.show()
+    model.load("bob", history(6 * PAGE))
+    qtbot.wait(400)  # Qt asks for more whenever the scrollbar sits at the bottom
+    assert model.rowCount() == PAGE
+    assert view.list.verticalScrollBar().value() == view.list.verticalScrollBar().maximum()
+
+    newest_top = model.message_at(0).msg_id
+    view.list.verticalScrollBar().setValue(0)  # the reader scrolls to the top
+    qtbot.waitUntil(lambda: model.rowCount() == 2 * PAGE, timeout=2000)
+    qtbot.wait(200)
+    assert model.rowCount() == 2 * PAGE  # one page, not a cascade
+    # The message that was at the top is still in view: the reader keeps their place.
+    assert newest_top in view.visible_fractions()
