@@ -71,6 +71,9 @@ class Connection:
                     max_size=64 * 1024 * 1024,
                     ping_interval=ping_interval,
                     ping_timeout=ping_timeout,
+                    # A silent server: once a ping goes unanswered, give up on the close
+                    # handshake as quickly (the default waits 10 s more).
+                    close_timeout=ping_timeout,
                     open_timeout=timeout,
                     logger=_ws_log,
                 ),
