@@ -1,10 +1,9 @@
 """The `desktop-chat-bench` command.
 
 Owns: the command line, one subcommand per scenario (`receipts`, `group`,
-`batching`, `ui`) plus `all`, with `--quick` (tiny sizes and short runs, for the
+`batching`, `ui`, `load`) plus `all`, with `--quick` (tiny sizes and short runs, for the
 test suite) and `--json FILE`; it prints one table per scenario and writes every
-figure, with the machine it ran on, as JSON. A later scenario (`load`, issue 6)
-adds a subcommand and an entry in `SCENARIOS`.
+figure, with the machine it ran on, as JSON.
 
 Never: fail silently: a scenario that fails makes the exit status 1, and its
 error is in the JSON.
@@ -22,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from desktop_chat.bench import batching, group, receipts, ui
+from desktop_chat.bench import batching, group, load, receipts, ui
 from desktop_chat.bench.common import machine
 
 QUICK = {
@@ -30,6 +29,7 @@ QUICK = {
     "group": {"members": [20]},
     "batching": {"messages": 50, "repeat": 1},
     "ui": {"messages": 2000, "storm_seconds": 0.5, "frames": 20},
+    "load": {"devices": 20, "seconds": 2.0, "rate": 5.0, "workers": 2},
 }
 
 
@@ -49,11 +49,16 @@ def _ui(args: argparse.Namespace) -> dict[str, Any]:
     return ui.run(args.messages, args.storm_seconds, args.frames)
 
 
+def _load(args: argparse.Namespace) -> dict[str, Any]:
+    return load.run(args.devices, args.seconds, args.rate, args.workers)
+
+
 SCENARIOS: dict[str, tuple[Callable[[argparse.Namespace], dict[str, Any]], Callable]] = {
     "receipts": (_receipts, receipts.render),
     "group": (_group, group.render),
     "batching": (_batching, batching.render),
     "ui": (_ui, ui.render),
+    "load": (_load, load.render),
 }
 
 
@@ -88,11 +93,23 @@ def _add_ui(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--frames", type=int, default=300)
 
 
+def _add_load(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--devices", type=int, default=1000, help="concurrent devices (even)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="the steady phase")
+    parser.add_argument(
+        "--rate", type=float, default=1.0, help="messages a second sent by each device"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="load-generator processes holding the devices"
+    )
+
+
 ADDERS = {
     "receipts": _add_receipts,
     "group": _add_group,
     "batching": _add_batching,
     "ui": _add_ui,
+    "load": _add_load,
 }
 
 

@@ -124,18 +124,18 @@ def _server_options() -> str:
     return _server_help
 
 
-def start_server(db_path: Path, profile_to: Path | None = None) -> Proc:
+def start_server(
+    db_path: Path, profile_to: Path | None = None, *, rate_limits: bool = False
+) -> Proc:
     """A real `desktop-chat-server` on 127.0.0.1, port 0 (optionally under cProfile).
 
-    Per-device rate limits, where the server has them, are turned off: the
-    benchmark measures how fast the server can go, not the limits it enforces.
+    Per-device rate limits are turned off unless `rate_limits`: the throughput
+    scenarios measure how fast the server can go, not the limits it enforces.
+    `load` keeps them (its steady rate is far under them).
     """
     args = ["--host", HOST, "--port", "0", "--db", str(db_path), "--log-level", "WARNING"]
-    if "--no-rate-limits" in _server_options():
+    if not rate_limits and "--no-rate-limits" in _server_options():
         args.append("--no-rate-limits")
-    # A benchmark is one machine's own load: the per-device rate limits would measure
-    # themselves, not the server.
-    args.append("--no-rate-limits")
     if profile_to is not None:
         argv = [sys.executable, "-m", "cProfile", "-o", str(profile_to)]
         argv += ["-m", "desktop_chat.server.cli", *args]

@@ -17,6 +17,7 @@ import ssl
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 from desktop_chat.server.auth import Passwords
 from desktop_chat.server.config import ServerConfig
@@ -34,6 +35,40 @@ _ws_log.setLevel(logging.INFO)
 # The websocket layer closes the connection (1009) only far past the protocol's
 # limit; frames between the two get a FRAME_TOO_LARGE error and the connection lives.
 HARD_LIMIT_FACTOR = 4
+
+
+def frame_writer(ws: ServerConnection):
+    """Write a list of text frames with one socket write; True when the socket is full.
+
+    This is what `ws.send` does for one frame (the protocol object frames it, the
+    transport writes it), for many frames at once: one write, one syscall, no
+    await. When the transport's buffer passes its high-water mark (`paused`), the
+    connection's writer task waits for it to drain, as `ws.send` would.
+    """
+    protocol = ws.protocol
+
+    def write(frames: list[bytes]) -> bool:
+        if protocol.state is not State.OPEN:
+            raise ConnectionError(f"the connection is {protocol.state.name.lower()}")
+        for data in frames:
+            protocol.send_text(data)
+        chunks = protocol.data_to_send()
+        transport = ws.transport
+        if len(chunks) == 1:
+            transport.write(chunks[0])
+        elif all(chunks):
+            transport.write(b"".join(chunks))
+        else:  # an end-of-stream marker: let websockets handle it as it would
+            for chunk in chunks:
+                if chunk:
+                    transport.write(chunk)
+                elif transport.can_write_eof():
+                    transport.write_eof()
+                else:
+                    transport.close()
+        return ws.paused
+
+    return write
 
 
 class ChatServer:
@@ -97,6 +132,8 @@ class ChatServer:
                 config.rate_acks_per_second,
                 config.rate_ack_burst,
             ),
+            write=frame_writer(ws),
+            drain=ws.drain,
         )
         writer = asyncio.create_task(conn.write_loop(ws.close))
         conn.log.debug("connected from %s", conn.peer)

@@ -35,11 +35,17 @@ from desktop_chat.server.store import SqliteStore, StoreError
 
 log = logging.getLogger(__name__)
 
-_CLOSE = object()
-
 
 class Connection:
-    """One client connection: its protocol session and its outgoing frames."""
+    """One client connection: its protocol session and its outgoing frames.
+
+    Frames are written in batches: every frame queued during one event-loop
+    iteration goes out in one write (`write`, synchronous, no task switch) on the
+    next iteration. When the socket's buffer is full, the connection's writer task
+    takes over: it waits for the buffer to drain while frames queue up, and the
+    connection is dropped past `max_queued` frames. Without `write`, the writer
+    task sends each frame with `send`.
+    """
 
     _next_id = 0
 
@@ -50,6 +56,9 @@ class Connection:
         peer: str = "",
         rates: DeviceRates | None = None,
         peer_host: str = "",
+        *,
+        write: Callable[[list[bytes]], bool] | None = None,
+        drain: Callable[[], Any] | None = None,
     ) -> None:
         Connection._next_id += 1
         self.id = Connection._next_id
@@ -61,7 +70,14 @@ class Connection:
         self.live = False
         self.synced_upto = 0
         self._send = send
-        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._write = write
+        self._drain = drain
+        self._pending: list[bytes] = []
+        self._scheduled = False
+        # The writer task owns the pending frames (the socket is full, or no `write`).
+        self._blocked = write is None
+        self._failed = False
+        self._wake = asyncio.Event()
         self._max_queued = max_queued
         self.closed = False
         self.log = logging.getLogger(f"{__name__}.conn{self.id}")
@@ -73,35 +89,94 @@ class Connection:
     def send(self, data: bytes) -> None:
         if self.closed:
             return
-        if self._queue.qsize() >= self._max_queued:
-            self.log.warning("dropping slow connection: %d frames queued", self._queue.qsize())
+        if len(self._pending) >= self._max_queued:
+            self.log.warning("dropping slow connection: %d frames queued", len(self._pending))
             self.close()
             return
-        self._queue.put_nowait(data)
+        self._pending.append(data)
+        if self._blocked:
+            self._wake.set()
+        elif not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._write_pending)
 
     def close(self) -> None:
         if not self.closed:
             self.closed = True
             self.live = False
-            self._queue.put_nowait(_CLOSE)
+            self._wake.set()
+
+    def _write_pending(self) -> None:
+        """Write every queued frame at once, unless the writer task owns them."""
+        self._scheduled = False
+        if self._blocked or self._failed or not self._pending:
+            return
+        frames, self._pending = self._pending, []
+        self._log_frames(frames)
+        assert self._write is not None
+        try:
+            full = self._write(frames)
+        except Exception as exc:  # the peer is gone; its reader ends the connection
+            self._fail(exc)
+            return
+        if full:
+            self._blocked = True
+            self._wake.set()
+
+    def _fail(self, exc: BaseException) -> None:
+        self.log.debug("send failed: %s", exc)
+        self._failed = True
+        self.closed = True
+        self.live = False
+        self._pending.clear()
+        self._wake.set()
+
+    def _log_frames(self, frames: list[bytes]) -> None:
+        if self.log.isEnabledFor(logging.DEBUG):
+            # The frame's type only: frames carry tokens and message text.
+            for data in frames:
+                self.log.debug("> %s", _frame_type(data))
 
     async def write_loop(self, close: Callable[[], Any]) -> None:
-        """Send queued frames in order until closed."""
+        """Send what the batched writes could not (a full socket), then close."""
         while True:
-            data = await self._queue.get()
-            if data is _CLOSE:
+            await self._wake.wait()
+            self._wake.clear()
+            if self._failed:
+                return
+            try:
+                if self._blocked:
+                    await self._write_slowly()
+                elif self.closed:
+                    self._write_pending()
+                    if self._blocked:
+                        await self._write_slowly()
+            except Exception as exc:  # the peer is gone; its reader ends the connection
+                self._fail(exc)
+                return
+            if self._failed:
+                return
+            if self.closed and not self._pending:
                 await close()
                 return
-            assert isinstance(data, bytes)
-            if self.log.isEnabledFor(logging.DEBUG):
-                # The frame's type only: frames carry tokens and message text.
-                self.log.debug("> %s", _frame_type(data))
-            try:
-                await self._send(data)
-            except Exception as exc:  # the peer is gone; its reader ends the connection
-                self.log.debug("send failed: %s", exc)
-                self.closed = True
-                return
+
+    async def _write_slowly(self) -> None:
+        """The writer task's part: wait for the socket, then write what queued meanwhile."""
+        if self._write is None:
+            while self._pending:
+                frames, self._pending = self._pending, []
+                self._log_frames(frames)
+                for data in frames:
+                    await self._send(data)
+            return
+        assert self._drain is not None
+        await self._drain()
+        while self._pending:
+            frames, self._pending = self._pending, []
+            self._log_frames(frames)
+            if self._write(frames):
+                await self._drain()
+        self._blocked = False
 
 
 def _frame_type(data: bytes) -> str:

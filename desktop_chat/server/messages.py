@@ -61,8 +61,7 @@ class Messages(Core):
             mark=Mark.SENT,
             group_member_count=member_count,
         )
-        self.store.add_unread(conv_id, except_user=sender_id, now=now)
-        self.store.touch_conversation(conv_id, sender_id, now)
+        self.store.count_new_message(conv_id, sender_id, now)
         info = f.MessageInfo(
             msg_id=req.msg_id,
             from_=conn.session.username or "",

@@ -131,14 +131,20 @@ class Receipts(Core):
         receipted: dict[int, list[str]] = defaultdict(list)
         for message in accepted:
             msg_id = message.msg_id
-            if not message.recipient_read:
-                self.store.set_recipient_read(message.id)
+            first_read = not message.recipient_read
+            if first_read:
                 newly_read[(message.conv_id, message.sender_id)].append(msg_id)
+            mark = message.mark
             if req.notify and message.need_read_ack:
                 mark = advance(Mark(message.mark), MarkEvent.READ_ACK)
-                if mark != message.mark:
+            if mark != message.mark:
+                receipted[message.sender_id].append(msg_id)
+                if first_read:
+                    self.store.set_read_by_recipient(message.id, mark, now)
+                else:
                     self.store.set_read(message.id, mark, now)
-                    receipted[message.sender_id].append(msg_id)
+            elif first_read:
+                self.store.set_recipient_read(message.id)
         for (conv_id, peer_id), ids in newly_read.items():
             unread = self.store.decrement_unread(conv_id, me, len(ids))
             self.hub.emit(

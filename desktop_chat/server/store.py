@@ -2,8 +2,11 @@
 
 Owns: every SQL query the server runs, transactions (one savepoint per request,
 one commit per event-loop iteration, driven by `hub.Hub`), and the small caches
-that are only a function of committed data (usernames, the last seq of each
-user's event log).
+that are only a function of stored data: usernames and user ids, the
+conversation id of each pair of users and of each group (users, groups and
+conversations are never deleted or renamed), and the last seq of each user's
+event log. The caches that could hold a row a rollback undid are cleared on
+every rollback.
 
 The methods are synchronous and fast (indexed lookups); the server calls them on
 its event loop between awaits, so each request's reads and writes are atomic
@@ -126,6 +129,9 @@ class SqliteStore:
             (str(SCHEMA_VERSION),),
         )
         self._usernames: dict[int, str] = {}
+        self._user_ids: dict[str, int] = {}
+        self._chat_convs: dict[tuple[int, int], int] = {}
+        self._group_convs: dict[int, int] = {}
         self._last_seq: dict[int, int] = {}
         self._savepoint_depth = 0
 
@@ -151,7 +157,7 @@ class SqliteStore:
         except BaseException:
             self._db.execute("ROLLBACK TO request")
             self._db.execute("RELEASE request")
-            self._last_seq.clear()
+            self._forget()
             raise
         self._db.execute("RELEASE request")
 
@@ -169,7 +175,15 @@ class SqliteStore:
         if self._db.in_transaction:
             with suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop the caches that may hold rows a rollback has just undone."""
         self._last_seq.clear()
+        self._usernames.clear()
+        self._user_ids.clear()
+        self._chat_convs.clear()
+        self._group_convs.clear()
 
     def _one(self, sql: str, params: Sequence[object] = ()) -> tuple | None:
         return self._db.execute(sql, params).fetchone()
@@ -198,8 +212,13 @@ class SqliteStore:
         )
 
     def user_id(self, username: str) -> int | None:
-        row = self._one("SELECT id FROM users WHERE username = ?", (username,))
-        return None if row is None else int(row[0])
+        user_id = self._user_ids.get(username)
+        if user_id is None:
+            row = self._one("SELECT id FROM users WHERE username = ?", (username,))
+            if row is None:
+                return None
+            user_id = self._user_ids[username] = int(row[0])
+        return user_id
 
     def user_ids(self, usernames: Iterable[str]) -> dict[str, int]:
         names = list(dict.fromkeys(usernames))
@@ -212,6 +231,7 @@ class SqliteStore:
             ):
                 found[name] = user_id
                 self._usernames[user_id] = name
+                self._user_ids[name] = user_id
         return found
 
     def username(self, user_id: int) -> str:
@@ -278,13 +298,10 @@ class SqliteStore:
 
     def chat_conversation(self, user_x: int, user_y: int, now: int) -> int:
         """The one-to-one conversation of two users, created on first use."""
+        conv_id = self.find_chat_conversation(user_x, user_y)
+        if conv_id is not None:
+            return conv_id
         user_a, user_b = sorted((user_x, user_y))
-        row = self._one(
-            "SELECT id FROM conversations WHERE kind = 'chat' AND user_a = ? AND user_b = ?",
-            (user_a, user_b),
-        )
-        if row is not None:
-            return int(row[0])
         cur = self._db.execute(
             "INSERT INTO conversations(kind, user_a, user_b) VALUES ('chat', ?, ?)",
             (user_a, user_b),
@@ -294,21 +311,30 @@ class SqliteStore:
             "INSERT INTO conversation_members(conv_id, user_id, updated_at) VALUES (?, ?, ?)",
             [(conv_id, user_a, now), (conv_id, user_b, now)],
         )
+        self._chat_convs[(user_a, user_b)] = conv_id
         return conv_id
 
     def find_chat_conversation(self, user_x: int, user_y: int) -> int | None:
-        user_a, user_b = sorted((user_x, user_y))
-        row = self._one(
-            "SELECT id FROM conversations WHERE kind = 'chat' AND user_a = ? AND user_b = ?",
-            (user_a, user_b),
-        )
-        return None if row is None else int(row[0])
+        pair = (user_x, user_y) if user_x < user_y else (user_y, user_x)
+        conv_id = self._chat_convs.get(pair)
+        if conv_id is None:
+            row = self._one(
+                "SELECT id FROM conversations WHERE kind = 'chat' AND user_a = ? AND user_b = ?",
+                pair,
+            )
+            if row is None:
+                return None
+            conv_id = self._chat_convs[pair] = int(row[0])
+        return conv_id
 
     def group_conversation(self, group_id: int) -> int:
-        row = self._one("SELECT id FROM conversations WHERE group_id = ?", (group_id,))
-        if row is None:
-            raise KeyError(group_id)
-        return int(row[0])
+        conv_id = self._group_convs.get(group_id)
+        if conv_id is None:
+            row = self._one("SELECT id FROM conversations WHERE group_id = ?", (group_id,))
+            if row is None:
+                raise KeyError(group_id)
+            conv_id = self._group_convs[group_id] = int(row[0])
+        return conv_id
 
     def next_conv_seq(self, conv_id: int) -> int:
         row = self._one(
@@ -335,6 +361,15 @@ class SqliteStore:
             "UPDATE conversation_members SET unread_count = unread_count + 1, updated_at = ?"
             " WHERE conv_id = ? AND user_id != ?",
             (now, conv_id, except_user),
+        )
+
+    def count_new_message(self, conv_id: int, sender_id: int, now: int) -> None:
+        """`add_unread` for everyone but the sender and `touch_conversation` for the
+        sender, in one statement."""
+        self._db.execute(
+            "UPDATE conversation_members SET unread_count = unread_count + (user_id != ?),"
+            " updated_at = ? WHERE conv_id = ?",
+            (sender_id, now, conv_id),
         )
 
     def touch_conversation(self, conv_id: int, user_id: int, now: int) -> None:
@@ -466,6 +501,15 @@ class SqliteStore:
 
     def set_recipient_read(self, message_id: int) -> None:
         self._db.execute("UPDATE messages SET recipient_read = 1 WHERE id = ?", (message_id,))
+
+    def set_read_by_recipient(self, message_id: int, mark: int, now: int) -> None:
+        """`set_recipient_read` and `set_read` in one statement."""
+        self._db.execute(
+            "UPDATE messages SET recipient_read = 1, mark = ?,"
+            " delivered_at = COALESCE(delivered_at, ?), read_at = COALESCE(read_at, ?)"
+            " WHERE id = ?",
+            (mark, now, now, message_id),
+        )
 
     def read_chat_messages(
         self, conv_id: int, recipient_id: int, upto: int, read_mark: int, notify: bool, now: int

@@ -29,6 +29,20 @@ EXPECTED = {
         "storm_max_stall_ms",
         "storm_repainted_rows",
     ],
+    "load": [
+        "devices",
+        "sent",
+        "confirmed",
+        "delivered",
+        "read_receipted",
+        "lost",
+        "duplicates",
+        "p50_ms",
+        "p99_ms",
+        "server_rss_connected_mb",
+        "server_kib_per_connection",
+        "server_cpu_pct",
+    ],
 }
 RECEIPT_KEYS = ["receipts_per_s", "p50_ms", "p99_ms", "server_cpu_s_per_1k_receipts"]
 GROUP_KEYS = [
@@ -80,3 +94,10 @@ def test_quick_scenario_writes_complete_json(scenario: str, tmp_path: Path) -> N
     elif scenario == "batching":
         assert set(result["ways"]) == {"per_message", "batched", "conversation"}
         assert result["ways"]["conversation"]["frames_sent_by_reader"] == 1
+    elif scenario == "load":
+        # Counts, not times: nothing confirmed is lost, duplicated or refused.
+        assert result["devices"] == 20
+        assert result["sent"] > 0
+        assert result["confirmed"] == result["sent"]
+        assert result["lost"] == 0 and result["duplicates"] == 0
+        assert result["errors"] == {}
