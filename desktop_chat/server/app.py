@@ -113,6 +113,9 @@ class ChatServer:
             ping_interval=20,
             ping_timeout=20,
             logger=_ws_log,
+            # asyncio's default backlog (100) drops connections when many devices come
+            # back at once (after a restart); the kernel caps it at somaxconn.
+            backlog=4096,
         )
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("listening on %s (database %s)", self.url, self.config.db_path)

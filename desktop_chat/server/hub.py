@@ -192,6 +192,9 @@ class _Reply:
     conn: Connection
     request_id: str | None
     data: bytes
+    # For a request that only read: how to answer it again from committed state
+    # when the batch it shared with failed writes is rolled back.
+    again: Callable[[], bytes] | None = None
 
 
 @dataclass
@@ -251,8 +254,16 @@ class Hub:
     def drop_since(self, mark: int) -> None:
         del self._batch.items[mark:]
 
-    def reply(self, conn: Connection, request_id: str | None, frame: msgspec.Struct) -> None:
-        self._enqueue(_Reply(conn, request_id, encode(frame)))
+    def reply(
+        self,
+        conn: Connection,
+        request_id: str | None,
+        frame: msgspec.Struct,
+        again: Callable[[], msgspec.Struct] | None = None,
+    ) -> None:
+        """Queue a reply. `again`, for reads, answers anew if the batch is refused."""
+        again_bytes = None if again is None else (lambda: encode(again()))
+        self._enqueue(_Reply(conn, request_id, encode(frame), again_bytes))
 
     def reply_error(self, conn: Connection, error: ProtocolError) -> None:
         self._enqueue(_Reply(conn, error.request_id, encode_error(error)))
@@ -340,8 +351,21 @@ class Hub:
             cause=exc,
         )
         for item in batch.items:
-            if isinstance(item, _Reply):
-                item.conn.send(encode_error(error.with_request_id(item.request_id)))
+            if not isinstance(item, _Reply):
+                continue
+            if item.again is not None:
+                # A read: answer it from what is committed, so reads keep working.
+                try:
+                    with self.store.request():
+                        data = item.again()
+                    self.store.rollback()
+                except Exception as read_exc:
+                    self.store.rollback()
+                    log.error("read failed after a refused batch: %s", read_exc)
+                else:
+                    item.conn.send(data)
+                    continue
+            item.conn.send(encode_error(error.with_request_id(item.request_id)))
 
     def _deliver(self, push: _Push) -> None:
         devices = self.online.get(push.user_id)

@@ -138,6 +138,7 @@ class Service:
     def _run(self, conn: Connection, request: f.Request, work: Callable[[], f.Reply]) -> None:
         """Run `work` as one atomic request and queue its reply (or its refusal)."""
         mark = self.hub.mark()
+        changes = self.store.changes
         try:
             with self.store.request():
                 reply = work()
@@ -174,4 +175,5 @@ class Service:
                 ),
             )
             return
-        self.hub.reply(conn, request.id, reply)
+        read_only = self.store.changes == changes
+        self.hub.reply(conn, request.id, reply, again=work if read_only else None)

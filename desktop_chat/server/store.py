@@ -134,6 +134,7 @@ class SqliteStore:
         self._group_convs: dict[int, int] = {}
         self._last_seq: dict[int, int] = {}
         self._savepoint_depth = 0
+        self._lost = False
 
     # ------------------------------------------------------------------ transactions
 
@@ -155,14 +156,30 @@ class SqliteStore:
         try:
             yield
         except BaseException:
-            self._db.execute("ROLLBACK TO request")
-            self._db.execute("RELEASE request")
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK TO request")
+                self._db.execute("RELEASE request")
+            else:
+                # Some errors (SQLITE_FULL, I/O errors) make SQLite roll back the whole
+                # transaction: the writes of every earlier request of this batch are gone
+                # too, so the batch must not be confirmed.
+                self._lost = True
             self._forget()
             raise
         self._db.execute("RELEASE request")
 
+    @property
+    def changes(self) -> int:
+        """Rows changed since the store opened (a request that changes none is a read)."""
+        return self._db.total_changes
+
     def commit(self) -> None:
-        """Commit everything since the last commit. Raises StoreError on failure."""
+        """Commit everything since the last commit. Raises StoreError on failure,
+        including when SQLite already rolled the batch back on its own."""
+        if self._lost:
+            self._lost = False
+            self.rollback()
+            raise StoreError("the storage failed and SQLite rolled back this batch")
         if not self._db.in_transaction:
             return
         try:

@@ -166,19 +166,6 @@ async def test_disk_full_refuses_writes_keeps_reads_and_recovers(harness, client
     assert harness.store.check_invariants() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: SQLITE_FULL inside a request makes SQLite roll back the whole open transaction"
-        " (the batch), not just the request's savepoint. SqliteStore.request() then fails on"
-        " 'ROLLBACK TO request' (no such savepoint), only that request is refused, and"
-        " SqliteStore.commit() returns silently because no transaction is open: Hub.flush"
-        " sends send_ok and pushes for the batch's earlier requests, whose writes are gone."
-        " Fix: when the savepoint is gone (not in_transaction after the error), mark the"
-        " batch lost, clear the seq cache, and make commit() raise StoreError so the hub"
-        " refuses the whole batch."
-    ),
-)
 async def test_disk_full_with_concurrent_writers_loses_nothing_confirmed(harness):
     """Three writers, four frames in flight each: refused and accepted sends share commits."""
     senders, readers, tokens, confirmed, _ = await _fill_until_full(harness, PAIRS, 4)
@@ -312,16 +299,6 @@ async def test_read_only_database_file_refuses_writes_keeps_reads_and_recovers(t
         await server.aclose_for_test()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: when a commit fails, Hub._refuse answers every reply queued in the batch with"
-        " STORAGE_UNAVAILABLE, the replies of read-only requests (fetch_history, sync,"
-        " fetch_conversations) included, although protocol.md section 5 says reads keep"
-        " working. Fix: mark replies of read-only requests in the batch and send them as"
-        " they are when the commit fails."
-    ),
-)
 async def test_read_only_database_a_read_sharing_a_commit_with_a_write_is_answered(
     tmp_path, immutable
 ):
