@@ -23,7 +23,7 @@ from websockets.exceptions import ConnectionClosed
 
 # websockets logs whole frames at DEBUG (passwords, tokens): never from this client.
 _ws_log = logging.getLogger(f"{__name__}.websockets")
-_ws_log.setLevel(logging.INFO)
+_ws_log.setLevel(logging.WARNING)
 _decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
 

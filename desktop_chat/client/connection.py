@@ -30,7 +30,7 @@ from desktop_chat.protocol import frames as f
 log = logging.getLogger(__name__)
 # websockets logs whole frames at DEBUG (passwords, tokens, message text): never here.
 _ws_log = logging.getLogger(f"{__name__}.websockets")
-_ws_log.setLevel(logging.INFO)
+_ws_log.setLevel(logging.WARNING)
 
 OnEvents = Callable[[list[f.Push]], None]
 

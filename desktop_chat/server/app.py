@@ -27,10 +27,11 @@ from desktop_chat.server.service import Service
 from desktop_chat.server.store import SqliteStore
 
 log = logging.getLogger(__name__)
-# websockets logs whole frames at DEBUG, passwords and tokens included: its logger
-# here never goes below INFO, whatever the app's log level.
+# websockets logs whole frames at DEBUG (passwords and tokens included) and every
+# connection at INFO (a flood with 1,000 devices): only its warnings, whatever the
+# app's log level.
 _ws_log = logging.getLogger(f"{__name__}.websockets")
-_ws_log.setLevel(logging.INFO)
+_ws_log.setLevel(logging.WARNING)
 
 # The websocket layer closes the connection (1009) only far past the protocol's
 # limit; frames between the two get a FRAME_TOO_LARGE error and the connection lives.
