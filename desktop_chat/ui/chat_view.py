@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_chat.ui.message_model import MessageListModel
+from desktop_chat.ui.message_model import PAINT_ONLY_ROLES, MessageListModel
 from desktop_chat.ui.roles import MessageRole
 
 
@@ -42,6 +42,27 @@ class _Composer(QPlainTextEdit):
             self.submitted.emit()
             return
         super().keyPressEvent(event)
+
+
+class _MessageList(QListView):
+    """A list view that repaints a receipt's row without laying out every row again.
+
+    QListView answers any dataChanged with a full layout pass when rows have
+    variable heights: a size hint for every loaded row, per receipt. Changes that
+    cannot move a row's size (the model names them with PAINT_ONLY_ROLES) only
+    repaint the rows' rectangles.
+    """
+
+    def dataChanged(self, top_left, bottom_right, roles=()) -> None:
+        if roles and set(roles) <= PAINT_ONLY_ROLES:
+            viewport = self.viewport()
+            visible = viewport.rect()
+            for row in range(top_left.row(), bottom_right.row() + 1):
+                rect = self.visualRect(self.model().index(row, 0))
+                if rect.intersects(visible):
+                    viewport.update(rect)
+            return
+        super().dataChanged(top_left, bottom_right, roles)
 
 
 class ChatView(QWidget):
@@ -62,7 +83,7 @@ class ChatView(QWidget):
         self.subtitle.setObjectName("chatSubtitle")
         self.subtitle.setEnabled(False)
 
-        self.list = QListView()
+        self.list = _MessageList()
         self.list.setModel(model)
         if delegate is not None:
             self.list.setItemDelegate(delegate)

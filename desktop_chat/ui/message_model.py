@@ -24,17 +24,34 @@ from desktop_chat.ui.roles import MessageRole
 Loader = Callable[[int | None, int], list[ChatMessage]]
 PAGE = 50
 
+# Roles a receipt changes without changing the row's size (a tick, a time, a flag)...
+PAINT_ONLY_ROLES = frozenset(
+    {
+        int(MessageRole.MESSAGE),
+        int(MessageRole.MARK),
+        int(MessageRole.DELIVERED_AT),
+        int(MessageRole.READ_AT),
+        int(MessageRole.GROUP_DELIVERED_COUNT),
+        int(MessageRole.HAS_READ),
+    }
+)
+# ...and those that may (the "Read n/m" label, the time while pending).
 _RECEIPT_ROLES = [
-    int(MessageRole.MESSAGE),
-    int(MessageRole.MARK),
-    int(MessageRole.DELIVERED_AT),
-    int(MessageRole.READ_AT),
+    *sorted(PAINT_ONLY_ROLES),
     int(MessageRole.TIME),
     int(MessageRole.GROUP_ACK_COUNT),
     int(MessageRole.GROUP_MEMBER_COUNT),
-    int(MessageRole.GROUP_DELIVERED_COUNT),
-    int(MessageRole.HAS_READ),
 ]
+
+
+def _same_size(old: ChatMessage, new: ChatMessage) -> bool:
+    return (
+        old.sort_time == new.sort_time
+        and old.group_ack_count == new.group_ack_count
+        and old.group_member_count == new.group_member_count
+        and old.body.content == new.body.content
+    )
+
 
 _ROLE_VALUES: dict[int, Callable[[ChatMessage], object]] = {
     int(MessageRole.MESSAGE): lambda m: m,
@@ -70,7 +87,7 @@ class MessageListModel(QAbstractListModel):
         # on its own whenever the scrollbar reaches the bottom, which is where a chat
         # lives: honouring that would load all history, page after page.
         self.older_wanted = False
-        self._dirty: set[str] = set()
+        self._dirty: dict[str, bool] = {}  # msg_id -> its size may have changed
         self.repainted_rows = 0  # rows named in dataChanged since load (for benchmarks)
 
     # ------------------------------------------------------------------ Qt API
@@ -144,8 +161,9 @@ class MessageListModel(QAbstractListModel):
         row = self._row_of.get(message.msg_id)
         key = (message.sort_time, message.msg_id)
         if row is not None and self._fits(row, key):
+            resized = not _same_size(self._rows[row], message)
             self._rows[row], self._keys[row] = message, key
-            self._mark_dirty(message.msg_id)
+            self._mark_dirty(message.msg_id, resized)
             return
         if row is not None:  # its place moved (a pending message got its server time)
             self.beginRemoveRows(QModelIndex(), row, row)
@@ -199,22 +217,30 @@ class MessageListModel(QAbstractListModel):
         for i in range(start, len(self._rows)):
             self._row_of[self._rows[i].msg_id] = i
 
-    def _mark_dirty(self, msg_id: str) -> None:
+    def _mark_dirty(self, msg_id: str, resized: bool = True) -> None:
         if not self._dirty:
             QTimer.singleShot(0, self._flush)
-        self._dirty.add(msg_id)
+        self._dirty[msg_id] = self._dirty.get(msg_id, False) or resized
 
     def _flush(self) -> None:
-        rows = sorted(
-            row for row in (self._row_of.get(msg_id) for msg_id in self._dirty) if row is not None
-        )
-        self._dirty.clear()
+        dirty, self._dirty = self._dirty, {}
+        for resized in (False, True):
+            roles = _RECEIPT_ROLES if resized else sorted(PAINT_ONLY_ROLES)
+            rows = sorted(
+                row
+                for row in (self._row_of.get(m) for m, r in dirty.items() if r is resized)
+                if row is not None
+            )
+            self._emit_runs(rows, roles)
+
+    def _emit_runs(self, rows: list[int], roles: list[int]) -> None:
+        """One dataChanged per run of adjacent rows."""
         start = previous = None
         for row in [*rows, None]:
             if row is not None and previous is not None and row == previous + 1:
                 previous = row
                 continue
             if start is not None and previous is not None:
-                self.dataChanged.emit(self.index(start), self.index(previous), _RECEIPT_ROLES)
+                self.dataChanged.emit(self.index(start), self.index(previous), roles)
                 self.repainted_rows += previous - start + 1
             start = previous = row

@@ -51,3 +51,35 @@ def test_an_open_chat_does_not_load_all_history_by_itself(qtbot):
     assert model.rowCount() == 2 * PAGE  # one page, not a cascade
     # The message that was at the top is still in view: the reader keeps their place.
     assert newest_top in view.visible_fractions()
+
+
+def test_a_receipt_repaints_its_row_without_measuring_every_row(qtbot):
+    import dataclasses
+
+    model = MessageListModel()
+    delegate = MessageDelegate()
+    view = ChatView(model, delegate)
+    qtbot.addWidget(view)
+    view.resize(700, 500)
+    view.show()
+    model.load("bob", history(6 * PAGE))
+    for _ in range(5):
+        model.older_wanted = True
+        model.fetchMore()
+    qtbot.wait(100)
+    measured = []
+    original = delegate.sizeHint
+    delegate.sizeHint = lambda option, index: (
+        measured.append(index.row()) or original(option, index)
+    )
+    row = model.rowCount() - 1
+    read = dataclasses.replace(model.message_at(row), mark=Mark.DELIVERED)
+    model.update([read])
+    qtbot.waitUntil(lambda: model.index(row).data() is not None and model.repainted_rows > 0)
+    qtbot.wait(50)
+    assert len(measured) <= 2  # not one per loaded row (300 here)
+    # A change that can resize the row ("Read n/m" appears) is laid out again.
+    grown = dataclasses.replace(read, group_ack_count=3, group_member_count=9)
+    measured.clear()
+    model.update([grown])
+    qtbot.waitUntil(lambda: len(measured) > 0, timeout=2000)
