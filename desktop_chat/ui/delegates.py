@@ -204,6 +204,26 @@ def avatar_colour(name: str) -> QColor:
     return QColor(_hue_for(name))
 
 
+def paint_avatar(
+    painter: QPainter, rect: QRect, name: str, font: QFont, fade_into: QColor | None = None
+) -> None:
+    """A round avatar with the person's initials; `fade_into` dims it toward a
+    background colour (an alpha would look muddy on dark palettes)."""
+    colour = avatar_colour(name)
+    if fade_into is not None:
+        colour = QColor.fromRgbF(
+            colour.redF() * 0.55 + fade_into.redF() * 0.45,
+            colour.greenF() * 0.55 + fade_into.greenF() * 0.45,
+            colour.blueF() * 0.55 + fade_into.blueF() * 0.45,
+        )
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(colour)
+    painter.drawEllipse(rect)
+    painter.setPen(QColor(Qt.GlobalColor.white))
+    painter.setFont(font)
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, initials(name))
+
+
 @lru_cache(maxsize=1024)
 def name_colour(name: str, dark: bool) -> QColor:
     """The sender-name colour for `name`, readable on a light or dark bubble."""

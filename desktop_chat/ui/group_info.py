@@ -61,7 +61,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.client.models import Group, GroupRole
-from desktop_chat.ui.delegates import initials, name_colour
+from desktop_chat.ui.delegates import paint_avatar
 from desktop_chat.ui.dialogs import (
     USERNAME_RULE,
     ErrorLabel,
@@ -235,12 +235,7 @@ class GroupMemberPainter:
         avatar = QRect(
             rect.left(), rect.center().y() - self.AVATAR // 2 + 1, self.AVATAR, self.AVATAR
         )
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(name_colour(name, False))
-        painter.drawEllipse(avatar)
-        painter.setPen(QColor(Qt.GlobalColor.white))
-        painter.setFont(self._avatar_font)
-        painter.drawText(avatar, Qt.AlignmentFlag.AlignCenter, initials(name))
+        paint_avatar(painter, avatar, name, self._avatar_font)
 
         text_left = avatar.right() + 12
         text_rect = QRect(text_left, rect.top(), rect.right() - text_left, rect.height())

@@ -57,7 +57,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_chat.ui.delegates import avatar_colour, initials
+from desktop_chat.ui.delegates import paint_avatar
 
 if TYPE_CHECKING:
     from desktop_chat.client.models import GroupMessageAck
@@ -259,22 +259,8 @@ class MemberPainter:
         avatar = QRect(
             rect.left(), rect.center().y() - self.AVATAR // 2 + 1, self.AVATAR, self.AVATAR
         )
-        colour = avatar_colour(name)
-        if read_at is None:
-            # Not read yet: the colour fades toward the background (an alpha looks muddy
-            # on dark palettes).
-            base = palette.color(QPalette.ColorRole.Base)
-            colour = QColor.fromRgbF(
-                colour.redF() * 0.55 + base.redF() * 0.45,
-                colour.greenF() * 0.55 + base.greenF() * 0.45,
-                colour.blueF() * 0.55 + base.blueF() * 0.45,
-            )
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(colour)
-        painter.drawEllipse(avatar)
-        painter.setPen(QColor("white"))
-        painter.setFont(self._avatar_font)
-        painter.drawText(avatar, Qt.AlignmentFlag.AlignCenter, initials(name))
+        unread_fade = palette.color(QPalette.ColorRole.Base) if read_at is None else None
+        paint_avatar(painter, avatar, name, self._avatar_font, unread_fade)
 
         text_left = avatar.right() + 12
         text_rect = QRect(text_left, rect.top(), rect.right() - text_left, rect.height())
