@@ -136,7 +136,7 @@ def _child(messages: int, storm_seconds: float, frames: int) -> dict[str, Any]:
     from desktop_chat.client.local_store import LocalStore
     from desktop_chat.protocol import Mark
     from desktop_chat.ui.chat_view import ChatView
-    from desktop_chat.ui.delegates import MessageDelegate
+    from desktop_chat.ui.message_delegate import MessageDelegate
     from desktop_chat.ui.message_model import MessageListModel
 
     me = psutil.Process()

@@ -61,7 +61,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.client.models import Group, GroupRole
-from desktop_chat.ui.delegates import paint_avatar
 from desktop_chat.ui.dialogs import (
     USERNAME_RULE,
     ErrorLabel,
@@ -70,6 +69,7 @@ from desktop_chat.ui.dialogs import (
     title_label,
     username_problem,
 )
+from desktop_chat.ui.paint import paint_avatar
 
 _ModelIndex = QModelIndex | QPersistentModelIndex
 

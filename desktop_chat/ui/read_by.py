@@ -57,7 +57,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_chat.ui.delegates import paint_avatar
+from desktop_chat.ui.paint import paint_avatar
 
 if TYPE_CHECKING:
     from desktop_chat.client.models import GroupMessageAck

@@ -20,8 +20,9 @@ from desktop_chat.app import install_excepthook
 from desktop_chat.client import ChatClient, ChatError, ChatErrorCode, ChatOptions
 from desktop_chat.embedded import EmbeddedServer
 from desktop_chat.ui.controller import ChatController
-from desktop_chat.ui.delegates import ConversationDelegate, MessageDelegate
+from desktop_chat.ui.conversation_delegate import ConversationDelegate
 from desktop_chat.ui.dialogs import LoginDialog, NewChatDialog, NewGroupDialog, SettingsDialog
+from desktop_chat.ui.message_delegate import MessageDelegate
 from desktop_chat.ui.settings import AppSettings, load, save
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ import time
 
 from desktop_chat.client import ChatMessage
 from desktop_chat.ui.controller import ChatController
-from desktop_chat.ui.delegates import MessageDelegate
+from desktop_chat.ui.message_delegate import MessageDelegate
 
 DWELL = 0.3
 

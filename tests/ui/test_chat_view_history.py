@@ -6,7 +6,7 @@ from __future__ import annotations
 from desktop_chat.client.models import ChatMessage, MessageDirection, TextMessageBody
 from desktop_chat.protocol import Mark
 from desktop_chat.ui.chat_view import ChatView
-from desktop_chat.ui.delegates import MessageDelegate
+from desktop_chat.ui.message_delegate import MessageDelegate
 from desktop_chat.ui.message_model import PAGE, MessageListModel
 
 

@@ -23,16 +23,14 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyleOptionViewItem, QToolTip
 
 from desktop_chat.protocol import Mark
-from desktop_chat.ui.delegates import (
-    ConversationDelegate,
+from desktop_chat.ui.conversation_delegate import ConversationDelegate, badge_text
+from desktop_chat.ui.message_delegate import (
     MessageDelegate,
     MessageRow,
-    badge_text,
-    contrast,
-    initials,
     read_count_tooltip,
     receipt_tooltip,
 )
+from desktop_chat.ui.paint import contrast, initials
 from desktop_chat.ui.roles import ConversationRole, MessageRole
 
 NOW = int(time.time() * 1000)

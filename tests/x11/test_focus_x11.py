@@ -17,7 +17,7 @@ import pytest
 
 from desktop_chat.client import ChatMessage
 from desktop_chat.ui.controller import ChatController
-from desktop_chat.ui.delegates import MessageDelegate
+from desktop_chat.ui.message_delegate import MessageDelegate
 
 pytestmark = [
     pytest.mark.x11,
