@@ -22,6 +22,8 @@ from desktop_chat.server.hub import Connection, Hub
 from desktop_chat.server.limits import LoginThrottle
 from desktop_chat.server.store import SqliteStore, UserExistsError
 
+TOUCH_INTERVAL_MS = 3600 * 1000  # how precisely "last seen" (token expiry) is kept
+
 
 class Accounts(Core):
     def __init__(
@@ -106,7 +108,10 @@ class Accounts(Core):
                 ErrorCode.TOKEN_INVALID,
                 "this session has ended (signed out, revoked or expired); sign in again",
             )
-        self.store.touch_device(device.id, now)
+        if now - device.last_seen_at > TOUCH_INTERVAL_MS:
+            # At most hourly: a reconnect then needs no write (cheaper for many devices
+            # coming back at once, and possible while the storage is read-only).
+            self.store.touch_device(device.id, now)
         self._sign_in(conn, device.username, device.user_id, device.id)
         return f.LoginOk(
             id=req.id,

@@ -263,6 +263,11 @@ async def test_read_only_database_file_refuses_writes_keeps_reads_and_recovers(t
         conversations = await bob.request("fetch_conversations")
         assert conversations["conversations"][0]["unread_count"] == len(confirmed)
         assert bob.pushes_of("message")[-1]["message"]["msg_id"] == confirmed[-1]
+        # A device that reconnects now (seen within the hour) signs in and reads.
+        again = await WireClient.connect(server.url)
+        wire.append(again)
+        await again.request("resume", token=bob.token)
+        assert await history_ids(again, "alice") == confirmed
         assert server.proc.poll() is None  # still serving
         assert carol.is_connected
 
