@@ -72,6 +72,10 @@ class Accounts(Core):
             )
         credentials = self.store.user_credentials(req.username)
         ok = await self.passwords.verify(credentials[1] if credentials else None, req.password)
+        # A hash made with older (weaker) settings is replaced while the password is at hand.
+        rehashed = None
+        if ok and credentials is not None and self.passwords.needs_rehash(credentials[1]):
+            rehashed = await self.passwords.hash(req.password)
 
         def finish() -> f.Reply:
             # Read again: the account may have changed during the await.
@@ -80,6 +84,8 @@ class Accounts(Core):
                 self.throttle.failed(*keys)
                 raise ServiceError(ErrorCode.INVALID_CREDENTIALS, "wrong username or password")
             self.throttle.succeeded(keys[0])
+            if rehashed is not None:
+                self.store.set_password_hash(current[0], rehashed)
             user_id = current[0]
             token = new_token()
             device_id = self.store.create_device(

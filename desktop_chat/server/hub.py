@@ -223,8 +223,6 @@ class Hub:
         self.online: dict[int, set[Connection]] = defaultdict(set)
         self._batch = _Batch()
         self._flush_scheduled = False
-        self.commits = 0
-        self.failed_commits = 0
 
     # ------------------------------------------------------------------ devices
 
@@ -314,12 +312,10 @@ class Hub:
             self._write_coalesced(batch)
             self.store.commit()
         except (StoreError, sqlite3.Error) as exc:
-            self.failed_commits += 1
             log.error("commit failed, %d frames refused: %s", len(batch.items), exc)
             self.store.rollback()
             self._refuse(batch, exc)
             return
-        self.commits += 1
         for callback in batch.on_commit:
             callback()
         for item in batch.items:

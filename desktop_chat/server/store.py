@@ -133,7 +133,6 @@ class SqliteStore:
         self._chat_convs: dict[tuple[int, int], int] = {}
         self._group_convs: dict[int, int] = {}
         self._last_seq: dict[int, int] = {}
-        self._savepoint_depth = 0
         self._lost = False
 
     # ------------------------------------------------------------------ transactions

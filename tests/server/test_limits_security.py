@@ -130,3 +130,21 @@ async def test_no_password_or_token_in_any_log_line(harness, caplog):
     assert caplog.records, "DEBUG logging was on; something should have been logged"
     assert secret not in logged
     assert token not in logged
+
+
+async def test_a_password_hash_made_with_older_settings_is_upgraded_at_sign_in(harness):
+    await harness.start(argon2_time_cost=1, argon2_memory_kib=8192)
+    await harness.register("alice")
+    with sqlite3.connect(harness.config.db_path) as db:
+        (old,) = db.execute("SELECT password_hash FROM users").fetchone()
+    await harness.stop()
+    await harness.start(argon2_time_cost=2, argon2_memory_kib=16384)  # stronger settings
+    client = await harness.connect()
+    await client.login("alice", PASSWORD)
+    with sqlite3.connect(harness.config.db_path) as db:
+        (new,) = db.execute("SELECT password_hash FROM users").fetchone()
+    assert "m=8192,t=1" in old and "m=16384,t=2" in new
+    again = await harness.connect()
+    await again.login("alice", PASSWORD)  # the upgraded hash verifies
+    wrong = await (await harness.connect()).call("login", username="alice", password="nope")
+    assert wrong["code"] == "INVALID_CREDENTIALS"
