@@ -28,6 +28,11 @@ _decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
 
 
+def text_body(text: str) -> dict[str, str]:
+    """The `body` of a text message, as it goes on the wire."""
+    return {"kind": "text", "text": text}
+
+
 class WireError(Exception):
     """The server answered a request with an `error` frame."""
 
@@ -155,6 +160,23 @@ class WireClient:
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
+
+    async def unread_count(self, conversation_id: str) -> int:
+        """The server's unread count of one of this user's conversations."""
+        reply = await self.request("fetch_conversations")
+        for conversation in reply["conversations"]:
+            if conversation["conversation_id"] == conversation_id:
+                return conversation["unread_count"]
+        raise KeyError(f"no conversation {conversation_id}")
+
+    async def history_by_id(self, conversation_id: str) -> dict[str, dict[str, Any]]:
+        """The newest 200 messages of a conversation, by msg_id, with their marks."""
+        reply = await self.request("fetch_history", conversation_id=conversation_id, page_size=200)
+        return {message["msg_id"]: message for message in reply["messages"]}
+
+    async def logged(self, type_: str) -> list[dict[str, Any]]:
+        """Every event of `type_` in this user's log, from the start."""
+        return [event for event in await self.sync(after_seq=0) if event["type"] == type_]
 
     def pushes_of(self, type_: str) -> list[dict[str, Any]]:
         return [push for push in self.pushes if push.get("type") == type_]

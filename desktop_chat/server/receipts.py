@@ -93,6 +93,33 @@ class Receipts(Core):
             return None
         return ErrorCode.INVALID_PARAM, f"{message.msg_id} is a group message: use group_read_ack"
 
+    def _tell_senders(
+        self,
+        push: type[f.DeliveredPush] | type[f.ReadPush],
+        by_sender: dict[int, list[str]],
+        me_name: str,
+        now: int,
+    ) -> None:
+        """One delivered (or read) push per sender, naming all its messages at once."""
+        for sender_id, ids in by_sender.items():
+            self.hub.emit(
+                [sender_id],
+                push(seq=0, conversation_id=me_name, msg_ids=ids, by=me_name, time=now),
+            )
+
+    def _group_delivered(self, message: MessageRow, count: int) -> None:
+        """Tell a group message's sender how many members' devices have it (coalesced)."""
+        self.hub.coalesce_group_delivered(
+            message.sender_id,
+            f.GroupDeliveredPush(
+                seq=0,
+                group_id=str(message.group_id),
+                msg_id=message.msg_id,
+                delivered_count=count,
+                member_count=message.group_member_count or 0,
+            ),
+        )
+
     def delivery_ack(self, conn: Connection, req: f.DeliveryAck) -> f.Reply:
         me, me_name, now = self.user_of(conn), conn.session.username or "", self.now()
         accepted, rejected = self._screen(req.msg_ids, me, self._delivery_wanted)
@@ -107,21 +134,8 @@ class Receipts(Core):
             else:
                 count = self.store.add_group_delivery(message.id, me, now)
                 if count is not None:
-                    self.hub.coalesce_group_delivered(
-                        message.sender_id,
-                        f.GroupDeliveredPush(
-                            seq=0,
-                            group_id=str(message.group_id),
-                            msg_id=msg_id,
-                            delivered_count=count,
-                            member_count=message.group_member_count or 0,
-                        ),
-                    )
-        for sender_id, ids in delivered.items():
-            self.hub.emit(
-                [sender_id],
-                f.DeliveredPush(seq=0, conversation_id=me_name, msg_ids=ids, by=me_name, time=now),
-            )
+                    self._group_delivered(message, count)
+        self._tell_senders(f.DeliveredPush, delivered, me_name, now)
         return _batch_reply(req.id, [m.msg_id for m in accepted], rejected)
 
     def read_ack(self, conn: Connection, req: f.ReadAck) -> f.Reply:
@@ -157,11 +171,7 @@ class Receipts(Core):
                 ),
                 skip_device=conn.device_id,
             )
-        for sender_id, ids in receipted.items():
-            self.hub.emit(
-                [sender_id],
-                f.ReadPush(seq=0, conversation_id=me_name, msg_ids=ids, by=me_name, time=now),
-            )
+        self._tell_senders(f.ReadPush, receipted, me_name, now)
         return _batch_reply(req.id, [m.msg_id for m in accepted], rejected)
 
     def conversation_read_ack(self, conn: Connection, req: f.ConversationReadAck) -> f.Reply:
@@ -261,16 +271,7 @@ class Receipts(Core):
             skip_device=conn.device_id,
         )
         if delivered is not None:
-            self.hub.coalesce_group_delivered(
-                message.sender_id,
-                f.GroupDeliveredPush(
-                    seq=0,
-                    group_id=req.group_id,
-                    msg_id=req.msg_id,
-                    delivered_count=delivered,
-                    member_count=message.group_member_count or 0,
-                ),
-            )
+            self._group_delivered(message, delivered)
         self.hub.coalesce_group_read(
             message.sender_id,
             req.group_id,

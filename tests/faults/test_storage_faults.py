@@ -32,13 +32,9 @@ from fault_tools import (
 )
 
 from desktop_chat.client import ChatMessage, MessageStatus
-from desktop_chat.wire_client import WireClient
+from desktop_chat.wire_client import WireClient, text_body
 
 PAIRS = [("alice", "bob"), ("carol", "dave"), ("erin", "frank")]
-
-
-def text(value: str) -> dict:
-    return {"kind": "text", "text": value}
 
 
 async def history_ids(client: WireClient, peer: str) -> list[str]:
@@ -71,7 +67,7 @@ async def _fill_until_full(harness, pairs, in_flight: int):
     for a, b in pairs:
         for n in range(3):
             reply = await senders[a].request(
-                "send", msg_id=f"{a}-before-{n:04d}", chat_type="chat", to=b, body=text("hi")
+                "send", msg_id=f"{a}-before-{n:04d}", chat_type="chat", to=b, body=text_body("hi")
             )
             confirmed[a].append(reply["msg_id"])
     tokens = {c.username: c.token for c in (*senders.values(), *readers.values())}
@@ -95,7 +91,11 @@ async def _fill_until_full(harness, pairs, in_flight: int):
                 if a in refusals:
                     return
                 reply = await senders[a].call(
-                    "send", msg_id=f"{a}-full-{n:05d}", chat_type="chat", to=b, body=text("x" * 200)
+                    "send",
+                    msg_id=f"{a}-full-{n:05d}",
+                    chat_type="chat",
+                    to=b,
+                    body=text_body("x" * 200),
                 )
                 if reply["type"] == "send_ok":
                     confirmed[a].append(reply["msg_id"])
@@ -148,7 +148,7 @@ async def test_disk_full_refuses_writes_keeps_reads_and_recovers(harness, client
     assert await history_ids(alice, "bob") == confirmed["alice"]
     refused_id = f"alice-full-{len(confirmed['alice']) - 3:05d}"
     reply = await alice.request(
-        "send", msg_id=refused_id, chat_type="chat", to="bob", body=text("x" * 200)
+        "send", msg_id=refused_id, chat_type="chat", to="bob", body=text_body("x" * 200)
     )
     confirmed["alice"].append(reply["msg_id"])
     await asyncio.wait_for(
@@ -237,7 +237,7 @@ async def test_read_only_database_file_refuses_writes_keeps_reads_and_recovers(t
         confirmed = []
         for n in range(5):
             reply = await alice.request(
-                "send", msg_id=f"before-{n:05d}", chat_type="chat", to="bob", body=text("hi")
+                "send", msg_id=f"before-{n:05d}", chat_type="chat", to="bob", body=text_body("hi")
             )
             confirmed.append(reply["msg_id"])
         await asyncio.wait_for(
@@ -249,7 +249,7 @@ async def test_read_only_database_file_refuses_writes_keeps_reads_and_recovers(t
         assert wal.exists()
         immutable(db, wal)
         refused = await alice.call(
-            "send", msg_id="during-00001", chat_type="chat", to="bob", body=text("no room")
+            "send", msg_id="during-00001", chat_type="chat", to="bob", body=text_body("no room")
         )
         assert_refusal(refused)
         assert "read-only" in refused["message"]
@@ -274,7 +274,7 @@ async def test_read_only_database_file_refuses_writes_keeps_reads_and_recovers(t
         # Writable again: the same server writes again, without a restart.
         immutable.clear()
         reply = await alice.request(
-            "send", msg_id="during-00001", chat_type="chat", to="bob", body=text("no room")
+            "send", msg_id="during-00001", chat_type="chat", to="bob", body=text_body("no room")
         )
         confirmed.append(reply["msg_id"])
         assert reply["conv_seq"] == len(confirmed)
@@ -315,7 +315,7 @@ async def test_read_only_database_a_read_sharing_a_commit_with_a_write_is_answer
     try:
         alice = await _signed_in(server.url, "alice")
         await alice.request(
-            "send", msg_id="before-00001", chat_type="chat", to="bob", body=text("a")
+            "send", msg_id="before-00001", chat_type="chat", to="bob", body=text_body("a")
         )
         immutable(db, db.with_name(db.name + "-wal"))
         # Both frames wait in the server's socket while it is stopped, so it reads them
@@ -323,7 +323,9 @@ async def test_read_only_database_a_read_sharing_a_commit_with_a_write_is_answer
         os.kill(server.proc.pid, signal.SIGSTOP)
         try:
             write = asyncio.ensure_future(
-                alice.call("send", msg_id="during-0001", chat_type="chat", to="bob", body=text("b"))
+                alice.call(
+                    "send", msg_id="during-0001", chat_type="chat", to="bob", body=text_body("b")
+                )
             )
             read = asyncio.ensure_future(alice.call("fetch_history", conversation_id="bob"))
             await asyncio.sleep(0.2)

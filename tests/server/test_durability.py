@@ -9,16 +9,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-from desktop_chat.wire_client import WireClient
-
-
-def text(value: str) -> dict:
-    return {"kind": "text", "text": value}
+from desktop_chat.wire_client import WireClient, text_body
 
 
 async def send(client: WireClient, to: str, msg_id: str, **flags) -> dict:
     return await client.request(
-        "send", msg_id=msg_id, chat_type="chat", to=to, body=text(msg_id), **flags
+        "send", msg_id=msg_id, chat_type="chat", to=to, body=text_body(msg_id), **flags
     )
 
 
@@ -107,7 +103,7 @@ async def test_read_only_storage_refuses_writes_keeps_reads_and_recovers(harness
     await send(alice, "bob", "before-00001")
     harness.store._db.execute("PRAGMA query_only = 1")  # SQLite itself refuses writes now
     refused = await alice.call(
-        "send", msg_id="during-00001", chat_type="chat", to="bob", body=text("x")
+        "send", msg_id="during-00001", chat_type="chat", to="bob", body=text_body("x")
     )
     assert refused["type"] == "error" and refused["code"] == "STORAGE_UNAVAILABLE"
     assert "try again" in refused["message"]

@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_chat.wire_client import WireClient
+from desktop_chat.wire_client import WireClient, text_body
 
 PASSWORD = "correct horse"  # the harness's password for every account
 
 
-def text(value: str) -> dict:
-    return {"kind": "text", "text": value}
-
-
 async def send(client: WireClient, to: str, msg_id: str, body: str | None = None, **flags) -> dict:
     return await client.request(
-        "send", msg_id=msg_id, chat_type="chat", to=to, body=text(body or msg_id), **flags
+        "send", msg_id=msg_id, chat_type="chat", to=to, body=text_body(body or msg_id), **flags
     )
 
 
@@ -27,18 +23,6 @@ async def refused(client: WireClient, type_: str, **fields) -> dict:
     assert reply["type"] == "error", reply
     assert reply["id"] is not None
     return reply
-
-
-async def unread(client: WireClient, conversation_id: str) -> int:
-    reply = await client.request("fetch_conversations")
-    for conversation in reply["conversations"]:
-        if conversation["conversation_id"] == conversation_id:
-            return conversation["unread_count"]
-    raise AssertionError(f"no conversation {conversation_id}")
-
-
-async def logged_events(client: WireClient, type_: str) -> list[dict]:
-    return [event for event in await client.sync(after_seq=0) if event["type"] == type_]
 
 
 async def still_fine(harness, client: WireClient, other: WireClient | None = None) -> None:
@@ -103,11 +87,14 @@ async def test_wrong_field_types_get_invalid_param_with_id(harness):
         ("sync", {"after_seq": "zero"}),
         ("sync", {"after_seq": -1}),
         ("sync", {"limit": 1001}),
-        ("send", {"msg_id": "short", "chat_type": "chat", "to": "bob", "body": text("x")}),
-        ("send", {"msg_id": "valid-0001", "chat_type": "chat", "to": "bob", "body": text("")}),
-        ("send", {"msg_id": "valid-0002", "chat_type": "fax", "to": "bob", "body": text("x")}),
+        ("send", {"msg_id": "short", "chat_type": "chat", "to": "bob", "body": text_body("x")}),
+        ("send", {"msg_id": "valid-0001", "chat_type": "chat", "to": "bob", "body": text_body("")}),
+        ("send", {"msg_id": "valid-0002", "chat_type": "fax", "to": "bob", "body": text_body("x")}),
         ("send", {"msg_id": "valid-0003", "chat_type": "chat", "to": "bob"}),
-        ("send", {"msg_id": "valid-0004", "chat_type": "chat", "to": "Bob!", "body": text("x")}),
+        (
+            "send",
+            {"msg_id": "valid-0004", "chat_type": "chat", "to": "Bob!", "body": text_body("x")},
+        ),
         ("fetch_history", {"conversation_id": "bob", "page_size": "ten"}),
         ("create_group", {"name": "", "members": []}),
         ("create_group", {"name": "team", "ack_policy": "everyone"}),
@@ -201,7 +188,10 @@ async def test_requests_before_login_and_login_twice(harness):
         ("fetch_conversations", {}),
         ("sync", {"after_seq": 0}),
         ("logout", {}),
-        ("send", {"msg_id": "early-00001", "chat_type": "chat", "to": "bob", "body": text("x")}),
+        (
+            "send",
+            {"msg_id": "early-00001", "chat_type": "chat", "to": "bob", "body": text_body("x")},
+        ),
     ]:
         reply = await refused(client, type_, **fields)
         assert reply["code"] == "NOT_LOGGED_IN", type_
@@ -307,9 +297,9 @@ async def test_acks_on_messages_that_are_not_yours_to_ack(harness):
         assert [r["msg_id"] for r in reply["details"]["rejected"]] == [msg_id]
         assert reply["details"]["rejected"][0]["code"] == code
     # None of it moved a mark or told alice anything.
-    assert await logged_events(alice, "read") == []
-    assert await logged_events(alice, "delivered") == []
-    assert await unread(bob, "alice") == 2
+    assert await alice.logged("read") == []
+    assert await alice.logged("delivered") == []
+    assert await bob.unread_count("alice") == 2
     history = await alice.request("fetch_history", conversation_id="bob")
     assert [(m["delivered_at"], m["read_at"]) for m in history["messages"]] == [(None, None)] * 2
     await still_fine(harness, carol, bob)
@@ -346,7 +336,7 @@ async def test_batch_with_valid_and_invalid_ids_applies_the_valid_ones(harness):
     ]
     read = await alice.wait_push("read")
     assert read["msg_ids"] == ["mixed-00001", "mixed-00002"] and read["by"] == "bob"
-    assert await unread(bob, "alice") == 1
+    assert await bob.unread_count("alice") == 1
     history = await alice.request("fetch_history", conversation_id="bob")
     read_at = {m["msg_id"]: m["read_at"] for m in history["messages"]}
     assert read_at["mixed-00001"] is not None and read_at["mixed-00002"] is not None
@@ -371,8 +361,8 @@ async def test_batch_over_limit_applies_nothing(harness):
     assert reply["details"]["limit"] == 500
     reply = await refused(bob, "delivery_ack", msg_ids=too_many)
     assert reply["code"] == "BATCH_TOO_LARGE"
-    assert await unread(bob, "alice") == 1
-    assert await logged_events(alice, "read") == []
+    assert await bob.unread_count("alice") == 1
+    assert await alice.logged("read") == []
 
     # 500 is allowed: the valid one is applied, the unknown ones are listed.
     reply = await refused(bob, "read_ack", msg_ids=too_many[:500])
@@ -400,7 +390,7 @@ async def test_send_to_unknown_user_or_yourself(harness):
     ]
     for index, (fields, code) in enumerate(cases):
         reply = await refused(
-            alice, "send", msg_id=f"nowhere-{index:04d}", body=text("x"), **fields
+            alice, "send", msg_id=f"nowhere-{index:04d}", body=text_body("x"), **fields
         )
         assert reply["code"] == code, fields
     assert (await alice.request("fetch_conversations"))["conversations"] == []
@@ -426,7 +416,7 @@ async def test_msg_id_reuse_conflicts_but_identical_resend_is_idempotent(harness
         (carol, "bob", "hello bob"),
     ]:
         reply = await refused(
-            client, "send", msg_id="dup-0000001", chat_type="chat", to=to, body=text(body)
+            client, "send", msg_id="dup-0000001", chat_type="chat", to=to, body=text_body(body)
         )
         assert reply["code"] == "MSG_ID_CONFLICT", (client.username, to, body)
 
@@ -438,8 +428,8 @@ async def test_msg_id_reuse_conflicts_but_identical_resend_is_idempotent(harness
         "dup-0000001",
         "dup-marker1",
     ]
-    assert len(await logged_events(bob, "message")) == 2
-    assert await unread(bob, "alice") == 2
+    assert len(await bob.logged("message")) == 2
+    assert await bob.unread_count("alice") == 2
     history = await bob.request("fetch_history", conversation_id="alice")
     assert [(m["msg_id"], m["body"]["text"]) for m in history["messages"]] == [
         ("dup-0000001", "hello bob"),
@@ -461,7 +451,7 @@ async def test_group_ack_outside_your_groups(harness):
         msg_id="gack-000001",
         chat_type="groupchat",
         to=group_id,
-        body=text("x"),
+        body=text_body("x"),
         need_group_ack=True,
     )
     for type_ in ("group_read_ack", "fetch_group_acks", "fetch_group_unread"):
@@ -493,7 +483,12 @@ async def test_huge_group_ids_are_refused_cleanly(harness, group_id, code):
         ("fetch_history", {"conversation_id": group_id}),
         (
             "send",
-            {"msg_id": "huge-000002", "chat_type": "groupchat", "to": group_id, "body": text("x")},
+            {
+                "msg_id": "huge-000002",
+                "chat_type": "groupchat",
+                "to": group_id,
+                "body": text_body("x"),
+            },
         ),
     ]:
         reply = await refused(alice, type_, **fields)
@@ -521,7 +516,7 @@ async def test_fetch_group_acks_refuses_foreign_cursors(harness, cursor):
         msg_id="cursor-0001",
         chat_type="groupchat",
         to=group_id,
-        body=text("x"),
+        body=text_body("x"),
         need_group_ack=True,
     )
     reply = await refused(
@@ -543,7 +538,7 @@ async def test_delivery_ack_on_a_group_message_of_another_group(harness):
         msg_id="gdel-000001",
         chat_type="groupchat",
         to=group_id,
-        body=text("x"),
+        body=text_body("x"),
         need_group_ack=True,
     )
     reply = await refused(carol, "delivery_ack", msg_ids=["gdel-000001"])
@@ -557,7 +552,7 @@ async def test_group_msg_id_reused_for_chat_to_unknown_user_conflicts(harness):
     alice = await harness.device("alice")
     group = await alice.request("create_group", name="team", members=[])
     group_id = group["group"]["group_id"]
-    body = text("same text")
+    body = text_body("same text")
     await alice.request("send", msg_id="reuse-00001", chat_type="groupchat", to=group_id, body=body)
     reply = await alice.call("send", msg_id="reuse-00001", chat_type="chat", to="ghost", body=body)
     assert (reply["type"], reply.get("code")) == ("error", "MSG_ID_CONFLICT"), reply

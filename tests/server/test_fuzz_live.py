@@ -24,17 +24,13 @@ from typing import Any
 import pytest
 
 from desktop_chat.protocol import ErrorCode
-from desktop_chat.wire_client import WireClient
+from desktop_chat.wire_client import WireClient, text_body
 
 SEED = 20240606
 FRAMES_PER_CLIENT = 100  # 6 fuzzing connections: 600 frames in all
 MAX_FRAME_BYTES = 8192  # small, so FRAME_TOO_LARGE is cheap to provoke (4x closes: stay under)
 CODES = {str(code) for code in ErrorCode}
 NEVER = {"INTERNAL_ERROR", "STORAGE_UNAVAILABLE"}
-
-
-def text(value: str) -> dict:
-    return {"kind": "text", "text": value}
 
 
 @dataclass
@@ -207,7 +203,7 @@ class Fuzzer:
         }
         msg_id = self.world.msg_id(self.name)
         reply = await self.call(
-            "send", msg_id=msg_id, chat_type="chat", to=to, body=text(f"hi {to}"), **flags
+            "send", msg_id=msg_id, chat_type="chat", to=to, body=text_body(f"hi {to}"), **flags
         )
         if reply["type"] == "send_ok":
             self.world.sent[msg_id] = Sent(
@@ -224,7 +220,7 @@ class Fuzzer:
             msg_id=msg_id,
             chat_type="groupchat",
             to=self.world.group,
-            body=text("to all"),
+            body=text_body("to all"),
             need_group_ack=need,
         )
         if reply["type"] == "send_ok":
@@ -237,10 +233,14 @@ class Fuzzer:
         theirs = [s for s in self.world.sent.values() if s.sender != self.name]
         if mine and self.rng.random() < 0.5:
             s = self.rng.choice(mine)  # a retry with other text: MSG_ID_CONFLICT
-            await self.call("send", msg_id=s.msg_id, chat_type=s.chat_type, to=s.to, body=text("x"))
+            await self.call(
+                "send", msg_id=s.msg_id, chat_type=s.chat_type, to=s.to, body=text_body("x")
+            )
         elif theirs:
             s = self.rng.choice(theirs)  # someone else's id
-            await self.call("send", msg_id=s.msg_id, chat_type=s.chat_type, to=s.to, body=text("y"))
+            await self.call(
+                "send", msg_id=s.msg_id, chat_type=s.chat_type, to=s.to, body=text_body("y")
+            )
 
     async def delivery_ack(self) -> None:
         await self.call("delivery_ack", msg_ids=self.pick_msg_ids())
@@ -329,13 +329,14 @@ class Fuzzer:
         rid = f"fz-{self.label}-{self.raw}"
         bad = self.rng.choice(
             [
-                {"type": "send", "msg_id": 5, "chat_type": "chat", "to": "ana", "body": text("x")},
+                {"type": "send", "msg_id": 5, "chat_type": "chat", "to": "ana",
+                 "body": text_body("x")},
                 {"type": "send", "msg_id": "abcdefgh", "chat_type": "chat", "to": "ana",
                  "body": {"kind": "image", "text": "x"}},
                 {"type": "send", "msg_id": "abcdefgh", "chat_type": "chat", "to": "ana",
-                 "body": text("x" * 8001)},
+                 "body": text_body("x" * 8001)},
                 {"type": "send", "msg_id": "abcdefgh", "chat_type": "chat", "to": "ana",
-                 "body": text("x"), "local_time": 2**53 + 1},
+                 "body": text_body("x"), "local_time": 2**53 + 1},
                 {"type": "delivery_ack", "msg_ids": []},
                 {"type": "delivery_ack", "msg_ids": "abcdefgh"},
                 {"type": "read_ack", "msg_ids": [None, 1]},
@@ -481,7 +482,7 @@ async def test_fuzz_live_server(harness, seed: int) -> None:
 
     # The untouched pair: send, receive, delivered and read receipts.
     sent = await zed.request(
-        "send", msg_id="zed-to-yan-0001", chat_type="chat", to="yan", body=text("still ok?"),
+        "send", msg_id="zed-to-yan-0001", chat_type="chat", to="yan", body=text_body("still ok?"),
         need_delivery_ack=True, need_read_ack=True,
     )  # fmt: skip
     assert sent["type"] == "send_ok"

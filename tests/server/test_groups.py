@@ -7,14 +7,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 
-from desktop_chat.wire_client import WireClient
+from desktop_chat.wire_client import WireClient, text_body
 
 PASSWORD = "correct horse"  # the harness's password for every account
 DAY_MS = 24 * 3600 * 1000
-
-
-def text(value: str) -> dict:
-    return {"kind": "text", "text": value}
 
 
 async def make_group(owner: WireClient, members: list[str], **fields) -> str:
@@ -24,26 +20,8 @@ async def make_group(owner: WireClient, members: list[str], **fields) -> str:
 
 async def gsend(client: WireClient, group_id: str, msg_id: str, **flags) -> dict:
     return await client.request(
-        "send", msg_id=msg_id, chat_type="groupchat", to=group_id, body=text(msg_id), **flags
+        "send", msg_id=msg_id, chat_type="groupchat", to=group_id, body=text_body(msg_id), **flags
     )
-
-
-async def unread(client: WireClient, conversation_id: str) -> int:
-    reply = await client.request("fetch_conversations")
-    for conversation in reply["conversations"]:
-        if conversation["conversation_id"] == conversation_id:
-            return conversation["unread_count"]
-    raise AssertionError(f"no conversation {conversation_id}")
-
-
-async def history(client: WireClient, conversation_id: str) -> dict[str, dict]:
-    reply = await client.request("fetch_history", conversation_id=conversation_id, page_size=200)
-    return {message["msg_id"]: message for message in reply["messages"]}
-
-
-async def logged_events(client: WireClient, type_: str) -> list[dict]:
-    """Every event of `type_` in the user's log (complete once the causing replies arrived)."""
-    return [event for event in await client.sync(after_seq=0) if event["type"] == type_]
 
 
 async def error_code(client: WireClient, type_: str, **fields) -> dict:
@@ -108,7 +86,7 @@ async def test_create_group_with_unknown_members_lists_them_and_creates_nothing(
     assert reply["details"]["missing"] == ["ghost", "nobody"]
     assert (await alice.request("fetch_groups"))["groups"] == []
     assert (await bob.request("fetch_groups"))["groups"] == []
-    assert await logged_events(bob, "group_changed") == []
+    assert await bob.logged("group_changed") == []
     assert harness.store.check_invariants() == []
 
 
@@ -172,9 +150,9 @@ async def test_group_acks_carry_notes_and_count_each_member_once(harness):
     assert again["ack_id"] == first["ack_id"] and again["read_count"] == 2
 
     # The repeat changed nothing: two group_read events in the log, count 2, first note kept.
-    assert len(await logged_events(alice, "group_read")) == 2
+    assert len(await alice.logged("group_read")) == 2
     assert len(alice.pushes_of("group_read")) == 2
-    assert (await history(alice, group_id))["gmsg-000001"]["group_ack_count"] == 2
+    assert (await alice.history_by_id(group_id))["gmsg-000001"]["group_ack_count"] == 2
     acks = await alice.request(
         "fetch_group_acks", group_id=group_id, msg_id="gmsg-000001", page_size=50
     )
@@ -213,7 +191,7 @@ async def test_concurrent_acks_are_coalesced_into_fewer_pushes(harness):
     assert sorted(ack["read_count"] for ack in acks) == list(range(1, 13))
     assert len(pushes) <= len(acks)
     # Nothing beyond what arrived live: the log holds exactly these pushes.
-    logged = await logged_events(alice, "group_read")
+    logged = await alice.logged("group_read")
     assert [p["seq"] for p in logged] == [p["seq"] for p in pushes]
     assert harness.store.check_invariants() == []
 
@@ -231,11 +209,11 @@ async def test_who_may_ask_for_group_receipts(harness):
         msg_id="policy-0001",
         chat_type="groupchat",
         to=group_id,
-        body=text("x"),
+        body=text_body("x"),
         need_group_ack=True,
     )
     assert reply["code"] == "GROUP_ACK_NOT_ALLOWED"
-    assert "policy-0001" not in await history(alice, group_id)
+    assert "policy-0001" not in await alice.history_by_id(group_id)
     # Without asking for receipts a member may send.
     await gsend(bob, group_id, "policy-0002")
 
@@ -255,7 +233,7 @@ async def test_who_may_ask_for_group_receipts(harness):
         msg_id="policy-0004",
         chat_type="groupchat",
         to=group_id,
-        body=text("x"),
+        body=text_body("x"),
         need_group_ack=True,
     )
     assert reply["code"] == "GROUP_ACK_NOT_ALLOWED"
@@ -369,7 +347,7 @@ async def test_unread_list_and_acks_follow_membership_at_send_time(harness):
     acks = await alice.request("fetch_group_acks", group_id=group_id, msg_id="sendtime-01")
     assert acks["read_count"] == 2 and acks["member_count"] == 4
     assert [a["from"] for a in acks["acks"]] == ["carol", "bob"]
-    assert (await history(alice, group_id))["sendtime-01"]["group_member_count"] == 4
+    assert (await alice.history_by_id(group_id))["sendtime-01"]["group_member_count"] == 4
 
     # Paging the unread list by name.
     first = await alice.request(
@@ -445,9 +423,9 @@ async def test_remind_reaches_only_unread_current_members(harness):
         reminder = await device.wait_push("group_ack_reminder")
         assert reminder["group_id"] == group_id and reminder["msg_id"] == "remind-0001"
         assert reminder["from"] == "alice"
-        assert len(await logged_events(device, "group_ack_reminder")) == 1
+        assert len(await device.logged("group_ack_reminder")) == 1
     for device in (bob, erin, alice):
-        assert await logged_events(device, "group_ack_reminder") == []
+        assert await device.logged("group_ack_reminder") == []
         assert device.pushes_of("group_ack_reminder") == []
     assert harness.store.check_invariants() == []
 
@@ -486,7 +464,7 @@ async def test_group_ack_refusals(harness):
     for client, fields, code in cases:
         reply = await client.call("group_read_ack", **fields)
         assert (reply["type"], reply.get("code")) == ("error", code), fields
-    assert (await history(alice, group_id))["asked-00001"]["group_ack_count"] == 0
+    assert (await alice.history_by_id(group_id))["asked-00001"]["group_ack_count"] == 0
     assert alice.pushes_of("group_read") == []
 
     ok = await bob.request(
@@ -517,7 +495,7 @@ async def test_group_receipts_expire_after_retention(harness):
     assert reply["code"] == "MESSAGE_EXPIRED"
     reply = await error_code(alice, "fetch_group_acks", group_id=group_id, msg_id="old-0000001")
     assert reply["code"] == "MESSAGE_EXPIRED"
-    assert (await history(alice, group_id))["old-0000001"]["group_ack_count"] == 1
+    assert (await alice.history_by_id(group_id))["old-0000001"]["group_ack_count"] == 1
 
     fresh = await gsend(alice, group_id, "new-0000001", need_group_ack=True)
     assert fresh["server_time"] == 1_700_000_000_000 + 31 * DAY_MS
@@ -536,20 +514,20 @@ async def test_group_unread_counts_follow_acks_and_conversation_read(harness):
     bob_laptop = await harness.device("bob")
     group_id = await make_group(alice, ["bob"])
     await gsend(alice, group_id, "unread-0001", need_group_ack=True)
-    assert await unread(bob_phone, group_id) == 1
+    assert await bob_phone.unread_count(group_id) == 1
     await gsend(alice, group_id, "unread-0002", need_group_ack=True)
     await gsend(alice, group_id, "unread-0003")
-    assert await unread(bob_phone, group_id) == 3
-    assert await unread(alice, group_id) == 0
+    assert await bob_phone.unread_count(group_id) == 3
+    assert await alice.unread_count(group_id) == 0
 
     await bob_phone.request("group_read_ack", group_id=group_id, msg_id="unread-0001")
     synced = await bob_laptop.wait_push("self_read")
     assert synced["conversation_id"] == group_id
     assert synced["msg_ids"] == ["unread-0001"] and synced["unread_count"] == 2
-    assert await unread(bob_laptop, group_id) == 2
+    assert await bob_laptop.unread_count(group_id) == 2
     # A repeated ack changes nothing.
     await bob_laptop.request("group_read_ack", group_id=group_id, msg_id="unread-0001")
-    assert await unread(bob_laptop, group_id) == 2
+    assert await bob_laptop.unread_count(group_id) == 2
 
     acked = await bob_phone.request("conversation_read_ack", conversation_id=group_id)
     assert acked["unread_count"] == 0 and acked["read_upto"] == 3
@@ -557,12 +535,12 @@ async def test_group_unread_counts_follow_acks_and_conversation_read(harness):
     read = await bob_laptop.wait_push("conversation_read")
     assert read["unread_count"] == 0 and read["conversation_id"] == group_id
     assert read["from"] == "bob" and read["to"] == group_id and read["read_upto"] == 3
-    assert await unread(bob_laptop, group_id) == 0
+    assert await bob_laptop.unread_count(group_id) == 0
     # Conversation acks send no receipts to the group.
     assert alice.pushes_of("conversation_read") == []
 
     await gsend(alice, group_id, "unread-0004")
-    assert await unread(bob_phone, group_id) == 1
+    assert await bob_phone.unread_count(group_id) == 1
     # A per-message ack below the watermark still reaches the sender; the unread
     # count (the newer message) does not change.
     ack = await bob_laptop.request("group_read_ack", group_id=group_id, msg_id="unread-0002")
@@ -571,7 +549,7 @@ async def test_group_unread_counts_follow_acks_and_conversation_read(harness):
         "group_read", lambda p: p["acks"][0]["message_id"] == "unread-0002"
     )
     assert push["acks"][0]["from"] == "bob"
-    assert await unread(bob_phone, group_id) == 1
+    assert await bob_phone.unread_count(group_id) == 1
     assert harness.store.check_invariants() == []
 
 
@@ -599,7 +577,7 @@ async def test_removed_member_loses_access_at_once(harness):
                 "msg_id": "after-00001",
                 "chat_type": "groupchat",
                 "to": group_id,
-                "body": text("still here?"),
+                "body": text_body("still here?"),
             },
         ),
         ("fetch_history", {"conversation_id": group_id}),
@@ -611,7 +589,7 @@ async def test_removed_member_loses_access_at_once(harness):
 
     await gsend(alice, group_id, "after-00002")
     await carol.wait_push("message", lambda p: p["message"]["msg_id"] == "after-00002")
-    bob_messages = [e["message"]["msg_id"] for e in await logged_events(bob, "message")]
+    bob_messages = [e["message"]["msg_id"] for e in await bob.logged("message")]
     assert bob_messages == ["before-0001"]
-    assert "after-00001" not in await history(alice, group_id)
+    assert "after-00001" not in await alice.history_by_id(group_id)
     assert harness.store.check_invariants() == []

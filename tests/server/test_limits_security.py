@@ -11,13 +11,9 @@ import asyncio
 import logging
 import sqlite3
 
-from desktop_chat.wire_client import WireClient
+from desktop_chat.wire_client import WireClient, text_body
 
 PASSWORD = "correct horse"  # what the harness registers its users with
-
-
-def text(value: str) -> dict:
-    return {"kind": "text", "text": value}
 
 
 async def test_messages_past_the_rate_limit_get_rate_limited_and_the_device_recovers(harness):
@@ -27,13 +23,13 @@ async def test_messages_past_the_rate_limit_get_rate_limited_and_the_device_reco
     codes = []
     for n in range(8):
         reply = await alice.call(
-            "send", msg_id=f"rate-{n:06d}", chat_type="chat", to="bob", body=text(str(n))
+            "send", msg_id=f"rate-{n:06d}", chat_type="chat", to="bob", body=text_body(str(n))
         )
         codes.append(reply["type"] if reply["type"] != "error" else reply["code"])
     assert codes[:5] == ["send_ok"] * 5
     assert "RATE_LIMITED" in codes[5:]
     refused = await alice.call(
-        "send", msg_id="rate-extra1", chat_type="chat", to="bob", body=text("x")
+        "send", msg_id="rate-extra1", chat_type="chat", to="bob", body=text_body("x")
     )
     assert refused["code"] == "RATE_LIMITED"
     wait_ms = refused["details"]["retry_after_ms"]
@@ -43,7 +39,7 @@ async def test_messages_past_the_rate_limit_get_rate_limited_and_the_device_reco
     await alice.request("fetch_conversations")
     await asyncio.sleep(wait_ms / 1000 + 0.05)
     again = await alice.call(
-        "send", msg_id="rate-extra1", chat_type="chat", to="bob", body=text("x")
+        "send", msg_id="rate-extra1", chat_type="chat", to="bob", body=text_body("x")
     )
     assert again["type"] == "send_ok"
     delivered = [p["message"]["msg_id"] for p in await bob.sync(after_seq=0)]
@@ -55,7 +51,9 @@ async def test_acks_have_their_own_rate_limit(harness):
     await harness.start(rate_acks_per_second=2, rate_ack_burst=3)
     alice = await harness.device("alice")
     bob = await harness.device("bob")
-    await alice.request("send", msg_id="ackrate-001", chat_type="chat", to="bob", body=text("x"))
+    await alice.request(
+        "send", msg_id="ackrate-001", chat_type="chat", to="bob", body=text_body("x")
+    )
     codes = []
     for _ in range(5):
         reply = await bob.call("read_ack", msg_ids=["ackrate-001"])
@@ -63,7 +61,9 @@ async def test_acks_have_their_own_rate_limit(harness):
     assert codes[:3] == ["acks_ok"] * 3
     assert codes[3:] == ["RATE_LIMITED"] * 2
     # Sending is a different budget.
-    await bob.request("send", msg_id="ackrate-002", chat_type="chat", to="alice", body=text("y"))
+    await bob.request(
+        "send", msg_id="ackrate-002", chat_type="chat", to="alice", body=text_body("y")
+    )
 
 
 async def test_failed_sign_ins_are_throttled_per_name(harness):
@@ -122,7 +122,9 @@ async def test_no_password_or_token_in_any_log_line(harness, caplog):
     await client.call("login", username="alice", password=secret + "-wrong")
     again = await harness.connect()
     await again.request("resume", token=token)
-    await again.request("send", msg_id="logs-00001", chat_type="chat", to="bob", body=text("x"))
+    await again.request(
+        "send", msg_id="logs-00001", chat_type="chat", to="bob", body=text_body("x")
+    )
     bad = await WireClient.connect(harness.url)
     await bad.call("resume", token="x" * 43)
     await bad.close()

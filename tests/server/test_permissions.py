@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from desktop_chat.server import ChatServer, ServerConfig
-from desktop_chat.wire_client import WireClient
+from desktop_chat.wire_client import WireClient, text_body
 
 PASSWORD = "correct horse"  # the harness's password for every account
 ROLES = ["owner", "admin", "member", "nonmember", "other", "signed_out"]
@@ -39,10 +39,6 @@ MSG_A = "A-announce-0001"
 MSG_P = "P-plain-000001"
 MSG_C = "C-pia-quinn-01"
 _fresh = itertools.count(1)
-
-
-def text(value: str) -> dict:
-    return {"kind": "text", "text": value}
 
 
 @dataclasses.dataclass
@@ -93,18 +89,18 @@ async def _build_world(db_path: Path) -> tuple[str, str, dict[str, str]]:
             msg_id=MSG_A,
             chat_type="groupchat",
             to=group,
-            body=text("all hands at 10"),
+            body=text_body("all hands at 10"),
             need_group_ack=True,
         )
         await clients["adam"].request(
-            "send", msg_id=MSG_P, chat_type="groupchat", to=group, body=text("plain")
+            "send", msg_id=MSG_P, chat_type="groupchat", to=group, body=text_body("plain")
         )
         await pia.request(
             "send",
             msg_id=MSG_C,
             chat_type="chat",
             to="quinn",
-            body=text("just for quinn"),
+            body=text_body("just for quinn"),
             need_delivery_ack=True,
             need_read_ack=True,
         )
@@ -201,14 +197,14 @@ CASES: dict[str, tuple[Fields, dict[str, str]]] = {
     "send-chat": (
         lambda w, me: (
             "send",
-            {"msg_id": _msg_id(), "chat_type": "chat", "to": "pia", "body": text("hi")},
+            {"msg_id": _msg_id(), "chat_type": "chat", "to": "pia", "body": text_body("hi")},
         ),
         _matrix("send_ok"),
     ),
     "send-group": (
         lambda w, me: (
             "send",
-            {"msg_id": _msg_id(), "chat_type": "groupchat", "to": w.group, "body": text("hi")},
+            {"msg_id": _msg_id(), "chat_type": "groupchat", "to": w.group, "body": text_body("hi")},
         ),
         _group_only("send_ok"),
     ),
@@ -219,7 +215,7 @@ CASES: dict[str, tuple[Fields, dict[str, str]]] = {
                 "msg_id": _msg_id(),
                 "chat_type": "groupchat",
                 "to": w.group,
-                "body": text("ack please"),
+                "body": text_body("ack please"),
                 "need_group_ack": True,
             },
         ),
@@ -457,7 +453,7 @@ async def test_a_sender_who_is_a_plain_member_sees_its_own_read_list(harness, wo
         msg_id="mia-asks-0001",
         chat_type="groupchat",
         to=world.group,
-        body=text("read me"),
+        body=text_body("read me"),
         need_group_ack=True,
     )
     for request in ("fetch_group_acks", "fetch_group_unread", "remind_group_unread"):
@@ -481,7 +477,7 @@ LOST_ACCESS = [
             "msg_id": _msg_id(),
             "chat_type": "groupchat",
             "to": g,
-            "body": text("still here?"),
+            "body": text_body("still here?"),
         },
     ),
     ("group_read_ack", lambda g: {"group_id": g, "msg_id": MSG_A}),

@@ -7,30 +7,13 @@ import asyncio
 
 import pytest
 
-from desktop_chat.wire_client import WireClient
-
-
-def text(value: str) -> dict:
-    return {"kind": "text", "text": value}
+from desktop_chat.wire_client import WireClient, text_body
 
 
 async def send(client: WireClient, to: str, msg_id: str, **flags) -> dict:
     return await client.request(
-        "send", msg_id=msg_id, chat_type="chat", to=to, body=text(msg_id), **flags
+        "send", msg_id=msg_id, chat_type="chat", to=to, body=text_body(msg_id), **flags
     )
-
-
-async def unread(client: WireClient, conversation_id: str) -> int:
-    reply = await client.request("fetch_conversations")
-    for conversation in reply["conversations"]:
-        if conversation["conversation_id"] == conversation_id:
-            return conversation["unread_count"]
-    raise AssertionError(f"no conversation {conversation_id}")
-
-
-async def history(client: WireClient, conversation_id: str) -> dict[str, dict]:
-    reply = await client.request("fetch_history", conversation_id=conversation_id, page_size=200)
-    return {message["msg_id"]: message for message in reply["messages"]}
 
 
 async def barrier(sender: WireClient, receiver: WireClient, msg_id: str) -> None:
@@ -54,7 +37,7 @@ async def test_first_device_to_store_counts_for_delivery(harness):
     assert delivered["msg_ids"] == ["deliver-0001"] and delivered["conversation_id"] == "bob"
     await barrier(bob_phone, alice, "marker-00001")
     assert len(alice.pushes_of("delivered")) == 1
-    marks = (await history(alice, "bob"))["deliver-0001"]
+    marks = (await alice.history_by_id("bob"))["deliver-0001"]
     assert marks["delivered_at"] is not None and marks["read_at"] is None
 
 
@@ -66,18 +49,18 @@ async def test_message_read_ack_reaches_sender_and_syncs_readers_devices(harness
     ids = ["read-000001", "read-000002", "read-000003"]
     for msg_id in ids:
         await send(alice, "bob", msg_id)
-    assert await unread(bob_laptop, "alice") == 3
+    assert await bob_laptop.unread_count("alice") == 3
     await bob_phone.request("read_ack", msg_ids=ids[:2])
     read = await alice.wait_push("read")
     assert read["msg_ids"] == ids[:2] and read["by"] == "bob"
     synced = await bob_laptop.wait_push("self_read")
     assert synced["msg_ids"] == ids[:2] and synced["unread_count"] == 1
     assert synced["conversation_id"] == "alice"
-    assert await unread(bob_phone, "alice") == 1
-    assert await unread(bob_laptop, "alice") == 1
+    assert await bob_phone.unread_count("alice") == 1
+    assert await bob_laptop.unread_count("alice") == 1
     # The device that acked is told by its reply, not by a push.
     assert bob_phone.pushes_of("self_read") == []
-    marks = await history(alice, "bob")
+    marks = await alice.history_by_id("bob")
     assert [marks[i]["read_at"] is not None for i in ids] == [True, True, False]
 
 
@@ -97,9 +80,9 @@ async def test_conversation_read_ack_reads_everything_and_resets_unread(harness)
     own = await bob_laptop.wait_push("conversation_read")
     assert (own["from"], own["to"], own["conversation_id"]) == ("bob", "alice", "alice")
     assert own["unread_count"] == 0
-    assert await unread(bob_phone, "alice") == 0
-    assert await unread(bob_laptop, "alice") == 0
-    marks = await history(alice, "bob")
+    assert await bob_phone.unread_count("alice") == 0
+    assert await bob_laptop.unread_count("alice") == 0
+    marks = await alice.history_by_id("bob")
     assert all(marks[i]["read_at"] is not None for i in ids)
     assert all(marks[i]["delivered_at"] is not None for i in ids)
     # Acking again changes nothing and tells the peer nothing new.
@@ -114,8 +97,8 @@ async def test_alice_own_messages_do_not_count_in_her_unread(harness):
     bob = await harness.device("bob")
     await send(alice, "bob", "own-0000001")
     await send(bob, "alice", "own-0000002")
-    assert await unread(alice, "bob") == 1
-    assert await unread(bob, "alice") == 1
+    assert await alice.unread_count("bob") == 1
+    assert await bob.unread_count("alice") == 1
 
 
 async def test_read_implies_delivered_and_late_delivery_changes_nothing(harness):
@@ -132,7 +115,7 @@ async def test_read_implies_delivered_and_late_delivery_changes_nothing(harness)
     await barrier(bob, alice, "marker-00003")
     assert alice.pushes_of("delivered") == []
     assert len(alice.pushes_of("read")) == 1
-    marks = (await history(alice, "bob"))["late-000001"]
+    marks = (await alice.history_by_id("bob"))["late-000001"]
     assert marks["delivered_at"] is not None and marks["read_at"] is not None
 
 
@@ -150,9 +133,9 @@ async def test_private_read_syncs_own_devices_but_tells_the_sender_nothing(harne
     await bob_laptop.wait_push("conversation_read")
     await barrier(bob_phone, alice, "marker-00004")
     assert alice.pushes_of("read") == [] and alice.pushes_of("conversation_read") == []
-    marks = await history(alice, "bob")
+    marks = await alice.history_by_id("bob")
     assert marks["priv-000001"]["read_at"] is None and marks["priv-000002"]["read_at"] is None
-    assert await unread(bob_laptop, "alice") == 0
+    assert await bob_laptop.unread_count("alice") == 0
 
 
 async def test_sender_that_asked_for_no_read_acks_gets_none(harness):
@@ -164,7 +147,7 @@ async def test_sender_that_asked_for_no_read_acks_gets_none(harness):
     await bob.request("conversation_read_ack", conversation_id="alice")
     await barrier(bob, alice, "marker-00005")
     assert alice.pushes_of("read") == [] and alice.pushes_of("conversation_read") == []
-    assert await unread(bob, "alice") == 0
+    assert await bob.unread_count("alice") == 0
 
 
 async def test_senders_other_devices_get_the_sent_message(harness):
@@ -233,4 +216,4 @@ async def test_batched_read_acks_go_in_one_frame(harness, count):
     assert bob.frames_sent - sent_before == 1
     read = await alice.wait_push("read")
     assert read["msg_ids"] == ids
-    assert await unread(bob, "alice") == 0
+    assert await bob.unread_count("alice") == 0
