@@ -232,7 +232,7 @@ class Clients:
             send_timeout_seconds=3.0,
         )
         client = ChatClient(
-            ChatOptions(server_url=self.harness.url, **{**defaults, **options}),
+            ChatOptions(**{"server_url": self.harness.url, **defaults, **options}),
             self.data_dir(device),
         )
         recorder = Recorder()

@@ -56,11 +56,11 @@ def message_from_info(info: f.MessageInfo, me: str) -> ChatMessage:
     own = info.from_ == me
     # Group: the group id. One-to-one: the peer's name, whichever side we are.
     conversation_id = info.to if info.chat_type == "groupchat" or own else info.from_
-    mark = Mark.SENT
+    mark = advance(Mark.PENDING, MarkEvent.STORED)
+    if info.delivered_at is not None:
+        mark = advance(mark, MarkEvent.DELIVERY_ACK)
     if info.read_at is not None:
-        mark = Mark.READ
-    elif info.delivered_at is not None:
-        mark = Mark.DELIVERED
+        mark = advance(mark, MarkEvent.READ_ACK)
     return ChatMessage(
         msg_id=info.msg_id,
         conversation_id=conversation_id,
@@ -207,15 +207,22 @@ class EventApplier:
 
     def _conversation_read(self, event: f.ConversationReadPush, queued: list) -> None:
         if event.from_ == self.me:
-            # Read on another of our devices.
-            self.store.mark_received_read(event.conversation_id, read_ack_sent=False)
+            # Read on another of our devices, up to its bound.
+            self.store.mark_received_read(
+                event.conversation_id, event.read_upto, read_ack_sent=False
+            )
             self._set_unread(event.conversation_id, event.unread_count or 0, queued)
             queued.append(("on_conversation_read", event.from_, event.to))
             return
         if not self.options.require_ack:
             return
-        unread = self.store.sent_unread(event.conversation_id, event.read_upto)
-        self._advance([m.msg_id for m in unread], MarkEvent.READ_ACK, event.time)
+        if event.msg_ids is not None:
+            # Never past the bound, whatever the push names.
+            bounded = self.store.messages(event.msg_ids)
+            ids = [m.msg_id for m in bounded if 0 < m.conv_seq <= event.read_upto]
+        else:  # an older server: everything up to the bound that asked
+            ids = [m.msg_id for m in self.store.sent_unread(event.conversation_id, event.read_upto)]
+        self._advance(ids, MarkEvent.READ_ACK, event.time)
         queued.append(("on_conversation_read", event.from_, event.to))
 
     def _self_read(self, event: f.SelfReadPush, queued: list) -> None:

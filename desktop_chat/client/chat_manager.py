@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from desktop_chat.client.client import ChatClient
 
 MAX_NOTE_BYTES = 1024
+PRIVATE_KEY_SUFFIX = "#private"  # outbox key of a conversation read with receipts off
 
 
 class ChatManager:
@@ -154,25 +155,44 @@ class ChatManager:
         store.commit()
         client.outbox.kick()
 
-    async def send_conversation_read_ack(self, conversation_id: str) -> bool:
-        """Mark the whole conversation read and tell the peer. False when require_ack is off."""
+    async def send_conversation_read_ack(
+        self, conversation_id: str, read_upto: int | None = None
+    ) -> bool:
+        """Mark the conversation read up to `read_upto` (the conv_seq of the last message
+        the person saw; by default the newest one this device holds) and tell the peer.
+        Nothing after the bound is read. False when require_ack is off."""
         if not self._client.options.require_ack:
             return False
-        await self._conversation_read(conversation_id, notify=True)
+        await self._conversation_read(conversation_id, read_upto, notify=True)
         return True
 
-    async def mark_conversation_read_locally(self, conversation_id: str) -> None:
+    async def mark_conversation_read_locally(
+        self, conversation_id: str, read_upto: int | None = None
+    ) -> None:
         """Read on this user's devices (badges agree everywhere); no receipt to anyone."""
-        await self._conversation_read(conversation_id, notify=False)
+        await self._conversation_read(conversation_id, read_upto, notify=False)
 
-    async def _conversation_read(self, conversation_id: str, notify: bool) -> None:
+    async def _conversation_read(
+        self, conversation_id: str, read_upto: int | None, notify: bool
+    ) -> None:
         client = self._client
         store = client.require_store()
-        store.mark_received_read(conversation_id, read_ack_sent=notify)
-        store.set_unread(conversation_id, 0)
-        store.outbox_add("conversation_read_ack", conversation_id, {"notify": notify}, now_ms())
+        newest = store.newest_received_seq(conversation_id)
+        # Never a bound past what this device received: the server may hold more.
+        upto = newest if read_upto is None else min(read_upto, newest)
+        unread = store.mark_received_read(conversation_id, upto, read_ack_sent=notify)
+        store.set_unread(conversation_id, unread)
+        # A private read and a receipted one are separate entries: a later receipt
+        # must not replace (and so receipt) what was read with receipts off.
+        key = conversation_id if notify else f"{conversation_id}{PRIVATE_KEY_SUFFIX}"
+        store.outbox_add(
+            "conversation_read_ack",
+            key,
+            {"notify": notify, "read_upto": upto, "conversation_id": conversation_id},
+            now_ms(),
+        )
         store.commit()
-        client.notifier.queue("on_conversation_updated", conversation_id, 0)
+        client.notifier.queue("on_conversation_updated", conversation_id, unread)
         client.outbox.kick(delay=False)
 
     async def send_group_message_read_ack(

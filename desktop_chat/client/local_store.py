@@ -244,20 +244,31 @@ class LocalStore:
         ).fetchall()
         return [_message(row) for row in rows]
 
-    def received_unread(self, conversation_id: str) -> list[ChatMessage]:
-        rows = self._db.execute(
-            f"SELECT {_COLUMNS} FROM messages WHERE conversation_id = ?"
-            " AND direction = 'RECEIVE' AND has_read = 0",
+    def newest_received_seq(self, conversation_id: str) -> int:
+        """The conv_seq of the newest message this device received in a conversation."""
+        row = self._db.execute(
+            "SELECT MAX(conv_seq) FROM messages WHERE conversation_id = ?"
+            " AND direction = 'RECEIVE'",
             (conversation_id,),
-        ).fetchall()
-        return [_message(row) for row in rows]
+        ).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
 
-    def mark_received_read(self, conversation_id: str, read_ack_sent: bool) -> None:
-        self._write().execute(
+    def mark_received_read(self, conversation_id: str, upto: int, read_ack_sent: bool) -> int:
+        """Received messages up to conv_seq `upto` are read; how many are still unread
+        after it (on this device)."""
+        db = self._write()
+        db.execute(
             "UPDATE messages SET has_read = 1, read_ack_sent = MAX(read_ack_sent, ?)"
-            " WHERE conversation_id = ? AND direction = 'RECEIVE' AND has_read = 0",
-            (int(read_ack_sent), conversation_id),
+            " WHERE conversation_id = ? AND direction = 'RECEIVE' AND has_read = 0"
+            " AND conv_seq <= ?",
+            (int(read_ack_sent), conversation_id, upto),
         )
+        row = db.execute(
+            "SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND direction = 'RECEIVE'"
+            " AND has_read = 0",
+            (conversation_id,),
+        ).fetchone()
+        return int(row[0])
 
     # ------------------------------------------------------------------ conversations
 

@@ -212,17 +212,27 @@ class OutboxSender:
             self.store.save_message(message)
 
     async def _conversation_read_ack(self, entry: OutboxEntry) -> None:
+        payload = entry.payload
+        conversation_id = payload.get("conversation_id", entry.key)
         frame = f.ConversationReadAck(
-            id="", conversation_id=entry.key, notify=bool(entry.payload.get("notify", True))
+            id="",
+            conversation_id=conversation_id,
+            notify=bool(payload.get("notify", True)),
+            read_upto=payload.get("read_upto"),
         )
         try:
             self.frames += 1
-            await self._request(frame)
+            reply: f.ConversationAcked = await self._request(frame)
         except ChatError as exc:
             if exc.code in TRANSIENT:
                 raise
             self._report(exc)
+            self._forget([entry])
+            return
+        # The server's count is the truth: it also knows messages this device lacks.
+        self.store.set_unread(conversation_id, reply.unread_count)
         self._forget([entry])
+        self._notifier.queue("on_conversation_updated", conversation_id, reply.unread_count)
 
     async def _group_read_ack(self, entry: OutboxEntry) -> None:
         payload = entry.payload

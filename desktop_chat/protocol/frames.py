@@ -181,8 +181,13 @@ class ReadAck(Request, frozen=True, tag="read_ack"):
 
 
 class ConversationReadAck(Request, frozen=True, tag="conversation_read_ack"):
+    """Read the conversation up to a bound: the `conv_seq` of the last message the
+    reader saw. The server marks nothing after it. Without a bound (older clients),
+    the conversation is read up to its newest message when the frame is handled."""
+
     conversation_id: ConversationId
     notify: bool = True
+    read_upto: NonNegative | None = None
 
 
 class GroupReadAck(Request, frozen=True, tag="group_read_ack"):
@@ -414,11 +419,14 @@ class ReadPush(Push, frozen=True, tag="read"):
 
 
 class ConversationReadPush(Push, frozen=True, tag="conversation_read"):
-    """`from` read the whole conversation with `to`.
+    """`from` read the conversation with `to` up to `read_upto` (a conv_seq).
 
-    To the peer (`to`): every message it sent to `from` up to `read_upto` is
-    read. To the reader's own other devices: the conversation's unread count
-    is now `unread_count`.
+    To the peer (`to`): `msg_ids` are its messages to `from` whose mark moved to
+    read, all with conv_seq <= `read_upto` (messages `from` had already read with
+    read receipts off are not among them). A push without `msg_ids` (older
+    servers) means every message up to `read_upto` that asked for a read ack.
+    To the reader's own other devices: everything up to `read_upto` is read, and
+    the conversation's unread count is now `unread_count`.
     """
 
     from_: str = msgspec.field(name="from")
@@ -427,6 +435,7 @@ class ConversationReadPush(Push, frozen=True, tag="conversation_read"):
     read_upto: int
     time: int
     unread_count: int | None = None
+    msg_ids: list[str] | None = None
 
 
 class SelfReadPush(Push, frozen=True, tag="self_read"):

@@ -27,6 +27,7 @@ from desktop_chat.server.hub import Connection
 from desktop_chat.server.store import GroupRow, MessageRow
 
 _Refusal = tuple[ErrorCode, str]
+PUSH_IDS = 500  # message ids per conversation_read push: a push stays well under a frame
 _ACK_CURSOR = re.compile(r"[0-9]{1,18}")  # ASCII digits that fit SQLite's integers
 
 
@@ -138,27 +139,37 @@ class Receipts(Core):
         self._tell_senders(f.DeliveredPush, delivered, me_name, now)
         return _batch_reply(req.id, [m.msg_id for m in accepted], rejected)
 
+    @staticmethod
+    def _first_reads(
+        messages: list[MessageRow], notify: bool
+    ) -> tuple[list[tuple[int, int]], list[int], dict[int, list[str]]]:
+        """Split first reads into receipted (id, mark) pairs and private ids.
+
+        Only a first read can be receipted: a message read while its reader had
+        read receipts off (notify=False) is never receipted later."""
+        receipted: list[tuple[int, int]] = []
+        private: list[int] = []
+        by_sender: dict[int, list[str]] = defaultdict(list)
+        for message in messages:
+            mark = Mark(message.mark)
+            if notify and message.need_read_ack:
+                mark = advance(mark, MarkEvent.READ_ACK)
+            if mark != message.mark:
+                receipted.append((message.id, int(mark)))
+                by_sender[message.sender_id].append(message.msg_id)
+            else:
+                private.append(message.id)
+        return receipted, private, by_sender
+
     def read_ack(self, conn: Connection, req: f.ReadAck) -> f.Reply:
         me, me_name, now = self.user_of(conn), conn.session.username or "", self.now()
         accepted, rejected = self._screen(req.msg_ids, me, self._one_to_one)
+        first = [message for message in accepted if not message.recipient_read]
+        receipted, private, by_sender = self._first_reads(first, req.notify)
+        self.store.read_by_recipient(receipted, private, now)
         newly_read: dict[tuple[int, int], list[str]] = defaultdict(list)
-        receipted: dict[int, list[str]] = defaultdict(list)
-        for message in accepted:
-            msg_id = message.msg_id
-            first_read = not message.recipient_read
-            if first_read:
-                newly_read[(message.conv_id, message.sender_id)].append(msg_id)
-            mark = message.mark
-            if req.notify and message.need_read_ack:
-                mark = advance(Mark(message.mark), MarkEvent.READ_ACK)
-            if mark != message.mark:
-                receipted[message.sender_id].append(msg_id)
-                if first_read:
-                    self.store.set_read_by_recipient(message.id, mark, now)
-                else:
-                    self.store.set_read(message.id, mark, now)
-            elif first_read:
-                self.store.set_recipient_read(message.id)
+        for message in first:
+            newly_read[(message.conv_id, message.sender_id)].append(message.msg_id)
         for (conv_id, peer_id), ids in newly_read.items():
             unread = self.store.decrement_unread(conv_id, me, len(ids))
             self.hub.emit(
@@ -171,10 +182,12 @@ class Receipts(Core):
                 ),
                 skip_device=conn.device_id,
             )
-        self._tell_senders(f.ReadPush, receipted, me_name, now)
+        self._tell_senders(f.ReadPush, by_sender, me_name, now)
         return _batch_reply(req.id, [m.msg_id for m in accepted], rejected)
 
     def conversation_read_ack(self, conn: Connection, req: f.ConversationReadAck) -> f.Reply:
+        """Read a conversation up to the reader's bound (RECEIPTS.md §5): messages that
+        reached the server after the person looked are never covered."""
         me, me_name, now = self.user_of(conn), conn.session.username or "", self.now()
         peer_id: int | None = None
         if is_group_id(req.conversation_id):
@@ -188,11 +201,16 @@ class Receipts(Core):
             return f.ConversationAcked(
                 id=req.id, conversation_id=req.conversation_id, read_upto=0, unread_count=0
             )
-        upto = self.store.conv_last_seq(conv_id)
-        receipted: list[str] = []
+        last = self.store.conv_last_seq(conv_id)
+        upto = last if req.read_upto is None else min(req.read_upto, last)
+        by_sender: dict[int, list[str]] = {}
         if peer_id is not None:
-            receipted = self.store.read_chat_messages(conv_id, me, upto, Mark.READ, req.notify, now)
-        self.store.mark_conversation_read(conv_id, me, upto)
+            first = self.store.unread_received(conv_id, me, upto)
+            receipted, private, by_sender = self._first_reads(first, req.notify)
+            self.store.read_by_recipient(receipted, private, now)
+        read_upto, unread = self.store.read_conversation_upto(
+            conv_id, me, upto, is_group=peer_id is None
+        )
         self.hub.emit(
             [me],
             f.ConversationReadPush(
@@ -200,26 +218,32 @@ class Receipts(Core):
                 from_=me_name,
                 to=peer_name,
                 conversation_id=req.conversation_id,
-                read_upto=upto,
+                read_upto=read_upto,
                 time=now,
-                unread_count=0,
+                unread_count=unread,
             ),
             skip_device=conn.device_id,
         )
-        if receipted and peer_id is not None:
-            self.hub.emit(
-                [peer_id],
-                f.ConversationReadPush(
-                    seq=0,
-                    from_=me_name,
-                    to=peer_name,
-                    conversation_id=me_name,
-                    read_upto=upto,
-                    time=now,
-                ),
-            )
+        if by_sender and peer_id is not None:
+            ids = by_sender[peer_id]
+            for start in range(0, len(ids), PUSH_IDS):
+                self.hub.emit(
+                    [peer_id],
+                    f.ConversationReadPush(
+                        seq=0,
+                        from_=me_name,
+                        to=peer_name,
+                        conversation_id=me_name,
+                        read_upto=upto,
+                        time=now,
+                        msg_ids=ids[start : start + PUSH_IDS],
+                    ),
+                )
         return f.ConversationAcked(
-            id=req.id, conversation_id=req.conversation_id, read_upto=upto, unread_count=0
+            id=req.id,
+            conversation_id=req.conversation_id,
+            read_upto=read_upto,
+            unread_count=unread,
         )
 
     # ------------------------------------------------------------------ groups

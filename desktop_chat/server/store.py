@@ -402,13 +402,6 @@ class SqliteStore:
         )
         return 0 if row is None else int(row[0])
 
-    def mark_conversation_read(self, conv_id: int, user_id: int, upto: int) -> None:
-        self._db.execute(
-            "UPDATE conversation_members SET unread_count = 0, read_upto = MAX(read_upto, ?)"
-            " WHERE conv_id = ? AND user_id = ?",
-            (upto, conv_id, user_id),
-        )
-
     def conversations_of(self, user_id: int) -> list[tuple]:
         """(conv_id, kind, user_a, user_b, group_id, unread_count, last_seq) newest first."""
         return self._all(
@@ -508,46 +501,67 @@ class SqliteStore:
             (mark, now, message_id),
         )
 
-    def set_read(self, message_id: int, mark: int, now: int) -> None:
-        self._db.execute(
-            "UPDATE messages SET mark = ?, delivered_at = COALESCE(delivered_at, ?),"
-            " read_at = COALESCE(read_at, ?) WHERE id = ?",
-            (mark, now, now, message_id),
-        )
-
-    def set_recipient_read(self, message_id: int) -> None:
-        self._db.execute("UPDATE messages SET recipient_read = 1 WHERE id = ?", (message_id,))
-
-    def set_read_by_recipient(self, message_id: int, mark: int, now: int) -> None:
-        """`set_recipient_read` and `set_read` in one statement."""
-        self._db.execute(
-            "UPDATE messages SET recipient_read = 1, mark = ?,"
-            " delivered_at = COALESCE(delivered_at, ?), read_at = COALESCE(read_at, ?)"
-            " WHERE id = ?",
-            (mark, now, now, message_id),
-        )
-
-    def read_chat_messages(
-        self, conv_id: int, recipient_id: int, upto: int, read_mark: int, notify: bool, now: int
-    ) -> list[str]:
-        """Mark the peer's messages to `recipient_id` read up to `upto`.
-
-        Returns the msg_ids whose receipt mark moved to read (only when `notify`).
-        """
-        self._db.execute(
-            "UPDATE messages SET recipient_read = 1 WHERE conv_id = ? AND recipient_id = ?"
-            " AND recipient_read = 0 AND conv_seq <= ?",
+    def unread_received(self, conv_id: int, recipient_id: int, upto: int) -> list[MessageRow]:
+        """The peer's messages to `recipient_id` up to `upto` that it has not read yet."""
+        rows = self._all(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conv_id = ? AND recipient_id = ?"
+            " AND recipient_read = 0 AND conv_seq <= ? ORDER BY conv_seq",
             (conv_id, recipient_id, upto),
         )
-        if not notify:
-            return []
-        rows = self._all(
-            "UPDATE messages SET mark = ?, delivered_at = COALESCE(delivered_at, ?),"
-            " read_at = COALESCE(read_at, ?) WHERE conv_id = ? AND recipient_id = ?"
-            " AND need_read_ack = 1 AND mark < ? AND conv_seq <= ? RETURNING msg_id",
-            (read_mark, now, now, conv_id, recipient_id, read_mark, upto),
+        return [_message_row(row) for row in rows]
+
+    def read_by_recipient(
+        self, receipted: Sequence[tuple[int, int]], private: Sequence[int], now: int
+    ) -> None:
+        """First reads: `receipted` (message id, new mark) pairs also move their mark;
+        `private` message ids are only read (no receipt, their mark stays)."""
+        if receipted:
+            self._db.executemany(
+                "UPDATE messages SET recipient_read = 1, mark = ?,"
+                " delivered_at = COALESCE(delivered_at, ?), read_at = COALESCE(read_at, ?)"
+                " WHERE id = ?",
+                [(mark, now, now, message_id) for message_id, mark in receipted],
+            )
+        if private:
+            self._db.executemany(
+                "UPDATE messages SET recipient_read = 1 WHERE id = ?",
+                [(message_id,) for message_id in private],
+            )
+
+    def read_conversation_upto(
+        self, conv_id: int, user_id: int, upto: int, is_group: bool
+    ) -> tuple[int, int]:
+        """Move `user_id`'s read watermark in a conversation forward to `upto`.
+
+        Returns (read_upto, unread_count) after it: the messages from others after
+        the watermark that were not read one by one (message or group acks)."""
+        row = self._one(
+            "UPDATE conversation_members SET read_upto = MAX(read_upto, ?)"
+            " WHERE conv_id = ? AND user_id = ? RETURNING read_upto",
+            (upto, conv_id, user_id),
         )
-        return [row[0] for row in rows]
+        if row is None:
+            return upto, 0
+        read_upto = int(row[0])
+        if is_group:
+            count = self._one(
+                "SELECT COUNT(*) FROM messages m WHERE m.conv_id = ? AND m.conv_seq > ?"
+                " AND m.sender_id != ? AND NOT EXISTS (SELECT 1 FROM group_acks a"
+                " WHERE a.message_id = m.id AND a.user_id = ?)",
+                (conv_id, read_upto, user_id, user_id),
+            )
+        else:
+            count = self._one(
+                "SELECT COUNT(*) FROM messages WHERE conv_id = ? AND recipient_id = ?"
+                " AND recipient_read = 0",
+                (conv_id, user_id),
+            )
+        unread = int(count[0]) if count else 0
+        self._db.execute(
+            "UPDATE conversation_members SET unread_count = ? WHERE conv_id = ? AND user_id = ?",
+            (unread, conv_id, user_id),
+        )
+        return read_upto, unread
 
     # ------------------------------------------------------------------ groups
 

@@ -54,7 +54,7 @@ async def test_sender_offline_when_receipts_happen_gets_them_on_return(harness):
     assert kinds == [
         ("delivered", ["away-000001", "away-000002"]),
         ("read", ["away-000001"]),
-        ("conversation_read", None),
+        ("conversation_read", ["away-000002"]),
     ]
     assert events[2]["from"] == "bob" and events[2]["read_upto"] == 2
 

@@ -110,16 +110,19 @@ class World:
             for msg_id in push["msg_ids"]:
                 self.see_mark(msg_id, 3)
         elif kind == "conversation_read" and push["to"] == receiver:
-            # The peer read everything I sent it up to read_upto: those that asked are READ.
+            # The peer read these of my messages (read_upto only bounds them: those it
+            # had read with receipts off are not among them).
+            for msg_id in push["msg_ids"]:
+                self.see_mark(msg_id, 3)
             for sent in list(self.sent.values()):
                 if (
                     sent.sender == receiver
                     and sent.to == push["from"]
                     and sent.chat_type == "chat"
                     and sent.need_read_ack
-                    and sent.conv_seq <= push["read_upto"]
+                    and sent.conv_seq > push["read_upto"]
                 ):
-                    self.see_mark(sent.msg_id, 3)
+                    assert sent.msg_id not in push["msg_ids"], f"read past the bound: {push}"
         elif kind == "group_read":
             for ack in push["acks"]:
                 self.see_counts(ack["message_id"], ack["read_count"], 0)
