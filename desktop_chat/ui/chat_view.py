@@ -12,8 +12,8 @@ Never: talk to the client, or decide that anything was read.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -26,8 +26,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.ui.message_delegate import BANNER_HEIGHT
 from desktop_chat.ui.message_model import PAINT_ONLY_ROLES, MessageListModel
 from desktop_chat.ui.roles import MessageRole
+
+
+def _on_screen_area(rect: QRect, screens: list[QRect]) -> int:
+    """The area of `rect` (global coordinates) that lies on one of the screens."""
+    return sum(
+        part.width() * part.height()
+        for part in (rect.intersected(screen) for screen in screens)
+        if not part.isEmpty()
+    )
 
 
 class _Composer(QPlainTextEdit):
@@ -130,6 +140,7 @@ class ChatView(QWidget):
         layout.addLayout(bottom)
 
         self._stick_to_bottom = True
+        self._open_at: str | None = None
         self._anchor: tuple[str, int] | None = None
         scrollbar = self.list.verticalScrollBar()
         scrollbar.valueChanged.connect(self._scrolled)
@@ -164,24 +175,44 @@ class ChatView(QWidget):
     # ------------------------------------------------------------------ what is on screen
 
     def visible_fractions(self) -> dict[str, float]:
-        """msg_id -> the share of its bubble's height inside the viewport (only > 0)."""
+        """msg_id -> how much of its bubble a person can see now (only > 0).
+
+        The share of the bubble's area that is inside the viewport and on a screen
+        (a window dragged half off the desktop shows half). A bubble taller than the
+        viewport counts as wholly seen (1.0) while it fills the whole viewport on screen.
+        """
         if not self.isVisible():
             return {}
-        viewport = self.list.viewport().rect()
+        list_view = self.list
+        viewport = list_view.viewport()
+        area = viewport.rect()
+        origin = viewport.mapToGlobal(QPoint(0, 0))
+        screens = [screen.geometry() for screen in QGuiApplication.screens()]
         fractions: dict[str, float] = {}
-        top = self.list.indexAt(viewport.topLeft())
+        top = list_view.indexAt(area.topLeft())
         row = top.row() if top.isValid() else 0
         while row < self.model.rowCount():
             index = self.model.index(row)
-            rect = self.list.visualRect(index)
-            if rect.top() > viewport.bottom():
+            rect = list_view.visualRect(index)
+            if rect.top() > area.bottom():
                 break
+            if index.data(MessageRole.BANNER):
+                rect.setTop(rect.top() + BANNER_HEIGHT)
             if rect.height() > 0:
-                shown = rect.intersected(viewport).height()
+                shown = _on_screen_area(rect.intersected(area).translated(origin), screens)
                 if shown > 0:
-                    fractions[index.data(MessageRole.MSG_ID)] = shown / rect.height()
+                    whole = rect.width() * rect.height()
+                    if rect.height() > area.height():
+                        # Taller than the viewport: seen once it fills it, on screen.
+                        whole = area.width() * area.height()
+                    fractions[index.data(MessageRole.MSG_ID)] = min(1.0, shown / whole)
             row += 1
         return fractions
+
+    def open_at(self, msg_id: str) -> None:
+        """Show the chat from `msg_id` (its first unread message) rather than the bottom."""
+        self._open_at = msg_id
+        self._stick_to_bottom = False
 
     def scroll_to_bottom(self) -> None:
         self.list.scrollToBottom()
@@ -228,7 +259,19 @@ class ChatView(QWidget):
 
     def _reset(self) -> None:
         self._stick_to_bottom = True
-        QTimer.singleShot(0, self.scroll_to_bottom)
+        self._open_at = None
+        QTimer.singleShot(0, self._scroll_after_load)
+        self.visibility_changed.emit()
+
+    def _scroll_after_load(self) -> None:
+        row = self.model.row_of(self._open_at) if self._open_at is not None else None
+        self._open_at = None
+        if row is None:
+            self.scroll_to_bottom()
+            return
+        self.list.scrollTo(self.model.index(row), QAbstractItemView.ScrollHint.PositionAtTop)
+        scrollbar = self.list.verticalScrollBar()
+        self._stick_to_bottom = scrollbar.value() >= scrollbar.maximum() - 4
         self.visibility_changed.emit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

@@ -183,6 +183,7 @@ class ChatController(QObject):
             lambda before, count: self.client.chat_manager.local_messages(
                 conversation_id, before, count
             ),
+            at_least=conversation.unread_count,
         )
         can_ask = False
         subtitle = "Direct message"
@@ -197,11 +198,19 @@ class ChatController(QObject):
         )
         self.window.show_chat(conversation_id)
         unread = [
-            (m.msg_id, read_kind(m))
+            (m.msg_id, read_kind(m), m.conv_seq)
             for m in self.messages.messages()
             if m.direction is MessageDirection.RECEIVE and not self._is_read(m)
         ]
-        self.tracker.open_chat(conversation_id, unread)
+        if unread:
+            # Open at the first unread message, under "N unread messages".
+            count = max(len(unread), conversation.unread_count)
+            self.messages.set_unread_marker(unread[0][0], count)
+            self.chat_view.open_at(unread[0][0])
+        # All of the chat's unread messages are loaded: only then may one conversation
+        # ack cover them once each has been seen.
+        complete = len(unread) >= conversation.unread_count
+        self.tracker.open_chat(conversation_id, unread, complete=complete)
         self.tracker.evaluate()
 
     @staticmethod
@@ -218,7 +227,7 @@ class ChatController(QObject):
             incoming = message.direction is MessageDirection.RECEIVE
             if incoming and message.conversation_id == self.tracker.conversation_id:
                 self.tracker.message_arrived(
-                    message.conversation_id, message.msg_id, read_kind(message)
+                    message.conversation_id, message.msg_id, read_kind(message), message.conv_seq
                 )
             if (
                 incoming
@@ -290,12 +299,17 @@ class ChatController(QObject):
         found = (self.client.chat_manager.get_message(i) for i in msg_ids)
         return [m for m in found if m is not None]
 
-    def _ack_conversation(self, conversation_id: str) -> None:
+    def _ack_conversation(self, conversation_id: str, read_upto: int | None) -> None:
         manager = self.client.chat_manager
         if self.client.options.require_ack:
-            self.spawn(manager.send_conversation_read_ack(conversation_id), "send a read receipt")
+            self.spawn(
+                manager.send_conversation_read_ack(conversation_id, read_upto),
+                "send a read receipt",
+            )
         else:
-            self.spawn(manager.mark_conversation_read_locally(conversation_id), "mark as read")
+            self.spawn(
+                manager.mark_conversation_read_locally(conversation_id, read_upto), "mark as read"
+            )
         self._reload_marks(conversation_id)
 
     def _ack_messages(self, conversation_id: str, msg_ids: list[str]) -> None:
@@ -318,8 +332,7 @@ class ChatController(QObject):
             for msg_id in msg_ids:
                 if self.client.options.require_ack:
                     await manager.send_group_message_read_ack(msg_id, group_id)
-            if not self.client.options.require_ack:
-                await manager.mark_conversation_read_locally(group_id)
+            # The badge drops through the tracker's bounded conversation ack.
             self._reload_marks(group_id)
 
         self.spawn(ack(), "send a read receipt")

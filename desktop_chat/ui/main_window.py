@@ -3,7 +3,8 @@
 Owns: `MainWindow` and its parts (the conversation list view, the chat view in a
 stack with a placeholder, the status line), the total unread count in the window
 title and on the tray icon, and the facts the read-ack controller needs about
-the window: whether it is active and not minimized (`is_active_for_reading`) and
+the window: whether it is active, not minimized and not fully covered by another
+window where X11 reports it (`is_active_for_reading`, see `x11_visibility`), and
 when the person last used keyboard or mouse in it (`last_input`).
 
 Never: talk to the client (it emits signals; the controller acts), or count a
@@ -15,7 +16,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 from desktop_chat.ui.chat_view import ChatView
 from desktop_chat.ui.conversation_model import ConversationListModel
 from desktop_chat.ui.roles import ConversationRole
+from desktop_chat.ui.x11_visibility import X11Obscured
 
 _INPUT_EVENTS = frozenset(
     {
@@ -168,6 +170,7 @@ class MainWindow(QMainWindow):
         conversations.total_unread_changed.connect(self.show_unread)
         self.show_unread(conversations.total_unread())
         QApplication.instance().installEventFilter(self)
+        self._obscured: X11Obscured | None = None
 
     # ------------------------------------------------------------------ what the window shows
 
@@ -214,7 +217,17 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ facts for read acks
 
     def is_active_for_reading(self) -> bool:
-        return self.isVisible() and self.isActiveWindow() and not self.isMinimized()
+        """Active, shown, not minimized, and not fully covered where X11 reports it."""
+        covered = self._obscured is not None and self._obscured.fully_obscured
+        return self.isVisible() and self.isActiveWindow() and not self.isMinimized() and not covered
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._obscured is None and QGuiApplication.platformName() == "xcb":
+            self._obscured = X11Obscured(int(self.winId()), self)
+            self._obscured.changed.connect(
+                lambda _covered: self.activation_changed.emit(self.is_active_for_reading())
+            )
 
     def last_input(self) -> float:
         return self._last_input

@@ -107,6 +107,8 @@ def read_count_tooltip(read: int, members: int | None) -> str:
 
 # ---------------------------------------------------------------- messages
 
+BANNER_HEIGHT = 30  # px of a separator band above a bubble ("3 unread messages")
+
 
 @dataclasses.dataclass(frozen=True)
 class MessageRow:
@@ -125,6 +127,7 @@ class MessageRow:
     group_ack_count: int
     group_member_count: int | None
     show_sender: bool
+    banner: str = ""  # a separator above the bubble, e.g. "3 unread messages"
 
     @classmethod
     def from_index(cls, index: QModelIndex) -> MessageRow:
@@ -145,6 +148,7 @@ class MessageRow:
             group_ack_count=int(get(MessageRole.GROUP_ACK_COUNT) or 0),
             group_member_count=get(MessageRole.GROUP_MEMBER_COUNT),
             show_sender=bool(get(MessageRole.SHOW_SENDER)),
+            banner=str(get(MessageRole.BANNER) or ""),
         )
 
     @property
@@ -180,6 +184,7 @@ class BubbleGeometry:
     """Where everything of one row goes, relative to the row's top-left corner."""
 
     height: int
+    banner_rect: QRect | None  # the separator band above the bubble, if the row has one
     bubble: QRect
     path: QPainterPath
     text: TextBlock
@@ -275,7 +280,16 @@ class MessagePainter:
             if row.shows_read_count
             else ""
         )
-        key = (row.msg_id, row.text, width, row.outgoing, row.sender_line, label, row.has_tick)
+        key = (
+            row.msg_id,
+            row.text,
+            width,
+            row.outgoing,
+            row.sender_line,
+            label,
+            row.has_tick,
+            row.banner,
+        )
         cached = self._geometry.lookup(key)
         if cached is None:
             cached = self._geometry.store(key, self._build(fonts, width, row, label))
@@ -310,7 +324,9 @@ class MessagePainter:
         else:
             content_w = max(widest, meta_w, sender_w)
 
-        y = self.OUTER_Y + self.PAD_TOP
+        top = BANNER_HEIGHT if row.banner else 0
+        banner_rect = QRect(0, 0, width, BANNER_HEIGHT) if row.banner else None
+        y = top + self.OUTER_Y + self.PAD_TOP
         sender_rect = None
         if sender_text:
             sender_rect = QRect(0, y, sender_w + 2, fonts.sender_fm.height())
@@ -322,7 +338,7 @@ class MessagePainter:
         bubble_bottom = max(text_bottom, meta_bottom) + self.PAD_BOTTOM
         bubble_w = content_w + 2 * self.PAD_X
         left = width - self.SIDE_MARGIN - bubble_w if row.outgoing else self.SIDE_MARGIN
-        bubble = QRect(left, self.OUTER_Y, bubble_w, bubble_bottom - self.OUTER_Y)
+        bubble = QRect(left, top + self.OUTER_Y, bubble_w, bubble_bottom - top - self.OUTER_Y)
         if sender_rect is not None:
             sender_rect.moveLeft(left + self.PAD_X)
 
@@ -354,6 +370,7 @@ class MessagePainter:
         path.addRoundedRect(QRectF(bubble).adjusted(0.5, 0.5, -0.5, -0.5), self.RADIUS, self.RADIUS)
         return BubbleGeometry(
             height=bubble.bottom() + 1 + self.OUTER_Y,
+            banner_rect=banner_rect,
             bubble=bubble,
             path=path,
             text=block,
@@ -393,6 +410,8 @@ class MessagePainter:
             if option.state & QStyle.StateFlag.State_Selected:
                 painter.fillRect(option.rect, colours.selection)
             painter.translate(option.rect.topLeft())
+            if geo.banner_rect is not None:
+                self._paint_banner(painter, geo.banner_rect, row.banner, fonts, colours)
             painter.setPen(QPen(border, 1.0))
             painter.setBrush(fill)
             painter.drawPath(geo.path)
@@ -418,6 +437,19 @@ class MessagePainter:
                 self._paint_read_count(painter, geo, row, colours, meta_colour)
         finally:
             painter.restore()
+
+    @staticmethod
+    def _paint_banner(
+        painter: QPainter, rect: QRect, text: str, fonts: Fonts, colours: BubbleColours
+    ) -> None:
+        """A centred label on a faint band, with rules either side: "3 unread messages"."""
+        band = rect.adjusted(0, 4, 0, -4)
+        tint = QColor(colours.accent)
+        tint.setAlphaF(0.10)
+        painter.fillRect(band, tint)
+        painter.setFont(fonts.sender)
+        painter.setPen(colours.accent)
+        painter.drawText(band, int(Qt.AlignmentFlag.AlignCenter), text)
 
     def _paint_read_count(
         self,

@@ -23,6 +23,7 @@ from desktop_chat.ui.roles import MessageRole
 
 Loader = Callable[[int | None, int], list[ChatMessage]]
 PAGE = 50
+MAX_OPEN_ROWS = 1000  # a chat opens with at most this many rows, unread ones included
 
 # Roles a receipt changes without changing the row's size (a tick, a time, a flag)...
 PAINT_ONLY_ROLES = frozenset(
@@ -41,6 +42,7 @@ _RECEIPT_ROLES = [
     int(MessageRole.TIME),
     int(MessageRole.GROUP_ACK_COUNT),
     int(MessageRole.GROUP_MEMBER_COUNT),
+    int(MessageRole.BANNER),
 ]
 
 
@@ -88,6 +90,7 @@ class MessageListModel(QAbstractListModel):
         # lives: honouring that would load all history, page after page.
         self.older_wanted = False
         self._dirty: dict[str, bool] = {}  # msg_id -> its size may have changed
+        self._unread_marker: tuple[str, int] | None = None  # (msg_id, count)
         self.repainted_rows = 0  # rows named in dataChanged since load (for benchmarks)
 
     # ------------------------------------------------------------------ Qt API
@@ -100,7 +103,11 @@ class MessageListModel(QAbstractListModel):
             return None
         value = _ROLE_VALUES.get(role)
         if value is None:
-            return self._show_sender(index.row()) if role == MessageRole.SHOW_SENDER else None
+            if role == MessageRole.SHOW_SENDER:
+                return self._show_sender(index.row())
+            if role == MessageRole.BANNER:
+                return self._banner(index.row())
+            return None
         return value(self._rows[index.row()])
 
     def roleNames(self) -> dict[int, bytes]:
@@ -129,19 +136,31 @@ class MessageListModel(QAbstractListModel):
 
     # ------------------------------------------------------------------ feeding it
 
-    def load(self, conversation_id: str, loader: Loader) -> None:
-        """Show a conversation: its newest page now, older pages on demand."""
+    def load(self, conversation_id: str, loader: Loader, at_least: int = 0) -> None:
+        """Show a conversation: its newest page now (or, with `at_least` unread
+        messages, enough to hold them all, up to MAX_OPEN_ROWS), older pages on demand."""
         self.beginResetModel()
         self.conversation_id = conversation_id
         self._loader = loader
-        newest = loader(None, PAGE)
+        count = max(PAGE, min(at_least + PAGE // 5, MAX_OPEN_ROWS))
+        newest = loader(None, count)
         self._rows = list(newest)
         self._keys = [(m.sort_time, m.msg_id) for m in self._rows]
         self._reindex()
-        self._has_more = len(newest) >= PAGE
+        self._has_more = len(newest) >= count
+        self._unread_marker = None
         self._dirty.clear()
         self.repainted_rows = 0
         self.endResetModel()
+
+    def set_unread_marker(self, msg_id: str, count: int) -> None:
+        """Show "N unread messages" above `msg_id` (the first unread one at open) until
+        the chat is loaded again."""
+        old = self._unread_marker
+        self._unread_marker = (msg_id, count)
+        for marked in {msg_id, old[0] if old else msg_id}:
+            if marked in self._row_of:
+                self._mark_dirty(marked)
 
     @property
     def has_older(self) -> bool:
@@ -151,6 +170,7 @@ class MessageListModel(QAbstractListModel):
         self.beginResetModel()
         self.conversation_id = None
         self._rows, self._keys, self._row_of = [], [], {}
+        self._unread_marker = None
         self._loader, self._has_more = None, False
         self.endResetModel()
 
@@ -203,6 +223,13 @@ class MessageListModel(QAbstractListModel):
         before_ok = row == 0 or self._keys[row - 1] <= key
         after_ok = row + 1 == len(self._keys) or key <= self._keys[row + 1]
         return before_ok and after_ok
+
+    def _banner(self, row: int) -> str:
+        marker = self._unread_marker
+        if marker is None or self._rows[row].msg_id != marker[0]:
+            return ""
+        count = marker[1]
+        return f"{count} unread message" if count == 1 else f"{count} unread messages"
 
     def _show_sender(self, row: int) -> bool:
         message = self._rows[row]

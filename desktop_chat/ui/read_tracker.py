@@ -2,27 +2,34 @@
 
 Owns: `ReadAckController`, the rules of RECEIPTS.md §8. A received message
 counts as read only when all of these hold:
-1. the window is active and not minimized (`is_active()`);
+1. the window is active, not minimized and not fully covered (`is_active()`);
 2. its chat is open (`open_chat`);
-3. at least half of its bubble is inside the viewport (`visible_fractions()`);
+3. at least half of its bubble is inside the viewport and on a screen, or, for a
+   bubble taller than the viewport, it fills the viewport (`visible_fractions()`,
+   which measures both);
 4. it has stayed so for the dwell time (default 1 s), with 1 and 3 true throughout;
 5. the person used keyboard or mouse within the idle time (default 30 s).
 
-What it asks for, following the SDK's advice:
-- a chat opened with unread messages gets one conversation ack once its newest
-  message has been seen (messages seen before that get message acks);
+What it asks for, following the SDK's advice, never covering a message that was
+not seen:
+- a chat opened with unread messages: each one counts as it is seen. Until every
+  one of them has been seen, the seen ones get (batched) message acks; the one
+  that completes the set is covered by one conversation ack whose bound is the
+  newest of them (`read_upto`, a conv_seq), so nothing after it is read;
 - while a chat is open, each arriving message that is seen gets a message ack;
   all seen in one evaluation go out together (and the client batches further);
 - group messages that asked for read receipts get group acks; other group
-  messages can only be read as a whole conversation, so seeing them asks for a
-  (private, receipt-less on the wire) conversation ack.
+  messages can only be read as a whole conversation, so every seen group message
+  also moves a (private, receipt-less on the wire) conversation ack whose bound is
+  the newest group message below which everything was seen: the badge drops on
+  every device, and never for an unseen message.
 
 Its inputs are injectable callables (active, visible, last input, clock), so
 tests drive every rule without a real window manager. A notification, the tray
 or the conversation list never reach it, so they never count as reading.
 
-Never: send anything itself (it emits signals; the controller sends), or ack a
-message twice.
+Never: send anything itself (it emits signals; the controller sends), ack a
+message twice, or name a bound above a message that was not seen.
 """
 
 from __future__ import annotations
@@ -42,8 +49,11 @@ class ReadKind(enum.Enum):
     GROUP_PLAIN = "group_plain"  # other group message: read with the conversation
 
 
+Unread = tuple[str, "ReadKind"] | tuple[str, "ReadKind", int]  # msg_id, kind[, conv_seq]
+
+
 class ReadAckController(QObject):
-    conversation_ack_requested = Signal(str)  # conversation_id
+    conversation_ack_requested = Signal(str, object)  # conversation_id, read_upto (int | None)
     message_acks_requested = Signal(str, list)  # conversation_id, [msg_id]
     group_acks_requested = Signal(str, list)  # group_id, [msg_id]
 
@@ -67,36 +77,51 @@ class ReadAckController(QObject):
         self.dwell_seconds = dwell_seconds
         self.idle_seconds = idle_seconds
         self.conversation_id: str | None = None
-        self._pending: dict[str, ReadKind] = {}
+        self._pending: dict[str, tuple[ReadKind, int]] = {}
         self._seen_since: dict[str, float] = {}
         self._acked: set[str] = set()
-        self._newest_at_open: str | None = None
+        # The chat's unread messages at open (one-to-one), and whether that list
+        # held all of its unread messages (only then may a conversation ack cover them).
+        self._at_open: set[str] = set()
+        self._complete = True
+        # Plain group messages seen but not yet under a bound (an older one is unseen).
+        self._awaiting_bound: dict[str, int] = {}
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.evaluate)
 
     # ------------------------------------------------------------------ inputs
 
-    def open_chat(self, conversation_id: str, unread: list[tuple[str, ReadKind]]) -> None:
-        """A chat is now shown; `unread` are its unread received messages, oldest first."""
+    def open_chat(self, conversation_id: str, unread: list[Unread], complete: bool = True) -> None:
+        """A chat is now shown; `unread` are its unread received messages, oldest first,
+        with their conv_seq where known. `complete`: they are all its unread messages."""
         self.conversation_id = conversation_id
-        self._pending = {msg_id: kind for msg_id, kind in unread if msg_id not in self._acked}
+        self._pending = {}
+        for entry in unread:
+            msg_id, kind = entry[0], entry[1]
+            if msg_id not in self._acked:
+                self._pending[msg_id] = (kind, int(entry[2]) if len(entry) > 2 else 0)
+        self._at_open = {m for m, (kind, _) in self._pending.items() if kind is ReadKind.CHAT}
+        self._complete = complete
+        self._awaiting_bound.clear()
         self._seen_since.clear()
-        self._newest_at_open = unread[-1][0] if unread else None
         self._update_timer()
 
     def close_chat(self) -> None:
         self.conversation_id = None
         self._pending.clear()
         self._seen_since.clear()
-        self._newest_at_open = None
+        self._at_open.clear()
+        self._awaiting_bound.clear()
         self._update_timer()
 
-    def message_arrived(self, conversation_id: str, msg_id: str, kind: ReadKind) -> None:
+    def message_arrived(
+        self, conversation_id: str, msg_id: str, kind: ReadKind, conv_seq: int = 0
+    ) -> None:
         """A received, unread message joined the open chat."""
         if conversation_id != self.conversation_id or msg_id in self._acked:
             return
-        self._pending[msg_id] = kind
+        self._pending[msg_id] = (kind, conv_seq)
         self._update_timer()
 
     def forget(self, msg_ids: list[str]) -> None:
@@ -104,13 +129,13 @@ class ReadAckController(QObject):
         for msg_id in msg_ids:
             self._pending.pop(msg_id, None)
             self._seen_since.pop(msg_id, None)
-            if msg_id == self._newest_at_open:
-                self._newest_at_open = None
+            self._awaiting_bound.pop(msg_id, None)
+            self._at_open.discard(msg_id)
         self._update_timer()
 
     @property
     def pending(self) -> list[str]:
-        return list(self._pending)
+        return [*self._pending, *self._awaiting_bound]
 
     # ------------------------------------------------------------------ the rules
 
@@ -140,32 +165,63 @@ class ReadAckController(QObject):
     def _ack(self, seen: list[str]) -> None:
         conversation_id = self.conversation_id
         assert conversation_id is not None
-        conversation_ack = False
-        if self._newest_at_open is not None and self._newest_at_open in seen:
-            # The newest unread message at open was seen: one ack for the conversation.
-            conversation_ack = True
-            self._newest_at_open = None
-            covered = [m for m, kind in self._pending.items() if kind is not ReadKind.GROUP_ACK]
-        else:
-            covered = []
-        chat = [m for m in seen if self._pending[m] is ReadKind.CHAT and m not in covered]
-        group = [m for m in seen if self._pending[m] is ReadKind.GROUP_ACK]
-        plain = [m for m in seen if self._pending[m] is ReadKind.GROUP_PLAIN]
-        conversation_ack = conversation_ack or bool(plain)
-        if conversation_ack:
-            covered += plain
-        done = set(covered) | set(chat) | set(group)
-        for msg_id in done:
-            self._pending.pop(msg_id, None)
+        kinds = {m: self._pending[m] for m in seen}
+        for msg_id in seen:
+            del self._pending[msg_id]
             self._seen_since.pop(msg_id, None)
-            self._acked.add(msg_id)
+        chat = [m for m in seen if kinds[m][0] is ReadKind.CHAT]
+        group = [m for m in seen if kinds[m][0] is ReadKind.GROUP_ACK]
+        bound: int | None = None
+        conversation_ack = False
+        if chat and self._complete and self._at_open and self._at_open <= self._acked | set(chat):
+            # Every message unread at open has now been seen: one bounded ack covers
+            # those of them seen just now; arrivals since open keep their message acks.
+            covered = [m for m in chat if m in self._at_open]
+            seqs = [kinds[m][1] for m in covered]
+            if covered and all(seqs):
+                conversation_ack, bound = True, max(seqs)
+                chat = [m for m in chat if m not in self._at_open]
+                self._at_open.clear()
+        for msg_id, (kind, seq) in kinds.items():
+            if kind is not ReadKind.CHAT:  # a group's badge drops with its read bound
+                self._awaiting_bound[msg_id] = seq
+        group_read = self._group_bound()
+        if group_read is not None:
+            conversation_ack, bound = True, group_read[0]
+        self._acked.update(seen)
         self._update_timer()
         if conversation_ack:
-            self.conversation_ack_requested.emit(conversation_id)
+            self.conversation_ack_requested.emit(conversation_id, bound)
         if chat:
             self.message_acks_requested.emit(conversation_id, chat)
         if group:
             self.group_acks_requested.emit(conversation_id, group)
+
+    def _group_bound(self) -> tuple[int | None] | None:
+        """(bound,): the newest seen plain group message below which every group message
+        was seen; None: nothing to read as a conversation yet. A bound of None (messages
+        without sequence numbers) means "everything this device holds", and is only
+        given once nothing in the chat is unseen."""
+        if not self._awaiting_bound:
+            return None
+        unseen = [
+            seq
+            for kind, seq in self._pending.values()
+            if kind in (ReadKind.GROUP_PLAIN, ReadKind.GROUP_ACK)
+        ]
+        if any(seq == 0 for seq in [*unseen, *self._awaiting_bound.values()]):
+            # Without sequence numbers no bound can be proved: wait until nothing is unseen.
+            if unseen:
+                return None
+            self._awaiting_bound.clear()
+            return (None,)
+        limit = min(unseen, default=None)
+        ready = {m: s for m, s in self._awaiting_bound.items() if limit is None or s < limit}
+        if not ready:
+            return None
+        for msg_id in ready:
+            del self._awaiting_bound[msg_id]
+        return (max(ready.values()),)
 
     def _update_timer(self) -> None:
         if self._pending and self.conversation_id is not None:

@@ -32,6 +32,7 @@ class MessageRole(enum.IntEnum):
     GROUP_DELIVERED_COUNT = _USER + 14  # int
     HAS_READ = _USER + 15  # bool: received and read by this user
     SHOW_SENDER = _USER + 16  # bool: group message whose sender differs from the row above
+    BANNER = _USER + 17  # str: a separator drawn above the bubble ("3 unread messages"), or ""
 
 
 class ConversationRole(enum.IntEnum):

@@ -15,6 +15,7 @@ import time
 from desktop_chat.client import ChatMessage
 from desktop_chat.ui.controller import ChatController
 from desktop_chat.ui.message_delegate import MessageDelegate
+from desktop_chat.ui.roles import MessageRole
 
 DWELL = 0.3
 
@@ -141,7 +142,7 @@ def test_a_message_scrolled_out_of_view_is_not_acked_until_scrolled_to(qt_loop, 
             await alice.chat_manager.send_message(ChatMessage.text("bob", f"old {n}\nsecond line"))
         reader = Reader(bob)
         reader.controller.open_conversation("alice")
-        await clients.events(alice).wait("on_conversation_read")  # the 40 are read now
+        await clients.events(alice).wait("on_messages_read")  # the first screenful is read
         view = reader.view
         view.list.verticalScrollBar().setValue(0)  # reading history at the top
         await idle(0.1)
@@ -149,9 +150,9 @@ def test_a_message_scrolled_out_of_view_is_not_acked_until_scrolled_to(qt_loop, 
         await until(lambda: reader.controller.messages.row_of(fresh.msg_id) is not None)
         await idle(6 * DWELL)
         assert fresh.msg_id not in view.visible_fractions()
-        assert read_ids(clients, alice) == []
+        assert fresh.msg_id not in read_ids(clients, alice)
         view.scroll_to_bottom()
-        await until(lambda: read_ids(clients, alice) == [fresh.msg_id], what="the read receipt")
+        await until(lambda: fresh.msg_id in read_ids(clients, alice), what="the read receipt")
         await reader.controller.shutdown()
         await clients.aclose_for_test()
 
@@ -202,6 +203,59 @@ def test_group_announcement_read_in_the_app_raises_the_owners_count(qt_loop, cli
         )
         assert owner.controller.messages.message_at(row).group_member_count == 2
         await owner.controller.shutdown()
+        await reader.controller.shutdown()
+        await clients.aclose_for_test()
+
+    qt_loop.run_until_complete(asyncio.wait_for(scenario(), 60))
+
+
+def test_opening_a_chat_with_30_unread_reads_only_what_is_on_screen_then_the_rest_as_scrolled(
+    qt_loop, clients
+):
+    async def scenario():
+        alice, bob = await start(clients)
+        sent = [
+            await alice.chat_manager.send_message(ChatMessage.text("bob", f"unread {n}"))
+            for n in range(30)
+        ]
+        await until(lambda: bob.chat_manager.get_conversation("alice").unread_count == 30)
+        reader = Reader(bob)
+        view = reader.view
+        reader.controller.open_conversation("alice")
+        seen: set[str] = set()
+
+        async def watch(seconds: float) -> None:
+            """Record what is at least half on screen, as the person sees it."""
+            for _ in range(round(seconds / 0.05)):
+                seen.update(m for m, share in view.visible_fractions().items() if share >= 0.5)
+                await idle(0.05)
+
+        await watch(0.2)
+        # It opened at the first unread message, under the separator.
+        top = view.list.indexAt(view.list.viewport().rect().topLeft())
+        assert top.data(MessageRole.MSG_ID) == sent[0].msg_id
+        assert top.data(MessageRole.BANNER) == "30 unread messages"
+        await clients.events(alice).wait("on_messages_read")
+        await watch(6 * DWELL)
+        read_now = set(read_ids(clients, alice))
+        assert read_now and read_now <= seen, "only messages that were on screen are read"
+        assert len(read_now) < 30
+        assert sent[-1].msg_id not in read_now
+        assert clients.events(alice).calls["on_conversation_read"] == []
+        unread = reader.controller.conversations.row("alice").unread
+        assert unread == 30 - len(read_now)
+        # The person scrolls down through the rest: everything gets read, nothing twice.
+        scrollbar = view.list.verticalScrollBar()
+        while scrollbar.value() < scrollbar.maximum():
+            scrollbar.setValue(scrollbar.value() + view.list.viewport().height() // 2)
+            await watch(2 * DWELL)
+        await until(
+            lambda: all(alice.chat_manager.get_message(m.msg_id).has_read_ack for m in sent),
+            what="all 30 read at alice",
+        )
+        assert set(read_ids(clients, alice)) <= seen
+        assert len(read_ids(clients, alice)) == len(set(read_ids(clients, alice)))
+        await until(lambda: reader.controller.conversations.row("alice").unread == 0)
         await reader.controller.shutdown()
         await clients.aclose_for_test()
 

@@ -28,7 +28,9 @@ class World:
             dwell_seconds=dwell,
             idle_seconds=idle,
         )
-        controller.conversation_ack_requested.connect(lambda c: self.acks.append(("conv", c)))
+        controller.conversation_ack_requested.connect(
+            lambda c, upto: self.acks.append(("conv", c, upto))
+        )
         controller.message_acks_requested.connect(lambda c, ids: self.acks.append(("msg", c, ids)))
         controller.group_acks_requested.connect(lambda g, ids: self.acks.append(("group", g, ids)))
         return controller
@@ -46,8 +48,9 @@ def world() -> World:
     return World()
 
 
-def chat(*ids: str) -> list[tuple[str, ReadKind]]:
-    return [(i, ReadKind.CHAT) for i in ids]
+def chat(*ids: str) -> list[tuple[str, ReadKind, int]]:
+    """Unread one-to-one messages m<seq>, oldest first: their conv_seq is in the name."""
+    return [(i, ReadKind.CHAT, int(i[1:])) for i in ids]
 
 
 def test_visible_message_in_active_window_is_acked_after_the_dwell(qapp, world):
@@ -127,26 +130,52 @@ def test_idle_person_sends_no_ack_until_they_are_back(qapp, world):
     assert world.acks == [("msg", "bob", ["m1"])]
 
 
-def test_opening_a_chat_with_unread_messages_sends_one_conversation_ack(qapp, world):
+def test_opening_a_chat_reads_only_what_is_seen_and_never_an_unseen_older_message(qapp, world):
     c = world.controller(qapp)
     c.open_chat("bob", chat("m1", "m2", "m3"))
     world.visible = {"m2": 1.0, "m3": 1.0}  # the newest is on screen; m1 scrolled above
     world.wait(c, 1.2)
-    assert world.acks == [("conv", "bob")]
+    assert world.acks == [("msg", "bob", ["m2", "m3"])]  # m1 was never seen
     world.visible = {"m1": 1.0}
+    world.wait(c, 1.2)
+    # Now every unread message at open was seen: one bounded ack covers the last of them.
+    assert world.acks == [("msg", "bob", ["m2", "m3"]), ("conv", "bob", 1)]
+
+
+def test_a_chat_whose_unread_messages_are_all_on_screen_gets_one_bounded_conversation_ack(
+    qapp, world
+):
+    c = world.controller(qapp)
+    c.open_chat("bob", chat("m4", "m5", "m6"))
+    world.visible = {"m4": 1.0, "m5": 1.0, "m6": 0.9}
+    world.wait(c, 1.2)
+    assert world.acks == [("conv", "bob", 6)]
     world.wait(c, 3)
-    assert world.acks == [("conv", "bob")]  # m1 was covered by the conversation ack
+    assert len(world.acks) == 1
 
 
-def test_scrolling_through_old_unread_acks_each_then_one_conversation_ack(qapp, world):
+def test_an_incomplete_unread_list_is_never_covered_by_a_conversation_ack(qapp, world):
+    c = world.controller(qapp)
+    # The chat has more unread messages than the view holds: older ones are not loaded.
+    c.open_chat("bob", chat("m8", "m9"), complete=False)
+    world.visible = {"m8": 1.0, "m9": 1.0}
+    world.wait(c, 1.2)
+    assert world.acks == [("msg", "bob", ["m8", "m9"])]
+
+
+def test_scrolling_through_old_unread_acks_what_is_seen_as_it_is_seen(qapp, world):
     c = world.controller(qapp)
     c.open_chat("bob", chat("m1", "m2", "m3"))
     world.visible = {"m1": 1.0}
     world.wait(c, 1.2)
     assert world.acks == [("msg", "bob", ["m1"])]
-    world.visible = {"m3": 1.0}
+    world.visible = {"m3": 1.0}  # scrolled past m2 too fast to read it
     world.wait(c, 1.2)
-    assert world.acks == [("msg", "bob", ["m1"]), ("conv", "bob")]
+    assert world.acks == [("msg", "bob", ["m1"]), ("msg", "bob", ["m3"])]
+    assert c.pending == ["m2"]
+    world.visible = {"m2": 1.0}
+    world.wait(c, 1.2)
+    assert world.acks[-1] == ("conv", "bob", 2)
 
 
 def test_messages_arriving_in_an_open_focused_chat_are_acked_in_batches(qapp, world):
@@ -194,22 +223,43 @@ def test_group_announcements_get_group_acks_and_plain_group_messages_a_conversat
 ):
     c = world.controller(qapp)
     c.open_chat("4242", [])
-    c.message_arrived("4242", "notice", ReadKind.GROUP_ACK)
-    c.message_arrived("4242", "chatter", ReadKind.GROUP_PLAIN)
+    c.message_arrived("4242", "notice", ReadKind.GROUP_ACK, 7)
+    c.message_arrived("4242", "chatter", ReadKind.GROUP_PLAIN, 8)
     world.visible = {"notice": 1.0, "chatter": 1.0}
     world.wait(c, 1.2)
-    assert world.acks == [("conv", "4242"), ("group", "4242", ["notice"])]
+    assert world.acks == [("conv", "4242", 8), ("group", "4242", ["notice"])]
 
 
-def test_group_opened_with_unread_announcement_acks_it_even_after_the_conversation_ack(qapp, world):
+def test_a_group_is_read_as_a_conversation_only_up_to_its_first_unseen_message(qapp, world):
     c = world.controller(qapp)
-    c.open_chat("4242", [("notice", ReadKind.GROUP_ACK), ("chatter", ReadKind.GROUP_PLAIN)])
-    world.visible = {"chatter": 1.0}  # the newest; the announcement is above, unseen
+    c.open_chat(
+        "4242",
+        [
+            ("notice", ReadKind.GROUP_ACK, 1),
+            ("chatter", ReadKind.GROUP_PLAIN, 2),
+            ("more", ReadKind.GROUP_PLAIN, 3),
+        ],
+    )
+    world.visible = {"chatter": 1.0, "more": 1.0}  # the announcement is above, unseen
     world.wait(c, 1.2)
-    assert world.acks == [("conv", "4242")]
+    assert world.acks == []  # no bound can pass the unseen announcement
     world.visible = {"notice": 1.0}
     world.wait(c, 1.2)
-    assert world.acks == [("conv", "4242"), ("group", "4242", ["notice"])]
+    assert world.acks == [("conv", "4242", 3), ("group", "4242", ["notice"])]
+
+
+def test_a_group_bound_stops_below_an_unseen_plain_message(qapp, world):
+    c = world.controller(qapp)
+    c.open_chat(
+        "4242",
+        [(f"g{n}", ReadKind.GROUP_PLAIN, n) for n in range(1, 5)],
+    )
+    world.visible = {"g1": 1.0, "g2": 1.0, "g4": 1.0}
+    world.wait(c, 1.2)
+    assert world.acks == [("conv", "4242", 2)]
+    world.visible = {"g3": 1.0}
+    world.wait(c, 1.2)
+    assert world.acks == [("conv", "4242", 2), ("conv", "4242", 4)]
 
 
 def test_messages_of_another_chat_or_read_elsewhere_are_not_acked(qapp, world):
