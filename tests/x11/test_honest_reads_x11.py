@@ -21,7 +21,7 @@ import os
 
 import pytest
 from held_uplink import HeldUplink
-from test_focus_x11 import DWELL, NOT_ACKED_FOR, Reader, read_ids, until
+from test_focus_x11 import DWELL, NOT_ACKED_FOR, Reader, until
 
 from desktop_chat.client import ChatMessage
 from desktop_chat.ui.roles import MessageRole
