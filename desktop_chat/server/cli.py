@@ -22,7 +22,7 @@ from desktop_chat.protocol.validation import is_username
 from desktop_chat.server.app import ChatServer
 from desktop_chat.server.auth import Passwords
 from desktop_chat.server.config import DAY_SECONDS, ServerConfig, default_db_path, wall_clock_ms
-from desktop_chat.server.store import SqliteStore, UserExistsError
+from desktop_chat.server.store import SqliteStore, StoreError, UserExistsError
 
 
 def _serve_parser() -> argparse.ArgumentParser:
@@ -41,6 +41,12 @@ def _serve_parser() -> argparse.ArgumentParser:
         type=float,
         default=30,
         help="how long group messages accept read acks (default 30)",
+    )
+    parser.add_argument(
+        "--recall-seconds",
+        type=int,
+        default=120,
+        help="how long after sending a sender may recall a message (default 120)",
     )
     parser.add_argument("--tls-cert", type=Path, default=None, help="PEM certificate: serve wss://")
     parser.add_argument("--tls-key", type=Path, default=None, help="PEM private key for --tls-cert")
@@ -100,7 +106,11 @@ def adduser(argv: list[str]) -> int:
     if not 8 <= len(password) <= 256:
         print("error: the password must be 8 to 256 characters", file=sys.stderr)
         return 2
-    store = SqliteStore(args.db or default_db_path())
+    try:
+        store = SqliteStore(args.db or default_db_path())
+    except StoreError as exc:
+        print(f"error: cannot open the database: {exc}", file=sys.stderr)
+        return 1
     try:
         with store.request():
             store.create_user(
@@ -124,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together")
+    if args.recall_seconds < 0:
+        parser.error("--recall-seconds must be 0 or more")
     logging.basicConfig(
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -134,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         db_path=args.db or default_db_path(),
         allow_registration=args.allow_registration,
         ack_retention_seconds=int(args.ack_retention_days * DAY_SECONDS),
+        recall_seconds=args.recall_seconds,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         **(
@@ -144,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         asyncio.run(_serve(config))
+    except StoreError as exc:
+        print(f"error: cannot open the database: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1

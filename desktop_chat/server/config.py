@@ -1,7 +1,8 @@
 """The server's settings, in one frozen dataclass.
 
 Owns: every knob of the server with its default (address, database path, limits,
-retention, password hashing cost, the clock). The command line in `cli.py` and
+retention, the recall window, typing and lookup throttles, password hashing cost,
+the clock). The command line in `cli.py` and
 the tests build one of these; nothing else reads the environment.
 
 Never: open files or sockets.
@@ -17,7 +18,7 @@ from pathlib import Path
 import platformdirs
 
 from desktop_chat.protocol import frames as f
-from desktop_chat.protocol.validation import default_limits
+from desktop_chat.protocol.validation import DEFAULT_RECALL_SECONDS, default_limits
 
 DAY_SECONDS = 24 * 3600
 
@@ -41,6 +42,14 @@ class ServerConfig:
     max_group_members: int = 10_000
     max_note_bytes: int = 1024
     ack_retention_seconds: int = 30 * DAY_SECONDS
+    # How long after sending the sender may recall a message (RECALL_TIME_LIMIT after).
+    recall_seconds: int = DEFAULT_RECALL_SECONDS
+    # Typing is relayed at most once this often per (typer, peer); more is dropped.
+    typing_interval_seconds: float = 3.0
+    # User lookups: names a second per user, and the burst allowed (RATE_LIMITED past
+    # them). 0 turns the limit off.
+    user_lookup_per_second: float = 1.0
+    user_lookup_burst: float = 60.0
     token_ttl_seconds: int = 30 * DAY_SECONDS
     # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).
     argon2_time_cost: int = 3
@@ -74,4 +83,5 @@ class ServerConfig:
             max_note_bytes=self.max_note_bytes,
             max_page_size=base.max_page_size,
             ack_retention_seconds=self.ack_retention_seconds,
+            recall_seconds=self.recall_seconds,
         )

@@ -32,10 +32,13 @@ from desktop_chat.server.accounts import Accounts
 from desktop_chat.server.auth import Passwords
 from desktop_chat.server.config import ServerConfig
 from desktop_chat.server.core import ServiceError
+from desktop_chat.server.editing import Editing
 from desktop_chat.server.groups import Groups
 from desktop_chat.server.hub import Connection, Hub
 from desktop_chat.server.limits import LoginThrottle
 from desktop_chat.server.messages import Messages
+from desktop_chat.server.mutes import Mutes
+from desktop_chat.server.presence import Presence
 from desktop_chat.server.receipts import Receipts
 from desktop_chat.server.store import SqliteStore, StoreError
 
@@ -70,6 +73,11 @@ class Service:
         messages = Messages(store, hub, config)
         receipts = Receipts(store, hub, config)
         groups = Groups(store, hub, config)
+        editing, mutes, presence = (
+            Editing(store, hub, config),
+            Mutes(store, hub, config),
+            Presence(store, hub, config),
+        )
         self._async: dict[type, AsyncHandler] = {
             f.Register: accounts.register,
             f.Login: accounts.login,
@@ -96,6 +104,11 @@ class Service:
             f.SetGroupAckPolicy: groups.set_group_ack_policy,
             f.GetGroup: groups.get_group,
             f.FetchGroups: groups.fetch_groups,
+            f.Recall: editing.recall,
+            f.Edit: editing.edit,
+            f.SetConversationMute: mutes.set_conversation_mute,
+            f.Typing: presence.typing,
+            f.FetchUsers: presence.fetch_users,
         }
 
     async def handle_data(self, conn: Connection, data: bytes | str) -> None:

@@ -21,10 +21,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
 
-from desktop_chat.server.schema import SCHEMA, SCHEMA_VERSION
+from desktop_chat.server.migrations import SchemaError, prepare
+from desktop_chat.server.rows import MESSAGE_COLUMNS as _MESSAGE_COLUMNS
+from desktop_chat.server.rows import AckRow as AckRow
+from desktop_chat.server.rows import DeviceRow as DeviceRow
+from desktop_chat.server.rows import GroupRow as GroupRow
+from desktop_chat.server.rows import MessageRow as MessageRow
+from desktop_chat.server.rows import message_row as _message_row
+from desktop_chat.server.store_edits import EditStore
 
 
 class StoreError(Exception):
@@ -39,76 +45,9 @@ class MsgIdTakenError(Exception):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class MessageRow:
-    id: int
-    msg_id: str
-    conv_id: int
-    conv_seq: int
-    chat_type: str
-    sender_id: int
-    recipient_id: int | None
-    group_id: int | None
-    body: bytes
-    server_time: int
-    local_time: int
-    need_delivery_ack: bool
-    need_read_ack: bool
-    need_group_ack: bool
-    mark: int
-    delivered_at: int | None
-    read_at: int | None
-    recipient_read: bool
-    group_member_count: int | None
-    group_ack_count: int
-    group_delivered_count: int
-
-
-_MESSAGE_COLUMNS = ", ".join(MessageRow.__dataclass_fields__)
-_MESSAGE_FLAGS = tuple(
-    index
-    for index, name in enumerate(MessageRow.__dataclass_fields__)
-    if name.startswith("need_") or name == "recipient_read"
-)
-
-
-def _message_row(row: tuple) -> MessageRow:
-    values = list(row)
-    for index in _MESSAGE_FLAGS:
-        values[index] = bool(values[index])
-    return MessageRow(*values)
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceRow:
-    id: int
-    user_id: int
-    username: str
-    name: str
-    last_seen_at: int
-    revoked: bool
-
-
-@dataclass(frozen=True, slots=True)
-class GroupRow:
-    id: int
-    name: str
-    owner_id: int
-    ack_policy: str
-    created_at: int
-
-
-@dataclass(frozen=True, slots=True)
-class AckRow:
-    ack_id: int
-    user_id: int
-    content: str | None
-    read_count: int
-    created_at: int
-
-
-class SqliteStore:
-    """All persistent state of one server, in one SQLite file."""
+class SqliteStore(EditStore):
+    """All persistent state of one server, in one SQLite file. The queries of recall,
+    edit, mute and private reads are in `store_edits.EditStore`."""
 
     def __init__(
         self, path: str | Path, *, synchronous: str = "FULL", max_pages: int | None = None
@@ -121,13 +60,15 @@ class SqliteStore:
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.execute("PRAGMA foreign_keys=ON")
+        # Freed space is overwritten: a recalled message's text leaves the file itself.
+        self._db.execute("PRAGMA secure_delete=ON")
         if max_pages is not None:
             self._db.execute(f"PRAGMA max_page_count={int(max_pages)}")
-        self._db.executescript(SCHEMA)
-        self._db.execute(
-            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
-            (str(SCHEMA_VERSION),),
-        )
+        try:
+            self.schema_version = prepare(self._db, self.path)
+        except SchemaError as exc:
+            self._db.close()
+            raise StoreError(str(exc)) from exc
         self._usernames: dict[int, str] = {}
         self._user_ids: dict[str, int] = {}
         self._chat_convs: dict[tuple[int, int], int] = {}
@@ -403,9 +344,11 @@ class SqliteStore:
         return 0 if row is None else int(row[0])
 
     def conversations_of(self, user_id: int) -> list[tuple]:
-        """(conv_id, kind, user_a, user_b, group_id, unread_count, last_seq) newest first."""
+        """(conv_id, kind, user_a, user_b, group_id, unread_count, last_seq, muted,
+        muted_until) newest first."""
         return self._all(
-            "SELECT c.id, c.kind, c.user_a, c.user_b, c.group_id, m.unread_count, c.last_seq"
+            "SELECT c.id, c.kind, c.user_a, c.user_b, c.group_id, m.unread_count, c.last_seq,"
+            " m.muted, m.muted_until"
             " FROM conversation_members m JOIN conversations c ON c.id = m.conv_id"
             " WHERE m.user_id = ? AND c.last_seq > 0 ORDER BY m.updated_at DESC, c.id DESC",
             (user_id,),
@@ -431,13 +374,14 @@ class SqliteStore:
         need_group_ack: bool,
         mark: int,
         group_member_count: int | None,
+        reply_to: str | None = None,
     ) -> int:
         try:
             cur = self._db.execute(
                 "INSERT INTO messages(msg_id, conv_id, conv_seq, chat_type, sender_id,"
                 " recipient_id, group_id, body, server_time, local_time, need_delivery_ack,"
-                " need_read_ack, need_group_ack, mark, group_member_count)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " need_read_ack, need_group_ack, mark, group_member_count, reply_to)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     msg_id,
                     conv_id,
@@ -454,6 +398,7 @@ class SqliteStore:
                     int(need_group_ack),
                     mark,
                     group_member_count,
+                    reply_to,
                 ),
             )
         except sqlite3.IntegrityError as exc:
@@ -502,10 +447,12 @@ class SqliteStore:
         )
 
     def unread_received(self, conv_id: int, recipient_id: int, upto: int) -> list[MessageRow]:
-        """The peer's messages to `recipient_id` up to `upto` that it has not read yet."""
+        """The peer's messages to `recipient_id` up to `upto` that it has not read yet
+        (a recalled message is never read, nor receipted)."""
         rows = self._all(
             f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conv_id = ? AND recipient_id = ?"
-            " AND recipient_read = 0 AND conv_seq <= ? ORDER BY conv_seq",
+            " AND recipient_read = 0 AND recalled_at IS NULL AND conv_seq <= ?"
+            " ORDER BY conv_seq",
             (conv_id, recipient_id, upto),
         )
         return [_message_row(row) for row in rows]
@@ -534,7 +481,8 @@ class SqliteStore:
         """Move `user_id`'s read watermark in a conversation forward to `upto`.
 
         Returns (read_upto, unread_count) after it: the messages from others after
-        the watermark that were not read one by one (message or group acks)."""
+        the watermark that were not read one by one (message or group acks, or a
+        private read); a recalled message never counts."""
         row = self._one(
             "UPDATE conversation_members SET read_upto = MAX(read_upto, ?)"
             " WHERE conv_id = ? AND user_id = ? RETURNING read_upto",
@@ -546,14 +494,16 @@ class SqliteStore:
         if is_group:
             count = self._one(
                 "SELECT COUNT(*) FROM messages m WHERE m.conv_id = ? AND m.conv_seq > ?"
-                " AND m.sender_id != ? AND NOT EXISTS (SELECT 1 FROM group_acks a"
-                " WHERE a.message_id = m.id AND a.user_id = ?)",
-                (conv_id, read_upto, user_id, user_id),
+                " AND m.sender_id != ? AND m.recalled_at IS NULL AND NOT EXISTS (SELECT 1"
+                " FROM group_acks a WHERE a.message_id = m.id AND a.user_id = ?)"
+                " AND NOT EXISTS (SELECT 1 FROM private_reads p WHERE p.message_id = m.id"
+                " AND p.user_id = ?)",
+                (conv_id, read_upto, user_id, user_id, user_id),
             )
         else:
             count = self._one(
                 "SELECT COUNT(*) FROM messages WHERE conv_id = ? AND recipient_id = ?"
-                " AND recipient_read = 0",
+                " AND recipient_read = 0 AND recalled_at IS NULL",
                 (conv_id, user_id),
             )
         unread = int(count[0]) if count else 0
