@@ -163,6 +163,10 @@ CALLBACKS = [
     "on_conversation_updated",
     "on_group_changed",
     "on_group_ack_reminder",
+    "on_message_recalled",
+    "on_message_content_changed",
+    "on_conversation_muted",
+    "on_typing",
 ]
 
 
