@@ -417,11 +417,16 @@ class LocalStore(LocalSearch):
     def outbox_remove(self, entry_ids: list[int]) -> None:
         self._write().executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in entry_ids])
 
-    def outbox_discard(self, key: str, kinds: tuple[str, ...]) -> None:
-        """Drop queued entries of these kinds for one message (it was recalled or deleted)."""
-        self._write().executemany(
-            "DELETE FROM outbox WHERE kind = ? AND key = ?", [(kind, key) for kind in kinds]
-        )
+    def outbox_discard(self, key: str, kinds: tuple[str, ...]) -> bool:
+        """Drop queued entries of these kinds for one message (it was recalled or deleted);
+        whether there were any."""
+        db = self._write()
+        dropped = 0
+        for kind in kinds:
+            dropped += db.execute(
+                "DELETE FROM outbox WHERE kind = ? AND key = ?", (kind, key)
+            ).rowcount
+        return dropped > 0
 
     def outbox_size(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])

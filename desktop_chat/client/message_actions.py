@@ -101,22 +101,23 @@ class MessageActions:
         client = self._client
         store = client.require_store()
         stored = self._stored(msg_id)
-        was_unread = (
-            stored.direction is MessageDirection.RECEIVE
-            and not stored.has_read
-            and not stored.recalled
-        )
+        received = stored.direction is MessageDirection.RECEIVE and not stored.recalled
+        was_unread = received and not stored.has_read
         store.delete_message(msg_id)
-        store.outbox_discard(msg_id, ACK_KINDS)
+        # No receipt for a deleted message, even one queued before: a read it stood for
+        # still reaches the user's other devices and the server, privately.
+        read_pending = store.outbox_discard(msg_id, ("read_ack", "group_read_ack"))
         if stored.direction is MessageDirection.SEND:
             store.outbox_discard(msg_id, ("send",))
         if was_unread:
             unread = max(0, store.unread_count(stored.conversation_id) - 1)
             store.set_unread(stored.conversation_id, unread)
-            store.outbox_add("read_ack", msg_id, {"notify": False}, now_ms())
             client.notifier.queue("on_conversation_updated", stored.conversation_id, unread)
+        private_read = received and (was_unread or read_pending)
+        if private_read:
+            store.outbox_add("read_ack", msg_id, {"notify": False}, now_ms())
         store.commit()
-        if was_unread:
+        if private_read:
             client.outbox.kick()
 
     def search_messages(

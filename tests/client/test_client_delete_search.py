@@ -196,3 +196,27 @@ async def test_searching_never_marks_anything_read(clients):
     assert bob.chat_manager.get_conversation("alice").unread_count == 1
     assert not bob.chat_manager.get_message(results[0].msg_id).has_read
     assert clients.events(alice).calls["on_messages_read"] == []
+
+
+async def test_a_read_receipt_still_queued_when_the_message_is_deleted_never_leaves(clients):
+    await clients.harness.start()
+    alice = await clients.login("alice")
+    bob = await clients.login("bob", device="bob-phone", ack_batch_seconds=0.5)
+    bob_laptop = await clients.login("bob", device="bob-laptop")
+    sent = await alice.chat_manager.send_message(ChatMessage.text("bob", "read then deleted"))
+    await received(clients, bob, 1)
+    await received(clients, bob_laptop, 1)
+    incoming = bob.chat_manager.get_message(sent.msg_id)
+    assert await bob.chat_manager.send_message_read_ack(incoming) is True
+    assert bob.chat_manager.get_conversation("alice").unread_count == 0
+    bob.chat_manager.delete_message(sent.msg_id)  # before the batched receipt went out
+    await clients.settle(bob)
+    # The read still reached bob's laptop and the server, without a receipt for alice.
+    await clients.events(bob_laptop).wait(
+        "on_conversation_updated",
+        lambda r: r.calls["on_conversation_updated"][-1] == ("alice", 0),
+    )
+    assert await server_unread(clients, "bob", "alice") == 0
+    await asyncio.sleep(0.2)
+    assert clients.events(alice).calls["on_messages_read"] == []
+    assert not alice.chat_manager.get_message(sent.msg_id).has_read_ack

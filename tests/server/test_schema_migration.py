@@ -5,7 +5,12 @@ device that was away catching up on all three through sync."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import msgspec
@@ -16,8 +21,8 @@ from desktop_chat.server import ChatServer
 from desktop_chat.server.auth import Passwords
 from desktop_chat.server.config import wall_clock_ms
 from desktop_chat.server.schema import SCHEMA_VERSION
-from desktop_chat.server.store import StoreError
-from desktop_chat.wire_client import text_body
+from desktop_chat.server.store import SqliteStore, StoreError
+from desktop_chat.wire_client import WireClient, text_body
 
 PASSWORD = "correct horse"  # the harness's password
 V1_DDL = (Path(__file__).parent / "schema_v1.sql").read_text()
@@ -170,3 +175,73 @@ async def test_recall_edit_and_mute_survive_a_restart_and_reach_a_device_that_wa
     assert history["rst-edit-001"]["edited_at"] is not None
     (info,) = (await back.request("fetch_conversations"))["conversations"]
     assert info["muted"] is True and info["unread_count"] == 1
+
+
+# --------------------------------------------------------------------------- the command line
+
+
+def _server_command(db: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "desktop_chat.server.cli",
+        "--port",
+        "0",
+        "--db",
+        str(db),
+        "--log-level",
+        "WARNING",
+        "--allow-registration",
+        *extra,
+    ]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+
+
+def test_the_server_command_refuses_a_newer_database_with_a_clear_message(tmp_path):
+    path = tmp_path / "server.db"
+    SqliteStore(path).close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    db.commit()
+    db.close()
+    done = subprocess.run(
+        _server_command(path), capture_output=True, text=True, timeout=60, env=_env()
+    )
+    assert done.returncode == 1, done
+    assert "error: cannot open the database" in done.stderr
+    assert "schema version 99, newer than this server's" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert stored_version(path) == "99"
+
+
+async def test_the_server_command_takes_the_recall_limit(tmp_path):
+    proc = subprocess.Popen(
+        _server_command(tmp_path / "server.db", "--recall-seconds", "7"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
+    try:
+        line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), 30)
+        url = line.removeprefix("listening on ").strip()
+        client = await WireClient.connect(url)
+        try:
+            hello = await client.request("hello", version=1)
+            assert hello["limits"]["recall_seconds"] == 7
+        finally:
+            await client.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(asyncio.to_thread(proc.wait), 30)
+    bad = subprocess.run(
+        _server_command(tmp_path / "other.db", "--recall-seconds", "-1"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(),
+    )
+    assert bad.returncode == 2 and "--recall-seconds must be 0 or more" in bad.stderr
