@@ -352,11 +352,35 @@ def test_deep_nesting_inside_a_frame_is_refused() -> None:
         b'{"type":"hello","id":"\xff","version":1}',
         b'{"type":"hello","id":"r1","version":1,"client":"\xc3"}',
         b'{"type":"hello","id":"r1","version":1,"client":"\xed\xa0\x80"}',
+        b'{"type":"hello","id":"r1","version":1,"future":"\xff"}',
+        b'{"type":"hello","id":"r1","version":1,"\xff":1}',
+        b'{"type":"hello","id":"r1","version":1,"future":{"\xc0\x80":["\xed\xa0\x80"]}}',
+        b'{"type":"hello","id":"r1","version":1,"future":"\xf4\x90\x80\x80"}',
     ],
-    ids=["bare", "in-id", "truncated-sequence", "encoded-surrogate"],
+    ids=[
+        "bare",
+        "in-id",
+        "truncated-sequence",
+        "encoded-surrogate",
+        "in-unknown-value",
+        "in-unknown-key",
+        "overlong-and-surrogate-nested-in-unknown-field",
+        "past-U+10FFFF-in-unknown-value",
+    ],
 )
 def test_invalid_utf8_is_malformed_frame(data: bytes) -> None:
-    assert refused(data).code is ErrorCode.MALFORMED_FRAME
+    # Anywhere in the frame, even where the decoder would skip it: §1 says the whole
+    # message is UTF-8, and a frame passed on (logged, relayed) must be text.
+    error = refused(data)
+    assert error.code is ErrorCode.MALFORMED_FRAME
+    assert error.request_id is None
+    assert "UTF-8" in error.message
+    assert decode_server_frame(data.replace(b'"hello"', b'"ok"')).code is ErrorCode.MALFORMED_FRAME  # type: ignore[union-attr]
+
+
+def test_valid_utf8_outside_ascii_is_text() -> None:
+    data = '{"type":"hello","id":"r1","version":1,"client":"chat 💬 été","future":"世界"}'
+    assert decode_client_frame(data.encode()) == f.Hello(id="r1", version=1, client="chat 💬 été")
 
 
 @pytest.mark.parametrize(
@@ -401,6 +425,29 @@ def test_huge_unbounded_integers_decode_and_are_left_to_later_checks() -> None:
 def test_out_of_range_float_is_invalid_param() -> None:
     error = refused(b'{"type":"hello","id":"r1","version":1e400}')
     assert error.code is ErrorCode.INVALID_PARAM
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"type":"sync","id":"h1","after_seq":1e400}',
+        b'{"type":"sync","after_seq":-1e400,"id":"h1"}',
+        b'{"type":"hello","id":"h1","version":1e400,"client":1e999}',
+        b'{"type":"sync","id":"h1","after_seq":' + b"9" * 5000 + b"}",
+    ],
+    ids=["after-seq", "id-after-the-number", "two-numbers", "5000-digits"],
+)
+def test_a_number_out_of_every_range_still_echoes_the_id(data: bytes) -> None:
+    # A value too large for any type is still JSON; the id beside it is readable.
+    error = refused(data)
+    assert error.code is ErrorCode.INVALID_PARAM
+    assert error.request_id == "h1"
+
+
+def test_an_out_of_range_id_is_not_echoed() -> None:
+    error = refused(b'{"type":"sync","id":1e400,"after_seq":0}')
+    assert error.code is ErrorCode.INVALID_PARAM
+    assert error.request_id is None
 
 
 def test_decode_never_raises_on_random_bytes() -> None:

@@ -577,3 +577,23 @@ async def test_binary_frames_are_read_as_text(harness):
     error = alice.orphan_errors[-1]
     assert (error["type"], error["code"], error["id"]) == ("error", "MALFORMED_FRAME", None)
     assert (await bob.request("fetch_history", conversation_id="alice"))["messages"] == []
+
+
+async def test_invalid_utf8_anywhere_is_refused_and_the_connection_stays_open(harness):
+    """Even in a key or value the server would skip: the whole frame must be UTF-8 (§1)."""
+    await harness.start()
+    alice = await harness.device("alice")
+    bob = await harness.device("bob")
+    tails = [b'"future": "\xff"', b'"\xc0\xaf": 1', b'"future": {"x": ["\xed\xa0\x80"]}']
+    for n, tail in enumerate(tails):
+        frame = (
+            b'{"type": "send", "id": "utf-%d", "msg_id": "utf8-00000%d", "chat_type": "chat",'
+            b' "to": "bob", "body": {"kind": "text", "text": "x"}, %s}' % (n, n, tail)
+        )
+        for text in (True, False):
+            await alice.ws.send(frame, text=text)
+            await still_fine(harness, alice, bob)
+            error = alice.orphan_errors[-1]
+            assert (error["type"], error["code"], error["id"]) == ("error", "MALFORMED_FRAME", None)
+    assert len(alice.orphan_errors) == 2 * len(tails)
+    assert (await bob.request("fetch_history", conversation_id="alice"))["messages"] == []
