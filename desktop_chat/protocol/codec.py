@@ -12,6 +12,7 @@ Never: import asyncio, websockets, sqlite or Qt, or raise out of a decode.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -116,6 +117,29 @@ def _not_utf8(data: bytes | str) -> ProtocolError | None:
     return None
 
 
+def _has_conflicting_types(data: bytes | str) -> bool:
+    """True when the frame is an object with `type` more than once, with different values.
+
+    msgspec picks the request by the first `type` and refuses a later one that differs,
+    so a frame that decodes has no two that differ; this tells such a refusal from a bad
+    field. Only refused frames come here, so the slower standard json (the reader that
+    reports every key) is fine.
+    """
+    if data.lstrip()[:1] not in (b"{", "{"):
+        return False
+    top: list[list[tuple[str, object]]] = [[]]
+
+    def keep(pairs: list[tuple[str, object]]) -> None:
+        top[0] = pairs  # called as each object closes: the frame itself closes last
+
+    try:
+        json.loads(data, object_pairs_hook=keep)
+    except (ValueError, RecursionError):  # includes ints past Python's digit limit
+        return False
+    types = [value for key, value in top[0] if key == "type"]
+    return any(type(value) is not type(types[0]) or value != types[0] for value in types[1:])
+
+
 def _too_large(data: bytes | str, max_bytes: int) -> ProtocolError | None:
     size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
@@ -138,6 +162,13 @@ def _classify(exc: Exception, data: bytes | str) -> ProtocolError:
             cause=syntax_error,
         )
     request_id = _request_id_of(data)
+    if _has_conflicting_types(data):
+        return ProtocolError(
+            ErrorCode.MALFORMED_FRAME,
+            "frame has `type` more than once, with different values; send one `type`",
+            request_id,
+            cause=exc,
+        )
     if isinstance(exc, msgspec.ValidationError) or _out_of_range(exc):
         text = str(exc)
         if _UNKNOWN_TAG.match(text):

@@ -210,6 +210,53 @@ def test_missing_type_is_malformed_frame_with_id_echoed() -> None:
     assert refused(b"{}").code is ErrorCode.MALFORMED_FRAME
 
 
+def test_a_repeated_key_takes_its_last_value() -> None:
+    data = b'{"type":"hello","id":"first","version":2,"id":"d1","version":1}'
+    assert decode_client_frame(data) == f.Hello(id="d1", version=1)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"type":"hello","id":"d1","version":1,"type":"hello"}',
+        b'{"type":"hello","id":"d1","version":1,"\\u0074ype":"hello"}',
+    ],
+    ids=["plain", "escaped-key"],
+)
+def test_the_same_type_twice_is_one_type(data: bytes) -> None:
+    assert decode_client_frame(data) == f.Hello(id="d1", version=1)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"type":"hello","type":"logout","id":"d1","version":1}',
+        b'{"type":"logout","id":"d1","type":"hello"}',
+        b'{"type":"nope","type":"hello","id":"d1","version":1}',
+        b'{"type":"nope","type":"hello","type":"nope","id":"d1"}',
+        b'{"type":"hello","id":"d1","version":1,"type":5}',
+        b'{"type":"sync","id":"d1","after_seq":1e400,"type":"hello"}',
+        b'{"type":"hello","id":"d1","version":1,"\\u0074ype":"logout"}',
+    ],
+    ids=[
+        "two-requests",
+        "two-requests-apart",
+        "unknown-then-known",
+        "same-at-both-ends",
+        "string-then-number",
+        "behind-a-bad-field",
+        "escaped-key",
+    ],
+)
+def test_two_different_types_are_malformed(data: bytes) -> None:
+    # A reader that takes the first `type` and one that takes the last would see two
+    # different requests: the frame is refused, whatever else is wrong with it.
+    error = refused(data)
+    assert error.code is ErrorCode.MALFORMED_FRAME
+    assert error.request_id == "d1"
+    assert "`type`" in error.message
+
+
 @pytest.mark.parametrize("tag", ["nope", "hello_ok", "message", "error", "", "HELLO"])
 def test_unknown_type_echoes_the_id(tag: str) -> None:
     error = refused(wire({"type": tag, "id": "u1"}))

@@ -597,3 +597,33 @@ async def test_invalid_utf8_anywhere_is_refused_and_the_connection_stays_open(ha
             assert (error["type"], error["code"], error["id"]) == ("error", "MALFORMED_FRAME", None)
     assert len(alice.orphan_errors) == 2 * len(tails)
     assert (await bob.request("fetch_history", conversation_id="alice"))["messages"] == []
+
+
+async def test_two_different_types_are_malformed_and_change_nothing(harness):
+    await harness.start()
+    alice = await harness.device("alice")
+    bob = await harness.device("bob")
+    send = (
+        b'"id": "dup-1", "msg_id": "dup-type-01", "chat_type": "chat", "to": "bob",'
+        b' "body": {"kind": "text", "text": "x"}'
+    )
+    for frame in (
+        b'{"type": "send", ' + send + b', "type": "logout"}',
+        b'{"type": "logout", ' + send + b', "type": "send"}',
+    ):
+        await alice.send_raw(frame)
+        await still_fine(harness, alice, bob)
+        error = alice.orphan_errors[-1]
+        assert (error["code"], error["id"]) == ("MALFORMED_FRAME", "dup-1"), error
+    assert (await bob.request("fetch_history", conversation_id="alice"))["messages"] == []
+    # Still signed in: the logout was not run either.
+    assert (await alice.request("fetch_groups"))["type"] == "groups"
+
+
+async def test_the_id_beside_an_out_of_range_number_is_echoed(harness):
+    await harness.start()
+    alice = await harness.device("alice")
+    await alice.send_raw('{"type": "sync", "id": "huge-1", "after_seq": 1e400}')
+    await still_fine(harness, alice)
+    error = alice.orphan_errors[-1]
+    assert (error["code"], error["id"]) == ("INVALID_PARAM", "huge-1"), error
