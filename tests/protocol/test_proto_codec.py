@@ -301,12 +301,14 @@ def test_wrong_field_types_are_invalid_param_with_id(obj: dict) -> None:
 @pytest.mark.parametrize(
     "obj",
     [
-        {"type": "register", "username": "Alice", "password": "12345678"},
-        {"type": "register", "username": "1alice", "password": "12345678"},
-        {"type": "register", "username": "a", "password": "12345678"},
-        {"type": "register", "username": "a" * 33, "password": "12345678"},
-        {"type": "register", "username": "al ice", "password": "12345678"},
+        {"type": "register", "username": "a" * 65, "password": "12345678"},
+        {"type": "register", "username": 5, "password": "12345678"},
         {"type": "register", "username": "alice", "password": "1234567"},
+        {"type": "login", "username": "Alice", "password": "12345678"},
+        {"type": "login", "username": "1alice", "password": "12345678"},
+        {"type": "login", "username": "a", "password": "12345678"},
+        {"type": "login", "username": "a" * 33, "password": "12345678"},
+        {"type": "login", "username": "al ice", "password": "12345678"},
         {"type": "get_group", "group_id": "abc"},
         {"type": "get_group", "group_id": "12a"},
         {"type": "get_group", "group_id": "1" * 21},
@@ -325,10 +327,20 @@ def test_bad_patterns_and_lengths_are_invalid_param(obj: dict) -> None:
     assert error.request_id == "p1"
 
 
+@pytest.mark.parametrize("username", ["Alice", "1alice", "a", "a" * 64, "al ice", "\u0430lice", ""])
+def test_a_new_username_is_judged_after_decoding(username: str) -> None:
+    # register decodes any name of up to 64 characters: validation refuses it with
+    # USERNAME_NOT_ALLOWED and a reason, which a pattern mismatch could not carry.
+    frame = decode_client_frame(
+        wire({"type": "register", "id": "p1", "username": username, "password": "12345678"})
+    )
+    assert frame == f.Register(id="p1", username=username, password="12345678")
+
+
 @pytest.mark.parametrize(
     "obj",
     [
-        {"type": "register", "username": "alice\n", "password": "12345678"},
+        {"type": "login", "username": "alice\n", "password": "12345678"},
         {"type": "get_group", "group_id": "12\n"},
         {"type": "delivery_ack", "msg_ids": ["abcdefgh\n"]},
         {"type": "conversation_read_ack", "conversation_id": "bob\n"},

@@ -189,6 +189,14 @@ async def _user_exists(harness):
     return client, await client.call("register", username="alice", password=PASSWORD)
 
 
+@sends("USERNAME_NOT_ALLOWED")
+async def _username_not_allowed(harness):
+    await harness.start()
+    await harness.register("alice")
+    client = await harness.connect()
+    return client, await client.call("register", username="a1ice", password=PASSWORD)
+
+
 @sends("INVALID_CREDENTIALS")
 async def _invalid_credentials(harness):
     await harness.start()
