@@ -1,68 +1,32 @@
-"""docs/protocol.md against a real server: every code the document lists is sent.
+"""docs/protocol.md against a real server: every error code the document lists is sent.
 
-The error codes are read from the document's error table (§11) and the close codes from
-its close-code table (§1), so the document, `ErrorCode` and this file cannot drift apart:
+The codes are read from the document's error table (§11), so the document, `ErrorCode`
+and this file cannot drift apart:
 - the table lists exactly the members of `ErrorCode`;
-- each listed error code has a case here that makes a real server send it over a real
-  websocket, and the `details` the table names are the ones sent; a code that only the
-  document calls reserved ("not sent") must have no case, and the reverse;
-- each listed close code has a case here that makes the server close with it, and every
-  case here is listed.
+- each listed code has a case here that makes a real server send it for a real frame
+  over a real websocket, with the `details` the table names; a code the document calls
+  reserved ("not sent") must have no case, and a code with a case must not be called so.
 A code added to the enum or to the document without a case fails; so does a case whose
-code the document dropped.
+code the document dropped. (Close codes: test_close_codes.py.)
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sqlite3
 from collections.abc import Awaitable, Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from websockets.client import ClientProtocol
-from websockets.frames import Frame, Opcode
-from websockets.protocol import State
-from websockets.uri import parse_uri
+from protocol_doc import error_rows
 
 from desktop_chat.protocol import ErrorCode
 from desktop_chat.wire_client import WireClient, text_body
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 PASSWORD = "correct horse"  # the harness's password for every account
-
-
-def _section(text: str, heading: str) -> str:
-    """The text under `heading` up to the next heading; empty when it is missing."""
-    start = text.find(heading)
-    if start == -1:
-        return ""
-    end = text.find("\n#", start + len(heading))
-    return text[start : end if end != -1 else len(text)]
-
-
-def _error_rows() -> dict[str, list[str]]:
-    """§11's table: code -> its cells (sent when, details)."""
-    rows: dict[str, list[str]] = {}
-    for line in _section(DOC.read_text(), "## 11. Error codes").splitlines():
-        match = re.match(r"^\| `([A-Z_]+)` \|(.*)\|\s*$", line)
-        if match:
-            assert match[1] not in rows, f"{match[1]} is listed twice"
-            rows[match[1]] = [cell.strip() for cell in match[2].split(" | ")]
-    return rows
-
-
-def _close_codes() -> list[int]:
-    section = _section(DOC.read_text(), "### Close codes")
-    return [int(code) for code in re.findall(r"^\| (\d{4}) \|", section, re.MULTILINE)]
-
-
-ERROR_ROWS = _error_rows()
-CLOSE_CODES = _close_codes()
+ERROR_ROWS = error_rows()
 
 # Codes no request can produce in this version: each says where that is checked instead.
 NOT_SENT = {
@@ -72,20 +36,11 @@ NOT_SENT = {
 
 Trigger = Callable[[Any], Awaitable[tuple[WireClient, dict]]]
 ERROR_CASES: dict[str, Trigger] = {}
-CLOSE_CASES: dict[int, Callable[[Any], Awaitable[int]]] = {}
 
 
 def sends(code: str) -> Callable[[Trigger], Trigger]:
     def register(case: Trigger) -> Trigger:
         ERROR_CASES[code] = case
-        return case
-
-    return register
-
-
-def closes(code: int):
-    def register(case):
-        CLOSE_CASES[code] = case
         return case
 
     return register
@@ -410,7 +365,6 @@ def test_the_error_table_lists_exactly_the_error_codes() -> None:
 
 def test_every_case_here_is_a_documented_code() -> None:
     assert set(ERROR_CASES) <= set(ERROR_ROWS), "a case for a code docs/protocol.md dropped"
-    assert set(CLOSE_CASES) <= set(CLOSE_CODES), "a close case docs/protocol.md does not list"
 
 
 @pytest.mark.parametrize("code", sorted(ERROR_ROWS))
@@ -431,138 +385,3 @@ async def test_every_documented_error_code_is_sent(harness, code: str) -> None:
         assert set(reply["details"] or {}) == set(re.findall(r'"(\w+)"', details)), reply
     # After any error the connection stays open (§11).
     assert (await client.request("hello", version=1))["type"] == "hello_ok"
-
-
-# --------------------------------------------------------------------------- close codes
-
-
-class RawSocket:
-    """A websocket whose bytes the test writes: websockets' sans-I/O client makes the
-    handshake and reads what the server sends; anything at all can be written after."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, protocol):
-        self.reader, self.writer, self.protocol = reader, writer, protocol
-
-    @classmethod
-    async def open(cls, url: str) -> RawSocket:
-        address = urlsplit(url)
-        reader, writer = await asyncio.open_connection(address.hostname, address.port)
-        protocol = ClientProtocol(parse_uri(url), max_size=None)
-        protocol.send_request(protocol.connect())
-        raw = cls(reader, writer, protocol)
-        raw._flush()
-        while protocol.state is State.CONNECTING:
-            protocol.receive_data(await reader.read(65536))
-        assert protocol.state is State.OPEN, protocol.handshake_exc
-        return raw
-
-    def _flush(self) -> None:
-        for chunk in self.protocol.data_to_send():
-            if chunk:
-                self.writer.write(chunk)
-
-    def send_text(self, text: str) -> None:
-        self.protocol.send_text(text.encode())
-        self._flush()
-
-    def write(self, data: bytes) -> None:
-        self.writer.write(data)
-
-    async def recv(self) -> bytes:
-        """The next message's payload."""
-        while True:
-            for event in self.protocol.events_received():
-                if isinstance(event, Frame) and event.opcode is Opcode.TEXT:
-                    return event.data
-            self.protocol.receive_data(await asyncio.wait_for(self.reader.read(65536), 10))
-
-    async def close_code(self, timeout: float = 10.0) -> int:
-        """Read everything until the server's close frame; its code."""
-        async with asyncio.timeout(timeout):
-            while self.protocol.close_rcvd is None:
-                data = await self.reader.read(1 << 20)
-                if not data:
-                    raise AssertionError("the server closed the TCP connection without a code")
-                self.protocol.receive_data(data)
-                self.protocol.events_received()  # drop the payloads
-        self.writer.close()
-        return self.protocol.close_rcvd.code
-
-
-def masked(opcode: Opcode, payload: bytes) -> bytes:
-    return Frame(opcode, payload).serialize(mask=True, extensions=[])
-
-
-@closes(1000)
-async def _slow_reader(harness) -> int:
-    """A device that reads nothing while the server has more and more to send it."""
-    await harness.start()
-    bob = await harness.device("bob")
-    await harness.register("alice")
-    big = "😀" * 8000  # 32,000 bytes a message
-    await asyncio.gather(*(send(bob, "alice", f"big-{n:07d}", big) for n in range(50)))
-    await harness.stop()
-    await harness.start(max_queued_frames=4)
-    raw = await RawSocket.open(harness.url)
-    raw.send_text('{"type": "hello", "id": "1", "version": 1}')
-    await raw.recv()
-    raw.send_text(f'{{"type": "login", "id": "2", "username": "alice", "password": "{PASSWORD}"}}')
-    assert b"login_ok" in await raw.recv()
-    history = '{"type": "fetch_history", "id": "h%d", "conversation_id": "bob", "page_size": 50}'
-    for n in range(40):  # 40 replies of 1.6 MB: far more than the sockets' buffers hold
-        raw.send_text(history % n)
-    await asyncio.sleep(0.5)
-    return await raw.close_code(timeout=30)
-
-
-@closes(1001)
-async def _server_stops(harness) -> int:
-    await harness.start()
-    alice = await harness.device("alice")
-    await harness.stop()
-    await asyncio.wait_for(alice.ws.wait_closed(), 10)
-    return alice.ws.protocol.close_rcvd.code
-
-
-@closes(1002)
-async def _unmasked_frame(harness) -> int:
-    await harness.start()
-    raw = await RawSocket.open(harness.url)
-    raw.write(Frame(Opcode.TEXT, b'{"type": "hello"}').serialize(mask=False, extensions=[]))
-    return await raw.close_code()
-
-
-@closes(1007)
-async def _close_reason_not_utf8(harness) -> int:
-    await harness.start()
-    raw = await RawSocket.open(harness.url)
-    raw.write(masked(Opcode.CLOSE, b"\x03\xe8\xff\xfe"))
-    return await raw.close_code()
-
-
-@closes(1009)
-async def _message_far_too_big(harness) -> int:
-    await harness.start(max_frame_bytes=4096)
-    alice = await harness.device("alice")
-    await alice.send_raw('{"type": "hello", "id": "1", "client": "' + "x" * 17000 + '"}')
-    await asyncio.wait_for(alice.ws.wait_closed(), 10)
-    return alice.ws.protocol.close_rcvd.code
-
-
-@closes(1011)
-async def _no_pong(harness) -> int:
-    """A client that never answers the server's keepalive pings."""
-    await harness.start(ping_interval_seconds=0.2, ping_timeout_seconds=0.2)
-    raw = await RawSocket.open(harness.url)  # it reads nothing, so it answers no ping
-    await asyncio.sleep(1.0)
-    return await raw.close_code()
-
-
-@pytest.mark.parametrize("code", CLOSE_CODES)
-async def test_every_documented_close_code_is_used(harness, code: int) -> None:
-    assert code in CLOSE_CASES, f"docs/protocol.md lists close code {code}: add a case here"
-    assert await CLOSE_CASES[code](harness) == code
-
-
-def test_the_close_codes_table_is_there() -> None:
-    assert 1009 in CLOSE_CODES and len(CLOSE_CODES) == len(set(CLOSE_CODES))
