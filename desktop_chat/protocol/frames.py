@@ -31,6 +31,9 @@ CONVERSATION_ID_PATTERN = r"^([a-z][a-z0-9_.-]{1,31}|[0-9]{1,18})\Z"
 
 RequestId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Username = Annotated[str, msgspec.Meta(pattern=USERNAME_PATTERN)]
+# A name asked for in `register`: only bounded here, so that `validation` can refuse it
+# with USERNAME_NOT_ALLOWED and say why (names.py); what passes matches USERNAME_PATTERN.
+NewUsername = Annotated[str, msgspec.Meta(max_length=64)]
 GroupId = Annotated[str, msgspec.Meta(pattern=GROUP_ID_PATTERN)]
 MsgId = Annotated[str, msgspec.Meta(pattern=MSG_ID_PATTERN)]
 ConversationId = Annotated[str, msgspec.Meta(pattern=CONVERSATION_ID_PATTERN)]
@@ -137,7 +140,7 @@ class Hello(Request, frozen=True, tag="hello"):
 
 
 class Register(Request, frozen=True, tag="register"):
-    username: Username
+    username: NewUsername
     password: Password
 
 

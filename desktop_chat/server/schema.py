@@ -31,6 +31,14 @@ CREATE TABLE IF NOT EXISTS users (
     created_at    INTEGER NOT NULL
 );
 
+-- Each user's look-alike key (protocol/names.py `name_key`): a name whose key is taken
+-- cannot be registered. store.py fills it for users written before it existed.
+CREATE TABLE IF NOT EXISTS user_name_keys (
+    user_id  INTEGER PRIMARY KEY REFERENCES users(id),
+    name_key TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS user_name_keys_by_key ON user_name_keys(name_key);
+
 CREATE TABLE IF NOT EXISTS devices (
     id           INTEGER PRIMARY KEY,
     user_id      INTEGER NOT NULL REFERENCES users(id),
