@@ -28,8 +28,9 @@ DESKTOP_CHAT_APT_X11=(
 )
 # The commands the x11 suite and scripts/test run (from the packages above).
 DESKTOP_CHAT_X11_COMMANDS=(Xvfb xvfb-run xauth jwm xdotool xlogo xwd)
-# The cluster tests' engines: a private PostgreSQL, Redis and HAProxy per test session.
-DESKTOP_CHAT_APT_CLUSTER=(postgresql redis-server haproxy)
+# The offscreen test part's programs: the cluster engines (a private PostgreSQL, Redis and
+# HAProxy per test session) and the validators of the .desktop file and AppStream metainfo.
+DESKTOP_CHAT_APT_CLUSTER=(postgresql redis-server haproxy desktop-file-utils appstream)
 
 _setup_log() { echo "[setup] $*" >&2; }
 
