@@ -118,11 +118,7 @@ class Connection:
                     continue
                 if isinstance(frame, f.SyncBatch) and frame.events:
                     self._on_events(frame.events)
-                future = self._waiting.pop(frame.id or "", None)
-                if future is not None and not future.done():
-                    future.set_result(frame)
-                elif isinstance(frame, f.Error):
-                    log.warning("< error with no request: %s %s", frame.code, frame.message)
+                self._deliver(frame)
         except ConnectionClosed:
             pass
         except Exception:
@@ -134,6 +130,14 @@ class Connection:
                 if not future.done():
                     future.set_exception(error)
             self._waiting.clear()
+
+    def _deliver(self, reply: f.Reply) -> None:
+        """Hand a reply to the request waiting for it (none: it timed out, or never was)."""
+        future = self._waiting.pop(reply.id or "", None)
+        if future is not None and not future.done():
+            future.set_result(reply)
+        elif isinstance(reply, f.Error):
+            log.warning("< error with no request: %s %s", reply.code, reply.message)
 
     async def request(self, frame: Any) -> Any:
         """Send a request (its `id` is replaced) and return the reply; raise on `error`."""
