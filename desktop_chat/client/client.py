@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_chat.client.apply import EventApplier
+from desktop_chat.client.cancelling import raise_if_cancelling
 from desktop_chat.client.chat_manager import ChatManager
 from desktop_chat.client.connection import Connection
 from desktop_chat.client.errors import ChatError, ChatErrorCode
@@ -244,14 +245,18 @@ class ChatClient:
         )
         return cap / 2 + random.uniform(0, cap / 2)
 
-    async def _run(self, connection: Connection) -> None:
+    async def _run(self, connection: Connection | None) -> None:
+        """Stay connected until closed or cancelled: on each loss, tell the app and
+        reconnect (at once when started without a connection)."""
         while not self._closed:
-            await connection.wait_closed()
-            self._live.clear()
-            self._connection = None
-            if self._closed:
-                return
-            self.connection_handlers.dispatch("on_disconnected")
+            if connection is not None:
+                await connection.wait_closed()
+                raise_if_cancelling()
+                self._live.clear()
+                self._connection = None
+                if self._closed:
+                    return
+                self.connection_handlers.dispatch("on_disconnected")
             connection = await self._reconnect()
             if connection is None:
                 return
@@ -259,7 +264,9 @@ class ChatClient:
     async def _reconnect(self) -> Connection | None:
         attempt = 0
         while not self._closed:
+            raise_if_cancelling()
             await asyncio.sleep(self._backoff(attempt))
+            raise_if_cancelling()
             attempt += 1
             try:
                 connection = await self._open()
@@ -267,8 +274,10 @@ class ChatClient:
                 log.info("reconnect attempt %d failed: %s", attempt, exc.description)
                 continue
             try:
+                raise_if_cancelling()
                 await self._resume_on(connection)
                 await self._catch_up(connection)
+                raise_if_cancelling()
             except ChatError as exc:
                 await connection.close()
                 if exc.code is ChatErrorCode.TOKEN_INVALID:
@@ -276,6 +285,11 @@ class ChatClient:
                     return None
                 log.info("reconnect attempt %d failed: %s", attempt, exc.description)
                 continue
+            except BaseException:
+                self._live.clear()
+                self._connection = None
+                connection.abort()
+                raise
             self.reconnects += 1
             return connection
         return None
@@ -295,30 +309,43 @@ class ChatClient:
     async def close(self, flush_seconds: float = 2.0) -> None:
         """Stop without signing out. What the outbox still holds is sent first if the
         server is reachable (for at most `flush_seconds`); anything left stays for the
-        next start, as does the session."""
+        next start, as does the session. Cancelled, it still stops."""
         outbox, store = self._outbox, self.store
-        if outbox is not None and store is not None and self.is_connected and store.outbox_size():
-            with contextlib.suppress(ChatError, TimeoutError):
-                await asyncio.wait_for(outbox.drain(), flush_seconds)
-        await self._stop()
+        try:
+            busy = outbox is not None and store is not None and store.outbox_size() > 0
+            if busy and self.is_connected:
+                with contextlib.suppress(ChatError, TimeoutError):
+                    async with asyncio.timeout(flush_seconds):
+                        await outbox.drain()  # type: ignore[union-attr]
+        finally:
+            await self._stop()
 
     async def _stop(self) -> None:
+        """Stop the loop, the connection and the outbox, and close the store. Cancelled
+        while waiting for them, it still drops them at once before it raises."""
         self._closed = True
         self._live.clear()
-        if self._runner is not None:
-            self._runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._runner
-            self._runner = None
-        if self._connection is not None:
-            await self._connection.close()
-            self._connection = None
-        if self._outbox is not None:
-            await self._outbox.close()
-            self._outbox = None
-        self.notifier.flush()
-        if self.store is not None:
-            self.store.close()
-            self.store = None
-        self._applier = None
-        self.username = None
+        runner, self._runner = self._runner, None
+        connection, self._connection = self._connection, None
+        outbox, self._outbox = self._outbox, None
+        try:
+            if runner is not None:
+                runner.cancel()
+                await asyncio.wait([runner])  # its own cancel is not ours to raise
+            if connection is not None:
+                await connection.close()
+                connection = None
+            if outbox is not None:
+                await outbox.close()
+                outbox = None
+        finally:
+            if connection is not None:
+                connection.abort()
+            if outbox is not None:
+                outbox.abandon()
+            self.notifier.flush()
+            if self.store is not None:
+                self.store.close()
+                self.store = None
+            self._applier = None
+            self.username = None
