@@ -6,10 +6,15 @@ catches up (sync from the last applied seq, unread counts from the server) and
 drains the outbox; and the objects the managers share (store, outbox,
 notifier, handler registries).
 
-Lifecycle: `await login(...)` returns once the device is signed in, has caught
-up and is live. After a network failure the client keeps trying on its own;
-`on_disconnected` and `on_connected` tell the app. `await close()` ends it in
-order: stop reconnecting, close the socket, close the store.
+Lifecycle: `await login(...)` returns once the device is signed in and has caught
+up. Signing in is one step: until the server accepts it nothing is kept (a failure
+raises and leaves the client signed out); once it has (the session token stored),
+a lost connection during the catch-up is like any later one: the call returns, and
+the client reconnects, resumes and catches up on its own. After a network failure
+the client keeps trying; `on_disconnected` and `on_connected` tell the app.
+`await close()` ends it in order: stop reconnecting, close the socket, close the
+store. A program that ends without `close()` ends too: every task the client
+starts stops when cancelled, and no cancel is ever swallowed (see `cancelling`).
 
 Never: import Qt (the bridge in `qt_bridge.py` does), or block the loop.
 """
@@ -126,12 +131,16 @@ class ChatClient:
         finally:
             await connection.close()
 
-    async def login(self, username: str, password: str) -> None:
-        """Sign in as a new device; returns once caught up and live."""
+    def _refuse_if_signed_in(self) -> None:
         if self.store is not None:
             raise ChatError(
                 ChatErrorCode.ALREADY_LOGGED_IN, f"already signed in as {self.username}"
             )
+
+    async def login(self, username: str, password: str) -> None:
+        """Sign in as a new device; returns once caught up (or, if the connection was
+        lost after the server accepted the sign-in, once signed in and reconnecting)."""
+        self._refuse_if_signed_in()
         connection = await self._open()
         try:
             reply: f.LoginOk = await connection.request(
@@ -143,35 +152,40 @@ class ChatClient:
                 )
             )
         except BaseException:
-            await connection.close()
+            await _close_or_abort(connection)
             raise
-        self._start(username)
-        store = self.require_store()
-        if store.get("device_id") != str(reply.device_id):
-            # A new device starts its log from the beginning (seq 0).
-            store.last_seq = 0
-        store.set("token", reply.token)
-        store.set("device_id", str(reply.device_id))
-        store.commit()
-        self.device_id = reply.device_id
+        try:
+            self._start(username)
+            store = self.require_store()
+            if store.get("device_id") != str(reply.device_id):
+                # A new device starts its log from the beginning (seq 0).
+                store.last_seq = 0
+            store.set("token", reply.token)
+            store.set("device_id", str(reply.device_id))
+            store.commit()
+            self.device_id = reply.device_id
+        except BaseException:
+            await _close_or_abort(connection)
+            await self._stop()
+            raise
         await self._go_live(connection)
 
     async def resume(self, username: str) -> None:
-        """Sign in again with the session saved on this machine (no password)."""
-        if self.store is not None:
-            raise ChatError(
-                ChatErrorCode.ALREADY_LOGGED_IN, f"already signed in as {self.username}"
-            )
-        self._start(username)
-        store = self.require_store()
-        if store.get("token") is None:
+        """Sign in again with the session saved on this machine (no password); returns
+        as `login` does."""
+        self._refuse_if_signed_in()
+        try:
+            self._start(username)
+            if self.require_store().get("token") is None:
+                raise ChatError(ChatErrorCode.TOKEN_INVALID, "no saved session here; sign in")
+            connection = await self._open()
+        except BaseException:
             await self._stop()
-            raise ChatError(ChatErrorCode.TOKEN_INVALID, "no saved session here; sign in")
-        connection = await self._open()
+            raise
         try:
             await self._resume_on(connection)
         except BaseException:
-            await connection.close()
+            await _close_or_abort(connection)
             await self._stop()
             raise
         await self._go_live(connection)
@@ -203,8 +217,20 @@ class ChatClient:
         self.device_id = reply.device_id
 
     async def _go_live(self, connection: Connection) -> None:
-        await self._catch_up(connection)
-        self._runner = asyncio.create_task(self._run(connection))
+        """Catch up on `connection`, then stay connected. The server has accepted the
+        sign-in by now, so a failure here is a lost connection like any later one."""
+        live: Connection | None = connection
+        try:
+            await self._catch_up(connection)
+        except ChatError as exc:
+            log.info("connection lost while catching up (%s); reconnecting", exc.description)
+            connection.abort()  # it failed: no closing handshake to wait for
+            live = None
+        except BaseException:
+            connection.abort()
+            await self._stop()
+            raise
+        self._runner = asyncio.create_task(self._run(live))
 
     async def _catch_up(self, connection: Connection) -> None:
         """Fetch missed events (applied as they arrive), then unread counts."""
@@ -349,3 +375,12 @@ class ChatClient:
                 self.store = None
             self._applier = None
             self.username = None
+
+
+async def _close_or_abort(connection: Connection) -> None:
+    """Close `connection`; from a cancelled task (which must not wait), drop it."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        connection.abort()
+    else:
+        await connection.close()
