@@ -8,13 +8,17 @@ notifier, handler registries).
 
 Lifecycle: `await login(...)` returns once the device is signed in and has caught
 up. Signing in is one step: until the server accepts it nothing is kept (a failure
-raises and leaves the client signed out); once it has (the session token stored),
-a lost connection during the catch-up is like any later one: the call returns, and
-the client reconnects, resumes and catches up on its own. After a network failure
-the client keeps trying; `on_disconnected` and `on_connected` tell the app.
-`await close()` ends it in order: stop reconnecting, close the socket, close the
-store. A program that ends without `close()` ends too: every task the client
-starts stops when cancelled, and no cancel is ever swallowed (see `cancelling`).
+raises and leaves the client signed out, with nothing on disk); once it has (the
+session token stored), a lost connection during the catch-up is like any later
+one: the call returns, and the client reconnects, resumes and catches up on its
+own. After a network failure the client keeps trying; `on_disconnected` and
+`on_connected` tell the app. `await close()` ends it in order: stop reconnecting,
+close the socket, close the store. A program that ends without `close()` ends too:
+every task the client starts stops when cancelled, and no cancel is ever swallowed
+(see `cancelling`).
+
+Files: names are checked as the server checks them before a path is built
+(`private_files`); the token lives in its own store (`token_store`).
 
 Never: import Qt (the bridge in `qt_bridge.py` does), or block the loop.
 """
@@ -44,6 +48,8 @@ from desktop_chat.client.local_store import LocalStore
 from desktop_chat.client.models import ChatType, Group
 from desktop_chat.client.options import ChatOptions
 from desktop_chat.client.outbox import OutboxSender
+from desktop_chat.client.private_files import check_username, private_file, user_dir
+from desktop_chat.client.token_store import TokenStore, open_token_store, take_legacy_token
 from desktop_chat.protocol import frames as f
 
 log = logging.getLogger(__name__)
@@ -65,6 +71,8 @@ class ChatClient:
         self.device_id: int | None = None
         self.store: LocalStore | None = None
         self._outbox: OutboxSender | None = None
+        self._tokens: TokenStore | None = None
+        self._token: str | None = None
         self._applier: EventApplier | None = None
         self._connection: Connection | None = None
         self._runner: asyncio.Task | None = None
@@ -125,6 +133,7 @@ class ChatClient:
 
     async def register(self, username: str, password: str) -> None:
         """Create an account (where the server allows sign-ups)."""
+        check_username(username)
         connection = await self._open()
         try:
             await connection.request(f.Register(id="", username=username, password=password))
@@ -141,6 +150,7 @@ class ChatClient:
         """Sign in as a new device; returns once caught up (or, if the connection was
         lost after the server accepted the sign-in, once signed in and reconnecting)."""
         self._refuse_if_signed_in()
+        check_username(username)
         connection = await self._open()
         try:
             reply: f.LoginOk = await connection.request(
@@ -155,14 +165,14 @@ class ChatClient:
             await _close_or_abort(connection)
             raise
         try:
-            self._start(username)
+            await self._start(username)
             store = self.require_store()
             if store.get("device_id") != str(reply.device_id):
                 # A new device starts its log from the beginning (seq 0).
                 store.last_seq = 0
-            store.set("token", reply.token)
             store.set("device_id", str(reply.device_id))
             store.commit()
+            await self._save_token(reply.token)
             self.device_id = reply.device_id
         except BaseException:
             await _close_or_abort(connection)
@@ -174,9 +184,14 @@ class ChatClient:
         """Sign in again with the session saved on this machine (no password); returns
         as `login` does."""
         self._refuse_if_signed_in()
+        check_username(username)
+        if not (self.data_dir / username).is_dir():
+            raise ChatError(ChatErrorCode.TOKEN_INVALID, "no saved session here; sign in")
         try:
-            self._start(username)
-            if self.require_store().get("token") is None:
+            await self._start(username)
+            assert self._tokens is not None
+            self._token = await self._tokens.load()
+            if self._token is None:
                 raise ChatError(ChatErrorCode.TOKEN_INVALID, "no saved session here; sign in")
             connection = await self._open()
         except BaseException:
@@ -190,10 +205,17 @@ class ChatClient:
             raise
         await self._go_live(connection)
 
-    def _start(self, username: str) -> None:
+    async def _start(self, username: str) -> None:
+        """Open `username`'s private directory, store and token store."""
+        home = user_dir(self.data_dir, username)
+        db = private_file(home / "client.db")
         self._closed = False
         self.username = username
-        self.store = LocalStore(self.data_dir / username / "client.db")
+        self._tokens = open_token_store(self.options.token_store, home, username)
+        legacy = take_legacy_token(db)
+        if legacy is not None:
+            await self._tokens.save(legacy)
+        self.store = LocalStore(db)
         self._applier = EventApplier(
             self.store,
             username,
@@ -211,9 +233,13 @@ class ChatClient:
             self.options.ack_batch_seconds,
         )
 
+    async def _save_token(self, token: str) -> None:
+        assert self._tokens is not None
+        await self._tokens.save(token)
+        self._token = token
+
     async def _resume_on(self, connection: Connection) -> None:
-        store = self.require_store()
-        reply: f.LoginOk = await connection.request(f.Resume(id="", token=store.get("token") or ""))
+        reply: f.LoginOk = await connection.request(f.Resume(id="", token=self._token or ""))
         self.device_id = reply.device_id
 
     async def _go_live(self, connection: Connection) -> None:
@@ -323,14 +349,17 @@ class ChatClient:
     # ------------------------------------------------------------------ leaving
 
     async def logout(self) -> None:
-        """Sign this device out: the server forgets its session token."""
+        """Sign this device out: the server forgets its session token, and so does
+        this machine."""
         if self.store is None:
             return
-        with contextlib.suppress(ChatError):
-            await self.request(f.Logout(id=""))
-        self.store.set("token", None)
-        self.store.commit()
-        await self._stop()
+        try:
+            with contextlib.suppress(ChatError):
+                await self.request(f.Logout(id=""))
+            if self._tokens is not None:
+                await self._tokens.forget()
+        finally:
+            await self._stop()
 
     async def close(self, flush_seconds: float = 2.0) -> None:
         """Stop without signing out. What the outbox still holds is sent first if the
@@ -374,6 +403,8 @@ class ChatClient:
                 self.store.close()
                 self.store = None
             self._applier = None
+            self._tokens = None
+            self._token = None
             self.username = None
 
 
