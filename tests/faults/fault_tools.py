@@ -140,16 +140,23 @@ class LoopReports:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._previous = None
 
-    def __enter__(self) -> LoopReports:
+    def install(self) -> LoopReports:
         self._loop = asyncio.get_running_loop()
         self._previous = self._loop.get_exception_handler()
         self._loop.set_exception_handler(lambda loop, context: self.contexts.append(context))
         return self
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def remove(self) -> None:
         gc.collect()
-        assert self._loop is not None
-        self._loop.set_exception_handler(self._previous)
+        if self._loop is not None:
+            self._loop.set_exception_handler(self._previous)
+            self._loop = None
+
+    def __enter__(self) -> LoopReports:
+        return self.install()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.remove()
 
     def messages(self) -> list[str]:
         gc.collect()
