@@ -11,6 +11,10 @@ refused for good (the message is then marked failed, or the refusal is
 reported). A transient failure (no connection, a timeout, a full server disk)
 leaves it in place for the next try.
 
+Its task ends when cancelled (a cancel is never taken for a transient failure);
+`close` fails the waiters left with CLIENT_CLOSED, and `abandon` does the same
+without awaiting, for cleanup that must not wait.
+
 Never: decide what to send (the managers write the outbox), or run two drains
 at once.
 """
