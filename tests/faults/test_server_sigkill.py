@@ -20,6 +20,7 @@ import os
 import random
 import time
 
+import pytest
 from fault_tools import (
     PASSWORD,
     LoopReports,
@@ -44,6 +45,9 @@ WINDOW = 32  # send_message calls in flight per sender
 KILLS = 3
 
 
+# A busy 2-core machine (both test parts at once) may take minutes: the bounds are there
+# to end a hang, not to measure speed (desktop-chat-bench does that).
+@pytest.mark.timeout(300)
 async def test_sigkill_three_times_during_5000_acked_messages(tmp_path):
     rng = random.Random(SEED)
     # Kill once this many messages are confirmed; the server stays down a random while.
@@ -135,12 +139,12 @@ async def test_sigkill_three_times_during_5000_acked_messages(tmp_path):
             await asyncio.gather(*(one(n) for n in range(PER_SENDER)))
 
         started = time.monotonic()
-        await asyncio.wait_for(asyncio.gather(*(send_all(i) for i in range(len(SENDERS)))), 60)
+        await asyncio.wait_for(asyncio.gather(*(send_all(i) for i in range(len(SENDERS)))), 180)
         read_by_senders = lambda: sum(  # noqa: E731
             len(recorders[name].ids("on_messages_read")) for name in SENDERS
         )
         await wait_until(
-            lambda: len(confirmed) == TOTAL and read_by_senders() == TOTAL, 30, "all read"
+            lambda: len(confirmed) == TOTAL and read_by_senders() == TOTAL, 60, "all read"
         )
         await asyncio.wait_for(asyncio.gather(*restarts), 30)
         await wait_until(lambda: all(c.is_connected for c in clients.values()), 15, "all back")
