@@ -21,6 +21,8 @@ from pathlib import Path
 
 import platformdirs
 
+from desktop_chat import __version__
+
 log = logging.getLogger(__name__)
 
 
@@ -42,7 +44,30 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="start a local server with demo accounts and open two chat windows side by side",
     )
     parser.add_argument("--log-level", default="WARNING")
+    parser.add_argument("--version", action="version", version=f"desktop-chat {__version__}")
+    parser.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help="add desktop_chat to the desktop's application menu (XDG data dir), then exit",
+    )
+    parser.add_argument(
+        "--uninstall-desktop-entry",
+        action="store_true",
+        help="remove what --install-desktop-entry added, then exit",
+    )
     return parser.parse_args(argv)
+
+
+def _desktop_entry(install: bool) -> int:
+    from desktop_chat.appdata import install_desktop_entry, uninstall_desktop_entry
+
+    files = install_desktop_entry() if install else uninstall_desktop_entry()
+    verb = "installed" if install else "removed"
+    for path in files:
+        print(f"{verb} {path}")
+    if not files:
+        print("nothing to remove: the desktop entry was not installed")
+    return 0
 
 
 def install_excepthook(show) -> None:
@@ -57,6 +82,8 @@ def install_excepthook(show) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.install_desktop_entry or args.uninstall_desktop_entry:
+        return _desktop_entry(args.install_desktop_entry)
     logging.basicConfig(level=args.log_level.upper())
     import qasync
     from PySide6.QtCore import Qt  # noqa: F401  (enum-typed signals need Qt loaded first)

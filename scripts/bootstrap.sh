@@ -28,6 +28,9 @@ DESKTOP_CHAT_APT_X11=(
 )
 # The commands the x11 suite and scripts/test run (from the packages above).
 DESKTOP_CHAT_X11_COMMANDS=(Xvfb xvfb-run xauth jwm xdotool xlogo xwd)
+# The offscreen test part's programs: the cluster engines (a private PostgreSQL, Redis and
+# HAProxy per test session) and the validators of the .desktop file and AppStream metainfo.
+DESKTOP_CHAT_APT_CLUSTER=(postgresql redis-server haproxy desktop-file-utils appstream)
 
 _setup_log() { echo "[setup] $*" >&2; }
 
@@ -108,11 +111,22 @@ ensure_venv() {
     echo "$want" >"$stamp"
 }
 
-# bootstrap: everything the run and test scripts need (X11 group only if DESKTOP_CHAT_X11=1).
+ensure_cluster_packages() {
+    if ! ensure_apt_packages "${DESKTOP_CHAT_APT_CLUSTER[@]}"; then
+        _setup_log "the cluster tests (PostgreSQL, Redis, HAProxy) cannot run without these packages"
+        return 1
+    fi
+}
+
+# bootstrap: everything the run and test scripts need (the X11 group only if
+# DESKTOP_CHAT_X11=1, the cluster engines only if DESKTOP_CHAT_CLUSTER=1).
 bootstrap() {
     ensure_base_packages || return 1
     if [[ "${DESKTOP_CHAT_X11:-0}" == "1" ]]; then
         ensure_x11_packages || return 1
+    fi
+    if [[ "${DESKTOP_CHAT_CLUSTER:-0}" == "1" ]]; then
+        ensure_cluster_packages || return 1
     fi
     ensure_venv || return 1
 }
@@ -122,7 +136,8 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     for arg in "$@"; do
         case "$arg" in
             --x11) export DESKTOP_CHAT_X11=1 ;;
-            *) echo "usage: $0 [--x11]" >&2; exit 2 ;;
+            --cluster) export DESKTOP_CHAT_CLUSTER=1 ;;
+            *) echo "usage: $0 [--x11] [--cluster]" >&2; exit 2 ;;
         esac
     done
     bootstrap

@@ -32,9 +32,9 @@ from desktop_chat.wire_client import WireClient
 ASYNC_TEST_TIMEOUT = 90.0
 
 
-async def _run(test, kwargs: dict) -> None:
+async def _run(test, kwargs: dict, timeout: float = ASYNC_TEST_TIMEOUT) -> None:
     try:
-        await asyncio.wait_for(test(**kwargs), ASYNC_TEST_TIMEOUT)
+        await asyncio.wait_for(test(**kwargs), timeout)
     finally:
         for value in kwargs.values():
             closer = getattr(value, "aclose_for_test", None)
@@ -47,7 +47,10 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if not inspect.iscoroutinefunction(pyfuncitem.obj):
         return None
     kwargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-    asyncio.run(_run(pyfuncitem.obj, kwargs))
+    # A long fault run may ask for more time: @pytest.mark.timeout(N) raises both bounds.
+    marker = pyfuncitem.get_closest_marker("timeout")
+    timeout = float(marker.args[0]) - 10 if marker and marker.args else ASYNC_TEST_TIMEOUT
+    asyncio.run(_run(pyfuncitem.obj, kwargs, timeout))
     return True
 
 

@@ -14,10 +14,10 @@ read that the caller did not ack.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
+from desktop_chat.client.cancelling import wait_shared
 from desktop_chat.client.errors import ChatError, ChatErrorCode
 from desktop_chat.client.events import ChatEventHandler
 from desktop_chat.client.message_actions import MessageActions
@@ -123,9 +123,7 @@ class ChatManager(MessageActions, Presence):
         waiter = client.outbox.waiter("send", msg.msg_id)
         client.outbox.kick(delay=False)
         try:
-            sent = await asyncio.wait_for(
-                asyncio.shield(waiter), client.options.send_timeout_seconds
-            )
+            sent = await wait_shared(waiter, client.options.send_timeout_seconds)
         except TimeoutError:
             return client.require_store().message(msg.msg_id) or msg
         if sent is not None:
@@ -253,7 +251,7 @@ class ChatManager(MessageActions, Presence):
         client.outbox.kick(delay=False)
         if client.is_connected:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(waiter), client.options.send_timeout_seconds)
+                await wait_shared(waiter, client.options.send_timeout_seconds)
         return True
 
     # ------------------------------------------------------------------ group read lists

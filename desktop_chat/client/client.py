@@ -6,10 +6,19 @@ catches up (sync from the last applied seq, unread counts from the server) and
 drains the outbox; and the objects the managers share (store, outbox,
 notifier, handler registries).
 
-Lifecycle: `await login(...)` returns once the device is signed in, has caught
-up and is live. After a network failure the client keeps trying on its own;
-`on_disconnected` and `on_connected` tell the app. `await close()` ends it in
-order: stop reconnecting, close the socket, close the store.
+Lifecycle: `await login(...)` returns once the device is signed in and has caught
+up. Signing in is one step: until the server accepts it nothing is kept (a failure
+raises and leaves the client signed out, with nothing on disk); once it has (the
+session token stored), a lost connection during the catch-up is like any later
+one: the call returns, and the client reconnects, resumes and catches up on its
+own. After a network failure the client keeps trying; `on_disconnected` and
+`on_connected` tell the app. `await close()` ends it in order: stop reconnecting,
+close the socket, close the store. A program that ends without `close()` ends too:
+every task the client starts stops when cancelled, and no cancel is ever swallowed
+(see `cancelling`).
+
+Files: names are checked as the server checks them before a path is built
+(`private_files`); the token lives in its own store (`token_store`).
 
 Never: import Qt (the bridge in `qt_bridge.py` does), or block the loop.
 """
@@ -24,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_chat.client.apply import EventApplier
+from desktop_chat.client.cancelling import raise_if_cancelling
 from desktop_chat.client.chat_manager import ChatManager
 from desktop_chat.client.connection import Connection
 from desktop_chat.client.errors import ChatError, ChatErrorCode
@@ -38,6 +48,8 @@ from desktop_chat.client.local_store import LocalStore
 from desktop_chat.client.models import ChatType, Group
 from desktop_chat.client.options import ChatOptions
 from desktop_chat.client.outbox import OutboxSender
+from desktop_chat.client.private_files import check_username, private_file, user_dir
+from desktop_chat.client.token_store import TokenStore, open_token_store, take_legacy_token
 from desktop_chat.protocol import frames as f
 
 log = logging.getLogger(__name__)
@@ -59,6 +71,8 @@ class ChatClient:
         self.device_id: int | None = None
         self.store: LocalStore | None = None
         self._outbox: OutboxSender | None = None
+        self._tokens: TokenStore | None = None
+        self._token: str | None = None
         self._applier: EventApplier | None = None
         self._connection: Connection | None = None
         self._runner: asyncio.Task | None = None
@@ -119,18 +133,24 @@ class ChatClient:
 
     async def register(self, username: str, password: str) -> None:
         """Create an account (where the server allows sign-ups)."""
+        check_username(username)
         connection = await self._open()
         try:
             await connection.request(f.Register(id="", username=username, password=password))
         finally:
             await connection.close()
 
-    async def login(self, username: str, password: str) -> None:
-        """Sign in as a new device; returns once caught up and live."""
+    def _refuse_if_signed_in(self) -> None:
         if self.store is not None:
             raise ChatError(
                 ChatErrorCode.ALREADY_LOGGED_IN, f"already signed in as {self.username}"
             )
+
+    async def login(self, username: str, password: str) -> None:
+        """Sign in as a new device; returns once caught up (or, if the connection was
+        lost after the server accepted the sign-in, once signed in and reconnecting)."""
+        self._refuse_if_signed_in()
+        check_username(username)
         connection = await self._open()
         try:
             reply: f.LoginOk = await connection.request(
@@ -142,43 +162,60 @@ class ChatClient:
                 )
             )
         except BaseException:
-            await connection.close()
+            await _close_or_abort(connection)
             raise
-        self._start(username)
-        store = self.require_store()
-        if store.get("device_id") != str(reply.device_id):
-            # A new device starts its log from the beginning (seq 0).
-            store.last_seq = 0
-        store.set("token", reply.token)
-        store.set("device_id", str(reply.device_id))
-        store.commit()
-        self.device_id = reply.device_id
+        try:
+            await self._start(username)
+            store = self.require_store()
+            if store.get("device_id") != str(reply.device_id):
+                # A new device starts its log from the beginning (seq 0).
+                store.last_seq = 0
+            store.set("device_id", str(reply.device_id))
+            store.commit()
+            await self._save_token(reply.token)
+            self.device_id = reply.device_id
+        except BaseException:
+            await _close_or_abort(connection)
+            await self._stop()
+            raise
         await self._go_live(connection)
 
     async def resume(self, username: str) -> None:
-        """Sign in again with the session saved on this machine (no password)."""
-        if self.store is not None:
-            raise ChatError(
-                ChatErrorCode.ALREADY_LOGGED_IN, f"already signed in as {self.username}"
-            )
-        self._start(username)
-        store = self.require_store()
-        if store.get("token") is None:
-            await self._stop()
+        """Sign in again with the session saved on this machine (no password); returns
+        as `login` does."""
+        self._refuse_if_signed_in()
+        check_username(username)
+        if not (self.data_dir / username).is_dir():
             raise ChatError(ChatErrorCode.TOKEN_INVALID, "no saved session here; sign in")
-        connection = await self._open()
+        try:
+            await self._start(username)
+            assert self._tokens is not None
+            self._token = await self._tokens.load()
+            if self._token is None:
+                raise ChatError(ChatErrorCode.TOKEN_INVALID, "no saved session here; sign in")
+            connection = await self._open()
+        except BaseException:
+            await self._stop()
+            raise
         try:
             await self._resume_on(connection)
         except BaseException:
-            await connection.close()
+            await _close_or_abort(connection)
             await self._stop()
             raise
         await self._go_live(connection)
 
-    def _start(self, username: str) -> None:
+    async def _start(self, username: str) -> None:
+        """Open `username`'s private directory, store and token store."""
+        home = user_dir(self.data_dir, username)
+        db = private_file(home / "client.db")
         self._closed = False
         self.username = username
-        self.store = LocalStore(self.data_dir / username / "client.db")
+        self._tokens = open_token_store(self.options.token_store, home, username)
+        legacy = take_legacy_token(db)
+        if legacy is not None:
+            await self._tokens.save(legacy)
+        self.store = LocalStore(db)
         self._applier = EventApplier(
             self.store,
             username,
@@ -196,14 +233,30 @@ class ChatClient:
             self.options.ack_batch_seconds,
         )
 
+    async def _save_token(self, token: str) -> None:
+        assert self._tokens is not None
+        await self._tokens.save(token)
+        self._token = token
+
     async def _resume_on(self, connection: Connection) -> None:
-        store = self.require_store()
-        reply: f.LoginOk = await connection.request(f.Resume(id="", token=store.get("token") or ""))
+        reply: f.LoginOk = await connection.request(f.Resume(id="", token=self._token or ""))
         self.device_id = reply.device_id
 
     async def _go_live(self, connection: Connection) -> None:
-        await self._catch_up(connection)
-        self._runner = asyncio.create_task(self._run(connection))
+        """Catch up on `connection`, then stay connected. The server has accepted the
+        sign-in by now, so a failure here is a lost connection like any later one."""
+        live: Connection | None = connection
+        try:
+            await self._catch_up(connection)
+        except ChatError as exc:
+            log.info("connection lost while catching up (%s); reconnecting", exc.description)
+            connection.abort()  # it failed: no closing handshake to wait for
+            live = None
+        except BaseException:
+            connection.abort()
+            await self._stop()
+            raise
+        self._runner = asyncio.create_task(self._run(live))
 
     async def _catch_up(self, connection: Connection) -> None:
         """Fetch missed events (applied as they arrive), then unread counts."""
@@ -244,14 +297,18 @@ class ChatClient:
         )
         return cap / 2 + random.uniform(0, cap / 2)
 
-    async def _run(self, connection: Connection) -> None:
+    async def _run(self, connection: Connection | None) -> None:
+        """Stay connected until closed or cancelled: on each loss, tell the app and
+        reconnect (at once when started without a connection)."""
         while not self._closed:
-            await connection.wait_closed()
-            self._live.clear()
-            self._connection = None
-            if self._closed:
-                return
-            self.connection_handlers.dispatch("on_disconnected")
+            if connection is not None:
+                await connection.wait_closed()
+                raise_if_cancelling()
+                self._live.clear()
+                self._connection = None
+                if self._closed:
+                    return
+                self.connection_handlers.dispatch("on_disconnected")
             connection = await self._reconnect()
             if connection is None:
                 return
@@ -259,7 +316,9 @@ class ChatClient:
     async def _reconnect(self) -> Connection | None:
         attempt = 0
         while not self._closed:
+            raise_if_cancelling()
             await asyncio.sleep(self._backoff(attempt))
+            raise_if_cancelling()
             attempt += 1
             try:
                 connection = await self._open()
@@ -267,8 +326,10 @@ class ChatClient:
                 log.info("reconnect attempt %d failed: %s", attempt, exc.description)
                 continue
             try:
+                raise_if_cancelling()
                 await self._resume_on(connection)
                 await self._catch_up(connection)
+                raise_if_cancelling()
             except ChatError as exc:
                 await connection.close()
                 if exc.code is ChatErrorCode.TOKEN_INVALID:
@@ -276,6 +337,11 @@ class ChatClient:
                     return None
                 log.info("reconnect attempt %d failed: %s", attempt, exc.description)
                 continue
+            except BaseException:
+                self._live.clear()
+                self._connection = None
+                connection.abort()
+                raise
             self.reconnects += 1
             return connection
         return None
@@ -283,42 +349,69 @@ class ChatClient:
     # ------------------------------------------------------------------ leaving
 
     async def logout(self) -> None:
-        """Sign this device out: the server forgets its session token."""
+        """Sign this device out: the server forgets its session token, and so does
+        this machine."""
         if self.store is None:
             return
-        with contextlib.suppress(ChatError):
-            await self.request(f.Logout(id=""))
-        self.store.set("token", None)
-        self.store.commit()
-        await self._stop()
+        try:
+            with contextlib.suppress(ChatError):
+                await self.request(f.Logout(id=""))
+            if self._tokens is not None:
+                await self._tokens.forget()
+        finally:
+            await self._stop()
 
     async def close(self, flush_seconds: float = 2.0) -> None:
         """Stop without signing out. What the outbox still holds is sent first if the
         server is reachable (for at most `flush_seconds`); anything left stays for the
-        next start, as does the session."""
+        next start, as does the session. Cancelled, it still stops."""
         outbox, store = self._outbox, self.store
-        if outbox is not None and store is not None and self.is_connected and store.outbox_size():
-            with contextlib.suppress(ChatError, TimeoutError):
-                await asyncio.wait_for(outbox.drain(), flush_seconds)
-        await self._stop()
+        try:
+            busy = outbox is not None and store is not None and store.outbox_size() > 0
+            if busy and self.is_connected:
+                with contextlib.suppress(ChatError, TimeoutError):
+                    async with asyncio.timeout(flush_seconds):
+                        await outbox.drain()  # type: ignore[union-attr]
+        finally:
+            await self._stop()
 
     async def _stop(self) -> None:
+        """Stop the loop, the connection and the outbox, and close the store. Cancelled
+        while waiting for them, it still drops them at once before it raises."""
         self._closed = True
         self._live.clear()
-        if self._runner is not None:
-            self._runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._runner
-            self._runner = None
-        if self._connection is not None:
-            await self._connection.close()
-            self._connection = None
-        if self._outbox is not None:
-            await self._outbox.close()
-            self._outbox = None
-        self.notifier.flush()
-        if self.store is not None:
-            self.store.close()
-            self.store = None
-        self._applier = None
-        self.username = None
+        runner, self._runner = self._runner, None
+        connection, self._connection = self._connection, None
+        outbox, self._outbox = self._outbox, None
+        try:
+            if runner is not None:
+                runner.cancel()
+                await asyncio.wait([runner])  # its own cancel is not ours to raise
+            if connection is not None:
+                await connection.close()
+                connection = None
+            if outbox is not None:
+                await outbox.close()
+                outbox = None
+        finally:
+            if connection is not None:
+                connection.abort()
+            if outbox is not None:
+                outbox.abandon()
+            self.notifier.flush()
+            if self.store is not None:
+                self.store.close()
+                self.store = None
+            self._applier = None
+            self._tokens = None
+            self._token = None
+            self.username = None
+
+
+async def _close_or_abort(connection: Connection) -> None:
+    """Close `connection`; from a cancelled task (which must not wait), drop it."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        connection.abort()
+    else:
+        await connection.close()

@@ -6,13 +6,17 @@ every `sync_batch`, before its future resolves, so events apply in seq order)
 to the caller's `on_events`, and fails all waiting requests with
 NETWORK_ERROR when the socket closes. Keepalive pings notice a silent server.
 
+Cancellation: a cancelled `request` always raises CancelledError, even when its
+reply or the connection's loss lands in the same loop iteration, and every
+request future is settled and read, so the loop never reports an exception
+nobody retrieved.
+
 Never: retry, reconnect or touch the local store (the client core does).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import ssl
@@ -63,8 +67,8 @@ class Connection:
             # Verified always: the system's authorities, or the given private CA.
             tls = ssl.create_default_context(cafile=tls_ca_file)
         try:
-            ws = await asyncio.wait_for(
-                connect(
+            async with asyncio.timeout(timeout):
+                ws = await connect(
                     url,
                     ssl=tls,
                     compression=None,
@@ -76,9 +80,7 @@ class Connection:
                     close_timeout=ping_timeout,
                     open_timeout=timeout,
                     logger=_ws_log,
-                ),
-                timeout,
-            )
+                )
         except ssl.SSLCertVerificationError as exc:
             raise ChatError(
                 ChatErrorCode.NETWORK_ERROR,
@@ -100,7 +102,7 @@ class Connection:
                 f.Hello(id="", version=PROTOCOL_VERSION, client="desktop_chat")
             )
         except BaseException:
-            await connection.close()
+            connection.abort()
             raise
         return connection
 
@@ -118,25 +120,36 @@ class Connection:
                     continue
                 if isinstance(frame, f.SyncBatch) and frame.events:
                     self._on_events(frame.events)
-                future = self._waiting.pop(frame.id or "", None)
-                if future is not None and not future.done():
-                    future.set_result(frame)
-                elif isinstance(frame, f.Error):
-                    log.warning("< error with no request: %s %s", frame.code, frame.message)
+                self._deliver(frame)
         except ConnectionClosed:
             pass
         except Exception:
             log.exception("connection reader failed")
         finally:
             self.closed.set()
-            error = ChatError(ChatErrorCode.NETWORK_ERROR, "the connection to the server was lost")
             for future in self._waiting.values():
                 if not future.done():
-                    future.set_exception(error)
+                    future.set_exception(
+                        ChatError(
+                            ChatErrorCode.NETWORK_ERROR, "the connection to the server was lost"
+                        )
+                    )
             self._waiting.clear()
 
+    def _deliver(self, reply: f.Reply) -> None:
+        """Hand a reply to the request waiting for it (none: it timed out, or never was)."""
+        future = self._waiting.pop(reply.id or "", None)
+        if future is not None and not future.done():
+            future.set_result(reply)
+        elif isinstance(reply, f.Error):
+            log.warning("< error with no request: %s %s", reply.code, reply.message)
+
     async def request(self, frame: Any) -> Any:
-        """Send a request (its `id` is replaced) and return the reply; raise on `error`."""
+        """Send a request (its `id` is replaced) and return the reply; raise on `error`.
+
+        A cancel always propagates, even one that arrives in the same loop iteration
+        as the reply or as the connection's loss (`asyncio.wait_for` on Python 3.11
+        would return the reply, or the network error, instead)."""
         if self.closed.is_set():
             raise ChatError(ChatErrorCode.NETWORK_ERROR, "not connected to the server")
         request_id = str(next(self._ids))
@@ -146,7 +159,8 @@ class Connection:
         try:
             await self.ws.send(encode(frame), text=True)
             self.frames_sent += 1
-            reply = await asyncio.wait_for(asyncio.shield(future), self._timeout)
+            async with asyncio.timeout(self._timeout):
+                reply = await future
         except TimeoutError:
             raise ChatError(
                 ChatErrorCode.TIMEOUT, "the server did not answer in time; try again"
@@ -157,6 +171,12 @@ class Connection:
             ) from None
         finally:
             self._waiting.pop(request_id, None)
+            if not future.done():
+                future.cancel()
+            elif not future.cancelled():
+                # Failed by the reader while the send was still failing: read here, so
+                # the loop never reports an exception nobody retrieved.
+                future.exception()
         if isinstance(reply, f.Error):
             raise ChatError.from_reply(reply)
         return reply
@@ -164,8 +184,21 @@ class Connection:
     async def wait_closed(self) -> None:
         await self.closed.wait()
 
+    def abort(self) -> None:
+        """Drop the socket now, with no closing handshake (a cancelled caller must not
+        wait for one); the reader then ends by itself."""
+        self.ws.transport.abort()
+
     async def close(self) -> None:
-        with contextlib.suppress(Exception):
-            await self.ws.close()
-        with contextlib.suppress(Exception):
-            await self._reader
+        """Close the socket and wait for the reader to end; a cancel of the caller
+        still aborts the socket before it propagates."""
+        try:
+            try:
+                await self.ws.close()
+            except Exception:
+                self.abort()
+            # asyncio.wait: the reader's own end (even cancelled) is not the caller's.
+            await asyncio.wait([self._reader])
+        except asyncio.CancelledError:
+            self.abort()
+            raise

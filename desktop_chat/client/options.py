@@ -3,7 +3,8 @@
 Owns: the two receipt switches (`require_ack` for read receipts, default on;
 `require_delivery_ack` for delivery receipts, default off as in the SDK; the
 desktop app turns it on), the ack batching window, reconnect backoff and
-keepalive timing.
+keepalive timing, and where the session token is kept (`token_store`: "file" or
+"keyring"; `token_store.py` says what each protects against).
 
 Never: read files or the environment.
 """
@@ -32,3 +33,10 @@ class ChatOptions:
     # For wss:// servers: a PEM file of the certificate authorities to trust instead of
     # the system's (a private CA). Certificates are always verified.
     tls_ca_file: str | None = None
+    # "file": a 0600 file in the user's directory; "keyring": the system keyring
+    # (the `keyring` extra), or that file where no keyring is available.
+    token_store: str = "file"
+
+    def __post_init__(self) -> None:
+        if self.token_store not in ("file", "keyring"):
+            raise ValueError(f"token_store must be 'file' or 'keyring', not {self.token_store!r}")

@@ -11,6 +11,10 @@ refused for good (the message is then marked failed, or the refusal is
 reported). A transient failure (no connection, a timeout, a full server disk)
 leaves it in place for the next try.
 
+Its task ends when cancelled (a cancel is never taken for a transient failure);
+`close` fails the waiters left with CLIENT_CLOSED, and `abandon` does the same
+without awaiting, for cleanup that must not wait.
+
 Never: decide what to send (the managers write the outbox), or run two drains
 at once.
 """
@@ -18,11 +22,11 @@ at once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
 
+from desktop_chat.client.cancelling import raise_if_cancelling
 from desktop_chat.client.errors import ChatError, ChatErrorCode
 from desktop_chat.client.events import Notifier
 from desktop_chat.client.local_store import LocalStore, OutboxEntry
@@ -96,9 +100,17 @@ class OutboxSender:
             future.set_result(result)
 
     async def close(self) -> None:
+        """Stop sending and fail every waiter with CLIENT_CLOSED; a cancel of the
+        caller propagates (the sending task is stopped all the same)."""
         self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        try:
+            await asyncio.wait([self._task])  # its own cancel is not the caller's
+        finally:
+            self.abandon()
+
+    def abandon(self) -> None:
+        """Stop at once, without waiting (cleanup that must not await)."""
+        self._task.cancel()
         for future in self._waiters.values():
             if not future.done():
                 future.set_exception(
@@ -107,6 +119,7 @@ class OutboxSender:
 
     async def _run(self) -> None:
         while True:
+            raise_if_cancelling()
             await self._wanted.wait()
             self._wanted.clear()
             if not self._is_connected():

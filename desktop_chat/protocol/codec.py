@@ -12,13 +12,14 @@ Never: import asyncio, websockets, sqlite or Qt, or raise out of a decode.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import msgspec
 
 from desktop_chat.protocol.errors import ErrorCode, ProtocolError
-from desktop_chat.protocol.frames import ClientFrame, Error, ServerFrame
+from desktop_chat.protocol.frames import ClientFrame, Error, RequestId, ServerFrame
 
 DEFAULT_MAX_FRAME_BYTES = 1024 * 1024
 
@@ -61,21 +62,31 @@ def frame_with_seq(body: bytes, seq: int) -> bytes:
     return b'{"seq":%d,' % seq + body[1:]
 
 
-def _loose(data: bytes | str) -> tuple[object, Exception | None]:
-    """The frame as plain JSON values, or why it is not JSON."""
+def _json_error(data: bytes | str) -> Exception | None:
+    """Why the frame is not plain JSON, or None when it is."""
     try:
-        return _loose_decoder.decode(data), None
+        _loose_decoder.decode(data)
     except (msgspec.DecodeError, RecursionError, ValueError) as exc:
-        return None, exc
-
-
-def _request_id_of(loose: object) -> str | None:
-    """Best effort: the `id` of a frame that failed to decode, to echo it."""
-    if isinstance(loose, dict):
-        request_id = loose.get("id")
-        if isinstance(request_id, str) and 0 < len(request_id) <= 64:
-            return request_id
+        return exc
     return None
+
+
+class _IdProbe(msgspec.Struct):
+    """Only the `id` of a frame: every other value is skipped unread, so a number out
+    of every range (`1e400`) beside the id does not hide it."""
+
+    id: RequestId | None = None
+
+
+_id_decoder = msgspec.json.Decoder(_IdProbe)
+
+
+def _request_id_of(data: bytes | str) -> str | None:
+    """Best effort: the `id` of a frame that failed to decode, to echo it."""
+    try:
+        return _id_decoder.decode(data).id
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, ValueError):
+        return None
 
 
 def _out_of_range(exc: Exception) -> bool:
@@ -88,6 +99,45 @@ def _is_syntax_error(exc: Exception) -> bool:
     limit is left to the typed decoder, which may meet a wrong field first."""
     text = str(exc)
     return not (_out_of_range(exc) or "recursion" in text or isinstance(exc, RecursionError))
+
+
+def _not_utf8(data: bytes | str) -> ProtocolError | None:
+    """Bytes that are not strict UTF-8, wherever they are: msgspec checks only the
+    strings it decodes, and skips unknown keys and values unread."""
+    if isinstance(data, str) or data.isascii():
+        return None
+    try:
+        data.decode("utf-8")  # strict: no overlong forms, no encoded surrogates
+    except UnicodeDecodeError as exc:
+        return ProtocolError(
+            ErrorCode.MALFORMED_FRAME,
+            f"frame is not valid UTF-8: {exc.reason} at byte {exc.start}",
+            cause=exc,
+        )
+    return None
+
+
+def _has_conflicting_types(data: bytes | str) -> bool:
+    """True when the frame is an object with `type` more than once, with different values.
+
+    msgspec picks the request by the first `type` and refuses a later one that differs,
+    so a frame that decodes has no two that differ; this tells such a refusal from a bad
+    field. Only refused frames come here, so the slower standard json (the reader that
+    reports every key) is fine.
+    """
+    if data.lstrip()[:1] not in (b"{", "{"):
+        return False
+    top: list[list[tuple[str, object]]] = [[]]
+
+    def keep(pairs: list[tuple[str, object]]) -> None:
+        top[0] = pairs  # called as each object closes: the frame itself closes last
+
+    try:
+        json.loads(data, object_pairs_hook=keep)
+    except (ValueError, RecursionError):  # includes ints past Python's digit limit
+        return False
+    types = [value for key, value in top[0] if key == "type"]
+    return any(type(value) is not type(types[0]) or value != types[0] for value in types[1:])
 
 
 def _too_large(data: bytes | str, max_bytes: int) -> ProtocolError | None:
@@ -104,14 +154,21 @@ def _too_large(data: bytes | str, max_bytes: int) -> ProtocolError | None:
 def _classify(exc: Exception, data: bytes | str) -> ProtocolError:
     # The typed decoder stops at the first wrong field; JSON syntax is judged first
     # (a cut-off frame is malformed whatever its fields), by a plain decode.
-    loose, syntax_error = _loose(data)
+    syntax_error = _json_error(data)
     if syntax_error is not None and _is_syntax_error(syntax_error):
         return ProtocolError(
             ErrorCode.MALFORMED_FRAME,
             f"frame is not valid JSON: {syntax_error}",
             cause=syntax_error,
         )
-    request_id = _request_id_of(loose)
+    request_id = _request_id_of(data)
+    if _has_conflicting_types(data):
+        return ProtocolError(
+            ErrorCode.MALFORMED_FRAME,
+            "frame has `type` more than once, with different values; send one `type`",
+            request_id,
+            cause=exc,
+        )
     if isinstance(exc, msgspec.ValidationError) or _out_of_range(exc):
         text = str(exc)
         if _UNKNOWN_TAG.match(text):
@@ -136,9 +193,9 @@ def decode_client_frame(
     data: bytes | str, max_bytes: int = DEFAULT_MAX_FRAME_BYTES
 ) -> ClientFrame | ProtocolError:
     """Decode one frame a client sent. Returns the frame, or why it was refused."""
-    too_large = _too_large(data, max_bytes)
-    if too_large is not None:
-        return too_large.with_request_id(None)
+    refusal = _too_large(data, max_bytes) or _not_utf8(data)
+    if refusal is not None:
+        return refusal
     try:
         return _client_decoder.decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, ValueError) as exc:
@@ -149,6 +206,9 @@ def decode_client_frame(
 
 def decode_server_frame(data: bytes | str) -> ServerFrame | ProtocolError:
     """Decode one frame the server sent. Returns the frame, or why it is unreadable."""
+    not_utf8 = _not_utf8(data)
+    if not_utf8 is not None:
+        return not_utf8
     try:
         return _server_decoder.decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, ValueError) as exc:

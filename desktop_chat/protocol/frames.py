@@ -63,6 +63,7 @@ from desktop_chat.protocol.structs import (
     MessageInfo,
     MsgId,
     MsgIdList,
+    NewUsername,
     NonEmptyUsernameList,
     NonNegative,
     Password,
@@ -94,7 +95,7 @@ class Hello(Request, frozen=True, tag="hello"):
 
 
 class Register(Request, frozen=True, tag="register"):
-    username: Username
+    username: NewUsername
     password: Password
 
 

@@ -28,6 +28,9 @@ REPLY_PREVIEW_CHARS = 200
 
 RequestId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Username = Annotated[str, msgspec.Meta(pattern=USERNAME_PATTERN)]
+# A name asked for in `register`: only bounded here, so that `validation` can refuse it
+# with USERNAME_NOT_ALLOWED and say why (names.py); what passes matches USERNAME_PATTERN.
+NewUsername = Annotated[str, msgspec.Meta(max_length=64)]
 GroupId = Annotated[str, msgspec.Meta(pattern=GROUP_ID_PATTERN)]
 MsgId = Annotated[str, msgspec.Meta(pattern=MSG_ID_PATTERN)]
 ConversationId = Annotated[str, msgspec.Meta(pattern=CONVERSATION_ID_PATTERN)]

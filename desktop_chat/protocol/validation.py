@@ -1,9 +1,10 @@
 """Checks on a decoded request that need more than one field, or a configured limit.
 
 Owns: `validate_request`, which returns a `ProtocolError` (with its own code for
-each limit: batch size, lookup size, note length, page size, group size) or None,
-the fixed limits (page sizes, names per lookup, the default recall limit), and the
-helpers that tell usernames from group ids.
+each limit: batch size, lookup size, note length, page size, group size; and the
+name rules of `names` for `register`) or None, the fixed limits (page sizes, names
+per lookup, the default recall limit), and the helpers that tell usernames from
+group ids.
 
 Field types, patterns and lengths are already enforced by `frames` during
 decoding; this module only adds what the type system cannot express.
@@ -17,6 +18,7 @@ import re
 
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.errors import ErrorCode, ProtocolError
+from desktop_chat.protocol.names import username_problem
 
 _USERNAME = re.compile(f.USERNAME_PATTERN)
 _GROUP_ID = re.compile(f.GROUP_ID_PATTERN)
@@ -78,6 +80,10 @@ def _members(request: f.Request, members: list[str], limits: f.Limits) -> Protoc
 def validate_request(request: f.Request, limits: f.Limits) -> ProtocolError | None:
     """Return why `request` breaks a rule or a limit, or None when it is fine."""
     match request:
+        case f.Register(username=name) if (problem := username_problem(name)) is not None:
+            return _error(
+                request, ErrorCode.USERNAME_NOT_ALLOWED, problem.message, reason=problem.reason
+            )
         case f.SendMessage(chat_type="chat", to=to) if not is_username(to):
             return _error(request, ErrorCode.INVALID_PARAM, "`to` of a chat message is a username")
         case f.SendMessage(chat_type="groupchat", to=to) if not is_group_id(to):

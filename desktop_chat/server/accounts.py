@@ -15,6 +15,7 @@ import msgspec
 from desktop_chat.protocol import ErrorCode
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.codec import frame_with_seq
+from desktop_chat.protocol.names import look_alike_problem
 from desktop_chat.server.auth import Passwords, new_token, token_digest
 from desktop_chat.server.config import ServerConfig
 from desktop_chat.server.core import Core, ServiceError
@@ -50,6 +51,12 @@ class Accounts(Core):
         password_hash = await self.passwords.hash(req.password)
 
         def finish() -> f.Reply:
+            # validate_request judged the name itself; only the store knows look-alikes.
+            if self.store.user_id(req.username) is None and self.store.look_alike_of(req.username):
+                problem = look_alike_problem(req.username)
+                raise ServiceError(
+                    ErrorCode.USERNAME_NOT_ALLOWED, problem.message, {"reason": problem.reason}
+                )
             try:
                 self.store.create_user(req.username, password_hash, self.now())
             except UserExistsError:

@@ -111,8 +111,8 @@ class ChatServer:
             ssl=self._tls_context(),
             max_size=self.config.max_frame_bytes * HARD_LIMIT_FACTOR,
             compression=None,
-            ping_interval=20,
-            ping_timeout=20,
+            ping_interval=self.config.ping_interval_seconds,
+            ping_timeout=self.config.ping_timeout_seconds,
             logger=_ws_log,
             # asyncio's default backlog (100) drops connections when many devices come
             # back at once (after a restart); the kernel caps it at somaxconn.

@@ -59,6 +59,9 @@ class ServerConfig:
     sqlite_synchronous: str = "FULL"
     # Outgoing frames queued for one connection before it is dropped as too slow.
     max_queued_frames: int = 50_000
+    # Keepalive: a ping this often; a connection whose pong is this late is closed (1011).
+    ping_interval_seconds: float = 20.0
+    ping_timeout_seconds: float = 20.0
     # Per device: message frames and ack frames a second, and the burst allowed
     # (RATE_LIMITED past them). 0 turns a limit off (benchmarks only).
     rate_messages_per_second: float = 30.0

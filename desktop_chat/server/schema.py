@@ -6,7 +6,12 @@ schema is always `SCHEMA_V1` plus every migration in order: a new database is ma
 that way too, so the upgrade path is the one every server runs. `migrations.py`
 applies them; `store.py` is the only code that queries these tables.
 
-Version 2 (everyday messaging): a message's `reply_to`, `edited_at` and
+Version 2: `user_name_keys`, each user's look-alike key (protocol/names.py
+`name_key`): a name whose key is taken cannot be registered; store.py fills it for
+users written before it existed. (Servers between versions 1 and 2 made this table
+at every start without a new version number, so its migration tolerates finding it.)
+
+Version 3 (everyday messaging): a message's `reply_to`, `edited_at` and
 `recalled_at` (a recalled message keeps its row, with an empty body); a viewer's
 mute of a conversation (`conversation_members.muted`, `muted_until`); and
 `private_reads`, the group messages a member read without a receipt (deleted on a
@@ -25,7 +30,7 @@ Never: hold queries other than DDL.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -156,6 +161,13 @@ CREATE TABLE IF NOT EXISTS group_deliveries (
 # one transaction together with the new `meta.schema_version`.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: (
+        """CREATE TABLE IF NOT EXISTS user_name_keys (
+            user_id  INTEGER PRIMARY KEY REFERENCES users(id),
+            name_key TEXT NOT NULL
+        )""",
+        "CREATE INDEX IF NOT EXISTS user_name_keys_by_key ON user_name_keys(name_key)",
+    ),
+    3: (
         "ALTER TABLE messages ADD COLUMN reply_to TEXT",
         "ALTER TABLE messages ADD COLUMN edited_at INTEGER",
         "ALTER TABLE messages ADD COLUMN recalled_at INTEGER",

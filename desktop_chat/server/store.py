@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from desktop_chat.protocol.names import KEY_VERSION, name_key
 from desktop_chat.server.migrations import SchemaError, prepare
 from desktop_chat.server.rows import MESSAGE_COLUMNS as _MESSAGE_COLUMNS
 from desktop_chat.server.rows import AckRow as AckRow
@@ -72,6 +73,7 @@ class SqliteStore(GroupStore, EditStore):
         except SchemaError as exc:
             self._db.close()
             raise StoreError(str(exc)) from exc
+        self._fill_name_keys()
         self._usernames: dict[int, str] = {}
         self._user_ids: dict[str, int] = {}
         self._chat_convs: dict[tuple[int, int], int] = {}
@@ -161,7 +163,48 @@ class SqliteStore(GroupStore, EditStore):
             )
         except sqlite3.IntegrityError as exc:
             raise UserExistsError(username) from exc
-        return int(cur.lastrowid)  # type: ignore[arg-type]
+        user_id = int(cur.lastrowid)  # type: ignore[arg-type]
+        self._db.execute(
+            "INSERT INTO user_name_keys(user_id, name_key) VALUES (?, ?)",
+            (user_id, name_key(username)),
+        )
+        return user_id
+
+    def look_alike_of(self, username: str) -> str | None:
+        """A stored username with the same look-alike key as `username`, if any."""
+        row = self._one(
+            "SELECT u.username FROM user_name_keys k JOIN users u ON u.id = k.user_id"
+            " WHERE k.name_key = ? LIMIT 1",
+            (name_key(username),),
+        )
+        return row[0] if row else None
+
+    def _fill_name_keys(self) -> None:
+        """Key the users that have no look-alike key (written before keys existed), or all
+        of them when the key's rules changed since (`names.KEY_VERSION`)."""
+        row = self._one("SELECT value FROM meta WHERE key = 'name_key_version'")
+        current = row is not None and row[0] == str(KEY_VERSION)
+        rows = self._all(
+            "SELECT id, username FROM users"
+            + (" WHERE id NOT IN (SELECT user_id FROM user_name_keys)" if current else "")
+        )
+        if current and not rows:
+            return
+        try:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "INSERT OR REPLACE INTO user_name_keys(user_id, name_key) VALUES (?, ?)",
+                [(user_id, name_key(name)) for user_id, name in rows],
+            )
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('name_key_version', ?)",
+                (str(KEY_VERSION),),
+            )
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            # Read-only or full: it opens all the same; a later open fills the keys (and
+            # a register could not be written now anyway).
+            self._db.rollback()
 
     def user_credentials(self, username: str) -> tuple[int, str] | None:
         return self._one("SELECT id, password_hash FROM users WHERE username = ?", (username,))

@@ -1,6 +1,7 @@
 """Tools for the fault tests: a restartable `desktop-chat-server` process, accounts
 written straight into its database, a TCP proxy that can cut or blackhole a
-connection, callback recorders for `ChatClient`s, and bounded waits.
+connection, callback recorders for `ChatClient`s, a collector of what the asyncio
+loop reports (an exception nobody retrieved), and bounded waits.
 
 Everything is real: server processes, sockets on 127.0.0.1, SQLite files. Every
 wait has a timeout.
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
+import json
 import os
 import re
 import signal
@@ -127,6 +130,39 @@ class ServerProcess:
             self.proc.stdout.close()
 
 
+class LoopReports:
+    """What the running loop reports to its exception handler while installed, such
+    as "Future exception was never retrieved" (the future's `__del__` reports it, so
+    `messages()` collects garbage first)."""
+
+    def __init__(self) -> None:
+        self.contexts: list[dict[str, Any]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._previous = None
+
+    def install(self) -> LoopReports:
+        self._loop = asyncio.get_running_loop()
+        self._previous = self._loop.get_exception_handler()
+        self._loop.set_exception_handler(lambda loop, context: self.contexts.append(context))
+        return self
+
+    def remove(self) -> None:
+        gc.collect()
+        if self._loop is not None:
+            self._loop.set_exception_handler(self._previous)
+            self._loop = None
+
+    def __enter__(self) -> LoopReports:
+        return self.install()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.remove()
+
+    def messages(self) -> list[str]:
+        gc.collect()
+        return [f"{c.get('message')}: {c.get('exception')!r}" for c in self.contexts]
+
+
 # ---------------------------------------------------------------------- clients
 
 
@@ -222,8 +258,11 @@ def reset(writer: asyncio.StreamWriter) -> None:
 
 class TcpProxy:
     """A TCP proxy on 127.0.0.1 in front of the server. It can:
-    - `arm_cut(direction)`: forward the first half of the next websocket frame going
-      that way ("c2s" client to server, "s2c" back), then reset both sockets;
+    - `arm_cut(direction, frame_type=None)`: forward the first half of the next
+      websocket frame going that way ("c2s" client to server, "s2c" back), or of the
+      next one of that `type` when given, then reset both sockets;
+    - `cut_all()`: reset every connection it carries, now (synchronous, so a test can
+      cut at an exact point);
     - `blackhole()` / `restore()`: hold every byte in both directions while keeping
       the TCP connections open (a server that stops answering without closing)."""
 
@@ -235,6 +274,7 @@ class TcpProxy:
         self.cuts: list[dict[str, Any]] = []
         self.accepted = 0
         self._armed: str | None = None
+        self._armed_type: str | None = None
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task] = set()
@@ -247,9 +287,26 @@ class TcpProxy:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
 
-    def arm_cut(self, direction: str) -> None:
+    def arm_cut(self, direction: str, frame_type: str | None = None) -> None:
         assert direction in ("c2s", "s2c")
         self._armed = direction
+        self._armed_type = frame_type
+
+    def cut_all(self) -> int:
+        """Reset both ends of every connection; returns how many ends were reset."""
+        ends = [w for w in self._writers if not w.transport.is_closing()]
+        for writer in ends:
+            reset(writer)
+        return len(ends)
+
+    def _cut_here(self, data: bytes, direction: str) -> bool:
+        if self._armed != direction:
+            return False
+        if self._armed_type is None:
+            return True
+        with contextlib.suppress(Exception):  # not a frame, or not JSON: not the one
+            return json.loads(ws_frame(data)[2]).get("type") == self._armed_type
+        return False
 
     def blackhole(self) -> None:
         self.flowing.clear()
@@ -283,7 +340,7 @@ class TcpProxy:
                 if not data:
                     break
                 await self.flowing.wait()  # a blackhole holds the bytes, sends nothing
-                if self._armed == direction:
+                if self._cut_here(data, direction):
                     self._armed = None
                     await self._cut(data, writer, direction, ends)
                     return

@@ -43,6 +43,15 @@ async def _setup(tmp_path, **alice_options):
     return db, server, proxy, (alice, alice_events), (bob, bob_events)
 
 
+def assert_recovered(client, events) -> None:
+    """Connected again, on its own, after every drop it noticed (how many drops one
+    fault makes is the network's timing, not the client's promise)."""
+    drops = events.count("on_disconnected")
+    assert client.is_connected and drops >= 1
+    assert events.count("on_connected") == 1 + drops and client.reconnects == drops
+    assert events.count("on_token_did_expire") == 0
+
+
 async def _teardown(server, proxy, clients) -> None:
     await proxy.aclose_for_test()  # first: nothing may wait on a held connection
     await close_all(clients)
@@ -71,9 +80,8 @@ async def test_connection_reset_mid_frame(tmp_path, direction, frame_type):
         assert 0 < cut["forwarded"] < cut["total"]
         # The client noticed, reconnected by itself, and the resend from its outbox
         # got the message confirmed: no manual reconnect, no second message.
-        assert alice_ev.count("on_disconnected") == 1
-        assert alice_ev.count("on_connected") == 2 and alice.reconnects == 1
         assert sent.status is MessageStatus.SUCCESS, sent.status
+        assert_recovered(alice, alice_ev)
         assert time.monotonic() - started < 5
         await wait_until(lambda: alice.store.message(sent.msg_id).has_deliver_ack, 5, "✓✓")
         after = await alice.chat_manager.send_message(ChatMessage.text("bob", "after the cut"))
@@ -122,7 +130,7 @@ async def _blackhole_then_restore(tmp_path, notice_bound: float):
         await asyncio.sleep(0.3)
         assert bob_ev.ids("on_messages_received") == {during.msg_id: 1}
         assert db_rows(db, "SELECT msg_id FROM messages") == [(during.msg_id,)]
-        assert alice_ev.count("on_disconnected") == 1 and alice.reconnects == 1
+        assert_recovered(alice, alice_ev)
         return noticed
     finally:
         await _teardown(server, proxy, [alice, bob])

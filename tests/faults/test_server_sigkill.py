@@ -6,7 +6,9 @@ What "receipted" means here, precisely: for every message, at the end,
 - the server's row has mark READ, a `delivered_at` and a `read_at`, and the recipient
   marked it read;
 - the sender's own copy shows status SUCCESS, `has_deliver_ack` and `has_read_ack`, and
-  the sender's `on_messages_read` named it exactly once.
+  the sender's `on_messages_read` named it exactly once;
+- every client ends connected, having recovered from every drop it saw on its own,
+  with its session intact, and the loop reported no exception nobody retrieved.
 Every receiver acks each message read as soon as it arrives (and its client acks
 delivery on its own), so every message must end up read-receipted.
 """
@@ -18,8 +20,10 @@ import os
 import random
 import time
 
+import pytest
 from fault_tools import (
     PASSWORD,
+    LoopReports,
     ServerProcess,
     close_all,
     create_users,
@@ -41,6 +45,9 @@ WINDOW = 32  # send_message calls in flight per sender
 KILLS = 3
 
 
+# A busy 2-core machine (both test parts at once) may take minutes: the bounds are there
+# to end a hang, not to measure speed (desktop-chat-bench does that).
+@pytest.mark.timeout(300)
 async def test_sigkill_three_times_during_5000_acked_messages(tmp_path):
     rng = random.Random(SEED)
     # Kill once this many messages are confirmed; the server stays down a random while.
@@ -89,6 +96,7 @@ async def test_sigkill_three_times_during_5000_acked_messages(tmp_path):
 
     clients = {}
     recorders = {}
+    reports = LoopReports().install()
     try:
         for name in SENDERS + READERS:
             client, recorder = new_client(
@@ -131,14 +139,15 @@ async def test_sigkill_three_times_during_5000_acked_messages(tmp_path):
             await asyncio.gather(*(one(n) for n in range(PER_SENDER)))
 
         started = time.monotonic()
-        await asyncio.wait_for(asyncio.gather(*(send_all(i) for i in range(len(SENDERS)))), 60)
+        await asyncio.wait_for(asyncio.gather(*(send_all(i) for i in range(len(SENDERS)))), 180)
         read_by_senders = lambda: sum(  # noqa: E731
             len(recorders[name].ids("on_messages_read")) for name in SENDERS
         )
         await wait_until(
-            lambda: len(confirmed) == TOTAL and read_by_senders() == TOTAL, 30, "all read"
+            lambda: len(confirmed) == TOTAL and read_by_senders() == TOTAL, 60, "all read"
         )
         await asyncio.wait_for(asyncio.gather(*restarts), 30)
+        await wait_until(lambda: all(c.is_connected for c in clients.values()), 15, "all back")
         await wait_until(
             lambda: all(c.store.outbox_size() == 0 for c in clients.values()), 10, "outboxes"
         )
@@ -192,15 +201,20 @@ async def test_sigkill_three_times_during_5000_acked_messages(tmp_path):
             delivered = recorders[name].ids("on_messages_delivered")
             assert not delivered or max(delivered.values()) == 1
 
-        # ---- every client reconnected on its own after each kill
+        # ---- every client is back on its own, its session intact
+        # How many drops a client saw is timing: a kill that lands while it is still
+        # reconnecting from the one before is one drop for two kills.
+        last_kill = kills[-1]["at"]
         for name, recorder in recorders.items():
-            assert recorder.count("on_disconnected") == KILLS, name
-            assert recorder.count("on_connected") == 1 + KILLS, name
-            assert clients[name].reconnects == KILLS, name
-            assert recorder.count("on_token_did_expire") == 0
-            connected = recorder.times["on_connected"][1:]
-            for kill, when in zip(kills, connected, strict=True):
-                assert when > kill["restarted_at"], name
+            drops = recorder.count("on_disconnected")
+            assert clients[name].is_connected, name
+            assert 1 <= drops <= KILLS, (name, drops)
+            assert recorder.count("on_connected") == 1 + drops, name  # each drop recovered
+            assert clients[name].reconnects == drops, name
+            assert recorder.times["on_connected"][-1] > last_kill, name
+            assert recorder.count("on_token_did_expire") == 0, name
+        # ---- no request was left holding an error nobody read
+        assert [m for m in reports.messages() if "never retrieved" in m] == []
         print(
             f"\nseed {SEED}: {TOTAL} messages in {elapsed:.1f} s, kills after"
             f" {thresholds} confirmed; in flight at the kills: "
@@ -208,6 +222,7 @@ async def test_sigkill_three_times_during_5000_acked_messages(tmp_path):
             f"{[k['stored_unconfirmed'] for k in kills]}"
         )
     finally:
+        reports.remove()
         await close_all(list(clients.values()))
         for task in restarts:
             task.cancel()

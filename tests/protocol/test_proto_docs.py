@@ -26,8 +26,8 @@ STRUCTS = {
     "6.5 GroupInfo": structs.GroupInfo,
     "6.6 ConversationInfo": structs.ConversationInfo,
     "6.7 Limits": structs.Limits,
-    "6.9 ReplyPreview": structs.ReplyPreview,
-    "6.10 UserInfo": structs.UserInfo,
+    "6.10 ReplyPreview": structs.ReplyPreview,
+    "6.11 UserInfo": structs.UserInfo,
 }
 
 

@@ -255,6 +255,50 @@ def test_group_limit_follows_the_configured_limit() -> None:
     assert code_of(f.CreateGroup(id="g4", name="T", members=names(4)), small) == "GROUP_FULL"
 
 
+# --------------------------------------------------------------------------- register
+
+
+def register(username: str) -> f.Register:
+    return f.Register(id="n1", username=username, password="12345678")
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("con", "reserved"),
+        ("lpt1.txt", "reserved"),
+        ("alice.", "trailing"),
+        ("alice\n", "trailing"),
+        ("Alice", "not_canonical"),
+        ("\u0430lice", "mixed_script"),
+        ("张伟", "script"),
+        ("al ice", "characters"),
+        ("a", "length"),
+        ("a" * 33, "length"),
+        ("1alice", "start"),
+    ],
+)
+def test_register_refuses_names_that_are_not_allowed(name: str, reason: str) -> None:
+    error = check(register(name))
+    assert error is not None, name
+    assert (error.code, error.request_id, error.details) == (
+        ErrorCode.USERNAME_NOT_ALLOWED,
+        "n1",
+        {"reason": reason},
+    )
+    assert error.message
+
+
+def test_register_allows_plain_names() -> None:
+    for name in ("alice", "a1ice", "bob.smith", "z9"):  # a look-alike needs the store
+        assert check(register(name)) is None
+
+
+def test_login_is_not_judged_by_the_new_name_rules() -> None:
+    # An account made before a rule existed ("con") still signs in.
+    assert check(f.Login(id="n2", username="con", password="x")) is None
+
+
 # --------------------------------------------------------------------------- name helpers
 
 

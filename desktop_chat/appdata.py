@@ -1,0 +1,92 @@
+"""Where the app's resources are, installed from a wheel or run from a checkout, and
+how they are put where a Linux desktop finds them.
+
+Owns: `resource_dir()` (icons, the .desktop file, AppStream metainfo, translations),
+the app id, and `install_desktop_entry` / `uninstall_desktop_entry`, which copy the
+.desktop file, the metainfo and the icons into the user's XDG data directory
+(`$XDG_DATA_HOME`, usually ~/.local/share) and take them away again.
+
+Never: import Qt (the command line uses this before any window exists), or touch a
+file outside the XDG data directory it was given.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from importlib import resources
+from pathlib import Path
+
+APP_ID = "io.github.desktop_chat.DesktopChat"
+ICON_NAME = "desktop-chat"
+ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
+
+
+def resource_dir() -> Path:
+    """The `desktop_chat.resources` package folder (package data in a wheel)."""
+    return Path(str(resources.files("desktop_chat.resources")))
+
+
+def icon_png(size: int) -> Path:
+    return resource_dir() / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{ICON_NAME}.png"
+
+
+def icon_svg() -> Path:
+    return resource_dir() / "icons" / f"{ICON_NAME}.svg"
+
+
+def translations_dir() -> Path:
+    return resource_dir() / "translations"
+
+
+def xdg_data_home() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+
+
+def _installed_files(data_home: Path) -> list[Path]:
+    icons = data_home / "icons" / "hicolor"
+    return [
+        data_home / "applications" / f"{APP_ID}.desktop",
+        data_home / "metainfo" / f"{APP_ID}.metainfo.xml",
+        icons / "scalable" / "apps" / f"{ICON_NAME}.svg",
+        *(icons / f"{n}x{n}" / "apps" / f"{ICON_NAME}.png" for n in ICON_SIZES),
+    ]
+
+
+def _launcher() -> str:
+    """The command the menu entry runs: this very installation's `desktop-chat`."""
+    beside = Path(sys.executable).with_name("desktop-chat")
+    if beside.exists():
+        return str(beside)
+    return shutil.which("desktop-chat") or "desktop-chat"
+
+
+def install_desktop_entry(data_home: Path | None = None) -> list[Path]:
+    """Put the menu entry, metainfo and icons where the desktop finds them; the files."""
+    home = data_home or xdg_data_home()
+    source = resource_dir()
+    entry, metainfo, svg, *pngs = _installed_files(home)
+    for path in (entry, metainfo, svg, *pngs):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    text = (source / f"{APP_ID}.desktop").read_text(encoding="utf-8")
+    launcher = _launcher()
+    text = text.replace("Exec=desktop-chat", f"Exec={launcher}").replace(
+        "TryExec=desktop-chat", f"TryExec={launcher}"
+    )
+    entry.write_text(text, encoding="utf-8")
+    shutil.copyfile(source / f"{APP_ID}.metainfo.xml", metainfo)
+    shutil.copyfile(icon_svg(), svg)
+    for size, target in zip(ICON_SIZES, pngs, strict=True):
+        shutil.copyfile(icon_png(size), target)
+    return [entry, metainfo, svg, *pngs]
+
+
+def uninstall_desktop_entry(data_home: Path | None = None) -> list[Path]:
+    """Remove what `install_desktop_entry` put there; the files removed."""
+    removed = []
+    for path in _installed_files(data_home or xdg_data_home()):
+        if path.exists():
+            path.unlink()
+            removed.append(path)
+    return removed
