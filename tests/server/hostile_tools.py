@@ -201,13 +201,13 @@ class RawClient:
             "Sec-WebSocket-Version: 13",
             *(f"{name}: {value}" for name, value in headers.items()),
         ]
-        await self._sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        await self.send_bytes(("\r\n".join(lines) + "\r\n\r\n").encode())
         while b"\r\n\r\n" not in self.buffer:
             await self._fill(10)
         head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
         return int(head.split(b" ", 2)[1])
 
-    async def _sendall(self, data: bytes) -> None:
+    async def send_bytes(self, data: bytes) -> None:
         await asyncio.wait_for(asyncio.get_running_loop().sock_sendall(self.sock, data), 10)
 
     async def _fill(self, timeout: float) -> None:
@@ -230,7 +230,7 @@ class RawClient:
         else:
             head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, length)
         masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        await self._sendall(head + mask + masked)
+        await self.send_bytes(head + mask + masked)
 
     async def send(self, type_: str, **fields: Any) -> str:
         self.ids += 1
