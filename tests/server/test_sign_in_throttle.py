@@ -162,4 +162,4 @@ def test_a_trusted_proxy_that_is_not_an_address_is_refused_at_start(tmp_path):
         timeout=60,
     )
     assert done.returncode == 2
-    assert "--trusted-proxy" in done.stderr and "nginx" in done.stderr
+    assert "--trusted-proxy" in done.stderr and "IPv4 or IPv6" in done.stderr
