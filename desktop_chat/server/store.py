@@ -262,6 +262,18 @@ class SqliteStore(GroupStore, EditStore):
         )
         return None if row is None else DeviceRow(*row[:5], revoked=bool(row[5]))
 
+    def device_states(self, device_ids: Sequence[int]) -> dict[int, tuple[int, bool]]:
+        """device id -> (last_seen_at, revoked), for the ids that exist."""
+        states: dict[int, tuple[int, bool]] = {}
+        for start in range(0, len(device_ids), 500):
+            chunk = device_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for device_id, last_seen_at, revoked in self._all(
+                f"SELECT id, last_seen_at, revoked FROM devices WHERE id IN ({marks})", chunk
+            ):
+                states[device_id] = (last_seen_at, bool(revoked))
+        return states
+
     def touch_device(self, device_id: int, now: int) -> None:
         self._db.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", (now, device_id))
 

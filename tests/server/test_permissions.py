@@ -83,6 +83,7 @@ def _config(db_path: Path, **overrides: Any) -> ServerConfig:
         argon2_time_cost=1,
         argon2_memory_kib=8192,
         argon2_parallelism=1,
+        registration_burst=10_000,
     )
 
 
