@@ -17,8 +17,6 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
-from desktop_chat.wire_client import text_body
-
 CLOSE_CODES = close_codes()
 PASSWORD = "correct horse"  # the harness's password for every account
 CLOSE_CASES: dict[int, Callable[[Any], Awaitable[int]]] = {}
