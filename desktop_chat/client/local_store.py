@@ -2,7 +2,9 @@
 
 Owns: messages with their receipt marks, conversations with unread counts, the
 outbox (messages and acks not yet confirmed by the server, kept across
-restarts), and small settings (session token, the last applied event seq).
+restarts), the groups this user is in (name, owner, ack policy, members and
+roles, as last confirmed by the server), the person's unsent drafts, and small
+settings (session token, the last applied event seq).
 
 The client changes several of these in one transaction (for example: a received
 message, its delivery ack in the outbox and the new last seq), so a crash never
@@ -23,6 +25,8 @@ from desktop_chat.client.models import (
     ChatMessage,
     ChatType,
     Conversation,
+    Group,
+    GroupRole,
     MessageDirection,
     TextMessageBody,
 )
@@ -63,6 +67,19 @@ CREATE TABLE IF NOT EXISTS conversations (
     chat_type TEXT NOT NULL,
     unread_count INTEGER NOT NULL DEFAULT 0,
     updated_at INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS groups (
+    group_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    ack_policy TEXT NOT NULL,
+    member_count INTEGER NOT NULL,
+    members TEXT  -- JSON {username: role}, or NULL when not known
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS drafts (
+    conversation_id TEXT PRIMARY KEY,
+    text TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY,
@@ -314,6 +331,66 @@ class LocalStore:
     def total_unread(self) -> int:
         row = self._db.execute("SELECT COALESCE(SUM(unread_count), 0) FROM conversations")
         return int(row.fetchone()[0])
+
+    # ------------------------------------------------------------------ groups
+
+    def save_group(self, group: Group) -> None:
+        members = None
+        if group.members is not None:
+            members = msgspec.json.encode({n: r.value for n, r in group.members.items()}).decode()
+        self._write().execute(
+            "INSERT OR REPLACE INTO groups(group_id, name, owner, ack_policy, member_count,"
+            " members) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                group.group_id,
+                group.name,
+                group.owner,
+                group.ack_policy,
+                group.member_count,
+                members,
+            ),
+        )
+
+    def remove_group(self, group_id: str) -> None:
+        self._write().execute("DELETE FROM groups WHERE group_id = ?", (group_id,))
+
+    def groups(self) -> list[Group]:
+        rows = self._db.execute(
+            "SELECT group_id, name, owner, ack_policy, member_count, members FROM groups"
+        )
+        return [
+            Group(
+                group_id=row[0],
+                name=row[1],
+                owner=row[2],
+                ack_policy=row[3],
+                member_count=row[4],
+                members=None
+                if row[5] is None
+                else {n: GroupRole(r) for n, r in msgspec.json.decode(row[5]).items()},
+            )
+            for row in rows
+        ]
+
+    # ------------------------------------------------------------------ drafts
+
+    def set_draft(self, conversation_id: str, text: str, at: int) -> None:
+        """Keep `text` as the conversation's unsent draft ("" removes it)."""
+        if text:
+            self._write().execute(
+                "INSERT OR REPLACE INTO drafts(conversation_id, text, updated_at) VALUES (?, ?, ?)",
+                (conversation_id, text, at),
+            )
+        else:
+            self._write().execute(
+                "DELETE FROM drafts WHERE conversation_id = ?", (conversation_id,)
+            )
+
+    def draft(self, conversation_id: str) -> str:
+        row = self._db.execute(
+            "SELECT text FROM drafts WHERE conversation_id = ?", (conversation_id,)
+        ).fetchone()
+        return "" if row is None else row[0]
 
     # ------------------------------------------------------------------ outbox
 

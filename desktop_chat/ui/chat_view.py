@@ -163,6 +163,17 @@ class ChatView(QWidget):
         self._stick_to_bottom = True
         self.composer.setFocus()
 
+    def update_header(
+        self, title: str, subtitle: str, can_ask_receipts: bool, is_group: bool = False
+    ) -> None:
+        """The same chat's header changed (its group was renamed, resized or reloaded)."""
+        self.title.setText(title)
+        self.subtitle.setText(subtitle)
+        self.info_button.setVisible(is_group)
+        if not can_ask_receipts:
+            self.ask_receipts.setChecked(False)
+        self.ask_receipts.setVisible(can_ask_receipts)
+
     def _submit(self) -> None:
         text = self.composer.toPlainText().strip()
         if not text:

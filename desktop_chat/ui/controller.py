@@ -25,12 +25,12 @@ from desktop_chat.client import (
     ChatType,
     Group,
     GroupMessageAck,
-    GroupRole,
     MessageDirection,
 )
 from desktop_chat.client.qt_bridge import ChatSignals
 from desktop_chat.ui.chat_view import ChatView
 from desktop_chat.ui.conversation_model import ConversationListModel, ConversationRow
+from desktop_chat.ui.group_views import GroupViews
 from desktop_chat.ui.main_window import MainWindow
 from desktop_chat.ui.message_model import MessageListModel
 from desktop_chat.ui.read_tracker import ReadAckController, ReadKind
@@ -44,7 +44,7 @@ def read_kind(message: ChatMessage) -> ReadKind:
     return ReadKind.GROUP_ACK if message.need_group_ack else ReadKind.GROUP_PLAIN
 
 
-class ChatController(QObject):
+class ChatController(GroupViews, QObject):
     def __init__(
         self,
         client: ChatClient,
@@ -97,7 +97,7 @@ class ChatController(QObject):
         s.conversation_updated.connect(self._on_conversation_updated)
         s.group_changed.connect(self._on_group_changed)
         s.group_ack_reminder.connect(self._on_reminder)
-        s.connected.connect(lambda: self.window.show_connection(True))
+        s.connected.connect(self._on_connected)
         s.disconnected.connect(lambda: self.window.show_connection(False))
         s.error.connect(lambda e: self.show_error(f"{e.description}"))
         s.token_expired.connect(
@@ -116,6 +116,12 @@ class ChatController(QObject):
             delegate.read_count_clicked.connect(self.open_read_by)
         if hasattr(delegate, "retry_clicked"):
             delegate.retry_clicked.connect(self.retry)
+
+    def _on_connected(self) -> None:
+        self.window.show_connection(True)
+        # Caught up: groups and unread counts are as the server has them now.
+        self.reload_conversations()
+        self.refresh_header()
 
     def spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Task:
         """Run a client call; a failure is shown to the person, not lost."""
@@ -185,17 +191,9 @@ class ChatController(QObject):
             ),
             at_least=conversation.unread_count,
         )
-        can_ask = False
-        subtitle = "Direct message"
+        self.chat_view.show_conversation(*self.header(conversation_id, is_group))
         if is_group:
-            group = self.client.groups.get(conversation_id)
-            if group is not None:
-                role = group.role_of(self.me)
-                can_ask = group.ack_policy == "all" or role in (GroupRole.OWNER, GroupRole.ADMIN)
-                subtitle = f"Group · {group.member_count} members"
-        self.chat_view.show_conversation(
-            self._title(conversation_id, is_group), subtitle, can_ask, is_group
-        )
+            self.ensure_members(conversation_id)
         self.window.show_chat(conversation_id)
         unread = [
             (m.msg_id, read_kind(m), m.conv_seq)
@@ -366,136 +364,6 @@ class ChatController(QObject):
         self.conversations.upsert(self._row(group.group_id, True, 0))
         self.open_conversation(group.group_id)
         return group
-
-    # ------------------------------------------------------------------ read-by view
-
-    def open_read_by(self, msg_id: str) -> None:
-        from desktop_chat.ui.read_by import ReadByDialog
-
-        message = self.client.chat_manager.get_message(msg_id)
-        if message is None or not message.is_group:
-            return
-        view = self.read_by_views.get(msg_id)
-        if view is None:
-            view = ReadByDialog(
-                msg_id,
-                message.conversation_id,
-                message.body.content,
-                message.group_member_count or 0,
-                self.window,
-            )
-            view.remind_requested.connect(self._remind)
-            view.finished.connect(lambda _result: self.read_by_views.pop(msg_id, None))
-            self.read_by_views[msg_id] = view
-        view.show()
-        view.raise_()
-        self.spawn(self._fill_read_by(view, msg_id, message.conversation_id), "load who read it")
-
-    async def _fill_read_by(self, view, msg_id: str, group_id: str) -> None:
-        manager = self.client.chat_manager
-        acks: list[GroupMessageAck] = []
-        cursor = None
-        for _ in range(1000):  # bounded: 50 per page, groups of up to 10,000 + late acks
-            page = await manager.fetch_group_acks(
-                msg_id, group_id, start_ack_id=cursor, page_size=50
-            )
-            acks += page.data
-            cursor = page.cursor
-            if cursor is None:
-                break
-        unread: list[str] = []
-        cursor = None
-        for _ in range(100):
-            names = await manager.fetch_group_unread_members(
-                msg_id, group_id, cursor=cursor, page_size=1000
-            )
-            unread += names.data
-            cursor = names.cursor
-            if cursor is None:
-                break
-        view.set_acks(acks)
-        view.set_unread(unread)
-
-    def _remind(self, msg_id: str, group_id: str) -> None:
-        async def remind() -> None:
-            reminded = await self.client.chat_manager.remind_group_unread(msg_id, group_id)
-            view = self.read_by_views.get(msg_id)
-            if view is not None:
-                view.show_reminded(reminded)
-
-        self.spawn(remind(), "send the reminder")
-
-    # ------------------------------------------------------------------ group members and roles
-
-    def _on_group_changed(self, change: str, group: Group, members: list[str]) -> None:
-        self.reload_conversations()
-        view = self.group_info_view
-        if view is not None and view.group.group_id == group.group_id:
-            self.spawn(self._refresh_group_info(group.group_id), "refresh the group")
-
-    async def _refresh_group_info(self, group_id: str) -> None:
-        group = await self.client.group_manager.get_group(group_id)
-        if self.group_info_view is not None:
-            self.group_info_view.set_group(group)
-
-    def open_group_info(self) -> None:
-        from desktop_chat.ui.group_info import GroupInfoDialog
-
-        group_id = self.messages.conversation_id
-        group = self.client.groups.get(group_id or "")
-        if group_id is None or group is None:
-            return
-        if self.group_info_view is not None:
-            self.group_info_view.close()
-        view = GroupInfoDialog(group, self.me, self.window)
-        manager = self.client.group_manager
-        self.group_info_view = view
-        view.finished.connect(lambda _r: setattr(self, "group_info_view", None))
-        view.add_members_requested.connect(
-            lambda gid, names: self._group_change(manager.add_members(gid, names))
-        )
-        view.remove_member_requested.connect(
-            lambda gid, name: self._group_change(manager.remove_members(gid, [name]))
-        )
-        view.set_admin_requested.connect(
-            lambda gid, name, admin: self._group_change(
-                manager.add_admin(gid, name) if admin else manager.remove_admin(gid, name)
-            )
-        )
-        view.ack_policy_requested.connect(
-            lambda gid, policy: self._group_change(manager.set_ack_policy(gid, policy))
-        )
-        view.leave_requested.connect(self._leave_group)
-        view.show()
-        self.spawn(self._refresh_group_info(group_id), "load the members")
-
-    def _group_change(self, call: Coroutine[Any, Any, Group]) -> None:
-        view = self.group_info_view
-
-        async def change() -> None:
-            try:
-                group = await call
-            except ChatError as exc:
-                if view is not None:
-                    view.show_error(f"{exc.description}. Nothing was changed; try again.")
-                return
-            if view is not None:
-                view.set_group(group)
-            self.reload_conversations()
-
-        self.spawn(change(), "change the group")
-
-    def _leave_group(self, group_id: str) -> None:
-        async def leave() -> None:
-            await self.client.group_manager.leave_group(group_id)
-            if self.group_info_view is not None:
-                self.group_info_view.close()
-            self.tracker.close_chat()
-            self.messages.clear()
-            self.window.show_placeholder()
-            self.reload_conversations()
-
-        self.spawn(leave(), "leave the group")
 
     # ------------------------------------------------------------------ settings, leaving
 

@@ -202,6 +202,14 @@ class AppSession(QObject):
     async def shutdown(self) -> None:
         await self._close_client(logout=False)
 
+    async def run(self) -> None:
+        """The session from start to quit: sign in (or resume), wait for Quit, shut down."""
+        try:
+            await self.start()
+            await self.quit.wait()
+        finally:
+            await self.shutdown()
+
 
 async def run_app(data_dir: Path, server_url: str | None) -> None:
     settings = load(data_dir / "settings.json")
@@ -210,11 +218,8 @@ async def run_app(data_dir: Path, server_url: str | None) -> None:
     if not url:
         embedded = EmbeddedServer(data_dir / "local-server.db")
         url = await asyncio.to_thread(embedded.start)
-    session = AppSession(data_dir, url, settings)
     try:
-        await session.start()
-        await session.quit.wait()
+        await AppSession(data_dir, url, settings).run()
     finally:
-        await session.shutdown()
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)
