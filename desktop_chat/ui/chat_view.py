@@ -4,7 +4,8 @@ Owns: `ChatView`, which shows a `MessageListModel` through a `QListView` with th
 message delegate, keeps the view at the bottom when new messages arrive (unless
 the person scrolled up to read history), measures how much of each bubble is
 inside the viewport (`visible_fractions`, the read-ack controller's eyes), and
-a composer that emits `send_requested`. In groups, owners and admins see an
+a composer (`composer.Composer`) that emits `send_requested` and, as the person
+types, `draft_edited`. In groups, owners and admins see an
 "Ask for read receipts" toggle; others don't.
 
 Never: talk to the client, or decide that anything was read.
@@ -13,19 +14,19 @@ Never: talk to the client, or decide that anything was read.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
     QLabel,
     QListView,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop_chat.ui.composer import Composer
 from desktop_chat.ui.message_delegate import BANNER_HEIGHT
 from desktop_chat.ui.message_model import PAINT_ONLY_ROLES, MessageListModel
 from desktop_chat.ui.roles import MessageRole
@@ -38,20 +39,6 @@ def _on_screen_area(rect: QRect, screens: list[QRect]) -> int:
         for part in (rect.intersected(screen) for screen in screens)
         if not part.isEmpty()
     )
-
-
-class _Composer(QPlainTextEdit):
-    """Enter sends; Shift+Enter starts a new line."""
-
-    submitted = Signal()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
-            event.modifiers() & Qt.KeyboardModifier.ShiftModifier
-        ):
-            self.submitted.emit()
-            return
-        super().keyPressEvent(event)
 
 
 class _MessageList(QListView):
@@ -79,6 +66,7 @@ class ChatView(QWidget):
     send_requested = Signal(str, bool)  # text, need_group_ack
     info_requested = Signal()  # the group's members and roles
     visibility_changed = Signal()  # scrolled, resized or rows changed: check what is seen
+    draft_edited = Signal(str)  # the person changed the composer's text
 
     def __init__(self, model: MessageListModel, delegate=None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -105,10 +93,10 @@ class ChatView(QWidget):
         self.list.setMouseTracking(True)
         self.list.setFrameShape(QListView.Shape.NoFrame)
 
-        self.composer = _Composer()
+        self.composer = Composer()
         self.composer.setPlaceholderText("Write a message…  (Enter to send, Shift+Enter: new line)")
-        self.composer.setFixedHeight(64)
         self.composer.submitted.connect(self._submit)
+        self.composer.edited.connect(self.draft_edited)
         self.ask_receipts = QCheckBox("Ask for read receipts")
         self.ask_receipts.setToolTip("Members' read acks show as “Read n/m” on the message")
         self.ask_receipts.setVisible(False)
@@ -174,12 +162,20 @@ class ChatView(QWidget):
             self.ask_receipts.setChecked(False)
         self.ask_receipts.setVisible(can_ask_receipts)
 
+    def draft(self) -> str:
+        """What the composer holds now (the open chat's draft)."""
+        return self.composer.toPlainText()
+
+    def set_draft(self, text: str) -> None:
+        """Put the open chat's saved draft (or nothing) into the composer."""
+        self.composer.set_text(text)
+
     def _submit(self) -> None:
         text = self.composer.toPlainText().strip()
         if not text:
             return
         need_ack = self.ask_receipts.isVisible() and self.ask_receipts.isChecked()
-        self.composer.clear()
+        self.composer.set_text("")
         self.ask_receipts.setChecked(False)  # each announcement asks on purpose
         self.send_requested.emit(text, need_ack)
 

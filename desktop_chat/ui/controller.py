@@ -3,7 +3,9 @@
 Owns: `ChatController`: it feeds the models from the client's store and the Qt
 bridge's signals, turns the read-ack controller's requests into the client's
 ack calls (private reads when read receipts are off), sends what the composer
-asks, opens the read-by view, and applies settings. Every client call runs as
+asks, keeps each chat's draft (in the client's local store: it survives
+switching chats and restarts), and applies settings; its group side (read-by
+view, members and roles) is `group_views.GroupViews`. Every client call runs as
 an asyncio task; a failure becomes a clear message in the window.
 
 Never: paint, or decide what counts as read (the read-ack controller does).
@@ -16,7 +18,7 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
 from desktop_chat.client import (
     ChatClient,
@@ -27,6 +29,7 @@ from desktop_chat.client import (
     GroupMessageAck,
     MessageDirection,
 )
+from desktop_chat.client.models import now_ms
 from desktop_chat.client.qt_bridge import ChatSignals
 from desktop_chat.ui.chat_view import ChatView
 from desktop_chat.ui.conversation_model import ConversationListModel, ConversationRow
@@ -36,6 +39,7 @@ from desktop_chat.ui.message_model import MessageListModel
 from desktop_chat.ui.read_tracker import ReadAckController, ReadKind
 
 log = logging.getLogger(__name__)
+DRAFT_SAVE_MS = 400
 
 
 def read_kind(message: ChatMessage) -> ReadKind:
@@ -79,6 +83,11 @@ class ChatController(GroupViews, QObject):
         self.group_info_view: Any = None
         self._tasks: set[asyncio.Task] = set()
         self.errors: list[str] = []
+        # A draft is written to the store once typing pauses, and whenever the chat changes.
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_SAVE_MS)
+        self._draft_timer.timeout.connect(self.save_draft)
         self._wire()
         self.reload_conversations()
         self.window.show_connection(client.is_connected)
@@ -107,6 +116,7 @@ class ChatController(GroupViews, QObject):
         self.window.activation_changed.connect(lambda _active: self.tracker.evaluate())
         self.chat_view.visibility_changed.connect(self.tracker.evaluate)
         self.chat_view.send_requested.connect(self._send)
+        self.chat_view.draft_edited.connect(lambda _text: self._draft_timer.start())
         self.chat_view.info_requested.connect(self.open_group_info)
         self.tracker.conversation_ack_requested.connect(self._ack_conversation)
         self.tracker.message_acks_requested.connect(self._ack_messages)
@@ -166,6 +176,7 @@ class ChatController(GroupViews, QObject):
             last_time=last.sort_time if last else 0,
             unread=unread,
             last_outgoing_mark=last.mark if outgoing and last is not None else None,
+            draft=self.client.require_store().draft(conversation_id),
         )
 
     def reload_conversations(self) -> None:
@@ -180,7 +191,38 @@ class ChatController(GroupViews, QObject):
         unread = conversation.unread_count if conversation else 0
         self.conversations.upsert(self._row(conversation_id, is_group, unread))
 
+    # ------------------------------------------------------------------ drafts
+
+    def save_draft(self) -> None:
+        """Keep the composer's text as the open chat's draft (on this computer)."""
+        self._draft_timer.stop()
+        conversation_id = self.messages.conversation_id
+        store = self.client.store
+        if conversation_id is None or store is None:
+            return
+        text = self.chat_view.draft()
+        text = text if text.strip() else ""
+        if store.draft(conversation_id) == text:
+            return
+        if text:  # a chat with a draft stays in the list, even with no message yet
+            conversation = self.client.chat_manager.get_conversation(conversation_id)
+            chat_type = conversation.type if conversation else ChatType.CHAT
+            store.touch_conversation(conversation_id, chat_type, 0)
+        store.set_draft(conversation_id, text, now_ms())
+        store.commit()
+        if self.conversations.row(conversation_id) is None:
+            self._touch_conversation(conversation_id, conversation_id in self.client.groups)
+        self.conversations.set_draft(conversation_id, text)
+
+    def _clear_draft(self, conversation_id: str) -> None:
+        self._draft_timer.stop()
+        store = self.client.require_store()
+        store.set_draft(conversation_id, "", now_ms())
+        store.commit()
+        self.conversations.set_draft(conversation_id, "")
+
     def open_conversation(self, conversation_id: str) -> None:
+        self.save_draft()  # the text in the composer belongs to the chat being left
         conversation = self.client.chat_manager.get_conversation(conversation_id)
         assert conversation is not None
         is_group = conversation.type is ChatType.GROUP_CHAT
@@ -192,6 +234,7 @@ class ChatController(GroupViews, QObject):
             at_least=conversation.unread_count,
         )
         self.chat_view.show_conversation(*self.header(conversation_id, is_group))
+        self.chat_view.set_draft(self.client.require_store().draft(conversation_id))
         if is_group:
             self.ensure_members(conversation_id)
         self.window.show_chat(conversation_id)
@@ -346,6 +389,7 @@ class ChatController(GroupViews, QObject):
             conversation_id, text, ChatType.GROUP_CHAT if is_group else ChatType.CHAT
         )
         message.need_group_ack = need_group_ack and is_group
+        self._clear_draft(conversation_id)
 
         # The row appears (pending) and updates through on_message_status_changed.
         self.spawn(self.client.chat_manager.send_message(message), "send the message")
@@ -377,6 +421,7 @@ class ChatController(GroupViews, QObject):
 
     async def shutdown(self) -> None:
         """Detach from the client; the caller closes it (outbox kept for next time)."""
+        self.save_draft()
         self.tracker.close_chat()
         self.signals.detach()
         for task in list(self._tasks):

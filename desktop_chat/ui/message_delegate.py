@@ -95,6 +95,11 @@ def receipt_tooltip(
     return "\n".join(lines)
 
 
+def as_layout_text(text: str) -> str:
+    """`text` as QTextLayout breaks lines: each line break becomes U+2028."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\u2028")
+
+
 def read_count_label(read: int, members: int | None) -> str:
     return f"Read {read}/{members}" if members else f"Read {read}"
 
@@ -244,7 +249,8 @@ class MessagePainter:
 
     def layout_text(self, text: str, width: int, font: QFont) -> TextBlock:
         """Wrap `text` to `width` px (at word boundaries, or anywhere for CJK runs)."""
-        layout = QTextLayout(text, font)
+        # QTextLayout ignores "\n"; U+2028 is its line break. The stored text keeps "\n".
+        layout = QTextLayout(as_layout_text(text), font)
         option = QTextOption()
         option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         layout.setTextOption(option)

@@ -43,3 +43,4 @@ class ConversationRole(enum.IntEnum):
     LAST_TIME = _USER + 5  # int ms | 0
     UNREAD = _USER + 6  # int
     LAST_OUTGOING_MARK = _USER + 7  # protocol.Mark | None: tick of our last message, if last
+    DRAFT = _USER + 8  # str: the unsent text the person left in this chat, or ""
