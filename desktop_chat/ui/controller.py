@@ -429,4 +429,4 @@ class ChatController(GroupViews, QObject):
         for view in [*self.read_by_views.values(), self.group_info_view]:
             if view is not None:
                 view.close()
-        self.window.hide()
+        self.window.dispose()

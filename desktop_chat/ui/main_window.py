@@ -1,11 +1,14 @@
 """The main window: conversation list, the open chat, unread totals, tray icon.
 
 Owns: `MainWindow` and its parts (the conversation list view, the chat view in a
-stack with a placeholder, the status line), the total unread count in the window
-title and on the tray icon, and the facts the read-ack controller needs about
-the window: whether it is active, not minimized and not fully covered by another
-window where X11 reports it (`is_active_for_reading`, see `x11_visibility`), and
-when the person last used keyboard or mouse in it (`last_input`).
+stack with a placeholder, the status line), the tray icon and its menu (Open,
+Sign out, Quit; closing the window keeps the app there, Ctrl+Q quits, and with
+no tray closing quits), ending the window for good (`dispose`, on sign out),
+the total unread count in the window title and on the tray icon, and the facts
+the read-ack controller needs about the window: whether it is active, not
+minimized and not fully covered by another window where X11 reports it
+(`is_active_for_reading`, see `x11_visibility`), and when the person last used
+keyboard or mouse in it (`last_input`).
 
 Never: talk to the client (it emits signals; the controller acts), or count a
 notification, the tray or the conversation list as reading.
@@ -23,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListView,
     QMainWindow,
+    QMenu,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -109,6 +113,7 @@ class MainWindow(QMainWindow):
         self.chat_view = chat_view
         self._last_input = time.monotonic()
         self._tray: QSystemTrayIcon | None = None
+        self.notifications: list[tuple[str, str]] = []  # (title, text) shown, newest last
 
         me = QLabel(f"<b>{username}</b>")
         new_chat = QPushButton("New chat")
@@ -171,6 +176,8 @@ class MainWindow(QMainWindow):
         self.show_unread(conversations.total_unread())
         QApplication.instance().installEventFilter(self)
         self._obscured: X11Obscured | None = None
+        self._disposed = False
+        self._told_about_tray = False
 
     # ------------------------------------------------------------------ what the window shows
 
@@ -194,16 +201,46 @@ class MainWindow(QMainWindow):
             self._tray.setIcon(icon)
             self._tray.setToolTip(f"desktop_chat — {total} unread" if total else "desktop_chat")
 
-    def enable_tray(self) -> QSystemTrayIcon | None:
-        if not QSystemTrayIcon.isSystemTrayAvailable():
-            return None
-        self._tray = QSystemTrayIcon(app_icon(self.conversations.total_unread()), self)
-        self._tray.activated.connect(lambda _reason: (self.showNormal(), self.activateWindow()))
-        self._tray.show()
+    @property
+    def tray(self) -> QSystemTrayIcon | None:
         return self._tray
+
+    def enable_tray(self, available: bool | None = None) -> QSystemTrayIcon | None:
+        """Put the app in the system tray (where the desktop has one; `available`
+        overrides the check): its menu opens the window, signs out or quits, and
+        closing the window then keeps the app running there."""
+        if available is None:
+            available = QSystemTrayIcon.isSystemTrayAvailable()
+        if not available:
+            return None
+        tray = QSystemTrayIcon(app_icon(self.conversations.total_unread()), self)
+        menu = QMenu(self)
+        menu.addAction("&Open", self.show_and_raise)
+        menu.addSeparator()
+        menu.addAction("&Sign out", self.sign_out_requested.emit)
+        menu.addAction("&Quit", self.close_requested.emit)
+        tray.setContextMenu(menu)
+        tray.activated.connect(self._tray_activated)
+        tray.setToolTip("desktop_chat")
+        tray.show()
+        self._tray = tray
+        return tray
+
+    def _tray_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (
+            QSystemTrayIcon.ActivationReason.Trigger,
+            QSystemTrayIcon.ActivationReason.DoubleClick,
+        ):
+            self.show_and_raise()
+
+    def show_and_raise(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
 
     def notify(self, title: str, text: str) -> None:
         """A desktop notification. It never marks anything read."""
+        self.notifications = [*self.notifications[-49:], (title, text)]
         if self._tray is not None and self._tray.isVisible():
             self._tray.showMessage(title, text, app_icon(), 5000)
         self.statusBar().showMessage(f"{title}: {text}", 5000)
@@ -248,5 +285,36 @@ class MainWindow(QMainWindow):
         return False
 
     def closeEvent(self, event) -> None:
+        if self._disposed:
+            event.accept()
+            return
         event.ignore()
+        if self._tray is not None and self._tray.isVisible():
+            # The app keeps running in the tray: messages and notifications go on.
+            self.hide()
+            if not self._told_about_tray:
+                self._told_about_tray = True
+                self._tray.showMessage(
+                    "desktop_chat is still running",
+                    "New messages will still reach you. Use Quit (Ctrl+Q) to end it.",
+                    app_icon(),
+                    4000,
+                )
+            return
         self.close_requested.emit()
+
+    def dispose(self) -> None:
+        """End this window for good (sign out, quit): its tray icon goes with it, and
+        nothing of it can reopen or emit anything again."""
+        if self._disposed:
+            return
+        self._disposed = True
+        QApplication.instance().removeEventFilter(self)
+        if self._tray is not None:
+            self._tray.hide()
+            self._tray.setContextMenu(None)
+            self._tray.deleteLater()
+            self._tray = None
+        self.blockSignals(True)
+        self.close()
+        self.deleteLater()

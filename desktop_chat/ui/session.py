@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QSystemTrayIcon
 
 from desktop_chat.app import install_excepthook
 from desktop_chat.client import ChatClient, ChatError, ChatErrorCode, ChatOptions
@@ -36,7 +37,9 @@ def make_options(server_url: str, settings: AppSettings) -> ChatOptions:
     )
 
 
-def make_controller(client: ChatClient, settings: AppSettings) -> ChatController:
+def make_controller(
+    client: ChatClient, settings: AppSettings, tray: bool | None = None
+) -> ChatController:
     controller = ChatController(
         client,
         message_delegate=MessageDelegate(),
@@ -45,7 +48,7 @@ def make_controller(client: ChatClient, settings: AppSettings) -> ChatController
         idle_seconds=settings.idle_seconds,
         notifications=settings.notifications,
     )
-    controller.window.enable_tray()
+    controller.window.enable_tray(tray)
     return controller
 
 
@@ -60,6 +63,7 @@ class AppSession(QObject):
         self.login_dialog: LoginDialog | None = None
         self.quit = asyncio.Event()
         self._dialogs: list = []
+        self.tray_available = QSystemTrayIcon.isSystemTrayAvailable
 
     @property
     def settings_path(self) -> Path:
@@ -68,7 +72,15 @@ class AppSession(QObject):
     def _client(self, server_url: str) -> ChatClient:
         return ChatClient(make_options(server_url, self.settings), self.data_dir / "accounts")
 
+    def show_error(self, text: str) -> None:
+        """Tell the person, wherever they are now: the window, or the sign-in dialog."""
+        if self.controller is not None:
+            self.controller.show_error(text)
+        elif self.login_dialog is not None:
+            self.login_dialog.show_error(text)
+
     async def start(self) -> None:
+        install_excepthook(self.show_error)
         username = self.settings.last_username
         if username and (self.data_dir / "accounts" / username / "client.db").exists():
             client = self._client(self.server_url)
@@ -130,10 +142,9 @@ class AppSession(QObject):
 
     def _signed_in(self, client: ChatClient) -> None:
         self.client = client
-        controller = make_controller(client, self.settings)
+        controller = make_controller(client, self.settings, self.tray_available())
         self.controller = controller
         window = controller.window
-        install_excepthook(controller.show_error)
         window.close_requested.connect(self.quit.set)
         window.sign_out_requested.connect(lambda: asyncio.ensure_future(self.sign_out()))
         window.settings_requested.connect(self.open_settings)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit, QPushButton
+from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 
 from desktop_chat.ui.session import AppSession
 from desktop_chat.ui.settings import load
@@ -35,6 +35,7 @@ class App:
     """One run of the app on `data_dir` (a person's computer), like `run_app`."""
 
     def __init__(self, data_dir: Path, server_url: str, *, tray: bool | None = None) -> None:
+        QApplication.instance().setQuitOnLastWindowClosed(False)  # as `desktop-chat` does
         self.data_dir = data_dir
         self.session = AppSession(data_dir, server_url, load(data_dir / "settings.json"))
         if tray is not None:
