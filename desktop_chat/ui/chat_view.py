@@ -135,7 +135,7 @@ class ChatView(QWidget):
         scrollbar.rangeChanged.connect(self._range_changed)
         model.rowsInserted.connect(self._rows_inserted)
         model.modelReset.connect(self._reset)
-        model.dataChanged.connect(lambda *_: self.visibility_changed.emit())
+        model.dataChanged.connect(self._data_changed)  # a method: gone with the view
         self.list.viewport().installEventFilter(self)
 
     # ------------------------------------------------------------------ content
@@ -262,6 +262,9 @@ class ChatView(QWidget):
     def _rows_inserted(self, *_args) -> None:
         if self._stick_to_bottom:
             QTimer.singleShot(0, self.list.scrollToBottom)
+        self.visibility_changed.emit()
+
+    def _data_changed(self, *_args) -> None:
         self.visibility_changed.emit()
 
     def _reset(self) -> None:

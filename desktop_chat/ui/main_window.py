@@ -316,5 +316,5 @@ class MainWindow(QMainWindow):
             self._tray.deleteLater()
             self._tray = None
         self.blockSignals(True)
-        self.close()
+        self.hide()  # not close(): the app's quit is the session's decision, not Qt's
         self.deleteLater()
