@@ -149,7 +149,6 @@ class ChatView(QWidget):
         self.ask_receipts.setVisible(can_ask_receipts)
         self.ask_receipts.setChecked(False)
         self._stick_to_bottom = True
-        self.composer.setFocus()
 
     def update_header(
         self, title: str, subtitle: str, can_ask_receipts: bool, is_group: bool = False

@@ -36,6 +36,7 @@ from desktop_chat.ui.conversation_model import ConversationListModel, Conversati
 from desktop_chat.ui.group_views import GroupViews
 from desktop_chat.ui.main_window import MainWindow
 from desktop_chat.ui.message_model import MessageListModel
+from desktop_chat.ui.paint import short_preview
 from desktop_chat.ui.read_tracker import ReadAckController, ReadKind
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,9 @@ class ChatController(GroupViews, QObject):
             lambda: self.show_error("Your session has ended. Sign out and sign in again.")
         )
         self.window.conversation_selected.connect(self.open_conversation)
+        self.window.conversation_browsed.connect(
+            lambda conversation_id: self.open_conversation(conversation_id, focus_composer=False)
+        )
         self.window.activation_changed.connect(lambda _active: self.tracker.evaluate())
         self.chat_view.visibility_changed.connect(self.tracker.evaluate)
         self.chat_view.send_requested.connect(self._send)
@@ -221,7 +225,14 @@ class ChatController(GroupViews, QObject):
         store.commit()
         self.conversations.set_draft(conversation_id, "")
 
-    def open_conversation(self, conversation_id: str) -> None:
+    def open_conversation(self, conversation_id: str, focus_composer: bool = True) -> None:
+        """Show a chat; the composer takes the focus unless the person is browsing
+        the list with the keyboard."""
+        if conversation_id == self.messages.conversation_id:
+            self.window.show_chat(conversation_id)
+            if focus_composer:
+                self.chat_view.composer.setFocus()
+            return
         self.save_draft()  # the text in the composer belongs to the chat being left
         conversation = self.client.chat_manager.get_conversation(conversation_id)
         assert conversation is not None
@@ -238,6 +249,8 @@ class ChatController(GroupViews, QObject):
         if is_group:
             self.ensure_members(conversation_id)
         self.window.show_chat(conversation_id)
+        if focus_composer:
+            self.chat_view.composer.setFocus()
         unread = [
             (m.msg_id, read_kind(m), m.conv_seq)
             for m in self.messages.messages()
@@ -277,10 +290,18 @@ class ChatController(GroupViews, QObject):
                     self._is_active() and message.conversation_id == self.tracker.conversation_id
                 )
             ):
-                self.window.notify(message.from_, message.body.content)
+                self.window.notify(
+                    self._notification_title(message), short_preview(message.body.content)
+                )
         for conversation_id, is_group in touched.items():
             self._touch_conversation(conversation_id, is_group)
         self.tracker.evaluate()
+
+    def _notification_title(self, message: ChatMessage) -> str:
+        """Who wrote, and where: "alice", or "alice in Launch team" for a group."""
+        if not message.is_group:
+            return message.from_
+        return f"{message.from_} in {self._title(message.conversation_id, True)}"
 
     def _on_status_changed(self, message: ChatMessage) -> None:
         """One of our messages was created, stored or failed (sent from any code path)."""
@@ -331,7 +352,7 @@ class ChatController(GroupViews, QObject):
 
     def _on_reminder(self, msg_id: str, group_id: str, from_: str) -> None:
         message = self.client.chat_manager.get_message(msg_id)
-        text = message.body.content if message else "an announcement"
+        text = short_preview(message.body.content) if message else "an announcement"
         self.window.notify(f"{from_} asks you to read", text)
 
     # ------------------------------------------------------------------ acks

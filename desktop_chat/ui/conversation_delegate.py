@@ -34,6 +34,7 @@ from desktop_chat.ui.paint import (
     conversation_time_text,
     initials,
     mark_of,
+    one_line,
     readable,
     shared_ticks,
 )
@@ -54,7 +55,7 @@ DRAFT_PREFIX = "Draft: "
 
 def preview_text(text: str) -> str:
     """A message as one line for the list: line breaks and runs of spaces become one space."""
-    return " ".join(text.split())
+    return one_line(text)
 
 
 # ---------------------------------------------------------------- conversations

@@ -1,14 +1,15 @@
 """The main window: conversation list, the open chat, unread totals, tray icon.
 
-Owns: `MainWindow` and its parts (the conversation list view, the chat view in a
-stack with a placeholder, the status line), the tray icon and its menu (Open,
-Sign out, Quit; closing the window keeps the app there, Ctrl+Q quits, and with
-no tray closing quits), ending the window for good (`dispose`, on sign out),
-the total unread count in the window title and on the tray icon, and the facts
-the read-ack controller needs about the window: whether it is active, not
-minimized and not fully covered by another window where X11 reports it
-(`is_active_for_reading`, see `x11_visibility`), and when the person last used
-keyboard or mouse in it (`last_input`).
+Owns: `MainWindow` and its parts: the searchable conversation list
+(`chat_list.ChatListPane`), the chat view in a stack with a placeholder, the
+status line, and the menu, with a shortcut or mnemonic for every action. The
+tray icon and its menu (Open, Sign out, Quit): closing the window keeps the app
+running there, Ctrl+Q quits, and with no tray closing quits. Ending the window
+for good (`dispose`, on sign out). The total unread count in the window title
+and on the tray icon. The facts the read-ack controller needs about the window:
+whether it is active, not minimized and not fully covered by another window
+where X11 reports it (`is_active_for_reading`, see `x11_visibility`), and when
+the person last used keyboard or mouse in it (`last_input`).
 
 Never: talk to the client (it emits signals; the controller acts), or count a
 notification, the tray or the conversation list as reading.
@@ -19,12 +20,20 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFont,
+    QGuiApplication,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QLabel,
-    QListView,
     QMainWindow,
     QMenu,
     QPushButton,
@@ -35,9 +44,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.ui.chat_list import ChatListPane
 from desktop_chat.ui.chat_view import ChatView
 from desktop_chat.ui.conversation_model import ConversationListModel
-from desktop_chat.ui.roles import ConversationRole
 from desktop_chat.ui.x11_visibility import X11Obscured
 
 _INPUT_EVENTS = frozenset(
@@ -91,7 +100,8 @@ def app_icon(unread: int = 0, size: int = 64) -> QIcon:
 
 
 class MainWindow(QMainWindow):
-    conversation_selected = Signal(str)
+    conversation_selected = Signal(str)  # open it and write (click, Enter, search)
+    conversation_browsed = Signal(str)  # open it, the focus stays (arrow keys, Alt+Up/Down)
     new_chat_requested = Signal()
     new_group_requested = Signal()
     settings_requested = Signal()
@@ -124,22 +134,17 @@ class MainWindow(QMainWindow):
         top.addWidget(me, 1)
         top.addWidget(new_chat)
         top.addWidget(new_group)
-        self.conversation_list = QListView()
-        self.conversation_list.setModel(conversations)
-        if conversation_delegate is not None:
-            self.conversation_list.setItemDelegate(conversation_delegate)
-        self.conversation_list.setUniformItemSizes(True)
-        self.conversation_list.setFrameShape(QListView.Shape.NoFrame)
-        self.conversation_list.clicked.connect(
-            lambda index: self.conversation_selected.emit(
-                index.data(ConversationRole.CONVERSATION_ID)
-            )
-        )
+        self.chat_list = ChatListPane(conversations, conversation_delegate)
+        self.chat_list.chosen.connect(self.conversation_selected)
+        self.chat_list.browsed.connect(self.conversation_browsed)
+        self.conversation_list = self.chat_list.list
+        self.search = self.chat_list.search
+        self.search_hint = self.chat_list.hint
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(8, 8, 0, 8)
         left_layout.addLayout(top)
-        left_layout.addWidget(self.conversation_list, 1)
+        left_layout.addWidget(self.chat_list, 1)
         left.setMinimumWidth(240)
 
         self.placeholder = QLabel("Select a chat, or start one with “New chat”.")
@@ -156,17 +161,23 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
 
         menu = self.menuBar().addMenu("&Chat")
-        for text, signal, shortcut in (
-            ("New chat…", self.new_chat_requested, "Ctrl+N"),
-            ("New group…", self.new_group_requested, "Ctrl+G"),
-            ("Settings…", self.settings_requested, "Ctrl+,"),
-            ("Sign out", self.sign_out_requested, None),
-            ("Quit", self.close_requested, "Ctrl+Q"),
+        for text, slot, shortcuts in (
+            ("&New chat…", self.new_chat_requested.emit, ["Ctrl+N"]),
+            ("New &group…", self.new_group_requested.emit, ["Ctrl+G"]),
+            ("&Find a chat…", self.chat_list.focus_search, ["Ctrl+K", "Ctrl+F"]),
+            ("&Previous chat", lambda: self.chat_list.step(-1), ["Alt+Up"]),
+            ("Ne&xt chat", lambda: self.chat_list.step(1), ["Alt+Down"]),
+            (None, None, []),
+            ("&Settings…", self.settings_requested.emit, ["Ctrl+,"]),
+            ("Sign &out", self.sign_out_requested.emit, []),
+            ("&Quit", self.close_requested.emit, ["Ctrl+Q"]),
         ):
+            if text is None:
+                menu.addSeparator()
+                continue
             action = QAction(text, self)
-            if shortcut:
-                action.setShortcut(shortcut)
-            action.triggered.connect(signal)
+            action.setShortcuts([QKeySequence(k) for k in shortcuts])
+            action.triggered.connect(slot)
             menu.addAction(action)
 
         self.connection_label = QLabel("Connecting…")
@@ -183,11 +194,7 @@ class MainWindow(QMainWindow):
 
     def show_chat(self, conversation_id: str) -> None:
         self.stack.setCurrentWidget(self.chat_view)
-        for row in range(self.conversations.rowCount()):
-            index = self.conversations.index(row)
-            if index.data(ConversationRole.CONVERSATION_ID) == conversation_id:
-                self.conversation_list.setCurrentIndex(index)
-                break
+        self.chat_list.select(conversation_id)
 
     def show_placeholder(self) -> None:
         self.stack.setCurrentWidget(self.placeholder)

@@ -41,6 +41,20 @@ def clock_text(ms: int | None) -> str:
     return _clock_minutes(int(ms) // 60_000)
 
 
+def one_line(text: str) -> str:
+    """`text` as one line: line breaks and runs of spaces become one space."""
+    return " ".join(text.split())
+
+
+def short_preview(text: str, limit: int = 100) -> str:
+    """One line of at most `limit` characters, with "…" where it was cut
+    (a notification's text: never the whole of a long message)."""
+    line = one_line(text)
+    if len(line) <= limit:
+        return line
+    return line[:limit].rstrip() + "…"
+
+
 def initials(title: str) -> str:
     """One or two letters for an avatar: the first letters of the first two words."""
     words = [w for w in title.replace("_", " ").replace("-", " ").replace(".", " ").split()]

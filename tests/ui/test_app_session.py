@@ -84,9 +84,7 @@ def test_signing_out_ends_the_window_its_tray_icon_and_its_client(qt_loop, clien
         await app.sign_in("alice", register=True)
         old_window, old_client = app.window, app.controller.client
         old_tray = old_window.tray
-        sign_out = next(
-            a for a in old_window.menuBar().actions()[0].menu().actions() if a.text() == "Sign out"
-        )
+        sign_out = action(old_window.menuBar().actions()[0].menu(), "Sign out")
         sign_out.trigger()
         await until(lambda: app.session.login_dialog is not None, what="the sign-in dialog")
         await until(lambda: not shiboken6.isValid(old_window), what="the old window gone")
