@@ -38,6 +38,7 @@ from desktop_chat.ui.main_window import MainWindow
 from desktop_chat.ui.message_model import MessageListModel
 from desktop_chat.ui.paint import short_preview
 from desktop_chat.ui.read_tracker import ReadAckController, ReadKind
+from desktop_chat.ui.wording import explain
 
 log = logging.getLogger(__name__)
 DRAFT_SAVE_MS = 400
@@ -91,7 +92,7 @@ class ChatController(GroupViews, QObject):
         self._draft_timer.timeout.connect(self.save_draft)
         self._wire()
         self.reload_conversations()
-        self.window.show_connection(client.is_connected)
+        self.window.show_connection(client.is_connected, self.server_url)
 
     # ------------------------------------------------------------------ wiring
 
@@ -108,8 +109,8 @@ class ChatController(GroupViews, QObject):
         s.group_changed.connect(self._on_group_changed)
         s.group_ack_reminder.connect(self._on_reminder)
         s.connected.connect(self._on_connected)
-        s.disconnected.connect(lambda: self.window.show_connection(False))
-        s.error.connect(lambda e: self.show_error(f"{e.description}"))
+        s.disconnected.connect(lambda: self.window.show_connection(False, self.server_url))
+        s.error.connect(lambda e: self.show_error(self.explain(e)))
         s.token_expired.connect(
             lambda: self.show_error("Your session has ended. Sign out and sign in again.")
         )
@@ -132,7 +133,7 @@ class ChatController(GroupViews, QObject):
             delegate.retry_clicked.connect(self.retry)
 
     def _on_connected(self) -> None:
-        self.window.show_connection(True)
+        self.window.show_connection(True, self.server_url)
         # Caught up: groups and unread counts are as the server has them now.
         self.reload_conversations()
         self.refresh_header()
@@ -148,13 +149,21 @@ class ChatController(GroupViews, QObject):
                 return
             error = task.exception()
             if isinstance(error, ChatError):
-                self.show_error(f"Could not {what}: {error.description}")
+                self.show_error(f"Could not {what}. {self.explain(error)}")
             elif error is not None:
                 log.error("could not %s", what, exc_info=error)
                 self.show_error(f"Could not {what}: {error}. Try again.")
 
         task.add_done_callback(done)
         return task
+
+    @property
+    def server_url(self) -> str:
+        return self.client.options.server_url
+
+    def explain(self, error: ChatError) -> str:
+        """An error as the window says it (the client keeps reconnecting by itself)."""
+        return explain(error, self.server_url, retrying=True)
 
     def show_error(self, text: str) -> None:
         self.errors.append(text)

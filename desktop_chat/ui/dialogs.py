@@ -342,7 +342,15 @@ class LoginDialog(_RequestDialog):
         self._register.setObjectName("register")
         self._register.setAutoDefault(False)
         self._register.clicked.connect(self._on_register)
+        # Offered after a sign-in the server refused: the name may not exist yet.
+        self._offer = QPushButton()
+        self._offer.setObjectName("offer_register")
+        self._offer.setAutoDefault(False)
+        self._offer.clicked.connect(self._on_register)
+        self._offer.hide()
         self._watch(self._server, self._username, self._password, self._sign_in, self._register)
+        for field in (self._server, self._username):
+            field.textEdited.connect(self._offer.hide)
 
         form = QFormLayout()
         form.setSpacing(10)
@@ -363,9 +371,21 @@ class LoginDialog(_RequestDialog):
         layout.addSpacing(4)
         layout.addLayout(form)
         layout.addWidget(self._error)
+        layout.addWidget(self._offer, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self._status)
         layout.addSpacing(4)
         layout.addLayout(buttons)
+
+    def offer_account(self, username: str) -> None:
+        """After a refused sign-in: offer to create `username` with the same password."""
+        self._offer.setText(f"Create account “{username}”")
+        self._offer.show()
+        self._offer.setFocus()
+
+    def set_busy(self, busy: bool, text: str | None = None) -> None:
+        if busy:
+            self._offer.hide()
+        super().set_busy(busy, text)
 
     def set_values(self, server_url: str, username: str) -> None:
         """Fill in what was used last time; the cursor waits in the first empty field."""

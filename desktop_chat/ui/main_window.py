@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 from desktop_chat.ui.chat_list import ChatListPane
 from desktop_chat.ui.chat_view import ChatView
 from desktop_chat.ui.conversation_model import ConversationListModel
+from desktop_chat.ui.wording import offline_text
 from desktop_chat.ui.x11_visibility import X11Obscured
 
 _INPUT_EVENTS = frozenset(
@@ -252,8 +253,15 @@ class MainWindow(QMainWindow):
             self._tray.showMessage(title, text, app_icon(), 5000)
         self.statusBar().showMessage(f"{title}: {text}", 5000)
 
-    def show_connection(self, connected: bool) -> None:
-        self.connection_label.setText("Connected" if connected else "Offline — reconnecting…")
+    def show_connection(self, connected: bool, server_url: str = "") -> None:
+        if connected:
+            self.connection_label.setText("Connected")
+            self.connection_label.setToolTip(f"Connected to {server_url}" if server_url else "")
+            return
+        self.connection_label.setText(offline_text(server_url or "the server"))
+        self.connection_label.setToolTip(
+            "Messages you send now wait on this computer and go out once the server answers."
+        )
 
     def show_error(self, text: str) -> None:
         self.statusBar().showMessage(text, 10000)

@@ -25,6 +25,7 @@ from desktop_chat.ui.conversation_delegate import ConversationDelegate
 from desktop_chat.ui.dialogs import LoginDialog, NewChatDialog, NewGroupDialog, SettingsDialog
 from desktop_chat.ui.message_delegate import MessageDelegate
 from desktop_chat.ui.settings import AppSettings, load, save
+from desktop_chat.ui.wording import explain
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,9 @@ class AppSession(QObject):
         except ChatError as exc:
             await client.close()
             dialog.set_busy(False)
-            dialog.show_error(self._explain(exc))
+            dialog.show_error(explain(exc, url or self.server_url, username=username))
+            if exc.code is ChatErrorCode.INVALID_CREDENTIALS and not register:
+                dialog.offer_account(username)
             return
         self.settings.last_username = username
         self.settings.server_url = url
@@ -129,16 +132,6 @@ class AppSession(QObject):
         self.login_dialog = None
         dialog.accept()
         self._signed_in(client)
-
-    @staticmethod
-    def _explain(error: ChatError) -> str:
-        if error.code is ChatErrorCode.INVALID_CREDENTIALS:
-            return "Wrong username or password. Check them and try again."
-        if error.code is ChatErrorCode.USER_EXISTS:
-            return "That name is taken. Choose another, or sign in if it is yours."
-        if error.code is ChatErrorCode.NETWORK_ERROR:
-            return f"{error.description}."
-        return error.description
 
     def _signed_in(self, client: ChatClient) -> None:
         self.client = client
