@@ -6,7 +6,12 @@ the person scrolled up to read history), measures how much of each bubble is
 inside the viewport (`visible_fractions`, the read-ack controller's eyes), and
 a composer (`composer.Composer`) that emits `send_requested` and, as the person
 types, `draft_edited`. In groups, owners and admins see an
-"Ask for read receipts" toggle; others don't.
+"Ask for read receipts" toggle; others don't. While the newest message is out
+of view a "jump to newest" button (`jump_button.JumpButton`, Ctrl+End) floats
+over the list with the chat's unread count. The messages are reachable by Tab:
+arrows move between them, Ctrl+C copies one, F2 or a double-click opens its
+text for selecting (the delegate's read-only editor), Enter opens its "Read
+n/m" or retries a failed one.
 
 Never: talk to the client, or decide that anything was read.
 """
@@ -14,7 +19,7 @@ Never: talk to the client, or decide that anything was read.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -26,8 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.protocol import Mark
 from desktop_chat.ui.composer import Composer
-from desktop_chat.ui.message_delegate import BANNER_HEIGHT
+from desktop_chat.ui.jump_button import JumpButton
+from desktop_chat.ui.message_layout import MessageRow, separator_height
 from desktop_chat.ui.message_model import PAINT_ONLY_ROLES, MessageListModel
 from desktop_chat.ui.roles import MessageRole
 
@@ -61,6 +68,31 @@ class _MessageList(QListView):
             return
         super().dataChanged(top_left, bottom_right, roles)
 
+    # -- the keyboard: Tab reaches the messages; arrows move, Ctrl+C copies, F2 selects
+
+    def focusInEvent(self, event) -> None:
+        had_current = self.currentIndex().isValid()
+        super().focusInEvent(event)  # Qt makes the oldest loaded row current
+        rows = self.model().rowCount() if self.model() is not None else 0
+        if rows and not had_current:
+            self.setCurrentIndex(self.model().index(rows - 1, 0))  # start at the newest
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        index = self.currentIndex()
+        if event.matches(QKeySequence.StandardKey.Copy) and index.isValid():
+            QGuiApplication.clipboard().setText(str(index.data(int(MessageRole.TEXT)) or ""))
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and index.isValid():
+            # What a click on the bubble's "Read n/m" or red "!" does.
+            row = MessageRow.from_index(index)
+            delegate = self.itemDelegate()
+            if row.shows_read_count and hasattr(delegate, "read_count_clicked"):
+                delegate.read_count_clicked.emit(row.msg_id)
+            elif row.mark is Mark.FAILED and hasattr(delegate, "retry_clicked"):
+                delegate.retry_clicked.emit(row.msg_id)
+            return
+        super().keyPressEvent(event)
+
 
 class ChatView(QWidget):
     send_requested = Signal(str, bool)  # text, need_group_ack
@@ -87,7 +119,12 @@ class ChatView(QWidget):
             self.list.setItemDelegate(delegate)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # Tab reaches the messages; a click leaves the focus in the composer.
+        self.list.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.list.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
         self.list.setResizeMode(QListView.ResizeMode.Adjust)
         self.list.setWordWrap(True)
         self.list.setMouseTracking(True)
@@ -126,6 +163,12 @@ class ChatView(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.list, 1)
         layout.addLayout(bottom)
+
+        self.jump_button = JumpButton(self.list)
+        self.jump_button.clicked.connect(self.scroll_to_bottom)
+        jump = QShortcut(QKeySequence("Ctrl+End"), self)
+        jump.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        jump.activated.connect(self.scroll_to_bottom)
 
         self._stick_to_bottom = True
         self._open_at: str | None = None
@@ -202,8 +245,7 @@ class ChatView(QWidget):
             rect = list_view.visualRect(index)
             if rect.top() > area.bottom():
                 break
-            if index.data(MessageRole.BANNER):
-                rect.setTop(rect.top() + BANNER_HEIGHT)
+            rect.setTop(rect.top() + separator_height(index))  # the bubble only
             if rect.height() > 0:
                 shown = _on_screen_area(rect.intersected(area).translated(origin), screens)
                 if shown > 0:
@@ -221,12 +263,25 @@ class ChatView(QWidget):
         self._stick_to_bottom = False
 
     def scroll_to_bottom(self) -> None:
+        self._open_at = None  # the person asked for the newest: no pending "open at"
         self.list.scrollToBottom()
         self._stick_to_bottom = True
+
+    def set_unread_below(self, count: int) -> None:
+        """The open chat's unread count, shown on the "jump to newest" button."""
+        self.jump_button.set_count(count)
+
+    def _update_jump_button(self) -> None:
+        scrollbar = self.list.verticalScrollBar()
+        away = self.model.rowCount() > 0 and scrollbar.value() < scrollbar.maximum() - 4
+        if away != self.jump_button.isVisible():
+            self.jump_button.place()
+            self.jump_button.setVisible(away)
 
     def _scrolled(self, value: int) -> None:
         scrollbar = self.list.verticalScrollBar()
         self._stick_to_bottom = value >= scrollbar.maximum() - 4
+        self._update_jump_button()
         if value <= scrollbar.minimum() and self.model.has_older:
             self._fetch_older()
         self.visibility_changed.emit()
@@ -256,6 +311,7 @@ class ChatView(QWidget):
             self._restore_anchor()
         elif self._stick_to_bottom:
             self.list.scrollToBottom()
+        self._update_jump_button()
         self.visibility_changed.emit()
 
     def _rows_inserted(self, *_args) -> None:

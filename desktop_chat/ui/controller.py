@@ -255,6 +255,7 @@ class ChatController(GroupViews, QObject):
         )
         self.chat_view.show_conversation(*self.header(conversation_id, is_group))
         self.chat_view.set_draft(self.client.require_store().draft(conversation_id))
+        self.chat_view.set_unread_below(conversation.unread_count)
         if is_group:
             self.ensure_members(conversation_id)
         self.window.show_chat(conversation_id)
@@ -358,6 +359,8 @@ class ChatController(GroupViews, QObject):
         if self.conversations.row(conversation_id) is None:
             self._touch_conversation(conversation_id, conversation_id.isdigit())
         self.conversations.set_unread(conversation_id, unread)
+        if conversation_id == self.messages.conversation_id:
+            self.chat_view.set_unread_below(unread)
 
     def _on_reminder(self, msg_id: str, group_id: str, from_: str) -> None:
         message = self.client.chat_manager.get_message(msg_id)

@@ -78,6 +78,19 @@ def conversation_time_text(ms: int | None, now: datetime | None = None) -> str:
     return when.strftime("%d.%m.%Y")
 
 
+def day_label(ms: int, now: datetime | None = None) -> str:
+    """The day of a time in ms, as a chat's date line says it: "Today", "Yesterday",
+    "3 March" this year, "31 December 2023" before."""
+    when = datetime.fromtimestamp(ms / 1000).date()
+    today = (now or datetime.now()).date()
+    if when == today:
+        return "Today"
+    if (today - when).days == 1:
+        return "Yesterday"
+    month = datetime(2000, when.month, 1).strftime("%B")
+    return f"{when.day} {month}" if when.year == today.year else f"{when.day} {month} {when.year}"
+
+
 def mark_of(value: Any) -> Mark | None:
     """The `Mark` a role holds, or None for no value or an unknown one."""
     if value is None:

@@ -33,6 +33,7 @@ class MessageRole(enum.IntEnum):
     HAS_READ = _USER + 15  # bool: received and read by this user
     SHOW_SENDER = _USER + 16  # bool: group message whose sender differs from the row above
     BANNER = _USER + 17  # str: a separator drawn above the bubble ("3 unread messages"), or ""
+    DATE = _USER + 18  # str: the day above the first message of a day ("Today", "3 March"), or ""
 
 
 class ConversationRole(enum.IntEnum):
