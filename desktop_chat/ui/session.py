@@ -22,9 +22,10 @@ from desktop_chat.client import ChatClient, ChatError, ChatErrorCode, ChatOption
 from desktop_chat.embedded import EmbeddedServer
 from desktop_chat.ui.controller import ChatController
 from desktop_chat.ui.conversation_delegate import ConversationDelegate
-from desktop_chat.ui.dialogs import LoginDialog, NewChatDialog, NewGroupDialog, SettingsDialog
+from desktop_chat.ui.dialogs import LoginDialog, NewChatDialog, NewGroupDialog
 from desktop_chat.ui.message_delegate import MessageDelegate
 from desktop_chat.ui.settings import AppSettings, load, save
+from desktop_chat.ui.settings_dialog import SettingsDialog
 from desktop_chat.ui.wording import explain
 
 log = logging.getLogger(__name__)
