@@ -1,8 +1,8 @@
 """The window's left pane: the search box and the conversation list, by keyboard too.
 
 Owns: `ChatListPane`: a search field that filters the list by chat name as the
-person types (Escape clears it, Enter opens the first match, Down moves into
-the list), the list view over a filter proxy of the `ConversationListModel`,
+person types (Escape clears it, Enter opens the first match and clears it, Down
+moves into the list), the list view over a filter proxy of the `ConversationListModel`,
 and which row is current. A click opens a chat (`chosen`); arrow keys, Page
 Up/Down, Home and End move through the chats and open each one in turn while
 the focus stays in the list (`browsed`); Enter opens the current one and goes
@@ -157,8 +157,8 @@ class ChatListPane(QWidget):
 
     def _keep_current(self, *_args) -> None:
         row = self._proxy_row(self.open_id)
-        if row is not None:
-            self.list.setCurrentIndex(self.proxy.index(row, 0))
+        # The open chat is the current row, or none is (never a chat that is not open).
+        self.list.setCurrentIndex(self.proxy.index(row, 0) if row is not None else QModelIndex())
 
     def _filter(self, text: str) -> None:
         self.proxy.setFilterFixedString(text.strip())
@@ -169,7 +169,11 @@ class ChatListPane(QWidget):
 
     def _open_first_match(self) -> None:
         if self.proxy.rowCount():
-            self._emit(self.chosen, self.proxy.index(0, 0))
+            index = self.proxy.index(0, 0)
+            conversation_id = index.data(int(ConversationRole.CONVERSATION_ID))
+            self.search.clear()  # found: the whole list again, as after any search
+            self.select(conversation_id)
+            self.chosen.emit(str(conversation_id))
 
     def _escape(self) -> None:
         if self.search.text():

@@ -131,7 +131,8 @@ class ChatView(QWidget):
         self.list.setFrameShape(QListView.Shape.NoFrame)
 
         self.composer = Composer()
-        self.composer.setPlaceholderText("Write a message…  (Enter to send, Shift+Enter: new line)")
+        self.composer.setPlaceholderText("Write a message…")
+        self.composer.setToolTip("Enter sends; Shift+Enter starts a new line")
         self.composer.submitted.connect(self._submit)
         self.composer.edited.connect(self.draft_edited)
         self.ask_receipts = QCheckBox("Ask for read receipts")

@@ -78,15 +78,23 @@ class Composer(QPlainTextEdit):
 
     def height_for(self, lines: int) -> int:
         margins = self.contentsMargins()
-        document_margin = self.document().documentMargin()
         return round(
             lines * self.fontMetrics().lineSpacing()
-            + 2 * document_margin
+            + 2 * self.document().documentMargin()
             + margins.top()
             + margins.bottom()
+            + 2 * self.frameWidth()
+            + 2
         )
 
     def _fit(self, *_args) -> None:
-        height = self.height_for(min(self.line_count(), MAX_LINES))
+        lines = self.line_count()
+        # No scroll bar until the text outgrows MAX_LINES (an empty box shows none).
+        self.setVerticalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAsNeeded
+            if lines > MAX_LINES
+            else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        )
+        height = self.height_for(min(lines, MAX_LINES))
         if height != self.height():
             self.setFixedHeight(height)

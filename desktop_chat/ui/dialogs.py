@@ -226,7 +226,7 @@ class LoginDialog(_RequestDialog):
         # Offered after a sign-in the server refused: the name may not exist yet.
         self._offer = QPushButton()
         self._offer.setObjectName("offer_register")
-        self._offer.setAutoDefault(False)
+        self._offer.setAutoDefault(True)  # focused after a refusal: Enter creates it
         self._offer.clicked.connect(self._on_register)
         self._offer.hide()
         self._watch(self._server, self._username, self._password, self._sign_in, self._register)
