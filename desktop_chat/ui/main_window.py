@@ -166,8 +166,9 @@ class MainWindow(QMainWindow):
             ("&New chat…", self.new_chat_requested.emit, ["Ctrl+N"]),
             ("New &group…", self.new_group_requested.emit, ["Ctrl+G"]),
             ("&Find a chat…", self.chat_list.focus_search, ["Ctrl+K", "Ctrl+F"]),
-            ("&Previous chat", lambda: self.chat_list.step(-1), ["Alt+Up"]),
-            ("Ne&xt chat", lambda: self.chat_list.step(1), ["Alt+Down"]),
+            # Alt+Up/Down as in Telegram; Ctrl+PgUp/PgDown where the desktop takes Alt+arrows.
+            ("&Previous chat", lambda: self.chat_list.step(-1), ["Alt+Up", "Ctrl+PgUp"]),
+            ("Ne&xt chat", lambda: self.chat_list.step(1), ["Alt+Down", "Ctrl+PgDown"]),
             (None, None, []),
             ("&Settings…", self.settings_requested.emit, ["Ctrl+,"]),
             ("Sign &out", self.sign_out_requested.emit, []),

@@ -76,6 +76,11 @@ def test_arrow_keys_and_enter_in_the_conversation_list_open_chats(qt_loop, clien
         assert controller.messages.conversation_id == "carol"
         QTest.keyClick(focused(), Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
         assert controller.messages.conversation_id == "dave"
+        # Where the desktop takes Alt+arrows (jwm switches desktops): Ctrl+PgUp/PgDown.
+        QTest.keyClick(focused(), Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
+        assert controller.messages.conversation_id == "carol"
+        QTest.keyClick(focused(), Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+        assert controller.messages.conversation_id == "dave"
         await controller.shutdown()
         await clients.aclose_for_test()
 
