@@ -299,10 +299,12 @@ class EventApplier:
         cached = self.groups.get(group.group_id)
         if event.change == "removed":
             self.groups.pop(group.group_id, None)
+            self.store.remove_group(group.group_id)
         else:
             if group.members is None and cached is not None and cached.members is not None:
                 group = Group(**{**group.__dict__, "members": self._members_after(cached, event)})
             self.groups[group.group_id] = group
+            self.store.save_group(group)  # in the event's transaction
             self.store.touch_conversation(group.group_id, ChatType.GROUP_CHAT, 0)
         queued.append(("on_group_changed", event.change, group, list(event.members)))
 

@@ -2,8 +2,8 @@
 
 Owns: register, login, resume (with the saved session token), logout and close;
 the connection loop, which reconnects with exponential backoff and jitter, then
-catches up (sync from the last applied seq, unread counts from the server) and
-drains the outbox; and the objects the managers share (store, outbox,
+catches up (sync from the last applied seq, the user's groups and unread counts
+from the server) and drains the outbox; and the objects the managers share (store, outbox,
 notifier, handler registries).
 
 Lifecycle: `await login(...)` returns once the device is signed in and has caught
@@ -32,7 +32,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from desktop_chat.client.apply import EventApplier
+from desktop_chat.client.apply import EventApplier, group_from_info
 from desktop_chat.client.cancelling import raise_if_cancelling
 from desktop_chat.client.chat_manager import ChatManager
 from desktop_chat.client.connection import Connection
@@ -216,6 +216,8 @@ class ChatClient:
         if legacy is not None:
             await self._tokens.save(legacy)
         self.store = LocalStore(db)
+        self.groups.clear()  # the same dict the applier holds
+        self.groups.update({g.group_id: g for g in self.store.groups()})
         self._applier = EventApplier(
             self.store,
             username,
@@ -267,6 +269,8 @@ class ChatClient:
             )
             if not reply.more:
                 break
+        joined: f.Groups = await connection.request(f.FetchGroups(id=""))
+        self.group_manager.joined([group_from_info(info) for info in joined.groups])
         conversations: f.Conversations = await connection.request(f.FetchConversations(id=""))
         for info in conversations.conversations:
             if store.unread_count(info.conversation_id) != info.unread_count:

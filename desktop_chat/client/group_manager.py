@@ -1,7 +1,10 @@
 """`client.group_manager`: creating groups, members, admins and the ack policy.
 
 Owns: the SDK's group calls, each one request to the server, and the cache of
-groups this device knows (kept current by `group_changed` events).
+groups this device knows (`client.groups`): kept in the local store, so a
+restart starts with every group's name, members and roles, refreshed from the
+server on every (re)connect (`joined`) and kept current by `group_changed`
+events.
 
 Never: change group state locally before the server confirms it.
 """
@@ -25,8 +28,38 @@ class GroupManager:
     async def _group(self, frame: f.Request) -> Group:
         reply: f.Group = await self._client.request(frame)
         group = group_from_info(reply.group)
-        self._client.groups[group.group_id] = group
+        self.remember(group)
         return group
+
+    def remember(self, group: Group) -> None:
+        """Cache a group as the server confirmed it, here and in the local store."""
+        self._client.groups[group.group_id] = group
+        store = self._client.store
+        if store is not None:
+            store.save_group(group)
+            store.commit()
+
+    def joined(self, groups: list[Group]) -> None:
+        """The server's list of this user's groups (without members): update the cache,
+        keeping known members while the count still matches, and forget the rest."""
+        client = self._client
+        store = client.require_store()
+        known = {g.group_id for g in groups}
+        for group_id in [g for g in client.groups if g not in known]:
+            client.groups.pop(group_id, None)
+            store.remove_group(group_id)
+        for group in groups:
+            cached = client.groups.get(group.group_id)
+            if (
+                group.members is None
+                and cached is not None
+                and cached.members is not None
+                and len(cached.members) == group.member_count
+            ):
+                group = Group(**{**group.__dict__, "members": cached.members})
+            client.groups[group.group_id] = group
+            store.save_group(group)
+        store.commit()
 
     async def create_group(
         self, name: str, members: list[str], ack_policy: str = "admins"
@@ -48,6 +81,10 @@ class GroupManager:
             f.RemoveMembers(id="", group_id=group_id, members=[self._client.username or ""])
         )
         self._client.groups.pop(group_id, None)
+        store = self._client.store
+        if store is not None:
+            store.remove_group(group_id)
+            store.commit()
 
     async def add_admin(self, group_id: str, member: str) -> Group:
         return await self._group(f.AddAdmin(id="", group_id=group_id, member=member))
@@ -70,8 +107,5 @@ class GroupManager:
     async def fetch_joined_groups(self) -> list[Group]:
         reply: f.Groups = await self._client.request(f.FetchGroups(id=""))
         groups = [group_from_info(info) for info in reply.groups]
-        for group in groups:
-            cached = self._client.groups.get(group.group_id)
-            if cached is None or cached.members is None:
-                self._client.groups[group.group_id] = group
+        self.joined(groups)
         return groups

@@ -22,6 +22,11 @@ Version 1 (everyday messaging):
   Where SQLite lacks FTS5 or trigram (before 3.34), the index is left out and search
   falls back to LIKE.
 
+Version 2 (a group and a draft survive a restart):
+- `groups`: the groups this user is in, as last confirmed by the server (name,
+  owner, ack policy, member count, members and roles as JSON);
+- `drafts`: the person's unsent text, one per conversation.
+
 Never: query messages (that is `local_store`), or downgrade a store.
 """
 
@@ -29,7 +34,7 @@ from __future__ import annotations
 
 import sqlite3
 
-LOCAL_SCHEMA_VERSION = 1
+LOCAL_SCHEMA_VERSION = 2
 
 LOCAL_SCHEMA_V0 = """
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -119,6 +124,21 @@ LOCAL_MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE conversations ADD COLUMN muted INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE conversations ADD COLUMN muted_until INTEGER",
         "CREATE TABLE deleted_messages (msg_id TEXT PRIMARY KEY) WITHOUT ROWID",
+    ),
+    2: (
+        """CREATE TABLE groups (
+            group_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            ack_policy TEXT NOT NULL,
+            member_count INTEGER NOT NULL,
+            members TEXT  -- JSON {username: role}, or NULL when not known
+        ) WITHOUT ROWID""",
+        """CREATE TABLE drafts (
+            conversation_id TEXT PRIMARY KEY,
+            text TEXT NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID""",
     ),
 }
 # Parts of a migration that need an SQLite feature which may be missing (FTS5 trigram):

@@ -3,8 +3,10 @@
 Owns: messages with their receipt marks, replies' quotes, edits and recalls;
 conversations with unread counts and mutes; messages deleted on this device; the
 outbox (messages and acks not yet confirmed by the server, kept across restarts);
-and small settings (session token, the last applied event seq). The schema and its
-upgrades are `local_schema`'s; full-text search is `local_search`'s.
+the groups this user is in (name, owner, ack policy, members and roles, as last
+confirmed by the server); the person's unsent drafts; and small settings (session
+token, the last applied event seq). The schema and its upgrades are `local_schema`'s;
+full-text search is `local_search`'s.
 
 A recalled message keeps its row with its text dropped; the store overwrites freed
 space (secure_delete) and, after the commit that dropped a text, checkpoints the
@@ -32,6 +34,8 @@ from desktop_chat.client.models import (
     ChatMessage,
     ChatType,
     Conversation,
+    Group,
+    GroupRole,
     MessageDirection,
     ReplyPreview,
     TextMessageBody,
@@ -393,6 +397,66 @@ class LocalStore(LocalSearch):
     def total_unread(self) -> int:
         row = self._db.execute("SELECT COALESCE(SUM(unread_count), 0) FROM conversations")
         return int(row.fetchone()[0])
+
+    # ------------------------------------------------------------------ groups
+
+    def save_group(self, group: Group) -> None:
+        members = None
+        if group.members is not None:
+            members = msgspec.json.encode({n: r.value for n, r in group.members.items()}).decode()
+        self._write().execute(
+            "INSERT OR REPLACE INTO groups(group_id, name, owner, ack_policy, member_count,"
+            " members) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                group.group_id,
+                group.name,
+                group.owner,
+                group.ack_policy,
+                group.member_count,
+                members,
+            ),
+        )
+
+    def remove_group(self, group_id: str) -> None:
+        self._write().execute("DELETE FROM groups WHERE group_id = ?", (group_id,))
+
+    def groups(self) -> list[Group]:
+        rows = self._db.execute(
+            "SELECT group_id, name, owner, ack_policy, member_count, members FROM groups"
+        )
+        return [
+            Group(
+                group_id=row[0],
+                name=row[1],
+                owner=row[2],
+                ack_policy=row[3],
+                member_count=row[4],
+                members=None
+                if row[5] is None
+                else {n: GroupRole(r) for n, r in msgspec.json.decode(row[5]).items()},
+            )
+            for row in rows
+        ]
+
+    # ------------------------------------------------------------------ drafts
+
+    def set_draft(self, conversation_id: str, text: str, at: int) -> None:
+        """Keep `text` as the conversation's unsent draft ("" removes it)."""
+        if text:
+            self._write().execute(
+                "INSERT OR REPLACE INTO drafts(conversation_id, text, updated_at) VALUES (?, ?, ?)",
+                (conversation_id, text, at),
+            )
+        else:
+            self._write().execute(
+                "DELETE FROM drafts WHERE conversation_id = ?", (conversation_id,)
+            )
+
+    def draft(self, conversation_id: str) -> str:
+        row = self._db.execute(
+            "SELECT text FROM drafts WHERE conversation_id = ?", (conversation_id,)
+        ).fetchone()
+        return "" if row is None else row[0]
 
     # ------------------------------------------------------------------ outbox
 

@@ -4,8 +4,14 @@ Owns: `ChatView`, which shows a `MessageListModel` through a `QListView` with th
 message delegate, keeps the view at the bottom when new messages arrive (unless
 the person scrolled up to read history), measures how much of each bubble is
 inside the viewport (`visible_fractions`, the read-ack controller's eyes), and
-a composer that emits `send_requested`. In groups, owners and admins see an
-"Ask for read receipts" toggle; others don't.
+a composer (`composer.Composer`) that emits `send_requested` and, as the person
+types, `draft_edited`. In groups, owners and admins see an
+"Ask for read receipts" toggle; others don't. While the newest message is out
+of view a "jump to newest" button (`jump_button.JumpButton`, Ctrl+End) floats
+over the list with the chat's unread count. The messages are reachable by Tab:
+arrows move between them, Ctrl+C copies one, F2 or a double-click opens its
+text for selecting (the delegate's read-only editor), Enter opens its "Read
+n/m" or retries a failed one.
 
 Never: talk to the client, or decide that anything was read.
 """
@@ -13,20 +19,22 @@ Never: talk to the client, or decide that anything was read.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
     QLabel,
     QListView,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop_chat.ui.message_delegate import BANNER_HEIGHT
+from desktop_chat.protocol import Mark
+from desktop_chat.ui.composer import Composer
+from desktop_chat.ui.jump_button import JumpButton
+from desktop_chat.ui.message_layout import MessageRow, separator_height
 from desktop_chat.ui.message_model import PAINT_ONLY_ROLES, MessageListModel
 from desktop_chat.ui.roles import MessageRole
 
@@ -38,20 +46,6 @@ def _on_screen_area(rect: QRect, screens: list[QRect]) -> int:
         for part in (rect.intersected(screen) for screen in screens)
         if not part.isEmpty()
     )
-
-
-class _Composer(QPlainTextEdit):
-    """Enter sends; Shift+Enter starts a new line."""
-
-    submitted = Signal()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
-            event.modifiers() & Qt.KeyboardModifier.ShiftModifier
-        ):
-            self.submitted.emit()
-            return
-        super().keyPressEvent(event)
 
 
 class _MessageList(QListView):
@@ -74,11 +68,37 @@ class _MessageList(QListView):
             return
         super().dataChanged(top_left, bottom_right, roles)
 
+    # -- the keyboard: Tab reaches the messages; arrows move, Ctrl+C copies, F2 selects
+
+    def focusInEvent(self, event) -> None:
+        had_current = self.currentIndex().isValid()
+        super().focusInEvent(event)  # Qt makes the oldest loaded row current
+        rows = self.model().rowCount() if self.model() is not None else 0
+        if rows and not had_current:
+            self.setCurrentIndex(self.model().index(rows - 1, 0))  # start at the newest
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        index = self.currentIndex()
+        if event.matches(QKeySequence.StandardKey.Copy) and index.isValid():
+            QGuiApplication.clipboard().setText(str(index.data(int(MessageRole.TEXT)) or ""))
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and index.isValid():
+            # What a click on the bubble's "Read n/m" or red "!" does.
+            row = MessageRow.from_index(index)
+            delegate = self.itemDelegate()
+            if row.shows_read_count and hasattr(delegate, "read_count_clicked"):
+                delegate.read_count_clicked.emit(row.msg_id)
+            elif row.mark is Mark.FAILED and hasattr(delegate, "retry_clicked"):
+                delegate.retry_clicked.emit(row.msg_id)
+            return
+        super().keyPressEvent(event)
+
 
 class ChatView(QWidget):
     send_requested = Signal(str, bool)  # text, need_group_ack
     info_requested = Signal()  # the group's members and roles
     visibility_changed = Signal()  # scrolled, resized or rows changed: check what is seen
+    draft_edited = Signal(str)  # the person changed the composer's text
 
     def __init__(self, model: MessageListModel, delegate=None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -99,16 +119,22 @@ class ChatView(QWidget):
             self.list.setItemDelegate(delegate)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # Tab reaches the messages; a click leaves the focus in the composer.
+        self.list.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.list.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
         self.list.setResizeMode(QListView.ResizeMode.Adjust)
         self.list.setWordWrap(True)
         self.list.setMouseTracking(True)
         self.list.setFrameShape(QListView.Shape.NoFrame)
 
-        self.composer = _Composer()
-        self.composer.setPlaceholderText("Write a message…  (Enter to send, Shift+Enter: new line)")
-        self.composer.setFixedHeight(64)
+        self.composer = Composer()
+        self.composer.setPlaceholderText("Write a message…")
+        self.composer.setToolTip("Enter sends; Shift+Enter starts a new line")
         self.composer.submitted.connect(self._submit)
+        self.composer.edited.connect(self.draft_edited)
         self.ask_receipts = QCheckBox("Ask for read receipts")
         self.ask_receipts.setToolTip("Members' read acks show as “Read n/m” on the message")
         self.ask_receipts.setVisible(False)
@@ -139,6 +165,12 @@ class ChatView(QWidget):
         layout.addWidget(self.list, 1)
         layout.addLayout(bottom)
 
+        self.jump_button = JumpButton(self.list)
+        self.jump_button.clicked.connect(self.scroll_to_bottom)
+        jump = QShortcut(QKeySequence("Ctrl+End"), self)
+        jump.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        jump.activated.connect(self.scroll_to_bottom)
+
         self._stick_to_bottom = True
         self._open_at: str | None = None
         self._anchor: tuple[str, int] | None = None
@@ -147,7 +179,7 @@ class ChatView(QWidget):
         scrollbar.rangeChanged.connect(self._range_changed)
         model.rowsInserted.connect(self._rows_inserted)
         model.modelReset.connect(self._reset)
-        model.dataChanged.connect(lambda *_: self.visibility_changed.emit())
+        model.dataChanged.connect(self._data_changed)  # a method: gone with the view
         self.list.viewport().installEventFilter(self)
 
     # ------------------------------------------------------------------ content
@@ -161,14 +193,32 @@ class ChatView(QWidget):
         self.ask_receipts.setVisible(can_ask_receipts)
         self.ask_receipts.setChecked(False)
         self._stick_to_bottom = True
-        self.composer.setFocus()
+
+    def update_header(
+        self, title: str, subtitle: str, can_ask_receipts: bool, is_group: bool = False
+    ) -> None:
+        """The same chat's header changed (its group was renamed, resized or reloaded)."""
+        self.title.setText(title)
+        self.subtitle.setText(subtitle)
+        self.info_button.setVisible(is_group)
+        if not can_ask_receipts:
+            self.ask_receipts.setChecked(False)
+        self.ask_receipts.setVisible(can_ask_receipts)
+
+    def draft(self) -> str:
+        """What the composer holds now (the open chat's draft)."""
+        return self.composer.toPlainText()
+
+    def set_draft(self, text: str) -> None:
+        """Put the open chat's saved draft (or nothing) into the composer."""
+        self.composer.set_text(text)
 
     def _submit(self) -> None:
         text = self.composer.toPlainText().strip()
         if not text:
             return
         need_ack = self.ask_receipts.isVisible() and self.ask_receipts.isChecked()
-        self.composer.clear()
+        self.composer.set_text("")
         self.ask_receipts.setChecked(False)  # each announcement asks on purpose
         self.send_requested.emit(text, need_ack)
 
@@ -196,8 +246,7 @@ class ChatView(QWidget):
             rect = list_view.visualRect(index)
             if rect.top() > area.bottom():
                 break
-            if index.data(MessageRole.BANNER):
-                rect.setTop(rect.top() + BANNER_HEIGHT)
+            rect.setTop(rect.top() + separator_height(index))  # the bubble only
             if rect.height() > 0:
                 shown = _on_screen_area(rect.intersected(area).translated(origin), screens)
                 if shown > 0:
@@ -215,12 +264,25 @@ class ChatView(QWidget):
         self._stick_to_bottom = False
 
     def scroll_to_bottom(self) -> None:
+        self._open_at = None  # the person asked for the newest: no pending "open at"
         self.list.scrollToBottom()
         self._stick_to_bottom = True
+
+    def set_unread_below(self, count: int) -> None:
+        """The open chat's unread count, shown on the "jump to newest" button."""
+        self.jump_button.set_count(count)
+
+    def _update_jump_button(self) -> None:
+        scrollbar = self.list.verticalScrollBar()
+        away = self.model.rowCount() > 0 and scrollbar.value() < scrollbar.maximum() - 4
+        if away != self.jump_button.isVisible():
+            self.jump_button.place()
+            self.jump_button.setVisible(away)
 
     def _scrolled(self, value: int) -> None:
         scrollbar = self.list.verticalScrollBar()
         self._stick_to_bottom = value >= scrollbar.maximum() - 4
+        self._update_jump_button()
         if value <= scrollbar.minimum() and self.model.has_older:
             self._fetch_older()
         self.visibility_changed.emit()
@@ -250,11 +312,15 @@ class ChatView(QWidget):
             self._restore_anchor()
         elif self._stick_to_bottom:
             self.list.scrollToBottom()
+        self._update_jump_button()
         self.visibility_changed.emit()
 
     def _rows_inserted(self, *_args) -> None:
         if self._stick_to_bottom:
             QTimer.singleShot(0, self.list.scrollToBottom)
+        self.visibility_changed.emit()
+
+    def _data_changed(self, *_args) -> None:
         self.visibility_changed.emit()
 
     def _reset(self) -> None:

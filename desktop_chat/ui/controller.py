@@ -3,7 +3,9 @@
 Owns: `ChatController`: it feeds the models from the client's store and the Qt
 bridge's signals, turns the read-ack controller's requests into the client's
 ack calls (private reads when read receipts are off), sends what the composer
-asks, opens the read-by view, and applies settings. Every client call runs as
+asks, keeps each chat's draft (in the client's local store: it survives
+switching chats and restarts), and applies settings; its group side (read-by
+view, members and roles) is `group_views.GroupViews`. Every client call runs as
 an asyncio task; a failure becomes a clear message in the window.
 
 Never: paint, or decide what counts as read (the read-ack controller does).
@@ -16,7 +18,7 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
 from desktop_chat.client import (
     ChatClient,
@@ -25,17 +27,21 @@ from desktop_chat.client import (
     ChatType,
     Group,
     GroupMessageAck,
-    GroupRole,
     MessageDirection,
 )
+from desktop_chat.client.models import now_ms
 from desktop_chat.client.qt_bridge import ChatSignals
 from desktop_chat.ui.chat_view import ChatView
 from desktop_chat.ui.conversation_model import ConversationListModel, ConversationRow
+from desktop_chat.ui.group_views import GroupViews
 from desktop_chat.ui.main_window import MainWindow
 from desktop_chat.ui.message_model import MessageListModel
+from desktop_chat.ui.paint import short_preview
 from desktop_chat.ui.read_tracker import ReadAckController, ReadKind
+from desktop_chat.ui.wording import explain
 
 log = logging.getLogger(__name__)
+DRAFT_SAVE_MS = 400
 
 
 def read_kind(message: ChatMessage) -> ReadKind:
@@ -44,7 +50,7 @@ def read_kind(message: ChatMessage) -> ReadKind:
     return ReadKind.GROUP_ACK if message.need_group_ack else ReadKind.GROUP_PLAIN
 
 
-class ChatController(QObject):
+class ChatController(GroupViews, QObject):
     def __init__(
         self,
         client: ChatClient,
@@ -79,9 +85,14 @@ class ChatController(QObject):
         self.group_info_view: Any = None
         self._tasks: set[asyncio.Task] = set()
         self.errors: list[str] = []
+        # A draft is written to the store once typing pauses, and whenever the chat changes.
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_SAVE_MS)
+        self._draft_timer.timeout.connect(self.save_draft)
         self._wire()
         self.reload_conversations()
-        self.window.show_connection(client.is_connected)
+        self.window.show_connection(client.is_connected, self.server_url)
 
     # ------------------------------------------------------------------ wiring
 
@@ -97,16 +108,20 @@ class ChatController(QObject):
         s.conversation_updated.connect(self._on_conversation_updated)
         s.group_changed.connect(self._on_group_changed)
         s.group_ack_reminder.connect(self._on_reminder)
-        s.connected.connect(lambda: self.window.show_connection(True))
-        s.disconnected.connect(lambda: self.window.show_connection(False))
-        s.error.connect(lambda e: self.show_error(f"{e.description}"))
+        s.connected.connect(self._on_connected)
+        s.disconnected.connect(lambda: self.window.show_connection(False, self.server_url))
+        s.error.connect(lambda e: self.show_error(self.explain(e)))
         s.token_expired.connect(
             lambda: self.show_error("Your session has ended. Sign out and sign in again.")
         )
         self.window.conversation_selected.connect(self.open_conversation)
+        self.window.conversation_browsed.connect(
+            lambda conversation_id: self.open_conversation(conversation_id, focus_composer=False)
+        )
         self.window.activation_changed.connect(lambda _active: self.tracker.evaluate())
         self.chat_view.visibility_changed.connect(self.tracker.evaluate)
         self.chat_view.send_requested.connect(self._send)
+        self.chat_view.draft_edited.connect(lambda _text: self._draft_timer.start())
         self.chat_view.info_requested.connect(self.open_group_info)
         self.tracker.conversation_ack_requested.connect(self._ack_conversation)
         self.tracker.message_acks_requested.connect(self._ack_messages)
@@ -116,6 +131,12 @@ class ChatController(QObject):
             delegate.read_count_clicked.connect(self.open_read_by)
         if hasattr(delegate, "retry_clicked"):
             delegate.retry_clicked.connect(self.retry)
+
+    def _on_connected(self) -> None:
+        self.window.show_connection(True, self.server_url)
+        # Caught up: groups and unread counts are as the server has them now.
+        self.reload_conversations()
+        self.refresh_header()
 
     def spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Task:
         """Run a client call; a failure is shown to the person, not lost."""
@@ -128,13 +149,21 @@ class ChatController(QObject):
                 return
             error = task.exception()
             if isinstance(error, ChatError):
-                self.show_error(f"Could not {what}: {error.description}")
+                self.show_error(f"Could not {what}. {self.explain(error)}")
             elif error is not None:
                 log.error("could not %s", what, exc_info=error)
                 self.show_error(f"Could not {what}: {error}. Try again.")
 
         task.add_done_callback(done)
         return task
+
+    @property
+    def server_url(self) -> str:
+        return self.client.options.server_url
+
+    def explain(self, error: ChatError) -> str:
+        """An error as the window says it (the client keeps reconnecting by itself)."""
+        return explain(error, self.server_url, retrying=True)
 
     def show_error(self, text: str) -> None:
         self.errors.append(text)
@@ -160,6 +189,7 @@ class ChatController(QObject):
             last_time=last.sort_time if last else 0,
             unread=unread,
             last_outgoing_mark=last.mark if outgoing and last is not None else None,
+            draft=self.client.require_store().draft(conversation_id),
         )
 
     def reload_conversations(self) -> None:
@@ -174,7 +204,45 @@ class ChatController(QObject):
         unread = conversation.unread_count if conversation else 0
         self.conversations.upsert(self._row(conversation_id, is_group, unread))
 
-    def open_conversation(self, conversation_id: str) -> None:
+    # ------------------------------------------------------------------ drafts
+
+    def save_draft(self) -> None:
+        """Keep the composer's text as the open chat's draft (on this computer)."""
+        self._draft_timer.stop()
+        conversation_id = self.messages.conversation_id
+        store = self.client.store
+        if conversation_id is None or store is None:
+            return
+        text = self.chat_view.draft()
+        text = text if text.strip() else ""
+        if store.draft(conversation_id) == text:
+            return
+        if text:  # a chat with a draft stays in the list, even with no message yet
+            conversation = self.client.chat_manager.get_conversation(conversation_id)
+            chat_type = conversation.type if conversation else ChatType.CHAT
+            store.touch_conversation(conversation_id, chat_type, 0)
+        store.set_draft(conversation_id, text, now_ms())
+        store.commit()
+        if self.conversations.row(conversation_id) is None:
+            self._touch_conversation(conversation_id, conversation_id in self.client.groups)
+        self.conversations.set_draft(conversation_id, text)
+
+    def _clear_draft(self, conversation_id: str) -> None:
+        self._draft_timer.stop()
+        store = self.client.require_store()
+        store.set_draft(conversation_id, "", now_ms())
+        store.commit()
+        self.conversations.set_draft(conversation_id, "")
+
+    def open_conversation(self, conversation_id: str, focus_composer: bool = True) -> None:
+        """Show a chat; the composer takes the focus unless the person is browsing
+        the list with the keyboard."""
+        if conversation_id == self.messages.conversation_id:
+            self.window.show_chat(conversation_id)
+            if focus_composer:
+                self.chat_view.composer.setFocus()
+            return
+        self.save_draft()  # the text in the composer belongs to the chat being left
         conversation = self.client.chat_manager.get_conversation(conversation_id)
         assert conversation is not None
         is_group = conversation.type is ChatType.GROUP_CHAT
@@ -185,18 +253,14 @@ class ChatController(QObject):
             ),
             at_least=conversation.unread_count,
         )
-        can_ask = False
-        subtitle = "Direct message"
+        self.chat_view.show_conversation(*self.header(conversation_id, is_group))
+        self.chat_view.set_draft(self.client.require_store().draft(conversation_id))
+        self.chat_view.set_unread_below(conversation.unread_count)
         if is_group:
-            group = self.client.groups.get(conversation_id)
-            if group is not None:
-                role = group.role_of(self.me)
-                can_ask = group.ack_policy == "all" or role in (GroupRole.OWNER, GroupRole.ADMIN)
-                subtitle = f"Group · {group.member_count} members"
-        self.chat_view.show_conversation(
-            self._title(conversation_id, is_group), subtitle, can_ask, is_group
-        )
+            self.ensure_members(conversation_id)
         self.window.show_chat(conversation_id)
+        if focus_composer:
+            self.chat_view.composer.setFocus()
         unread = [
             (m.msg_id, read_kind(m), m.conv_seq)
             for m in self.messages.messages()
@@ -236,10 +300,18 @@ class ChatController(QObject):
                     self._is_active() and message.conversation_id == self.tracker.conversation_id
                 )
             ):
-                self.window.notify(message.from_, message.body.content)
+                self.window.notify(
+                    self._notification_title(message), short_preview(message.body.content)
+                )
         for conversation_id, is_group in touched.items():
             self._touch_conversation(conversation_id, is_group)
         self.tracker.evaluate()
+
+    def _notification_title(self, message: ChatMessage) -> str:
+        """Who wrote, and where: "alice", or "alice in Launch team" for a group."""
+        if not message.is_group:
+            return message.from_
+        return f"{message.from_} in {self._title(message.conversation_id, True)}"
 
     def _on_status_changed(self, message: ChatMessage) -> None:
         """One of our messages was created, stored or failed (sent from any code path)."""
@@ -287,10 +359,12 @@ class ChatController(QObject):
         if self.conversations.row(conversation_id) is None:
             self._touch_conversation(conversation_id, conversation_id.isdigit())
         self.conversations.set_unread(conversation_id, unread)
+        if conversation_id == self.messages.conversation_id:
+            self.chat_view.set_unread_below(unread)
 
     def _on_reminder(self, msg_id: str, group_id: str, from_: str) -> None:
         message = self.client.chat_manager.get_message(msg_id)
-        text = message.body.content if message else "an announcement"
+        text = short_preview(message.body.content) if message else "an announcement"
         self.window.notify(f"{from_} asks you to read", text)
 
     # ------------------------------------------------------------------ acks
@@ -348,6 +422,7 @@ class ChatController(QObject):
             conversation_id, text, ChatType.GROUP_CHAT if is_group else ChatType.CHAT
         )
         message.need_group_ack = need_group_ack and is_group
+        self._clear_draft(conversation_id)
 
         # The row appears (pending) and updates through on_message_status_changed.
         self.spawn(self.client.chat_manager.send_message(message), "send the message")
@@ -367,136 +442,6 @@ class ChatController(QObject):
         self.open_conversation(group.group_id)
         return group
 
-    # ------------------------------------------------------------------ read-by view
-
-    def open_read_by(self, msg_id: str) -> None:
-        from desktop_chat.ui.read_by import ReadByDialog
-
-        message = self.client.chat_manager.get_message(msg_id)
-        if message is None or not message.is_group:
-            return
-        view = self.read_by_views.get(msg_id)
-        if view is None:
-            view = ReadByDialog(
-                msg_id,
-                message.conversation_id,
-                message.body.content,
-                message.group_member_count or 0,
-                self.window,
-            )
-            view.remind_requested.connect(self._remind)
-            view.finished.connect(lambda _result: self.read_by_views.pop(msg_id, None))
-            self.read_by_views[msg_id] = view
-        view.show()
-        view.raise_()
-        self.spawn(self._fill_read_by(view, msg_id, message.conversation_id), "load who read it")
-
-    async def _fill_read_by(self, view, msg_id: str, group_id: str) -> None:
-        manager = self.client.chat_manager
-        acks: list[GroupMessageAck] = []
-        cursor = None
-        for _ in range(1000):  # bounded: 50 per page, groups of up to 10,000 + late acks
-            page = await manager.fetch_group_acks(
-                msg_id, group_id, start_ack_id=cursor, page_size=50
-            )
-            acks += page.data
-            cursor = page.cursor
-            if cursor is None:
-                break
-        unread: list[str] = []
-        cursor = None
-        for _ in range(100):
-            names = await manager.fetch_group_unread_members(
-                msg_id, group_id, cursor=cursor, page_size=1000
-            )
-            unread += names.data
-            cursor = names.cursor
-            if cursor is None:
-                break
-        view.set_acks(acks)
-        view.set_unread(unread)
-
-    def _remind(self, msg_id: str, group_id: str) -> None:
-        async def remind() -> None:
-            reminded = await self.client.chat_manager.remind_group_unread(msg_id, group_id)
-            view = self.read_by_views.get(msg_id)
-            if view is not None:
-                view.show_reminded(reminded)
-
-        self.spawn(remind(), "send the reminder")
-
-    # ------------------------------------------------------------------ group members and roles
-
-    def _on_group_changed(self, change: str, group: Group, members: list[str]) -> None:
-        self.reload_conversations()
-        view = self.group_info_view
-        if view is not None and view.group.group_id == group.group_id:
-            self.spawn(self._refresh_group_info(group.group_id), "refresh the group")
-
-    async def _refresh_group_info(self, group_id: str) -> None:
-        group = await self.client.group_manager.get_group(group_id)
-        if self.group_info_view is not None:
-            self.group_info_view.set_group(group)
-
-    def open_group_info(self) -> None:
-        from desktop_chat.ui.group_info import GroupInfoDialog
-
-        group_id = self.messages.conversation_id
-        group = self.client.groups.get(group_id or "")
-        if group_id is None or group is None:
-            return
-        if self.group_info_view is not None:
-            self.group_info_view.close()
-        view = GroupInfoDialog(group, self.me, self.window)
-        manager = self.client.group_manager
-        self.group_info_view = view
-        view.finished.connect(lambda _r: setattr(self, "group_info_view", None))
-        view.add_members_requested.connect(
-            lambda gid, names: self._group_change(manager.add_members(gid, names))
-        )
-        view.remove_member_requested.connect(
-            lambda gid, name: self._group_change(manager.remove_members(gid, [name]))
-        )
-        view.set_admin_requested.connect(
-            lambda gid, name, admin: self._group_change(
-                manager.add_admin(gid, name) if admin else manager.remove_admin(gid, name)
-            )
-        )
-        view.ack_policy_requested.connect(
-            lambda gid, policy: self._group_change(manager.set_ack_policy(gid, policy))
-        )
-        view.leave_requested.connect(self._leave_group)
-        view.show()
-        self.spawn(self._refresh_group_info(group_id), "load the members")
-
-    def _group_change(self, call: Coroutine[Any, Any, Group]) -> None:
-        view = self.group_info_view
-
-        async def change() -> None:
-            try:
-                group = await call
-            except ChatError as exc:
-                if view is not None:
-                    view.show_error(f"{exc.description}. Nothing was changed; try again.")
-                return
-            if view is not None:
-                view.set_group(group)
-            self.reload_conversations()
-
-        self.spawn(change(), "change the group")
-
-    def _leave_group(self, group_id: str) -> None:
-        async def leave() -> None:
-            await self.client.group_manager.leave_group(group_id)
-            if self.group_info_view is not None:
-                self.group_info_view.close()
-            self.tracker.close_chat()
-            self.messages.clear()
-            self.window.show_placeholder()
-            self.reload_conversations()
-
-        self.spawn(leave(), "leave the group")
-
     # ------------------------------------------------------------------ settings, leaving
 
     def apply_settings(self, settings) -> None:
@@ -509,6 +454,7 @@ class ChatController(QObject):
 
     async def shutdown(self) -> None:
         """Detach from the client; the caller closes it (outbox kept for next time)."""
+        self.save_draft()
         self.tracker.close_chat()
         self.signals.detach()
         for task in list(self._tasks):
@@ -516,4 +462,4 @@ class ChatController(QObject):
         for view in [*self.read_by_views.values(), self.group_info_view]:
             if view is not None:
                 view.close()
-        self.window.hide()
+        self.window.dispose()

@@ -1,7 +1,7 @@
 """The item delegate for the conversation list: how a conversation row looks.
 
-Owns: how a conversation row looks (avatar, title, last line, the last
-outgoing message's tick, time, unread badge) and the caches that keep painting
+Owns: how a conversation row looks (avatar, title, last line or "Draft: …",
+the last outgoing message's tick, time, unread badge) and the caches that keep painting
 it cheap (avatar pixmaps, elided lines).
 
 `ConversationDelegate` only dispatches: `ConversationPainter` owns `paint` and
@@ -34,6 +34,7 @@ from desktop_chat.ui.paint import (
     conversation_time_text,
     initials,
     mark_of,
+    one_line,
     readable,
     shared_ticks,
 )
@@ -49,6 +50,14 @@ def badge_text(unread: int) -> str:
     return "99+" if unread > 99 else str(unread)
 
 
+DRAFT_PREFIX = "Draft: "
+
+
+def preview_text(text: str) -> str:
+    """A message as one line for the list: line breaks and runs of spaces become one space."""
+    return one_line(text)
+
+
 # ---------------------------------------------------------------- conversations
 
 
@@ -61,6 +70,7 @@ class ConversationRow:
     last_time: int
     unread: int
     last_mark: Mark | None
+    draft: str = ""
 
     @classmethod
     def from_index(cls, index: QModelIndex) -> ConversationRow:
@@ -75,6 +85,7 @@ class ConversationRow:
             last_time=int(get(ConversationRole.LAST_TIME) or 0),
             unread=int(get(ConversationRole.UNREAD) or 0),
             last_mark=mark_of(get(ConversationRole.LAST_OUTGOING_MARK)),
+            draft=str(get(ConversationRole.DRAFT) or ""),
         )
 
 
@@ -105,6 +116,15 @@ class ConversationPainter:
 
     def size_hint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         return QSize(200, self.ROW_HEIGHT)
+
+    @staticmethod
+    def second_line(index: QModelIndex) -> tuple[str, str]:
+        """(prefix, text) of a row's second line: ("Draft: ", the draft) while the
+        person left one, else ("", the last message), each as one line."""
+        row = ConversationRow.from_index(index)
+        if row.draft.strip():
+            return DRAFT_PREFIX, preview_text(row.draft)
+        return "", preview_text(row.last_text)
 
     def _selected_colours(self, colours: BubbleColours, ink: QColor) -> BubbleColours:
         key = (id(colours), ink.rgba())
@@ -147,7 +167,7 @@ class ConversationPainter:
         key = (text, width, fm.height())
         cached = self._elided.lookup(key)
         if cached is None:
-            one_line = " ".join(text.split())
+            one_line = preview_text(text)
             cached = self._elided.store(
                 key, fm.elidedText(one_line, Qt.TextElideMode.ElideRight, max(0, width))
             )
@@ -225,7 +245,19 @@ class ConversationPainter:
                 text_right = round(badge_rect.left()) - 8
 
             text_left = line2.left()
-            if row.last_mark is not None:
+            prefix, text = self.second_line(index)
+            if prefix:
+                # Like every messenger: a draft replaces the last line, in the alert colour.
+                painter.setFont(fonts.text)
+                painter.setPen(colours.failed if not selected else primary)
+                prefix_w = fonts.text_fm.horizontalAdvance(prefix)
+                painter.drawText(
+                    QRect(text_left, line2.top(), prefix_w, line2.height()),
+                    int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                    prefix,
+                )
+                text_left += prefix_w
+            elif row.last_mark is not None:
                 tick = QRect(
                     text_left - 2,
                     line2.center().y() + 1 - TickArt.SIZE.height() // 2,
@@ -242,7 +274,7 @@ class ConversationPainter:
             painter.drawText(
                 QRect(text_left, line2.top(), width, line2.height()),
                 int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                self._elide(fonts.text_fm, row.last_text, width),
+                self._elide(fonts.text_fm, text, width),
             )
         finally:
             painter.restore()

@@ -1,7 +1,7 @@
 """The conversation list as a Qt list model: one row per chat, newest first.
 
 Owns: `ConversationListModel` and its rows (`ConversationRow`): title, last
-message, time, unread badge and the tick of our own last message; the total
+message, time, unread badge, the tick of our own last message and the draft; the total
 unread count (`total_unread_changed`) that the window title and the tray show.
 A change repaints or moves only its row.
 
@@ -28,6 +28,7 @@ class ConversationRow:
     last_time: int = 0
     unread: int = 0
     last_outgoing_mark: Mark | None = None
+    draft: str = ""
 
 
 _ROLE_VALUES = {
@@ -39,6 +40,7 @@ _ROLE_VALUES = {
     int(ConversationRole.LAST_TIME): lambda r: r.last_time,
     int(ConversationRole.UNREAD): lambda r: r.unread,
     int(ConversationRole.LAST_OUTGOING_MARK): lambda r: r.last_outgoing_mark,
+    int(ConversationRole.DRAFT): lambda r: r.draft,
 }
 
 
@@ -111,6 +113,14 @@ class ConversationListModel(QAbstractListModel):
         model_index = self.index(index)
         self.dataChanged.emit(model_index, model_index, [int(ConversationRole.UNREAD)])
         self._total_changed()
+
+    def set_draft(self, conversation_id: str, draft: str) -> None:
+        index = self._find(conversation_id)
+        if index is None or self._rows[index].draft == draft:
+            return
+        self._rows[index] = replace(self._rows[index], draft=draft)
+        model_index = self.index(index)
+        self.dataChanged.emit(model_index, model_index, [int(ConversationRole.DRAFT)])
 
     def total_unread(self) -> int:
         return self._total

@@ -1,6 +1,6 @@
-"""The app's small dialogs: settings, sign-in, new chat and new group.
+"""The app's small dialogs: sign-in, new chat and new group.
 
-Owns: `SettingsDialog`, `LoginDialog`, `NewChatDialog`, `NewGroupDialog`, the
+Owns: `LoginDialog`, `NewChatDialog`, `NewGroupDialog`, the
 local checks they run before asking for anything (`username_problem`,
 `parse_members`), and the wording of those checks.
 
@@ -9,12 +9,12 @@ controller wires it to the client. Use them without blocking: `open()` and the
 signals, never `exec()` (a nested loop inside a qasync coroutine stalls it).
 
 Never: import or call the client, touch the network or the disk, or emit a
-request that failed the local checks. The read-by view lives in `read_by.py`.
+request that failed the local checks. The settings dialog lives in
+`settings_dialog.py`, the read-by view in `read_by.py`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from urllib.parse import urlsplit
 
@@ -22,25 +22,19 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QCheckBox,
     QDialog,
-    QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_chat.protocol.frames import USERNAME_PATTERN
-from desktop_chat.ui.settings import DWELL_RANGE, IDLE_RANGE, AppSettings
 
 _USERNAME = re.compile(USERNAME_PATTERN)
 USERNAME_RULE = (
@@ -133,119 +127,6 @@ def title_label(text: str, parent: QWidget | None = None) -> QLabel:
     font.setWeight(QFont.Weight.DemiBold)
     label.setFont(font)
     return label
-
-
-class SettingsDialog(QDialog):
-    """Receipts, "counts as read" timings and notifications.
-
-    `settings_changed(AppSettings)` is emitted when the person presses Save;
-    fields the dialog does not show (server, last username) pass through.
-    """
-
-    settings_changed = Signal(object)
-
-    def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._original = dataclasses.replace(settings)
-        self.setWindowTitle("Settings")
-        self.setMinimumWidth(460)
-
-        self._delivery = QCheckBox("Send delivery receipts")
-        self._delivery.setObjectName("delivery_receipts")
-        self._read = QCheckBox("Send and receive read receipts")
-        self._read.setObjectName("read_receipts")
-        receipts = QGroupBox("Receipts")
-        receipts_layout = QVBoxLayout(receipts)
-        receipts_layout.setSpacing(4)
-        receipts_layout.addWidget(self._delivery)
-        receipts_layout.addWidget(
-            hint_label("Lets senders see ✓✓ once a message has reached this computer.")
-        )
-        receipts_layout.addSpacing(8)
-        receipts_layout.addWidget(self._read)
-        receipts_layout.addWidget(
-            hint_label("If you turn read receipts off, you won't send or see them.")
-        )
-
-        self._dwell = QDoubleSpinBox()
-        self._dwell.setObjectName("dwell_seconds")
-        self._dwell.setRange(*DWELL_RANGE)
-        self._dwell.setSingleStep(0.1)
-        self._dwell.setDecimals(1)
-        self._dwell.setSuffix(" s")
-        self._idle = QSpinBox()
-        self._idle.setObjectName("idle_seconds")
-        self._idle.setRange(int(IDLE_RANGE[0]), int(IDLE_RANGE[1]))
-        self._idle.setSingleStep(5)
-        self._idle.setSuffix(" s")
-        reading = QGroupBox("When a message counts as read")
-        reading_layout = QFormLayout(reading)
-        reading_layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
-        reading_layout.addRow("Time on screen:", self._dwell)
-        reading_layout.addRow(
-            hint_label(
-                "At least half of the message must stay visible this long, "
-                "in the open chat, with this window active."
-            )
-        )
-        reading_layout.addRow("Away after:", self._idle)
-        reading_layout.addRow(
-            hint_label("Without keyboard or mouse use for this long, nothing is marked read.")
-        )
-
-        self._notifications = QCheckBox("Show desktop notifications")
-        self._notifications.setObjectName("notifications")
-        notifications = QGroupBox("Notifications")
-        notifications_layout = QVBoxLayout(notifications)
-        notifications_layout.setSpacing(4)
-        notifications_layout.addWidget(self._notifications)
-        notifications_layout.addWidget(hint_label("Notifications never mark messages as read."))
-
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save
-            | QDialogButtonBox.StandardButton.Cancel
-            | QDialogButtonBox.StandardButton.RestoreDefaults
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(
-            self._restore_defaults
-        )
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 20, 20, 16)
-        layout.setSpacing(14)
-        layout.addWidget(receipts)
-        layout.addWidget(reading)
-        layout.addWidget(notifications)
-        layout.addStretch(1)
-        layout.addWidget(buttons)
-        self._show(settings)
-
-    def settings(self) -> AppSettings:
-        """The values as they stand in the dialog now."""
-        return dataclasses.replace(
-            self._original,
-            delivery_receipts=self._delivery.isChecked(),
-            read_receipts=self._read.isChecked(),
-            dwell_seconds=round(self._dwell.value(), 1),
-            idle_seconds=float(self._idle.value()),
-            notifications=self._notifications.isChecked(),
-        )
-
-    def accept(self) -> None:
-        self.settings_changed.emit(self.settings())
-        super().accept()
-
-    def _show(self, settings: AppSettings) -> None:
-        self._delivery.setChecked(settings.delivery_receipts)
-        self._read.setChecked(settings.read_receipts)
-        self._dwell.setValue(settings.dwell_seconds)
-        self._idle.setValue(round(settings.idle_seconds))
-        self._notifications.setChecked(settings.notifications)
-
-    def _restore_defaults(self) -> None:
-        self._show(AppSettings())
 
 
 class _RequestDialog(QDialog):
@@ -342,7 +223,15 @@ class LoginDialog(_RequestDialog):
         self._register.setObjectName("register")
         self._register.setAutoDefault(False)
         self._register.clicked.connect(self._on_register)
+        # Offered after a sign-in the server refused: the name may not exist yet.
+        self._offer = QPushButton()
+        self._offer.setObjectName("offer_register")
+        self._offer.setAutoDefault(True)  # focused after a refusal: Enter creates it
+        self._offer.clicked.connect(self._on_register)
+        self._offer.hide()
         self._watch(self._server, self._username, self._password, self._sign_in, self._register)
+        for field in (self._server, self._username):
+            field.textEdited.connect(self._offer.hide)
 
         form = QFormLayout()
         form.setSpacing(10)
@@ -363,9 +252,21 @@ class LoginDialog(_RequestDialog):
         layout.addSpacing(4)
         layout.addLayout(form)
         layout.addWidget(self._error)
+        layout.addWidget(self._offer, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self._status)
         layout.addSpacing(4)
         layout.addLayout(buttons)
+
+    def offer_account(self, username: str) -> None:
+        """After a refused sign-in: offer to create `username` with the same password."""
+        self._offer.setText(f"Create account “{username}”")
+        self._offer.show()
+        self._offer.setFocus()
+
+    def set_busy(self, busy: bool, text: str | None = None) -> None:
+        if busy:
+            self._offer.hide()
+        super().set_busy(busy, text)
 
     def set_values(self, server_url: str, username: str) -> None:
         """Fill in what was used last time; the cursor waits in the first empty field."""

@@ -1,11 +1,15 @@
 """The main window: conversation list, the open chat, unread totals, tray icon.
 
-Owns: `MainWindow` and its parts (the conversation list view, the chat view in a
-stack with a placeholder, the status line), the total unread count in the window
-title and on the tray icon, and the facts the read-ack controller needs about
-the window: whether it is active, not minimized and not fully covered by another
-window where X11 reports it (`is_active_for_reading`, see `x11_visibility`), and
-when the person last used keyboard or mouse in it (`last_input`).
+Owns: `MainWindow` and its parts: the searchable conversation list
+(`chat_list.ChatListPane`), the chat view in a stack with a placeholder, the
+status line, and the menu, with a shortcut or mnemonic for every action. The
+tray icon and its menu (Open, Sign out, Quit): closing the window keeps the app
+running there, Ctrl+Q quits, and with no tray closing quits. Ending the window
+for good (`dispose`, on sign out). The total unread count in the window title
+and on the tray icon. The facts the read-ack controller needs about the window:
+whether it is active, not minimized and not fully covered by another window
+where X11 reports it (`is_active_for_reading`, see `x11_visibility`), and when
+the person last used keyboard or mouse in it (`last_input`).
 
 Never: talk to the client (it emits signals; the controller acts), or count a
 notification, the tray or the conversation list as reading.
@@ -16,13 +20,22 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFont,
+    QGuiApplication,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QLabel,
-    QListView,
     QMainWindow,
+    QMenu,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -31,9 +44,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.ui.chat_list import ChatListPane
 from desktop_chat.ui.chat_view import ChatView
 from desktop_chat.ui.conversation_model import ConversationListModel
-from desktop_chat.ui.roles import ConversationRole
+from desktop_chat.ui.wording import offline_text
 from desktop_chat.ui.x11_visibility import X11Obscured
 
 _INPUT_EVENTS = frozenset(
@@ -87,7 +101,8 @@ def app_icon(unread: int = 0, size: int = 64) -> QIcon:
 
 
 class MainWindow(QMainWindow):
-    conversation_selected = Signal(str)
+    conversation_selected = Signal(str)  # open it and write (click, Enter, search)
+    conversation_browsed = Signal(str)  # open it, the focus stays (arrow keys, Alt+Up/Down)
     new_chat_requested = Signal()
     new_group_requested = Signal()
     settings_requested = Signal()
@@ -109,6 +124,7 @@ class MainWindow(QMainWindow):
         self.chat_view = chat_view
         self._last_input = time.monotonic()
         self._tray: QSystemTrayIcon | None = None
+        self.notifications: list[tuple[str, str]] = []  # (title, text) shown, newest last
 
         me = QLabel(f"<b>{username}</b>")
         new_chat = QPushButton("New chat")
@@ -119,22 +135,17 @@ class MainWindow(QMainWindow):
         top.addWidget(me, 1)
         top.addWidget(new_chat)
         top.addWidget(new_group)
-        self.conversation_list = QListView()
-        self.conversation_list.setModel(conversations)
-        if conversation_delegate is not None:
-            self.conversation_list.setItemDelegate(conversation_delegate)
-        self.conversation_list.setUniformItemSizes(True)
-        self.conversation_list.setFrameShape(QListView.Shape.NoFrame)
-        self.conversation_list.clicked.connect(
-            lambda index: self.conversation_selected.emit(
-                index.data(ConversationRole.CONVERSATION_ID)
-            )
-        )
+        self.chat_list = ChatListPane(conversations, conversation_delegate)
+        self.chat_list.chosen.connect(self.conversation_selected)
+        self.chat_list.browsed.connect(self.conversation_browsed)
+        self.conversation_list = self.chat_list.list
+        self.search = self.chat_list.search
+        self.search_hint = self.chat_list.hint
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(8, 8, 0, 8)
         left_layout.addLayout(top)
-        left_layout.addWidget(self.conversation_list, 1)
+        left_layout.addWidget(self.chat_list, 1)
         left.setMinimumWidth(240)
 
         self.placeholder = QLabel("Select a chat, or start one with “New chat”.")
@@ -151,17 +162,24 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
 
         menu = self.menuBar().addMenu("&Chat")
-        for text, signal, shortcut in (
-            ("New chat…", self.new_chat_requested, "Ctrl+N"),
-            ("New group…", self.new_group_requested, "Ctrl+G"),
-            ("Settings…", self.settings_requested, "Ctrl+,"),
-            ("Sign out", self.sign_out_requested, None),
-            ("Quit", self.close_requested, "Ctrl+Q"),
+        for text, slot, shortcuts in (
+            ("&New chat…", self.new_chat_requested.emit, ["Ctrl+N"]),
+            ("New &group…", self.new_group_requested.emit, ["Ctrl+G"]),
+            ("&Find a chat…", self.chat_list.focus_search, ["Ctrl+K", "Ctrl+F"]),
+            # Alt+Up/Down as in Telegram; Ctrl+PgUp/PgDown where the desktop takes Alt+arrows.
+            ("&Previous chat", lambda: self.chat_list.step(-1), ["Alt+Up", "Ctrl+PgUp"]),
+            ("Ne&xt chat", lambda: self.chat_list.step(1), ["Alt+Down", "Ctrl+PgDown"]),
+            (None, None, []),
+            ("&Settings…", self.settings_requested.emit, ["Ctrl+,"]),
+            ("Sign &out", self.sign_out_requested.emit, []),
+            ("&Quit", self.close_requested.emit, ["Ctrl+Q"]),
         ):
+            if text is None:
+                menu.addSeparator()
+                continue
             action = QAction(text, self)
-            if shortcut:
-                action.setShortcut(shortcut)
-            action.triggered.connect(signal)
+            action.setShortcuts([QKeySequence(k) for k in shortcuts])
+            action.triggered.connect(slot)
             menu.addAction(action)
 
         self.connection_label = QLabel("Connecting…")
@@ -171,16 +189,14 @@ class MainWindow(QMainWindow):
         self.show_unread(conversations.total_unread())
         QApplication.instance().installEventFilter(self)
         self._obscured: X11Obscured | None = None
+        self._disposed = False
+        self._told_about_tray = False
 
     # ------------------------------------------------------------------ what the window shows
 
     def show_chat(self, conversation_id: str) -> None:
         self.stack.setCurrentWidget(self.chat_view)
-        for row in range(self.conversations.rowCount()):
-            index = self.conversations.index(row)
-            if index.data(ConversationRole.CONVERSATION_ID) == conversation_id:
-                self.conversation_list.setCurrentIndex(index)
-                break
+        self.chat_list.select(conversation_id)
 
     def show_placeholder(self) -> None:
         self.stack.setCurrentWidget(self.placeholder)
@@ -194,22 +210,59 @@ class MainWindow(QMainWindow):
             self._tray.setIcon(icon)
             self._tray.setToolTip(f"desktop_chat — {total} unread" if total else "desktop_chat")
 
-    def enable_tray(self) -> QSystemTrayIcon | None:
-        if not QSystemTrayIcon.isSystemTrayAvailable():
-            return None
-        self._tray = QSystemTrayIcon(app_icon(self.conversations.total_unread()), self)
-        self._tray.activated.connect(lambda _reason: (self.showNormal(), self.activateWindow()))
-        self._tray.show()
+    @property
+    def tray(self) -> QSystemTrayIcon | None:
         return self._tray
+
+    def enable_tray(self, available: bool | None = None) -> QSystemTrayIcon | None:
+        """Put the app in the system tray (where the desktop has one; `available`
+        overrides the check): its menu opens the window, signs out or quits, and
+        closing the window then keeps the app running there."""
+        if available is None:
+            available = QSystemTrayIcon.isSystemTrayAvailable()
+        if not available:
+            return None
+        tray = QSystemTrayIcon(app_icon(self.conversations.total_unread()), self)
+        menu = QMenu(self)
+        menu.addAction("&Open", self.show_and_raise)
+        menu.addSeparator()
+        menu.addAction("&Sign out", self.sign_out_requested.emit)
+        menu.addAction("&Quit", self.close_requested.emit)
+        tray.setContextMenu(menu)
+        tray.activated.connect(self._tray_activated)
+        tray.setToolTip("desktop_chat")
+        tray.show()
+        self._tray = tray
+        return tray
+
+    def _tray_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (
+            QSystemTrayIcon.ActivationReason.Trigger,
+            QSystemTrayIcon.ActivationReason.DoubleClick,
+        ):
+            self.show_and_raise()
+
+    def show_and_raise(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
 
     def notify(self, title: str, text: str) -> None:
         """A desktop notification. It never marks anything read."""
+        self.notifications = [*self.notifications[-49:], (title, text)]
         if self._tray is not None and self._tray.isVisible():
             self._tray.showMessage(title, text, app_icon(), 5000)
         self.statusBar().showMessage(f"{title}: {text}", 5000)
 
-    def show_connection(self, connected: bool) -> None:
-        self.connection_label.setText("Connected" if connected else "Offline — reconnecting…")
+    def show_connection(self, connected: bool, server_url: str = "") -> None:
+        if connected:
+            self.connection_label.setText("Connected")
+            self.connection_label.setToolTip(f"Connected to {server_url}" if server_url else "")
+            return
+        self.connection_label.setText(offline_text(server_url or "the server"))
+        self.connection_label.setToolTip(
+            "Messages you send now wait on this computer and go out once the server answers."
+        )
 
     def show_error(self, text: str) -> None:
         self.statusBar().showMessage(text, 10000)
@@ -248,5 +301,36 @@ class MainWindow(QMainWindow):
         return False
 
     def closeEvent(self, event) -> None:
+        if self._disposed:
+            event.accept()
+            return
         event.ignore()
+        if self._tray is not None and self._tray.isVisible():
+            # The app keeps running in the tray: messages and notifications go on.
+            self.hide()
+            if not self._told_about_tray:
+                self._told_about_tray = True
+                self._tray.showMessage(
+                    "desktop_chat is still running",
+                    "New messages will still reach you. Use Quit (Ctrl+Q) to end it.",
+                    app_icon(),
+                    4000,
+                )
+            return
         self.close_requested.emit()
+
+    def dispose(self) -> None:
+        """End this window for good (sign out, quit): its tray icon goes with it, and
+        nothing of it can reopen or emit anything again."""
+        if self._disposed:
+            return
+        self._disposed = True
+        QApplication.instance().removeEventFilter(self)
+        if self._tray is not None:
+            self._tray.hide()
+            self._tray.setContextMenu(None)
+            self._tray.deleteLater()
+            self._tray = None
+        self.blockSignals(True)
+        self.hide()  # not close(): the app's quit is the session's decision, not Qt's
+        self.deleteLater()

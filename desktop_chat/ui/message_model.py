@@ -1,9 +1,11 @@
 """The open conversation's messages as a Qt list model.
 
 Owns: `MessageListModel`: rows in conversation order (server time, or local time
-while pending), a dict from msg_id to row (no `list.index`), history paged in
-with `canFetchMore`/`fetchMore` behind a "fetch running" guard, and receipt
-updates that repaint only their rows: changes are coalesced and flushed once per
+while pending), which rows open a day (the `DATE` role: "Today", "Yesterday",
+"3 March") and which carries the "N unread messages" line (`BANNER`), a dict
+from msg_id to row (no `list.index`), history paged in with
+`canFetchMore`/`fetchMore` behind a "fetch running" guard, and receipt updates
+that repaint only their rows: changes are coalesced and flushed once per
 event-loop iteration as one `dataChanged` per run of adjacent rows, naming the
 roles that change.
 
@@ -15,10 +17,12 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
+from datetime import date, datetime
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 
 from desktop_chat.client.models import ChatMessage, MessageDirection
+from desktop_chat.ui.paint import day_label
 from desktop_chat.ui.roles import MessageRole
 
 Loader = Callable[[int | None, int], list[ChatMessage]]
@@ -43,7 +47,12 @@ _RECEIPT_ROLES = [
     int(MessageRole.GROUP_ACK_COUNT),
     int(MessageRole.GROUP_MEMBER_COUNT),
     int(MessageRole.BANNER),
+    int(MessageRole.DATE),
 ]
+
+
+def _day(ms: int) -> date:
+    return datetime.fromtimestamp(ms / 1000).date()
 
 
 def _same_size(old: ChatMessage, new: ChatMessage) -> bool:
@@ -107,8 +116,19 @@ class MessageListModel(QAbstractListModel):
                 return self._show_sender(index.row())
             if role == MessageRole.BANNER:
                 return self._banner(index.row())
+            if role == MessageRole.DATE:
+                return self._date_line(index.row())
             return None
         return value(self._rows[index.row()])
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        # "Editable" only so the view opens the delegate's read-only, selectable text.
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsEditable
+
+    def setData(self, index, value, role: int = 0) -> bool:
+        return False  # messages are never edited here
 
     def roleNames(self) -> dict[int, bytes]:
         return {int(role): role.name.lower().encode() for role in MessageRole}
@@ -131,6 +151,8 @@ class MessageListModel(QAbstractListModel):
                 self._keys[:0] = [(m.sort_time, m.msg_id) for m in older]
                 self._reindex()
                 self.endInsertRows()
+                if len(self._rows) > len(older):
+                    self._mark_dirty(self._rows[len(older)].msg_id)  # its date line may go
         finally:
             self._fetching = False
 
@@ -190,6 +212,8 @@ class MessageListModel(QAbstractListModel):
             del self._rows[row], self._keys[row]
             self._reindex()
             self.endRemoveRows()
+            if row < len(self._rows):
+                self._mark_dirty(self._rows[row].msg_id)  # its date line may change
         row = bisect.bisect(self._keys, key)
         self.beginInsertRows(QModelIndex(), row, row)
         self._rows.insert(row, message)
@@ -197,7 +221,8 @@ class MessageListModel(QAbstractListModel):
         self._reindex(row)
         self.endInsertRows()
         if row + 1 < len(self._rows):
-            self._mark_dirty(self._rows[row + 1].msg_id)  # its "show sender" may change
+            # Its "show sender" and its date line may change.
+            self._mark_dirty(self._rows[row + 1].msg_id)
 
     def update(self, messages: list[ChatMessage]) -> None:
         """New receipt state for rows already shown; repainted once this loop iteration."""
@@ -230,6 +255,13 @@ class MessageListModel(QAbstractListModel):
             return ""
         count = marker[1]
         return f"{count} unread message" if count == 1 else f"{count} unread messages"
+
+    def _date_line(self, row: int) -> str:
+        """The day above the first loaded message of each day, else ""."""
+        when = self._rows[row].sort_time
+        if row > 0 and _day(self._rows[row - 1].sort_time) == _day(when):
+            return ""
+        return day_label(when)
 
     def _show_sender(self, row: int) -> bool:
         message = self._rows[row]

@@ -41,6 +41,20 @@ def clock_text(ms: int | None) -> str:
     return _clock_minutes(int(ms) // 60_000)
 
 
+def one_line(text: str) -> str:
+    """`text` as one line: line breaks and runs of spaces become one space."""
+    return " ".join(text.split())
+
+
+def short_preview(text: str, limit: int = 100) -> str:
+    """One line of at most `limit` characters, with "…" where it was cut
+    (a notification's text: never the whole of a long message)."""
+    line = one_line(text)
+    if len(line) <= limit:
+        return line
+    return line[:limit].rstrip() + "…"
+
+
 def initials(title: str) -> str:
     """One or two letters for an avatar: the first letters of the first two words."""
     words = [w for w in title.replace("_", " ").replace("-", " ").replace(".", " ").split()]
@@ -62,6 +76,19 @@ def conversation_time_text(ms: int | None, now: datetime | None = None) -> str:
     if when.year == now.year:
         return f"{when.day} {when:%b}"
     return when.strftime("%d.%m.%Y")
+
+
+def day_label(ms: int, now: datetime | None = None) -> str:
+    """The day of a time in ms, as a chat's date line says it: "Today", "Yesterday",
+    "3 March" this year, "31 December 2023" before."""
+    when = datetime.fromtimestamp(ms / 1000).date()
+    today = (now or datetime.now()).date()
+    if when == today:
+        return "Today"
+    if (today - when).days == 1:
+        return "Yesterday"
+    month = datetime(2000, when.month, 1).strftime("%B")
+    return f"{when.day} {month}" if when.year == today.year else f"{when.day} {month} {when.year}"
 
 
 def mark_of(value: Any) -> Mark | None:

@@ -33,6 +33,7 @@ class MessageRole(enum.IntEnum):
     HAS_READ = _USER + 15  # bool: received and read by this user
     SHOW_SENDER = _USER + 16  # bool: group message whose sender differs from the row above
     BANNER = _USER + 17  # str: a separator drawn above the bubble ("3 unread messages"), or ""
+    DATE = _USER + 18  # str: the day above the first message of a day ("Today", "3 March"), or ""
 
 
 class ConversationRole(enum.IntEnum):
@@ -43,3 +44,4 @@ class ConversationRole(enum.IntEnum):
     LAST_TIME = _USER + 5  # int ms | 0
     UNREAD = _USER + 6  # int
     LAST_OUTGOING_MARK = _USER + 7  # protocol.Mark | None: tick of our last message, if last
+    DRAFT = _USER + 8  # str: the unsent text the person left in this chat, or ""

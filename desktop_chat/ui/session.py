@@ -15,15 +15,18 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QSystemTrayIcon
 
 from desktop_chat.app import install_excepthook
 from desktop_chat.client import ChatClient, ChatError, ChatErrorCode, ChatOptions
 from desktop_chat.embedded import EmbeddedServer
 from desktop_chat.ui.controller import ChatController
 from desktop_chat.ui.conversation_delegate import ConversationDelegate
-from desktop_chat.ui.dialogs import LoginDialog, NewChatDialog, NewGroupDialog, SettingsDialog
+from desktop_chat.ui.dialogs import LoginDialog, NewChatDialog, NewGroupDialog
 from desktop_chat.ui.message_delegate import MessageDelegate
 from desktop_chat.ui.settings import AppSettings, load, save
+from desktop_chat.ui.settings_dialog import SettingsDialog
+from desktop_chat.ui.wording import explain
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +39,9 @@ def make_options(server_url: str, settings: AppSettings) -> ChatOptions:
     )
 
 
-def make_controller(client: ChatClient, settings: AppSettings) -> ChatController:
+def make_controller(
+    client: ChatClient, settings: AppSettings, tray: bool | None = None
+) -> ChatController:
     controller = ChatController(
         client,
         message_delegate=MessageDelegate(),
@@ -45,7 +50,7 @@ def make_controller(client: ChatClient, settings: AppSettings) -> ChatController
         idle_seconds=settings.idle_seconds,
         notifications=settings.notifications,
     )
-    controller.window.enable_tray()
+    controller.window.enable_tray(tray)
     return controller
 
 
@@ -60,6 +65,7 @@ class AppSession(QObject):
         self.login_dialog: LoginDialog | None = None
         self.quit = asyncio.Event()
         self._dialogs: list = []
+        self.tray_available = QSystemTrayIcon.isSystemTrayAvailable
 
     @property
     def settings_path(self) -> Path:
@@ -68,7 +74,15 @@ class AppSession(QObject):
     def _client(self, server_url: str) -> ChatClient:
         return ChatClient(make_options(server_url, self.settings), self.data_dir / "accounts")
 
+    def show_error(self, text: str) -> None:
+        """Tell the person, wherever they are now: the window, or the sign-in dialog."""
+        if self.controller is not None:
+            self.controller.show_error(text)
+        elif self.login_dialog is not None:
+            self.login_dialog.show_error(text)
+
     async def start(self) -> None:
+        install_excepthook(self.show_error)
         username = self.settings.last_username
         if username and (self.data_dir / "accounts" / username / "client.db").exists():
             client = self._client(self.server_url)
@@ -109,7 +123,9 @@ class AppSession(QObject):
         except ChatError as exc:
             await client.close()
             dialog.set_busy(False)
-            dialog.show_error(self._explain(exc))
+            dialog.show_error(explain(exc, url or self.server_url, username=username))
+            if exc.code is ChatErrorCode.INVALID_CREDENTIALS and not register:
+                dialog.offer_account(username)
             return
         self.settings.last_username = username
         self.settings.server_url = url
@@ -118,22 +134,11 @@ class AppSession(QObject):
         dialog.accept()
         self._signed_in(client)
 
-    @staticmethod
-    def _explain(error: ChatError) -> str:
-        if error.code is ChatErrorCode.INVALID_CREDENTIALS:
-            return "Wrong username or password. Check them and try again."
-        if error.code is ChatErrorCode.USER_EXISTS:
-            return "That name is taken. Choose another, or sign in if it is yours."
-        if error.code is ChatErrorCode.NETWORK_ERROR:
-            return f"{error.description}."
-        return error.description
-
     def _signed_in(self, client: ChatClient) -> None:
         self.client = client
-        controller = make_controller(client, self.settings)
+        controller = make_controller(client, self.settings, self.tray_available())
         self.controller = controller
         window = controller.window
-        install_excepthook(controller.show_error)
         window.close_requested.connect(self.quit.set)
         window.sign_out_requested.connect(lambda: asyncio.ensure_future(self.sign_out()))
         window.settings_requested.connect(self.open_settings)
@@ -202,6 +207,14 @@ class AppSession(QObject):
     async def shutdown(self) -> None:
         await self._close_client(logout=False)
 
+    async def run(self) -> None:
+        """The session from start to quit: sign in (or resume), wait for Quit, shut down."""
+        try:
+            await self.start()
+            await self.quit.wait()
+        finally:
+            await self.shutdown()
+
 
 async def run_app(data_dir: Path, server_url: str | None) -> None:
     settings = load(data_dir / "settings.json")
@@ -210,11 +223,8 @@ async def run_app(data_dir: Path, server_url: str | None) -> None:
     if not url:
         embedded = EmbeddedServer(data_dir / "local-server.db")
         url = await asyncio.to_thread(embedded.start)
-    session = AppSession(data_dir, url, settings)
     try:
-        await session.start()
-        await session.quit.wait()
+        await AppSession(data_dir, url, settings).run()
     finally:
-        await session.shutdown()
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)

@@ -29,11 +29,11 @@ from desktop_chat.ui.dialogs import (
     LoginDialog,
     NewChatDialog,
     NewGroupDialog,
-    SettingsDialog,
     parse_members,
 )
 from desktop_chat.ui.read_by import ReadByDialog, format_read_time
 from desktop_chat.ui.settings import AppSettings, load, save
+from desktop_chat.ui.settings_dialog import SettingsDialog
 
 MSG = "m0123456789abcdef"
 GROUP = "42"

@@ -1,0 +1,333 @@
+"""How a message row is measured: the row as the delegate reads it, and its geometry.
+
+Owns: `MessageRow` (a row read from the model's roles), `TextBlock` (wrapped
+text), `BubbleGeometry` (where the separators, bubble, sender, text, time, tick
+and "Read n/m" of one row go) and `BubbleLayout`, which builds that geometry
+for a width and caches it, so sizing and painting never lay text out twice.
+Line breaks in a message are laid out as lines (`as_layout_text`); a row may
+carry a date line ("Today") and an unread line ("3 unread messages") above its
+bubble (`separator_height`).
+
+Never: paint, change a model, or talk to the client. Never allocate fonts,
+metrics, paths or text layouts for a row whose geometry is cached.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QFont, QPainterPath, QTextLayout, QTextOption
+from PySide6.QtWidgets import QStyleOptionViewItem
+
+from desktop_chat.protocol import Mark
+from desktop_chat.ui.paint import Fonts, Lru, TickArt, mark_of
+from desktop_chat.ui.roles import MessageRole
+
+
+def as_layout_text(text: str) -> str:
+    """`text` as QTextLayout breaks lines: each line break becomes U+2028."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\u2028")
+
+
+def read_count_label(read: int, members: int | None) -> str:
+    return f"Read {read}/{members}" if members else f"Read {read}"
+
+
+# ---------------------------------------------------------------- messages
+
+BANNER_HEIGHT = 30  # px of a separator band above a bubble ("3 unread messages")
+DATE_HEIGHT = 32  # px of the date line above the first message of a day ("Today")
+
+
+def separator_height(index: QModelIndex) -> int:
+    """How far a row's bubble starts below the row's top: its date and unread lines."""
+    date = DATE_HEIGHT if index.data(int(MessageRole.DATE)) else 0
+    return date + (BANNER_HEIGHT if index.data(int(MessageRole.BANNER)) else 0)
+
+
+@dataclasses.dataclass(frozen=True)
+class MessageRow:
+    """One message row as the delegate reads it from the roles."""
+
+    msg_id: str
+    text: str
+    sender: str
+    outgoing: bool
+    time_ms: int
+    mark: Mark | None
+    delivered_at: int | None
+    read_at: int | None
+    is_group: bool
+    need_group_ack: bool
+    group_ack_count: int
+    group_member_count: int | None
+    show_sender: bool
+    banner: str = ""  # a separator above the bubble, e.g. "3 unread messages"
+    date: str = ""  # the day's line above the first message of a day: "Today", "3 March"
+
+    @classmethod
+    def from_index(cls, index: QModelIndex) -> MessageRow:
+        def get(role: MessageRole) -> Any:
+            return index.data(int(role))
+
+        return cls(
+            msg_id=str(get(MessageRole.MSG_ID) or ""),
+            text=str(get(MessageRole.TEXT) or ""),
+            sender=str(get(MessageRole.SENDER) or ""),
+            outgoing=bool(get(MessageRole.OUTGOING)),
+            time_ms=int(get(MessageRole.TIME) or 0),
+            mark=mark_of(get(MessageRole.MARK)),
+            delivered_at=get(MessageRole.DELIVERED_AT),
+            read_at=get(MessageRole.READ_AT),
+            is_group=bool(get(MessageRole.IS_GROUP)),
+            need_group_ack=bool(get(MessageRole.NEED_GROUP_ACK)),
+            group_ack_count=int(get(MessageRole.GROUP_ACK_COUNT) or 0),
+            group_member_count=get(MessageRole.GROUP_MEMBER_COUNT),
+            show_sender=bool(get(MessageRole.SHOW_SENDER)),
+            banner=str(get(MessageRole.BANNER) or ""),
+            date=str(get(MessageRole.DATE) or ""),
+        )
+
+    @property
+    def has_tick(self) -> bool:
+        return self.outgoing and self.mark is not None
+
+    @property
+    def shows_read_count(self) -> bool:
+        """Only a group message that asked for acks and reached the server shows "Read n/m"."""
+        return (
+            self.outgoing
+            and self.need_group_ack
+            and self.mark is not None
+            and self.mark >= Mark.SENT
+        )
+
+    @property
+    def sender_line(self) -> str:
+        return self.sender if (self.show_sender and not self.outgoing and self.sender) else ""
+
+
+@dataclasses.dataclass(frozen=True)
+class TextBlock:
+    """A wrapped paragraph: the layout to draw and its line widths."""
+
+    layout: QTextLayout
+    line_widths: tuple[float, ...]
+    height: float
+
+
+@dataclasses.dataclass(frozen=True)
+class BubbleGeometry:
+    """Where everything of one row goes, relative to the row's top-left corner."""
+
+    height: int
+    date_rect: QRect | None  # the day's line at the top of the row, if it has one
+    banner_rect: QRect | None  # the unread band above the bubble, if the row has one
+    bubble: QRect
+    path: QPainterPath
+    text: TextBlock
+    text_origin: QPointF
+    sender_rect: QRect | None
+    sender_text: str
+    time_rect: QRect
+    tick_rect: QRect | None
+    ring_rect: QRect | None
+    read_label_rect: QRect | None
+    read_label: str
+    read_rect: QRect | None  # ring + label: the clickable area
+
+    @property
+    def status_rect(self) -> QRect:
+        """The time and tick together: where the receipt tooltip answers."""
+        area = self.time_rect
+        return area.united(self.tick_rect) if self.tick_rect is not None else area
+
+
+class BubbleLayout:
+    """Measures chat bubbles for a width; caches fonts and each row's geometry."""
+
+    SIDE_MARGIN = 14
+    OUTER_Y = 3  # half the vertical gap between bubbles
+    PAD_X = 11
+    PAD_TOP = 6
+    PAD_BOTTOM = 5
+    RADIUS = 12.0
+    MAX_FRACTION = 0.7
+    MIN_BUBBLE = 160
+    META_GAP = 10  # between the last text line and an inline time
+    RING = 12
+    CACHE_LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._fonts: Fonts | None = None
+        self._geometry = Lru(self.CACHE_LIMIT)
+
+    # -- caches
+
+    def fonts(self, font: QFont) -> Fonts:
+        if self._fonts is None or self._fonts.source != font:
+            self._fonts = Fonts(font)
+            self._geometry.clear()
+        return self._fonts
+
+    def clear_caches(self) -> None:
+        self._geometry.clear()
+
+    # -- measuring
+
+    def layout_text(self, text: str, width: int, font: QFont) -> TextBlock:
+        """Wrap `text` to `width` px (at word boundaries, or anywhere for CJK runs)."""
+        # QTextLayout ignores "\n"; U+2028 is its line break. The stored text keeps "\n".
+        layout = QTextLayout(as_layout_text(text), font)
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        layout.setTextOption(option)
+        layout.setCacheEnabled(True)
+        widths: list[float] = []
+        y = 0.0
+        layout.beginLayout()
+        while True:
+            line = layout.createLine()
+            if not line.isValid():
+                break
+            line.setLineWidth(width)
+            line.setPosition(QPointF(0.0, y))
+            y += line.height()
+            widths.append(line.naturalTextWidth())
+        layout.endLayout()
+        return TextBlock(layout, tuple(widths), y)
+
+    @staticmethod
+    def available_width(option: QStyleOptionViewItem) -> int:
+        """The width rows lay out in: the view's viewport, else the option's rect."""
+        widget = option.widget
+        viewport = getattr(widget, "viewport", None)
+        if callable(viewport):
+            return viewport().width()
+        return option.rect.width()
+
+    def geometry(self, option: QStyleOptionViewItem, row: MessageRow) -> BubbleGeometry:
+        fonts = self.fonts(option.font)
+        width = self.available_width(option)
+        label = (
+            read_count_label(row.group_ack_count, row.group_member_count)
+            if row.shows_read_count
+            else ""
+        )
+        key = (
+            row.msg_id,
+            row.text,
+            width,
+            row.outgoing,
+            row.sender_line,
+            label,
+            row.has_tick,
+            row.banner,
+            row.date,
+        )
+        cached = self._geometry.lookup(key)
+        if cached is None:
+            cached = self._geometry.store(key, self._build(fonts, width, row, label))
+        return cached
+
+    def _build(self, fonts: Fonts, width: int, row: MessageRow, label: str) -> BubbleGeometry:
+        bubble_max = max(self.MIN_BUBBLE, round(width * self.MAX_FRACTION))
+        bubble_max = max(60, min(bubble_max, width - 2 * self.SIDE_MARGIN))
+        text_max = max(20, bubble_max - 2 * self.PAD_X)
+        block = self.layout_text(row.text, text_max, fonts.text)
+
+        tick_w = TickArt.SIZE.width() if row.has_tick else 0
+        label_w = fonts.small_fm.horizontalAdvance(label) if label else 0
+        meta_w = fonts.time_width + (tick_w + 3 if tick_w else 0)
+        if label:
+            meta_w += 10 + self.RING + 4 + label_w
+        meta_h = max(fonts.small_fm.height(), TickArt.SIZE.height(), self.RING)
+
+        sender_text = row.sender_line
+        sender_w = 0
+        if sender_text:
+            sender_text = fonts.sender_fm.elidedText(
+                sender_text, Qt.TextElideMode.ElideRight, text_max
+            )
+            sender_w = fonts.sender_fm.horizontalAdvance(sender_text)
+
+        widest = math.ceil(max(block.line_widths, default=0.0))
+        last = math.ceil(block.line_widths[-1]) if block.line_widths else 0
+        inline = last + self.META_GAP + meta_w <= text_max
+        if inline:
+            content_w = max(widest, last + self.META_GAP + meta_w, sender_w)
+        else:
+            content_w = max(widest, meta_w, sender_w)
+
+        date_rect = QRect(0, 0, width, DATE_HEIGHT) if row.date else None
+        top = DATE_HEIGHT if row.date else 0
+        banner_rect = QRect(0, top, width, BANNER_HEIGHT) if row.banner else None
+        top += BANNER_HEIGHT if row.banner else 0
+        y = top + self.OUTER_Y + self.PAD_TOP
+        sender_rect = None
+        if sender_text:
+            sender_rect = QRect(0, y, sender_w + 2, fonts.sender_fm.height())
+            y += fonts.sender_fm.height() + 1
+        text_top = y
+        text_bottom = text_top + math.ceil(block.height)
+        # An inline time sits just below the last line's baseline; otherwise on its own row.
+        meta_bottom = text_bottom + 3 if inline else text_bottom + 2 + meta_h
+        bubble_bottom = max(text_bottom, meta_bottom) + self.PAD_BOTTOM
+        bubble_w = content_w + 2 * self.PAD_X
+        left = width - self.SIDE_MARGIN - bubble_w if row.outgoing else self.SIDE_MARGIN
+        bubble = QRect(left, top + self.OUTER_Y, bubble_w, bubble_bottom - top - self.OUTER_Y)
+        if sender_rect is not None:
+            sender_rect.moveLeft(left + self.PAD_X)
+
+        right = bubble.right() + 1 - self.PAD_X
+        meta_top = meta_bottom - meta_h
+        tick_rect = None
+        if tick_w:
+            tick_rect = QRect(
+                right - tick_w,
+                meta_top + (meta_h - TickArt.SIZE.height()) // 2,
+                tick_w,
+                TickArt.SIZE.height(),
+            )
+            right -= tick_w + 3
+        time_rect = QRect(right - fonts.time_width, meta_top, fonts.time_width, meta_h)
+        right = time_rect.left()
+        ring_rect = read_label_rect = read_rect = None
+        if label:
+            read_label_rect = QRect(right - 10 - label_w, meta_top, label_w, meta_h)
+            ring_rect = QRect(
+                read_label_rect.left() - 4 - self.RING,
+                meta_top + (meta_h - self.RING) // 2,
+                self.RING,
+                self.RING,
+            )
+            read_rect = ring_rect.united(read_label_rect).adjusted(-3, -2, 3, 2)
+
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(bubble).adjusted(0.5, 0.5, -0.5, -0.5), self.RADIUS, self.RADIUS)
+        return BubbleGeometry(
+            height=bubble.bottom() + 1 + self.OUTER_Y,
+            date_rect=date_rect,
+            banner_rect=banner_rect,
+            bubble=bubble,
+            path=path,
+            text=block,
+            text_origin=QPointF(left + self.PAD_X, text_top),
+            sender_rect=sender_rect,
+            sender_text=sender_text,
+            time_rect=time_rect,
+            tick_rect=tick_rect,
+            ring_rect=ring_rect,
+            read_label_rect=read_label_rect,
+            read_label=label,
+            read_rect=read_rect,
+        )
+
+    def size_hint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        geometry = self.geometry(option, MessageRow.from_index(index))
+        return QSize(max(1, self.available_width(option)), geometry.height)
+
+    # -- painting

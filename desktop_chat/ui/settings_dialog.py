@@ -1,0 +1,142 @@
+"""The settings dialog: receipts, when a message counts as read, notifications.
+
+Owns: `SettingsDialog`, which shows an `AppSettings` and emits the edited copy
+when the person presses Save (Cancel emits nothing; Restore Defaults only
+fills the form).
+
+Never: import or call the client, or write the settings file (the session
+does). Open it with `open()`, never `exec()`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_chat.ui.dialogs import hint_label
+from desktop_chat.ui.settings import DWELL_RANGE, IDLE_RANGE, AppSettings
+
+
+class SettingsDialog(QDialog):
+    """Receipts, "counts as read" timings and notifications.
+
+    `settings_changed(AppSettings)` is emitted when the person presses Save;
+    fields the dialog does not show (server, last username) pass through.
+    """
+
+    settings_changed = Signal(object)
+
+    def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._original = dataclasses.replace(settings)
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(460)
+
+        self._delivery = QCheckBox("Send delivery receipts")
+        self._delivery.setObjectName("delivery_receipts")
+        self._read = QCheckBox("Send and receive read receipts")
+        self._read.setObjectName("read_receipts")
+        receipts = QGroupBox("Receipts")
+        receipts_layout = QVBoxLayout(receipts)
+        receipts_layout.setSpacing(4)
+        receipts_layout.addWidget(self._delivery)
+        receipts_layout.addWidget(
+            hint_label("Lets senders see ✓✓ once a message has reached this computer.")
+        )
+        receipts_layout.addSpacing(8)
+        receipts_layout.addWidget(self._read)
+        receipts_layout.addWidget(
+            hint_label("If you turn read receipts off, you won't send or see them.")
+        )
+
+        self._dwell = QDoubleSpinBox()
+        self._dwell.setObjectName("dwell_seconds")
+        self._dwell.setRange(*DWELL_RANGE)
+        self._dwell.setSingleStep(0.1)
+        self._dwell.setDecimals(1)
+        self._dwell.setSuffix(" s")
+        self._idle = QSpinBox()
+        self._idle.setObjectName("idle_seconds")
+        self._idle.setRange(int(IDLE_RANGE[0]), int(IDLE_RANGE[1]))
+        self._idle.setSingleStep(5)
+        self._idle.setSuffix(" s")
+        reading = QGroupBox("When a message counts as read")
+        reading_layout = QFormLayout(reading)
+        reading_layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        reading_layout.addRow("Time on screen:", self._dwell)
+        reading_layout.addRow(
+            hint_label(
+                "At least half of the message must stay visible this long, "
+                "in the open chat, with this window active."
+            )
+        )
+        reading_layout.addRow("Away after:", self._idle)
+        reading_layout.addRow(
+            hint_label("Without keyboard or mouse use for this long, nothing is marked read.")
+        )
+
+        self._notifications = QCheckBox("Show desktop notifications")
+        self._notifications.setObjectName("notifications")
+        notifications = QGroupBox("Notifications")
+        notifications_layout = QVBoxLayout(notifications)
+        notifications_layout.setSpacing(4)
+        notifications_layout.addWidget(self._notifications)
+        notifications_layout.addWidget(hint_label("Notifications never mark messages as read."))
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save
+            | QDialogButtonBox.StandardButton.Cancel
+            | QDialogButtonBox.StandardButton.RestoreDefaults
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(
+            self._restore_defaults
+        )
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 20, 20, 16)
+        layout.setSpacing(14)
+        layout.addWidget(receipts)
+        layout.addWidget(reading)
+        layout.addWidget(notifications)
+        layout.addStretch(1)
+        layout.addWidget(buttons)
+        self._show(settings)
+
+    def settings(self) -> AppSettings:
+        """The values as they stand in the dialog now."""
+        return dataclasses.replace(
+            self._original,
+            delivery_receipts=self._delivery.isChecked(),
+            read_receipts=self._read.isChecked(),
+            dwell_seconds=round(self._dwell.value(), 1),
+            idle_seconds=float(self._idle.value()),
+            notifications=self._notifications.isChecked(),
+        )
+
+    def accept(self) -> None:
+        self.settings_changed.emit(self.settings())
+        super().accept()
+
+    def _show(self, settings: AppSettings) -> None:
+        self._delivery.setChecked(settings.delivery_receipts)
+        self._read.setChecked(settings.read_receipts)
+        self._dwell.setValue(settings.dwell_seconds)
+        self._idle.setValue(round(settings.idle_seconds))
+        self._notifications.setChecked(settings.notifications)
+
+    def _restore_defaults(self) -> None:
+        self._show(AppSettings())

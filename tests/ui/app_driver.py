@@ -1,0 +1,101 @@
+"""Drive the whole app (`AppSession`, as `desktop-chat` runs it) from a test.
+
+`App` runs one session on a data dir against the test's real server, signs in
+through the real sign-in dialog, and quits with a real Ctrl+Q key press. A
+restart is a second `App` on the same data dir: a new client, a new window.
+Nothing is injected except, where a test says so, the tray's availability
+(offscreen Qt has no system tray).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
+
+from desktop_chat.ui.session import AppSession
+from desktop_chat.ui.settings import load
+
+PASSWORD = "correct horse"
+
+
+async def until(predicate, timeout: float = 10.0, what: str = "condition") -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise TimeoutError(f"{what} not reached within {timeout} s")
+        await asyncio.sleep(0.02)
+
+
+class App:
+    """One run of the app on `data_dir` (a person's computer), like `run_app`."""
+
+    def __init__(self, data_dir: Path, server_url: str, *, tray: bool | None = None) -> None:
+        QApplication.instance().setQuitOnLastWindowClosed(False)  # as `desktop-chat` does
+        self.data_dir = data_dir
+        self.session = AppSession(data_dir, server_url, load(data_dir / "settings.json"))
+        if tray is not None:
+            self.session.tray_available = lambda: tray
+        self.task: asyncio.Task | None = None
+
+    @property
+    def controller(self):
+        return self.session.controller
+
+    @property
+    def window(self):
+        assert self.session.controller is not None, "not signed in"
+        return self.session.controller.window
+
+    async def start(self) -> App:
+        self.task = asyncio.ensure_future(self.session.run())
+        await until(
+            lambda: self.session.controller is not None or self.session.login_dialog is not None,
+            what="the window or the sign-in dialog",
+        )
+        if self.session.controller is not None:
+            await self.shown()
+        return self
+
+    async def shown(self) -> None:
+        window = self.window
+        await until(window.isVisible, what="the main window shown")
+        window.activateWindow()
+        await until(window.isActiveWindow, what="the main window active")
+
+    def login_field(self, name: str) -> QLineEdit:
+        dialog = self.session.login_dialog
+        assert dialog is not None, "no sign-in dialog"
+        field = dialog.findChild(QLineEdit, name)
+        assert field is not None, name
+        return field
+
+    async def sign_in(self, username: str, *, register: bool = False, password: str = PASSWORD):
+        await until(lambda: self.session.login_dialog is not None, what="the sign-in dialog")
+        dialog = self.session.login_dialog
+        self.login_field("username").setText(username)
+        self.login_field("password").setText(password)
+        button = dialog.findChild(QPushButton, "register" if register else "sign_in")
+        QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+        await until(lambda: self.session.controller is not None, what=f"{username} signed in")
+        await self.shown()
+
+    async def ctrl_q(self) -> None:
+        """Quit as a person does: Ctrl+Q in the active window; wait until the app ended."""
+        await self.shown()
+        QTest.keyClick(self.window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+        await self.finished()
+
+    async def finished(self, timeout: float = 10.0) -> None:
+        assert self.task is not None
+        await asyncio.wait_for(asyncio.shield(self.task), timeout)
+
+    async def close(self) -> None:
+        """End the run whatever state it is in (test clean-up)."""
+        self.session.quit.set()
+        if self.task is not None:
+            await asyncio.wait_for(self.task, 10)
