@@ -235,19 +235,17 @@ class OutboxSender:
             notify=bool(payload.get("notify", True)),
             read_upto=payload.get("read_upto"),
         )
+        # The reply's unread count is the server's when it handled the ack: messages this
+        # device has since read, or not yet received, would make it wrong here. The
+        # device's own count (set when the ack was queued) stays.
         try:
             self.frames += 1
-            reply: f.ConversationAcked = await self._request(frame)
+            await self._request(frame)
         except ChatError as exc:
             if exc.code in TRANSIENT:
                 raise
             self._report(exc)
-            self._forget([entry])
-            return
-        # The server's count is the truth: it also knows messages this device lacks.
-        self.store.set_unread(conversation_id, reply.unread_count)
         self._forget([entry])
-        self._notifier.queue("on_conversation_updated", conversation_id, reply.unread_count)
 
     async def _group_read_ack(self, entry: OutboxEntry) -> None:
         payload = entry.payload

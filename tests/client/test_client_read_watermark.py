@@ -100,3 +100,29 @@ async def test_what_was_read_with_receipts_off_is_never_receipted_later(clients)
     assert read_at_alice(alice, messages) == [False, False]
     assert read_at_alice(alice, newer) == [True]
     assert [m.msg_id for m in clients.events(alice).flat("on_messages_read")] == []
+
+
+async def test_a_badge_stays_right_when_a_read_overtakes_a_held_conversation_ack(clients):
+    """bob reads the chat (its ack waits in the uplink), then reads alice's next message
+    too: once both reach the server, his badge is 0, not the server's count at the
+    moment it handled the first ack."""
+    await clients.harness.start()
+    uplink = HeldUplink(clients.harness.server.port)
+    await uplink.start()
+    try:
+        alice = await clients.login("alice")
+        bob = await clients.login("bob", server_url=uplink.url)
+        await received(clients, alice, bob, ["first"])
+        await settle(bob)
+        uplink.hold()
+        assert await bob.chat_manager.send_conversation_read_ack("alice") is True
+        (late,) = await received(clients, alice, bob, ["second"])
+        assert await bob.chat_manager.send_message_read_ack(late) is True
+        uplink.release()
+        await clients.events(alice).wait("on_messages_read")
+        await settle(bob)
+        await asyncio.sleep(0.3)
+        assert bob.chat_manager.get_conversation("alice").unread_count == 0
+        assert read_at_alice(alice, [late]) == [True]
+    finally:
+        await uplink.aclose_for_test()
