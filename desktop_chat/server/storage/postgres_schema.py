@@ -188,7 +188,12 @@ _check(MIGRATIONS)
 
 def _state(conn: psycopg.Connection) -> tuple[int, str | None]:
     """(schema version, name key version); (0, None) for an empty database."""
-    row = conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()
+    # pg_tables, not to_regclass: after waiting on the lock, this backend's catalog
+    # cache may not know yet that another node created the table.
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables"
+        " WHERE schemaname = current_schema() AND tablename = 'meta')"
+    ).fetchone()
     if row is None or not row[0]:
         return 0, None
     values = dict(

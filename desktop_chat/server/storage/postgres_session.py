@@ -96,15 +96,16 @@ class PgSession:
         self._provisional: list[tuple[dict[Any, Any], object]] = []
         self._changes = 0
         self._open = False  # a transaction this session began and has not ended
-        self._lost = False  # ...and the connection broke under it
+        self._lost = False  # that transaction broke: commit() must refuse the batch
         self._db = self._connect()
         self._cur = self._db.cursor()
         if migrate_schema:
             try:
                 migrate(self._db)
             except psycopg.Error as exc:
+                error = self._error(exc)
                 self._db.close()
-                raise self._error(exc) from exc
+                raise error from exc
             except BaseException:
                 self._db.close()
                 raise
@@ -144,15 +145,11 @@ class PgSession:
     @contextmanager
     def request(self) -> Iterator[None]:
         """One request's writes: rolled back alone if the request fails."""
-        if self._open and not self.in_transaction:
-            # The connection broke under an open batch: its earlier requests are gone,
-            # so the batch must not be confirmed (commit() refuses it).
-            self._open, self._lost = False, True
         opened = not self._open
         if opened:
             self._begin()
         else:
-            self._run("SAVEPOINT request")
+            self._batch_step("SAVEPOINT request")
         mark = len(self._provisional)
         try:
             yield
@@ -160,7 +157,18 @@ class PgSession:
             self._undo_request(opened, mark)
             raise
         if not opened:
-            self._run("RELEASE SAVEPOINT request")
+            self._batch_step("RELEASE SAVEPOINT request")
+
+    def _batch_step(self, sql: str) -> None:
+        """A savepoint command of a batch. If it fails, the transaction is broken (its
+        connection died, or a statement failed outside a request): the batch's
+        earlier requests are gone, so the batch must not be confirmed."""
+        try:
+            self._cur.execute(sql)
+        except psycopg.Error as exc:
+            self._open, self._lost = False, True
+            self._forget_since(0)
+            raise self._error(exc) from exc
 
     def _begin(self) -> None:
         if self._db.broken or self._db.closed:
@@ -203,6 +211,9 @@ class PgSession:
             raise StoreUnavailable("the connection to PostgreSQL broke; this batch was rolled back")
         if not self._open:
             return
+        if self._db.broken or self._db.closed:
+            self.rollback()
+            raise StoreUnavailable("the connection to PostgreSQL broke; this batch was rolled back")
         if self._db.info.transaction_status == TransactionStatus.INERROR:
             # PostgreSQL would answer COMMIT with a silent ROLLBACK.
             self.rollback()
@@ -239,6 +250,8 @@ class PgSession:
     # ------------------------------------------------------------------ queries
 
     def _run(self, sql: str, params: Sequence[object] | None = None) -> psycopg.Cursor:
+        if not self._open and (self._db.broken or self._db.closed):
+            self._reconnect()  # outside a transaction nothing is in flight
         try:
             return self._cur.execute(sql, params)
         except psycopg.Error as exc:
