@@ -255,3 +255,14 @@ def test_a_serialization_failure_is_a_conflict(pg_url):
         with pytest.raises(psycopg.errors.SerializationFailure) as info:
             two.execute("UPDATE counter SET n = n + 1")
     assert isinstance(store_error(info.value), StoreConflict)
+
+
+def test_check_invariants_sees_a_log_that_lost_an_event(sessions, pg_url):
+    store = sessions()
+    (alice,) = users(store, "alice")
+    with committed(store):
+        store.append_events([alice, alice, alice], b"x", NOW)
+    assert store.check_invariants() == []
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DELETE FROM events WHERE seq = 2")
+    assert store.check_invariants() == [f"user {alice}: log head 3, but 2 events up to seq 3"]
