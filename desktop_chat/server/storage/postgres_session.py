@@ -97,6 +97,7 @@ class PgSession:
         self._changes = 0
         self._open = False  # a transaction this session began and has not ended
         self._lost = False  # that transaction broke: commit() must refuse the batch
+        self._closed = False  # closed on purpose: never reconnect
         self._db = self._connect()
         self._cur = self._db.cursor()
         if migrate_schema:
@@ -121,6 +122,11 @@ class PgSession:
         except psycopg.Error as exc:
             raise StoreUnavailable(f"cannot connect to PostgreSQL: {exc}") from exc
 
+    @property
+    def _died(self) -> bool:
+        """The connection broke (psycopg closes a broken one) and close() was not called."""
+        return self._db.closed and not self._closed
+
     def _reconnect(self) -> None:
         with suppress(psycopg.Error):
             self._db.close()
@@ -136,6 +142,7 @@ class PgSession:
     def close(self) -> None:
         if self.in_transaction:
             self.rollback()
+        self._closed = True
         self._db.close()
 
     @property
@@ -171,7 +178,7 @@ class PgSession:
             raise self._error(exc) from exc
 
     def _begin(self) -> None:
-        if self._db.broken or self._db.closed:
+        if self._died:
             self._reconnect()
         try:
             self._cur.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
@@ -250,7 +257,7 @@ class PgSession:
     # ------------------------------------------------------------------ queries
 
     def _run(self, sql: str, params: Sequence[object] | None = None) -> psycopg.Cursor:
-        if not self._open and (self._db.broken or self._db.closed):
+        if self._died and not self._open:
             self._reconnect()  # outside a transaction nothing is in flight
         try:
             return self._cur.execute(sql, params)

@@ -155,3 +155,12 @@ def test_a_full_disk_is_store_full_and_reads_go_on(pg_url, small_tablespace):
         store.close()
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute("DROP TABLE events")
+
+
+def test_a_closed_store_stays_closed(pg_url):
+    store = PostgresStore(pg_url)
+    store.close()
+    with pytest.raises(StoreUnavailable):
+        store.user_id("alice")
+    with pytest.raises(StoreUnavailable), store.request():
+        pass
