@@ -3,9 +3,10 @@
 Owns: `Store`, the typing protocol every backend implements (`SqliteStore` in
 `store.py`, `PostgresStore` in `postgres.py`), split by concern (transactions,
 accounts, event log, conversations, messages, receipts, groups); the row types
-its methods return; and the error family below. The contract tests
-(`tests/cluster/storage/`) run one suite against every backend, and check that
-each backend's public methods are exactly these, with these signatures.
+its methods return; and the error family below. One contract suite
+(`tests/cluster/storage/`) runs against every backend, and
+`tests/server/test_storage_interface.py` checks that each backend's public
+methods are exactly these, with these signatures.
 
 Errors, all subclasses of `store.StoreError`, so `except StoreError` catches every
 one (the original driver error is kept as `__cause__`):
