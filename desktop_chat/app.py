@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -22,6 +23,7 @@ from pathlib import Path
 import platformdirs
 
 from desktop_chat import __version__
+from desktop_chat.client.private_files import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("desktop_chat")
     app.setQuitOnLastWindowClosed(False)
     data_dir = args.data_dir or default_data_dir()
+    # Everything the app writes (settings, the local server's database, the client's
+    # store and token) is the person's alone: 0700 directories, 0600 files.
+    os.umask(0o077)
+    private_dir(data_dir)
     if args.demo:
         from desktop_chat.demo import run_demo
 

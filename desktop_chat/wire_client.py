@@ -1,7 +1,8 @@
 """A lean protocol client: raw frames over a websocket, with no local store.
 
 Owns: `WireClient`, which sends request frames as dicts, matches replies to
-requests by `id`, and keeps the pushes it receives in order. The server tests
+requests by `id`, and keeps the pushes it receives in order (logged pushes with
+their `seq`, and ephemeral ones, which have none). The server tests
 and the benchmarks drive the server with it; it shows exactly what is on the
 wire. Applications use `desktop_chat.client.ChatClient` instead.
 
@@ -79,9 +80,11 @@ class WireClient:
                     future = self._waiting.pop(request_id)
                     if not future.done():
                         future.set_result(frame)
-                elif "seq" in frame and "id" not in frame:
+                elif "id" not in frame:
+                    # A push: logged ones carry `seq`, ephemeral ones (peer_typing) none.
                     self.pushes.append(frame)
-                    self.last_seq = max(self.last_seq, frame["seq"])
+                    if "seq" in frame:
+                        self.last_seq = max(self.last_seq, frame["seq"])
                 else:
                     self.orphan_errors.append(frame)
                 self._changed.set()

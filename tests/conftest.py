@@ -146,6 +146,12 @@ def server_config(tmp_path: Path) -> ServerConfig:
         # Tests send bursts no person would: the limits get tests of their own.
         rate_message_burst=5000,
         rate_ack_burst=5000,
+        registration_burst=10_000,
+        # Every test client comes from 127.0.0.1: the per-address limits on connections
+        # waiting to sign in and on password hashing get tests of their own too.
+        max_unauthenticated_per_address=10_000,
+        hash_waiting_per_address=10_000,
+        hash_queue=10_000,
     )
 
 
@@ -166,6 +172,10 @@ CALLBACKS = [
     "on_conversation_updated",
     "on_group_changed",
     "on_group_ack_reminder",
+    "on_message_recalled",
+    "on_message_content_changed",
+    "on_conversation_muted",
+    "on_typing",
 ]
 
 

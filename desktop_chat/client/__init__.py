@@ -21,6 +21,7 @@ from desktop_chat.client.models import (
     GroupRole,
     MessageDirection,
     MessageStatus,
+    ReplyPreview,
     TextMessageBody,
 )
 from desktop_chat.client.options import ChatOptions
@@ -41,5 +42,6 @@ __all__ = [
     "GroupRole",
     "MessageDirection",
     "MessageStatus",
+    "ReplyPreview",
     "TextMessageBody",
 ]

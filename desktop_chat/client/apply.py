@@ -11,6 +11,12 @@ Receipt marks move only through `protocol.status.advance`. With `require_ack`
 off, incoming read receipts are ignored; with `require_delivery_ack` off,
 nothing is acked for delivery.
 
+Recalls, edits and mutes are logged events like the rest (`message_recalled`,
+`message_edited`, `conversation_muted`); a recalled message loses its text, never
+counts as unread and is never acked. A message deleted on this device stays
+deleted whatever the log replays. Ephemeral pushes (`peer_typing`) have no seq:
+they are passed on as callbacks and never move the applied seq.
+
 Never: send frames (the outbox does), or fire callbacks before commit.
 """
 
@@ -28,6 +34,7 @@ from desktop_chat.client.models import (
     GroupMessageAck,
     GroupRole,
     MessageDirection,
+    ReplyPreview,
     TextMessageBody,
     now_ms,
 )
@@ -36,6 +43,7 @@ from desktop_chat.protocol import Mark, MarkEvent, advance
 from desktop_chat.protocol import frames as f
 
 log = logging.getLogger(__name__)
+ACK_KINDS = ("delivery_ack", "read_ack", "group_read_ack")  # outbox entries keyed by msg_id
 
 
 def group_from_info(info: f.GroupInfo) -> Group:
@@ -52,10 +60,20 @@ def group_from_info(info: f.GroupInfo) -> Group:
     )
 
 
+def conversation_of(chat_type: str, from_: str, to: str, me: str) -> str:
+    """Group: the group id. One-to-one: the peer's name, whichever side we are."""
+    return to if chat_type == "groupchat" or from_ == me else from_
+
+
+def preview_from_info(preview: f.ReplyPreview | None) -> ReplyPreview | None:
+    if preview is None:
+        return None
+    return ReplyPreview(preview.msg_id, preview.from_, preview.text, preview.recalled)
+
+
 def message_from_info(info: f.MessageInfo, me: str) -> ChatMessage:
     own = info.from_ == me
-    # Group: the group id. One-to-one: the peer's name, whichever side we are.
-    conversation_id = info.to if info.chat_type == "groupchat" or own else info.from_
+    conversation_id = conversation_of(info.chat_type, info.from_, info.to, me)
     mark = advance(Mark.PENDING, MarkEvent.STORED)
     if info.delivered_at is not None:
         mark = advance(mark, MarkEvent.DELIVERY_ACK)
@@ -67,7 +85,7 @@ def message_from_info(info: f.MessageInfo, me: str) -> ChatMessage:
         from_=info.from_,
         to=info.to,
         chat_type=ChatType(info.chat_type),
-        body=TextMessageBody(info.body.text),
+        body=TextMessageBody(info.body.text if info.body is not None else ""),
         direction=MessageDirection.SEND if own else MessageDirection.RECEIVE,
         server_time=info.server_time,
         local_time=info.local_time or info.server_time,
@@ -82,6 +100,11 @@ def message_from_info(info: f.MessageInfo, me: str) -> ChatMessage:
         group_member_count=info.group_member_count,
         group_ack_count=info.group_ack_count,
         group_delivered_count=info.group_delivered_count,
+        reply_to=info.reply_to,
+        reply_preview=preview_from_info(info.reply_preview),
+        edited_at=info.edited_at,
+        # A body without text is a recalled message, whatever else the frame says.
+        recalled_at=(info.recalled_at or info.server_time) if info.body is None else None,
     )
 
 
@@ -111,6 +134,9 @@ class EventApplier:
             f.GroupDeliveredPush: self._group_delivered,
             f.GroupChangedPush: self._group_changed,
             f.GroupAckReminderPush: self._reminder,
+            f.MessageRecalledPush: self._recalled,
+            f.MessageEditedPush: self._edited,
+            f.ConversationMutedPush: self._muted,
         }
 
     def apply(self, events: list[f.Push]) -> None:
@@ -119,6 +145,9 @@ class EventApplier:
         last = self.store.last_seq
         try:
             for event in events:
+                if isinstance(event, f.Ephemeral):
+                    self._ephemeral(event, queued)
+                    continue
                 if event.seq <= last:
                     continue
                 # Seqs may jump: the server does not push this device the events
@@ -149,6 +178,8 @@ class EventApplier:
 
     def _message(self, event: f.MessagePush, queued: list) -> bool:
         incoming = message_from_info(event.message, self.me)
+        if self.store.is_deleted(incoming.msg_id):
+            return False  # deleted on this device: a replay does not bring it back
         existing = self.store.message(incoming.msg_id)
         if existing is not None:
             # Our own message, sent from this device: the copy confirms it.
@@ -161,7 +192,7 @@ class EventApplier:
                 queued.append(("on_message_status_changed", existing))
             return False
         acked = False
-        if incoming.direction is MessageDirection.RECEIVE:
+        if incoming.direction is MessageDirection.RECEIVE and not incoming.recalled:
             wants_ack = incoming.need_group_ack if incoming.is_group else incoming.need_delivery_ack
             if wants_ack and self.options.require_delivery_ack:
                 self.store.outbox_add("delivery_ack", incoming.msg_id, {}, now_ms())
@@ -170,7 +201,7 @@ class EventApplier:
         self.store.touch_conversation(
             incoming.conversation_id, incoming.chat_type, incoming.server_time
         )
-        if incoming.direction is MessageDirection.RECEIVE:
+        if incoming.direction is MessageDirection.RECEIVE and not incoming.recalled:
             self._bump_unread(incoming.conversation_id, 1, queued)
         queued.append(("on_messages_received", [incoming]))
         return acked
@@ -291,3 +322,38 @@ class EventApplier:
 
     def _reminder(self, event: f.GroupAckReminderPush, queued: list) -> None:
         queued.append(("on_group_ack_reminder", event.msg_id, event.group_id, event.from_))
+
+    # ------------------------------------------------------------------ everyday messaging
+
+    def _recalled(self, event: f.MessageRecalledPush, queued: list) -> None:
+        conversation_id = conversation_of(event.chat_type, event.from_, event.to, self.me)
+        message = self.store.message(event.msg_id)
+        if message is not None and not message.recalled:
+            self.store.recall_message(event.msg_id, event.time)
+            self.store.outbox_discard(event.msg_id, ACK_KINDS)
+            recalled = self.store.message(event.msg_id)
+            queued.append(("on_message_recalled", [recalled]))
+        if event.unread_count is not None:
+            # It was unread for this user: the server's count is the truth.
+            self._set_unread(conversation_id, event.unread_count, queued)
+
+    def _edited(self, event: f.MessageEditedPush, queued: list) -> None:
+        info = event.message
+        message = self.store.message(info.msg_id)
+        if message is None or message.recalled or info.body is None:
+            return
+        if message.body.content == info.body.text and message.edited_at == info.edited_at:
+            return
+        self.store.edit_message(info.msg_id, info.body.text, info.edited_at or event.time)
+        changed = self.store.message(info.msg_id)
+        queued.append(("on_message_content_changed", changed, event.by, event.time))
+
+    def _muted(self, event: f.ConversationMutedPush, queued: list) -> None:
+        chat_type = ChatType.GROUP_CHAT if event.conversation_id.isdigit() else ChatType.CHAT
+        self.store.touch_conversation(event.conversation_id, chat_type, 0)
+        self.store.set_mute(event.conversation_id, event.muted, event.muted_until)
+        queued.append(("on_conversation_muted", event.conversation_id, event.muted))
+
+    def _ephemeral(self, event: f.Ephemeral, queued: list) -> None:
+        if isinstance(event, f.PeerTypingPush):
+            queued.append(("on_typing", event.conversation_id, event.from_))

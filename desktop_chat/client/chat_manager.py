@@ -3,7 +3,10 @@
 Owns: the SDK's chat calls. Sends and acks are written to the local outbox
 first (so they survive a crash or a lost connection) and then handed to the
 outbox sender. The `require_ack` switch is checked here: when it is off, every
-`send_*_read_ack` sends nothing and returns False.
+`send_*_read_ack` sends nothing and returns False. A recalled message gets no
+read ack either (the calls return False). Recall, edit, delete and search are in
+`message_actions`; typing, user lookup and mute in `presence`: both are parts of
+`ChatManager`.
 
 Never: talk to the socket directly (it asks the client core), or mark a message
 read that the caller did not ack.
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING
 from desktop_chat.client.cancelling import wait_shared
 from desktop_chat.client.errors import ChatError, ChatErrorCode
 from desktop_chat.client.events import ChatEventHandler
+from desktop_chat.client.message_actions import MessageActions
 from desktop_chat.client.models import (
     ChatMessage,
     ChatType,
@@ -24,10 +28,13 @@ from desktop_chat.client.models import (
     CursorResult,
     GroupMessageAck,
     MessageDirection,
+    ReplyPreview,
     now_ms,
 )
+from desktop_chat.client.presence import Presence
 from desktop_chat.protocol import Mark, MarkEvent, advance
 from desktop_chat.protocol import frames as f
+from desktop_chat.protocol.structs import REPLY_PREVIEW_CHARS
 
 if TYPE_CHECKING:
     from desktop_chat.client.client import ChatClient
@@ -36,9 +43,10 @@ MAX_NOTE_BYTES = 1024
 PRIVATE_KEY_SUFFIX = "#private"  # outbox key of a conversation read with receipts off
 
 
-class ChatManager:
+class ChatManager(MessageActions, Presence):
     def __init__(self, client: ChatClient) -> None:
         self._client = client
+        self._typing_sent: dict[str, float] = {}
 
     # ------------------------------------------------------------------ handlers
 
@@ -66,9 +74,19 @@ class ChatManager:
         msg.need_delivery_ack = options.require_delivery_ack and not msg.is_group
         if not msg.is_group:
             msg.need_group_ack = False
+        if msg.reply_to is not None and msg.reply_preview is None:
+            msg.reply_preview = self._preview_of(msg.reply_to)
         store.save_message(msg)
         store.touch_conversation(msg.conversation_id, msg.chat_type, msg.local_time)
         return await self._queue_send(msg)
+
+    def _preview_of(self, msg_id: str) -> ReplyPreview | None:
+        """The quote as this device has it (the server sends its own to the others)."""
+        quoted = self._client.require_store().message(msg_id)
+        if quoted is None:
+            return None
+        text = None if quoted.recalled else quoted.body.content[:REPLY_PREVIEW_CHARS]
+        return ReplyPreview(msg_id, quoted.from_, text, quoted.recalled)
 
     async def resend_message(self, msg_id: str) -> ChatMessage:
         """Try a failed message again (the UI's retry on a red !)."""
@@ -96,6 +114,7 @@ class ChatManager:
                 "need_delivery_ack": msg.need_delivery_ack,
                 "need_read_ack": msg.need_read_ack,
                 "need_group_ack": msg.need_group_ack,
+                "reply_to": msg.reply_to,
             },
             now_ms(),
         )
@@ -124,15 +143,18 @@ class ChatManager:
         return stored
 
     async def send_message_read_ack(self, msg: ChatMessage) -> bool:
-        """Tell the sender `msg` was read. False (nothing sent) when require_ack is off."""
-        if not self._client.options.require_ack:
+        """Tell the sender `msg` was read. False (nothing sent) when require_ack is off
+        or the message was recalled."""
+        if not self._client.options.require_ack or self._received(msg).recalled:
             return False
         self._message_read(msg, notify=True)
         return True
 
     async def mark_message_read_locally(self, msg: ChatMessage) -> None:
-        """Read on this user's devices (the badge drops everywhere); no receipt to anyone."""
-        self._message_read(msg, notify=False)
+        """Read on this user's devices (the badge drops everywhere); no receipt to anyone.
+        A recalled message is never unread: nothing to do."""
+        if not self._received(msg).recalled:
+            self._message_read(msg, notify=False)
 
     def _message_read(self, msg: ChatMessage, notify: bool) -> None:
         client = self._client
@@ -200,7 +222,7 @@ class ChatManager:
 
         Waits for the server when connected, so a refusal (NOT_GROUP_MEMBER,
         MESSAGE_EXPIRED, ...) raises ChatError; offline, the ack is queued.
-        False (nothing sent) when require_ack is off."""
+        False (nothing sent) when require_ack is off or the message was recalled."""
         client = self._client
         if not client.options.require_ack:
             return False
@@ -215,6 +237,8 @@ class ChatManager:
             raise ChatError(
                 ChatErrorCode.ACK_NOT_REQUESTED, "this message did not ask for read receipts"
             )
+        if stored.recalled:
+            return False
         store = client.require_store()
         if not stored.has_read:
             stored.has_read = True

@@ -115,7 +115,7 @@ class Connection:
                 if isinstance(frame, ProtocolError):
                     log.warning("< unreadable frame from the server: %s", frame.message)
                     continue
-                if isinstance(frame, f.Push):
+                if isinstance(frame, f.Push | f.Ephemeral):  # ephemeral: no seq, no id
                     self._on_events([frame])
                     continue
                 if isinstance(frame, f.SyncBatch) and frame.events:

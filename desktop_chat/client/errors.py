@@ -1,7 +1,7 @@
 """The client's one exception, `ChatError`, and its documented code enum.
 
 Owns: `ChatErrorCode` (every code the server sends, plus the client's own:
-NOT_LOGGED_IN, NETWORK_ERROR, TIMEOUT, ...) and `ChatError(code, description)`,
+NETWORK_ERROR, TIMEOUT, CLIENT_CLOSED, DATABASE_ERROR, ...) and `ChatError(code, description)`,
 which every public call raises on failure, as the SDK does.
 
 Never: swallow a failure: every refused call raises, every refused ack is
@@ -38,6 +38,8 @@ class ChatErrorCode(enum.StrEnum):
     CANNOT_ACK_OWN_MESSAGE = ErrorCode.CANNOT_ACK_OWN_MESSAGE.value
     ACK_NOT_REQUESTED = ErrorCode.ACK_NOT_REQUESTED.value
     MESSAGE_EXPIRED = ErrorCode.MESSAGE_EXPIRED.value
+    MESSAGE_RECALLED = ErrorCode.MESSAGE_RECALLED.value
+    RECALL_TIME_LIMIT = ErrorCode.RECALL_TIME_LIMIT.value
     GROUP_NOT_FOUND = ErrorCode.GROUP_NOT_FOUND.value
     NOT_GROUP_MEMBER = ErrorCode.NOT_GROUP_MEMBER.value
     GROUP_ACK_NOT_ALLOWED = ErrorCode.GROUP_ACK_NOT_ALLOWED.value
@@ -53,6 +55,8 @@ class ChatErrorCode(enum.StrEnum):
     NETWORK_ERROR = "NETWORK_ERROR"
     TIMEOUT = "TIMEOUT"
     CLIENT_CLOSED = "CLIENT_CLOSED"
+    # The local store cannot be opened (made by a newer client, or unreadable).
+    DATABASE_ERROR = "DATABASE_ERROR"
     UNKNOWN = "UNKNOWN"
 
 

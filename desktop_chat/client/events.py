@@ -39,6 +39,11 @@ class ChatEventHandler:
     on_conversation_updated: Callback = None  # (conversation_id: str, unread_count: int)
     on_group_changed: Callback = None  # (change: str, group: Group, members: list[str])
     on_group_ack_reminder: Callback = None  # (msg_id: str, group_id: str, from_: str)
+    # Everyday messaging (every device of both sides, the acting one included):
+    on_message_recalled: Callback = None  # (msgs: list[ChatMessage]), text dropped
+    on_message_content_changed: Callback = None  # (msg, operator_id: str, operation_time: int)
+    on_conversation_muted: Callback = None  # (conversation_id: str, muted: bool)
+    on_typing: Callback = None  # (conversation_id: str, from_: str): live only, never stored
 
 
 @dataclass
@@ -118,6 +123,7 @@ class Notifier:
             "on_messages_read",
             "on_group_message_read",
             "on_group_messages_delivered",
+            "on_message_recalled",
         }
     )
 

@@ -1,8 +1,14 @@
 """One signed-in user's local store: SQLite under the client's data_dir.
 
-Owns: messages with their receipt marks, conversations with unread counts, the
-outbox (messages and acks not yet confirmed by the server, kept across
-restarts), and small settings (session token, the last applied event seq).
+Owns: messages with their receipt marks, replies' quotes, edits and recalls;
+conversations with unread counts and mutes; messages deleted on this device; the
+outbox (messages and acks not yet confirmed by the server, kept across restarts);
+and small settings (session token, the last applied event seq). The schema and its
+upgrades are `local_schema`'s; full-text search is `local_search`'s.
+
+A recalled message keeps its row with its text dropped; the store overwrites freed
+space (secure_delete) and, after the commit that dropped a text, checkpoints the
+write-ahead log, so the text leaves the files on disk too.
 
 The client changes several of these in one transaction (for example: a received
 message, its delivery ack in the outbox and the new last seq), so a crash never
@@ -19,71 +25,63 @@ from pathlib import Path
 
 import msgspec
 
+from desktop_chat.client.errors import ChatError, ChatErrorCode
+from desktop_chat.client.local_schema import LocalSchemaError, has_search_index, prepare
+from desktop_chat.client.local_search import LocalSearch
 from desktop_chat.client.models import (
     ChatMessage,
     ChatType,
     Conversation,
     MessageDirection,
+    ReplyPreview,
     TextMessageBody,
 )
 from desktop_chat.protocol import Mark
+from desktop_chat.protocol.structs import REPLY_PREVIEW_CHARS
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS messages (
-    msg_id TEXT PRIMARY KEY,
-    conversation_id TEXT NOT NULL,
-    chat_type TEXT NOT NULL,
-    direction TEXT NOT NULL,
-    sender TEXT NOT NULL,
-    recipient TEXT NOT NULL,
-    text TEXT NOT NULL,
-    server_time INTEGER NOT NULL,
-    local_time INTEGER NOT NULL,
-    conv_seq INTEGER NOT NULL,
-    mark INTEGER NOT NULL,
-    created INTEGER NOT NULL,
-    need_group_ack INTEGER NOT NULL,
-    need_delivery_ack INTEGER NOT NULL,
-    need_read_ack INTEGER NOT NULL,
-    delivered_at INTEGER,
-    read_at INTEGER,
-    has_read INTEGER NOT NULL,
-    deliver_ack_sent INTEGER NOT NULL,
-    read_ack_sent INTEGER NOT NULL,
-    group_member_count INTEGER,
-    group_ack_count INTEGER NOT NULL,
-    group_delivered_count INTEGER NOT NULL
-) WITHOUT ROWID;
--- Conversation order: the server's time once stored, the local time while pending.
-CREATE INDEX IF NOT EXISTS messages_by_conversation
-    ON messages(conversation_id, COALESCE(NULLIF(server_time, 0), local_time));
-CREATE TABLE IF NOT EXISTS conversations (
-    conversation_id TEXT PRIMARY KEY,
-    chat_type TEXT NOT NULL,
-    unread_count INTEGER NOT NULL DEFAULT 0,
-    updated_at INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS outbox (
-    id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL,
-    key TEXT NOT NULL,
-    payload BLOB NOT NULL,
-    created_at INTEGER NOT NULL,
-    UNIQUE (kind, key)
-);
-"""
-
-_COLUMNS = (
-    "msg_id, conversation_id, chat_type, direction, sender, recipient, text, server_time,"
-    " local_time, conv_seq, mark, created, need_group_ack, need_delivery_ack, need_read_ack,"
-    " delivered_at, read_at, has_read, deliver_ack_sent, read_ack_sent, group_member_count,"
-    " group_ack_count, group_delivered_count"
+_COLUMN_NAMES = [
+    "msg_id",
+    "conversation_id",
+    "chat_type",
+    "direction",
+    "sender",
+    "recipient",
+    "text",
+    "server_time",
+    "local_time",
+    "conv_seq",
+    "mark",
+    "created",
+    "need_group_ack",
+    "need_delivery_ack",
+    "need_read_ack",
+    "delivered_at",
+    "read_at",
+    "has_read",
+    "deliver_ack_sent",
+    "read_ack_sent",
+    "group_member_count",
+    "group_ack_count",
+    "group_delivered_count",
+    "reply_to",
+    "reply_from",
+    "reply_text",
+    "reply_recalled",
+    "edited_at",
+    "recalled_at",
+]
+_COLUMNS = ", ".join(_COLUMN_NAMES)
+_PLACEHOLDERS = ", ".join("?" * len(_COLUMN_NAMES))
+# An upsert, not INSERT OR REPLACE: a replace deletes the row first, which the search
+# index's triggers would see as a delete and a new message.
+_SAVE = (
+    f"INSERT INTO messages({_COLUMNS}) VALUES ({_PLACEHOLDERS}) ON CONFLICT(msg_id) DO UPDATE"
+    " SET " + ", ".join(f"{name} = excluded.{name}" for name in _COLUMN_NAMES[1:])
 )
-_PLACEHOLDERS = ", ".join("?" * len(_COLUMNS.split(",")))
 
 
 def _row(message: ChatMessage) -> tuple:
+    preview = message.reply_preview
     return (
         message.msg_id,
         message.conversation_id,
@@ -108,6 +106,12 @@ def _row(message: ChatMessage) -> tuple:
         message.group_member_count,
         message.group_ack_count,
         message.group_delivered_count,
+        message.reply_to,
+        preview.from_ if preview else None,
+        preview.text if preview else None,
+        int(preview.recalled) if preview else 0,
+        message.edited_at,
+        message.recalled_at,
     )
 
 
@@ -136,6 +140,14 @@ def _message(row: tuple) -> ChatMessage:
         group_member_count=row[20],
         group_ack_count=row[21],
         group_delivered_count=row[22],
+        reply_to=row[23],
+        reply_preview=(
+            None
+            if row[23] is None or row[24] is None
+            else ReplyPreview(row[23], row[24], row[25], bool(row[26]))
+        ),
+        edited_at=row[27],
+        recalled_at=row[28],
     )
 
 
@@ -147,14 +159,30 @@ class OutboxEntry:
     payload: dict
 
 
-class LocalStore:
+class LocalStore(LocalSearch):
+    _message_columns = _COLUMNS
+    _to_message = staticmethod(_message)
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
+        try:
+            # First: a store from a newer client is refused before anything is written.
+            prepare(self._db, str(path))
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA secure_delete=ON")
+        except LocalSchemaError as exc:
+            self._db.close()
+            raise ChatError(ChatErrorCode.DATABASE_ERROR, str(exc)) from exc
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise ChatError(
+                ChatErrorCode.DATABASE_ERROR, f"cannot open the local store {path}: {exc}"
+            ) from exc
+        self.has_search_index = has_search_index(self._db)
+        self._checkpoint_after_commit = False
 
     def close(self) -> None:
         self.commit()
@@ -168,10 +196,14 @@ class LocalStore:
     def commit(self) -> None:
         if self._db.in_transaction:
             self._db.execute("COMMIT")
+        if self._checkpoint_after_commit:
+            self._checkpoint_after_commit = False
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def rollback(self) -> None:
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
+        self._checkpoint_after_commit = False
 
     # ------------------------------------------------------------------ settings
 
@@ -198,10 +230,7 @@ class LocalStore:
     # ------------------------------------------------------------------ messages
 
     def save_message(self, message: ChatMessage) -> None:
-        self._write().execute(
-            f"INSERT OR REPLACE INTO messages({_COLUMNS}) VALUES ({_PLACEHOLDERS})",
-            _row(message),
-        )
+        self._write().execute(_SAVE, _row(message))
 
     def message(self, msg_id: str) -> ChatMessage | None:
         row = self._db.execute(
@@ -265,10 +294,47 @@ class LocalStore:
         )
         row = db.execute(
             "SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND direction = 'RECEIVE'"
-            " AND has_read = 0",
+            " AND has_read = 0 AND recalled_at IS NULL",
             (conversation_id,),
         ).fetchone()
         return int(row[0])
+
+    # ------------------------------------------------------------------ recall, edit, delete
+
+    def recall_message(self, msg_id: str, at: int) -> None:
+        """Drop its text for good (and from the quotes of replies to it)."""
+        db = self._write()
+        db.execute(
+            "UPDATE messages SET text = '', recalled_at = COALESCE(recalled_at, ?)"
+            " WHERE msg_id = ?",
+            (at, msg_id),
+        )
+        db.execute(
+            "UPDATE messages SET reply_text = NULL, reply_recalled = 1 WHERE reply_to = ?",
+            (msg_id,),
+        )
+        self._checkpoint_after_commit = True
+
+    def edit_message(self, msg_id: str, text: str, at: int) -> None:
+        db = self._write()
+        db.execute(
+            "UPDATE messages SET text = ?, edited_at = ? WHERE msg_id = ?", (text, at, msg_id)
+        )
+        db.execute(
+            "UPDATE messages SET reply_text = ? WHERE reply_to = ? AND reply_recalled = 0",
+            (text[:REPLY_PREVIEW_CHARS], msg_id),
+        )
+
+    def delete_message(self, msg_id: str) -> None:
+        """Delete for me: gone from this device, and kept out if the log replays it."""
+        db = self._write()
+        db.execute("DELETE FROM messages WHERE msg_id = ?", (msg_id,))
+        db.execute("INSERT OR IGNORE INTO deleted_messages(msg_id) VALUES (?)", (msg_id,))
+        self._checkpoint_after_commit = True
+
+    def is_deleted(self, msg_id: str) -> bool:
+        row = self._db.execute("SELECT 1 FROM deleted_messages WHERE msg_id = ?", (msg_id,))
+        return row.fetchone() is not None
 
     # ------------------------------------------------------------------ conversations
 
@@ -291,16 +357,29 @@ class LocalStore:
             (max(0, count), conversation_id),
         )
 
+    def set_mute(self, conversation_id: str, muted: bool, until: int | None) -> None:
+        self._write().execute(
+            "UPDATE conversations SET muted = ?, muted_until = ? WHERE conversation_id = ?",
+            (int(muted), until if muted else None, conversation_id),
+        )
+
     def conversation(self, conversation_id: str) -> Conversation | None:
         row = self._db.execute(
-            "SELECT conversation_id, chat_type, unread_count FROM conversations"
-            " WHERE conversation_id = ?",
+            "SELECT conversation_id, chat_type, unread_count, muted, muted_until"
+            " FROM conversations WHERE conversation_id = ?",
             (conversation_id,),
         ).fetchone()
         if row is None:
             return None
         latest = self.conversation_messages(conversation_id, None, 1)
-        return Conversation(row[0], ChatType(row[1]), row[2], latest[0] if latest else None)
+        return Conversation(
+            row[0],
+            ChatType(row[1]),
+            row[2],
+            latest[0] if latest else None,
+            muted=bool(row[3]),
+            muted_until=row[4],
+        )
 
     def conversations(self) -> list[Conversation]:
         ids = [
@@ -337,6 +416,17 @@ class LocalStore:
 
     def outbox_remove(self, entry_ids: list[int]) -> None:
         self._write().executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in entry_ids])
+
+    def outbox_discard(self, key: str, kinds: tuple[str, ...]) -> bool:
+        """Drop queued entries of these kinds for one message (it was recalled or deleted);
+        whether there were any."""
+        db = self._write()
+        dropped = 0
+        for kind in kinds:
+            dropped += db.execute(
+                "DELETE FROM outbox WHERE kind = ? AND key = ?", (kind, key)
+            ).rowcount
+        return dropped > 0
 
     def outbox_size(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])

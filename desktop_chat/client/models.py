@@ -1,9 +1,11 @@
 """The client API's value types, named as in the SDK (snake_case).
 
 Owns: `ChatType`, `MessageStatus`, `MessageDirection`, `ChatMessage` (with
-`ChatMessage.text(to, text, chat_type=...)`), `Conversation`, `GroupMessageAck`,
-`CursorResult`, `Group`, and how a message's receipt mark (protocol `Mark`)
-reads as the SDK's fields: `status`, `has_deliver_ack`, `has_read_ack`.
+`ChatMessage.text(to, text, chat_type=..., reply_to=...)`, its quote `ReplyPreview`,
+and whether it was edited or recalled), `Conversation` (with its mute),
+`GroupMessageAck`, `CursorResult`, `Group`, and how a message's receipt mark
+(protocol `Mark`) reads as the SDK's fields: `status`, `has_deliver_ack`,
+`has_read_ack`.
 
 Never: do I/O. A `Conversation` reaches the store only through the manager it
 was handed.
@@ -57,6 +59,17 @@ class TextMessageBody:
     content: str
 
 
+@dataclass(frozen=True)
+class ReplyPreview:
+    """What a reply shows of the message it quotes: its sender and the start of its
+    text (`text` None once that message was recalled)."""
+
+    msg_id: str
+    from_: str
+    text: str | None
+    recalled: bool = False
+
+
 @dataclass
 class ChatMessage:
     """One message, sent or received, with its receipt state."""
@@ -85,10 +98,23 @@ class ChatMessage:
     group_member_count: int | None = None
     group_ack_count: int = 0
     group_delivered_count: int = 0
+    # The message this one answers, and what it shows of it.
+    reply_to: str | None = None
+    reply_preview: ReplyPreview | None = None
+    edited_at: int | None = None
+    # Once recalled, `body.content` is "" for good: the text is gone everywhere.
+    recalled_at: int | None = None
 
     @classmethod
-    def text(cls, to: str, text: str, chat_type: ChatType = ChatType.CHAT) -> ChatMessage:
-        """A new text message to `to` (a username, or a group id for GROUP_CHAT)."""
+    def text(
+        cls,
+        to: str,
+        text: str,
+        chat_type: ChatType = ChatType.CHAT,
+        reply_to: str | None = None,
+    ) -> ChatMessage:
+        """A new text message to `to` (a username, or a group id for GROUP_CHAT),
+        answering the message `reply_to` of the same conversation if given."""
         return cls(
             msg_id=new_msg_id(),
             conversation_id=to,
@@ -96,7 +122,17 @@ class ChatMessage:
             to=to,
             chat_type=ChatType(chat_type),
             body=TextMessageBody(text),
+            reply_to=reply_to,
         )
+
+    @property
+    def recalled(self) -> bool:
+        """Its sender took it back: show "<from_> recalled a message"."""
+        return self.recalled_at is not None
+
+    @property
+    def edited(self) -> bool:
+        return self.edited_at is not None
 
     @property
     def status(self) -> MessageStatus:
@@ -175,13 +211,21 @@ class Group:
 
 @dataclass
 class Conversation:
-    """A conversation as this device knows it: unread count, latest message."""
+    """A conversation as this device knows it: unread count, latest message, mute."""
 
     conversation_id: str
     type: ChatType
     unread_count: int
     latest_message: ChatMessage | None
     _manager: ChatManager | None = field(default=None, repr=False, compare=False)
+    muted: bool = False
+    muted_until: int | None = None
+
+    @property
+    def is_muted(self) -> bool:
+        """Muted now (a mute with an end that has passed is over). The same on every
+        device of this user: the server keeps it."""
+        return self.muted and (self.muted_until is None or self.muted_until > now_ms())
 
     @property
     def messages(self) -> list[ChatMessage]:
@@ -192,6 +236,11 @@ class Conversation:
         """Up to `count` messages older than `before_time` (a `sort_time`), oldest first."""
         assert self._manager is not None
         return self._manager.local_messages(self.conversation_id, before_time, count)
+
+    def delete_message(self, msg_id: str) -> None:
+        """Delete a message from this device only (see ChatManager.delete_message)."""
+        assert self._manager is not None
+        self._manager.delete_message(msg_id)
 
     async def mark_all_messages_as_read(self) -> None:
         """Mark everything read on this user's devices without sending a receipt."""

@@ -164,6 +164,8 @@ class OutboxSender:
             need_delivery_ack=payload["need_delivery_ack"],
             need_read_ack=payload["need_read_ack"],
             need_group_ack=payload["need_group_ack"],
+            # Entries written before replies existed have no reply_to.
+            reply_to=payload.get("reply_to"),
         )
         try:
             self.frames += 1

@@ -3,7 +3,8 @@ may read them.
 
 Owns: `check_username` (the server's own rule, `USERNAME_PATTERN`, applied before
 any path is built from a name, so `../x`, `a/b` or a NUL can never name a
-directory), `user_dir` (`<data_dir>/<username>`, made and kept private), and
+directory), `user_dir` (`<data_dir>/<username>`, made and kept private),
+`private_dir` (a directory the app keeps its own files in: 0700, its files 0600), and
 `private_file` (a file created 0600 before anyone writes to it).
 
 Modes: every directory the client makes, the data directory itself included, is
@@ -50,6 +51,16 @@ def user_dir(data_dir: Path, username: str) -> Path:
     path = data_dir / check_username(username)
     _private_dirs(path)
     _tighten(data_dir, PRIVATE_DIR)
+    _tighten(path, PRIVATE_DIR)
+    for entry in path.iterdir():
+        _tighten(entry, PRIVATE_DIR if entry.is_dir() else PRIVATE_FILE)
+    return path
+
+
+def private_dir(path: Path) -> Path:
+    """`path` as a directory only its owner can enter (0700, parents made 0700 too), with
+    looser modes on it and on the files directly in it tightened (0700 / 0600)."""
+    _private_dirs(path)
     _tighten(path, PRIVATE_DIR)
     for entry in path.iterdir():
         _tighten(entry, PRIVATE_DIR if entry.is_dir() else PRIVATE_FILE)

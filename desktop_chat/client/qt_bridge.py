@@ -33,6 +33,10 @@ class ChatSignals(QObject):
     conversation_updated = Signal(str, int)  # conversation_id, unread_count
     group_changed = Signal(str, object, list)  # change, Group, member names
     group_ack_reminder = Signal(str, str, str)  # msg_id, group_id, from_
+    message_recalled = Signal(list)  # list[ChatMessage], text dropped
+    message_content_changed = Signal(object, str, "qint64")  # msg, operator_id, time (ms)
+    conversation_muted = Signal(str, bool)  # conversation_id, muted
+    typing = Signal(str, str)  # conversation_id, from_
     connected = Signal()
     disconnected = Signal()
     token_expired = Signal()
@@ -56,6 +60,10 @@ class ChatSignals(QObject):
                 on_conversation_updated=self.conversation_updated.emit,
                 on_group_changed=self.group_changed.emit,
                 on_group_ack_reminder=self.group_ack_reminder.emit,
+                on_message_recalled=self.message_recalled.emit,
+                on_message_content_changed=self.message_content_changed.emit,
+                on_conversation_muted=self.conversation_muted.emit,
+                on_typing=self.typing.emit,
             ),
         )
         client.add_connection_event_handler(

@@ -9,122 +9,77 @@ Three families:
 - requests, client to server: carry a client-chosen `id` that the reply echoes;
 - replies, server to client: carry the `id` of the request they answer;
 - pushes, server to client: carry no `id` but the `seq` of the recipient user's
-  event log, so a device that was away can ask for what it missed (`sync`).
+  event log, so a device that was away can ask for what it missed (`sync`);
+  ephemeral pushes (`peer_typing`) carry neither (they are defined in `pushes`,
+  the shared structures in `structs`; this module re-exports both).
 
 Never: import asyncio, websockets, sqlite or Qt, or do I/O of any kind.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 
+# The pushes are in `pushes`, the shared structures in `structs`; both are this
+# module's names too (f.MessagePush, f.MessageInfo).
+from desktop_chat.protocol.pushes import EPHEMERAL_TYPES as EPHEMERAL_TYPES
+from desktop_chat.protocol.pushes import PUSH_TYPES as PUSH_TYPES
+from desktop_chat.protocol.pushes import ConversationMutedPush as ConversationMutedPush
+from desktop_chat.protocol.pushes import ConversationReadPush as ConversationReadPush
+from desktop_chat.protocol.pushes import DeliveredPush as DeliveredPush
+from desktop_chat.protocol.pushes import Ephemeral as Ephemeral
+from desktop_chat.protocol.pushes import EphemeralPush as EphemeralPush
+from desktop_chat.protocol.pushes import GroupAckReminderPush as GroupAckReminderPush
+from desktop_chat.protocol.pushes import GroupChange as GroupChange
+from desktop_chat.protocol.pushes import GroupChangedPush as GroupChangedPush
+from desktop_chat.protocol.pushes import GroupDeliveredPush as GroupDeliveredPush
+from desktop_chat.protocol.pushes import GroupReadPush as GroupReadPush
+from desktop_chat.protocol.pushes import MessageEditedPush as MessageEditedPush
+from desktop_chat.protocol.pushes import MessagePush as MessagePush
+from desktop_chat.protocol.pushes import MessageRecalledPush as MessageRecalledPush
+from desktop_chat.protocol.pushes import PeerTypingPush as PeerTypingPush
+from desktop_chat.protocol.pushes import Push as Push
+from desktop_chat.protocol.pushes import ReadPush as ReadPush
+from desktop_chat.protocol.pushes import SelfReadPush as SelfReadPush
+from desktop_chat.protocol.pushes import ServerPush as ServerPush
+from desktop_chat.protocol.structs import CONVERSATION_ID_PATTERN as CONVERSATION_ID_PATTERN
+from desktop_chat.protocol.structs import GROUP_ID_PATTERN as GROUP_ID_PATTERN
+from desktop_chat.protocol.structs import MSG_ID_PATTERN as MSG_ID_PATTERN
+from desktop_chat.protocol.structs import USERNAME_PATTERN as USERNAME_PATTERN
+from desktop_chat.protocol.structs import (
+    AckPolicy,
+    ChatType,
+    ConversationId,
+    ConversationInfo,
+    Frame,
+    GroupAckInfo,
+    GroupId,
+    GroupInfo,
+    GroupName,
+    Limits,
+    MessageBody,
+    MessageInfo,
+    MsgId,
+    MsgIdList,
+    NewUsername,
+    NonEmptyUsernameList,
+    NonNegative,
+    Password,
+    RequestId,
+    ShortText,
+    Token,
+    UserInfo,
+    Username,
+    UsernameList,
+)
+from desktop_chat.protocol.structs import GroupMember as GroupMember
+from desktop_chat.protocol.structs import GroupRole as GroupRole
+from desktop_chat.protocol.structs import ReplyPreview as ReplyPreview
+from desktop_chat.protocol.structs import TextBody as TextBody
+
 PROTOCOL_VERSION = 1
-
-# `\Z`, not `$`: Python's `$` also matches before a trailing newline.
-USERNAME_PATTERN = r"^[a-z][a-z0-9_.-]{1,31}\Z"
-# Group ids are server-made and fit SQLite's signed 64-bit integers.
-GROUP_ID_PATTERN = r"^[0-9]{1,18}\Z"
-MSG_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}\Z"
-CONVERSATION_ID_PATTERN = r"^([a-z][a-z0-9_.-]{1,31}|[0-9]{1,18})\Z"
-
-RequestId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-Username = Annotated[str, msgspec.Meta(pattern=USERNAME_PATTERN)]
-# A name asked for in `register`: only bounded here, so that `validation` can refuse it
-# with USERNAME_NOT_ALLOWED and say why (names.py); what passes matches USERNAME_PATTERN.
-NewUsername = Annotated[str, msgspec.Meta(max_length=64)]
-GroupId = Annotated[str, msgspec.Meta(pattern=GROUP_ID_PATTERN)]
-MsgId = Annotated[str, msgspec.Meta(pattern=MSG_ID_PATTERN)]
-ConversationId = Annotated[str, msgspec.Meta(pattern=CONVERSATION_ID_PATTERN)]
-Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256)]
-Token = Annotated[str, msgspec.Meta(min_length=16, max_length=128)]
-ShortText = Annotated[str, msgspec.Meta(max_length=64)]
-GroupName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-NonNegative = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
-# Lists and notes have no upper bound here: the frame size bounds them, and
-# `validation` refuses what is over a limit with that limit's own code.
-MsgIdList = Annotated[list[MsgId], msgspec.Meta(min_length=1)]
-UsernameList = list[Username]
-ChatType = Literal["chat", "groupchat"]
-AckPolicy = Literal["admins", "all"]
-GroupRole = Literal["owner", "admin", "member"]
-
-
-class Frame(msgspec.Struct, frozen=True, tag_field="type", omit_defaults=False):
-    """Base of every frame: the `type` field is the tag."""
-
-
-# --------------------------------------------------------------------------- bodies
-
-
-class TextBody(msgspec.Struct, frozen=True, tag="text", tag_field="kind"):
-    text: Annotated[str, msgspec.Meta(min_length=1, max_length=8000)]
-
-
-MessageBody = TextBody
-
-
-class MessageInfo(msgspec.Struct, frozen=True, kw_only=True):
-    """A stored message with the receipt marks the server knows of."""
-
-    msg_id: str
-    from_: str = msgspec.field(name="from")
-    to: str
-    chat_type: ChatType
-    body: MessageBody
-    server_time: int
-    local_time: int = 0
-    conv_seq: int = 0
-    need_delivery_ack: bool = False
-    need_read_ack: bool = False
-    need_group_ack: bool = False
-    delivered_at: int | None = None
-    read_at: int | None = None
-    group_member_count: int | None = None
-    group_ack_count: int = 0
-    group_delivered_count: int = 0
-
-
-class GroupAckInfo(msgspec.Struct, frozen=True, kw_only=True):
-    """One member's read ack on a group message (the SDK's GroupMessageAck)."""
-
-    message_id: str
-    ack_id: str
-    from_: str = msgspec.field(name="from")
-    content: str | None = None
-    read_count: int
-    timestamp: int
-
-
-class GroupMember(msgspec.Struct, frozen=True):
-    username: str
-    role: GroupRole
-
-
-class GroupInfo(msgspec.Struct, frozen=True, kw_only=True):
-    group_id: str
-    name: str
-    owner: str
-    ack_policy: AckPolicy
-    member_count: int
-    members: list[GroupMember] | None = None
-
-
-class ConversationInfo(msgspec.Struct, frozen=True, kw_only=True):
-    conversation_id: str
-    chat_type: ChatType
-    unread_count: int
-    last_message: MessageInfo | None = None
-
-
-class Limits(msgspec.Struct, frozen=True, kw_only=True):
-    max_frame_bytes: int
-    max_ack_batch: int
-    max_group_members: int
-    max_note_bytes: int
-    max_page_size: int
-    ack_retention_seconds: int
 
 
 # --------------------------------------------------------------------------- requests
@@ -172,6 +127,8 @@ class SendMessage(Request, frozen=True, tag="send"):
     need_delivery_ack: bool = False
     need_read_ack: bool = True
     need_group_ack: bool = False
+    # The msg_id of a message of the same conversation that this one answers.
+    reply_to: MsgId | None = None
 
 
 class DeliveryAck(Request, frozen=True, tag="delivery_ack"):
@@ -179,6 +136,9 @@ class DeliveryAck(Request, frozen=True, tag="delivery_ack"):
 
 
 class ReadAck(Request, frozen=True, tag="read_ack"):
+    """One-to-one messages read. With `notify` false, also group messages: a private
+    read (no receipt, no group ack), as when a device deletes an unread message."""
+
     msg_ids: MsgIdList
     notify: bool = True
 
@@ -268,6 +228,40 @@ class FetchGroups(Request, frozen=True, tag="fetch_groups"):
     pass
 
 
+class Recall(Request, frozen=True, tag="recall"):
+    """The sender takes a message back, within the server's recall limit."""
+
+    msg_id: MsgId
+
+
+class Edit(Request, frozen=True, tag="edit"):
+    """The sender replaces a message's text; receipts are unchanged."""
+
+    msg_id: MsgId
+    body: MessageBody
+
+
+class SetConversationMute(Request, frozen=True, tag="set_conversation_mute"):
+    """Mute (or unmute) a conversation on every device of the caller, until `until` (ms)
+    or for good."""
+
+    conversation_id: ConversationId
+    muted: bool
+    until: NonNegative | None = None
+
+
+class Typing(Request, frozen=True, tag="typing"):
+    """The caller is typing in a one-to-one conversation (relayed, never stored)."""
+
+    conversation_id: ConversationId
+
+
+class FetchUsers(Request, frozen=True, tag="fetch_users"):
+    """Which of these names are accounts (a bounded batch, rate limited)."""
+
+    usernames: NonEmptyUsernameList
+
+
 ClientFrame = (
     Hello
     | Register
@@ -293,6 +287,11 @@ ClientFrame = (
     | SetGroupAckPolicy
     | GetGroup
     | FetchGroups
+    | Recall
+    | Edit
+    | SetConversationMute
+    | Typing
+    | FetchUsers
 )
 
 # --------------------------------------------------------------------------- replies
@@ -384,125 +383,32 @@ class Groups(Reply, frozen=True, tag="groups"):
     groups: list[GroupInfo]
 
 
+class RecallOk(Reply, frozen=True, tag="recall_ok"):
+    msg_id: str
+    recalled_at: int
+
+
+class EditOk(Reply, frozen=True, tag="edit_ok"):
+    msg_id: str
+    # null when the text was the same as before and it had never been edited
+    edited_at: int | None
+
+
+class MuteOk(Reply, frozen=True, tag="mute_ok"):
+    conversation_id: str
+    muted: bool
+    muted_until: int | None
+
+
+class Users(Reply, frozen=True, tag="users"):
+    users: list[UserInfo]
+
+
 class Error(Reply, frozen=True, tag="error"):
     code: str
     message: str
     details: dict[str, Any] | None = None
 
-
-# --------------------------------------------------------------------------- pushes
-
-
-class Push(Frame, frozen=True, kw_only=True):
-    seq: int
-
-
-class MessagePush(Push, frozen=True, tag="message"):
-    """A new message in one of your conversations, or one you sent on another device."""
-
-    message: MessageInfo
-
-
-class DeliveredPush(Push, frozen=True, tag="delivered"):
-    """Your one-to-one messages reached a device of `by`."""
-
-    conversation_id: str
-    msg_ids: list[str]
-    by: str
-    time: int
-
-
-class ReadPush(Push, frozen=True, tag="read"):
-    """`by` read these one-to-one messages of yours (message acks)."""
-
-    conversation_id: str
-    msg_ids: list[str]
-    by: str
-    time: int
-
-
-class ConversationReadPush(Push, frozen=True, tag="conversation_read"):
-    """`from` read the conversation with `to` up to `read_upto` (a conv_seq).
-
-    To the peer (`to`): `msg_ids` are its messages to `from` whose mark moved to
-    read, all with conv_seq <= `read_upto` (messages `from` had already read with
-    read receipts off are not among them). A push without `msg_ids` (older
-    servers) means every message up to `read_upto` that asked for a read ack.
-    To the reader's own other devices: everything up to `read_upto` is read, and
-    the conversation's unread count is now `unread_count`.
-    """
-
-    from_: str = msgspec.field(name="from")
-    to: str
-    conversation_id: str
-    read_upto: int
-    time: int
-    unread_count: int | None = None
-    msg_ids: list[str] | None = None
-
-
-class SelfReadPush(Push, frozen=True, tag="self_read"):
-    """You read these messages on another device; your unread count changed."""
-
-    conversation_id: str
-    msg_ids: list[str]
-    unread_count: int
-
-
-class GroupReadPush(Push, frozen=True, tag="group_read"):
-    """Members read your group message(s); coalesced, several acks per push."""
-
-    group_id: str
-    acks: list[GroupAckInfo]
-
-
-class GroupDeliveredPush(Push, frozen=True, tag="group_delivered"):
-    """How many members' devices have your group message (need_group_ack only)."""
-
-    group_id: str
-    msg_id: str
-    delivered_count: int
-    member_count: int
-
-
-GroupChange = Literal[
-    "created",
-    "members_added",
-    "members_removed",
-    "admin_added",
-    "admin_removed",
-    "ack_policy_changed",
-    "removed",
-]
-
-
-class GroupChangedPush(Push, frozen=True, tag="group_changed"):
-    """A group you are (or were) in changed."""
-
-    change: GroupChange
-    group: GroupInfo
-    members: list[str] = msgspec.field(default_factory=list)
-
-
-class GroupAckReminderPush(Push, frozen=True, tag="group_ack_reminder"):
-    """`from` (the message's sender, or an owner or admin) asks you to read `msg_id`."""
-
-    group_id: str
-    msg_id: str
-    from_: str = msgspec.field(name="from")
-
-
-ServerPush = (
-    MessagePush
-    | DeliveredPush
-    | ReadPush
-    | ConversationReadPush
-    | SelfReadPush
-    | GroupReadPush
-    | GroupDeliveredPush
-    | GroupChangedPush
-    | GroupAckReminderPush
-)
 
 ServerFrame = (
     HelloOk
@@ -520,15 +426,16 @@ ServerFrame = (
     | History
     | Group
     | Groups
+    | RecallOk
+    | EditOk
+    | MuteOk
+    | Users
     | Error
     | ServerPush
+    | EphemeralPush
 )
 
 REQUEST_TYPES: dict[str, type[Request]] = {
     cls.__struct_config__.tag: cls  # type: ignore[misc]
     for cls in ClientFrame.__args__  # type: ignore[attr-defined]
-}
-PUSH_TYPES: dict[str, type[Push]] = {
-    cls.__struct_config__.tag: cls  # type: ignore[misc]
-    for cls in ServerPush.__args__  # type: ignore[attr-defined]
 }

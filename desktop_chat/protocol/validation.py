@@ -1,8 +1,10 @@
 """Checks on a decoded request that need more than one field, or a configured limit.
 
 Owns: `validate_request`, which returns a `ProtocolError` (with its own code for
-each limit: batch size, note length, page size, group size; and the name rules of
-`names` for `register`) or None, and the helpers that tell usernames from group ids.
+each limit: batch size, lookup size, note length, page size, group size; and the
+name rules of `names` for `register`) or None, the fixed limits (page sizes, names
+per lookup, the default recall limit), and the helpers that tell usernames from
+group ids.
 
 Field types, patterns and lengths are already enforced by `frames` during
 decoding; this module only adds what the type system cannot express.
@@ -24,6 +26,8 @@ _GROUP_ID = re.compile(f.GROUP_ID_PATTERN)
 MAX_FETCH_ACKS_PAGE = 50
 MAX_UNREAD_PAGE = 1000
 MAX_HISTORY_PAGE = 200
+MAX_USER_LOOKUP = 20  # names per fetch_users: a lookup, not a directory
+DEFAULT_RECALL_SECONDS = 120
 
 
 def is_username(value: str) -> bool:
@@ -42,6 +46,7 @@ def default_limits() -> f.Limits:
         max_note_bytes=1024,
         max_page_size=MAX_FETCH_ACKS_PAGE,
         ack_retention_seconds=30 * 24 * 3600,
+        recall_seconds=DEFAULT_RECALL_SECONDS,
     )
 
 
@@ -111,4 +116,17 @@ def validate_request(request: f.Request, limits: f.Limits) -> ProtocolError | No
             return _page(request, size, MAX_HISTORY_PAGE)
         case f.CreateGroup(members=members) | f.AddMembers(members=members):
             return _members(request, members, limits)
+        case f.FetchUsers(usernames=names) if len(names) > MAX_USER_LOOKUP:
+            return _error(
+                request,
+                ErrorCode.BATCH_TOO_LARGE,
+                f"at most {MAX_USER_LOOKUP} names per lookup",
+                limit=MAX_USER_LOOKUP,
+            )
+        case f.Typing(conversation_id=conversation_id) if not is_username(conversation_id):
+            return _error(
+                request, ErrorCode.INVALID_PARAM, "typing is shown in one-to-one chats only"
+            )
+        case f.SetConversationMute(muted=False, until=int()):
+            return _error(request, ErrorCode.INVALID_PARAM, "`until` goes with muted: true only")
     return None

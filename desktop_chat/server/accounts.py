@@ -1,7 +1,9 @@
 """Accounts, devices and sessions: register, login, resume, logout, sync.
 
-Owns: the handlers that sign a connection in or out, and `sync`, which replays a
-device's missed events from the user's log and then makes the device live.
+Owns: the handlers that sign a connection in or out (sign-ups and failed sign-ins
+throttled per address and name, passwords checked in the bounded hash pool), and
+`sync`, which replays a device's missed events from the user's log and then makes
+the device live.
 
 Never: keep a password or token in memory longer than the request, or log one.
 """
@@ -16,14 +18,28 @@ from desktop_chat.protocol import ErrorCode
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.codec import frame_with_seq
 from desktop_chat.protocol.names import look_alike_problem
-from desktop_chat.server.auth import Passwords, new_token, token_digest
+from desktop_chat.server.auth import HashPoolBusy, Passwords, new_token, token_digest
 from desktop_chat.server.config import ServerConfig
 from desktop_chat.server.core import Core, ServiceError
 from desktop_chat.server.hub import Connection, Hub
-from desktop_chat.server.limits import LoginThrottle
+from desktop_chat.server.limits import LoginThrottle, SignUpThrottle
+from desktop_chat.server.sessions import TOUCH_INTERVAL_MS, Sessions
 from desktop_chat.server.store import SqliteStore, UserExistsError
 
-TOUCH_INTERVAL_MS = 3600 * 1000  # how precisely "last seen" (token expiry) is kept
+
+def _wait_error(code: ErrorCode, message: str, wait: float) -> ServiceError:
+    """A refusal that says when to try again (`retry_after_ms`)."""
+    retry_ms = max(1, round(wait * 1000))
+    seconds = max(1, round(wait))
+    return ServiceError(code, message.format(seconds=seconds), {"retry_after_ms": retry_ms})
+
+
+def _busy(exc: HashPoolBusy) -> ServiceError:
+    return _wait_error(
+        ErrorCode.SERVER_BUSY,
+        "the server is busy checking other passwords; try again in {seconds} s",
+        exc.retry_after,
+    )
 
 
 class Accounts(Core):
@@ -34,10 +50,14 @@ class Accounts(Core):
         config: ServerConfig,
         passwords: Passwords,
         throttle: LoginThrottle,
+        sign_ups: SignUpThrottle,
+        sessions: Sessions,
     ) -> None:
         super().__init__(store, hub, config)
         self.passwords = passwords
         self.throttle = throttle
+        self.sign_ups = sign_ups
+        self.sessions = sessions
 
     # register and login hash a password off the loop first, then return the
     # synchronous part, which the service runs as one atomic request.
@@ -48,7 +68,17 @@ class Accounts(Core):
                 ErrorCode.REGISTRATION_DISABLED,
                 "this server does not allow sign-ups; ask its administrator for an account",
             )
-        password_hash = await self.passwords.hash(req.password)
+        wait = self.sign_ups.take(conn.peer_host)
+        if wait > 0:
+            raise _wait_error(
+                ErrorCode.RATE_LIMITED,
+                "too many sign-ups from this address; wait {seconds} s and try again",
+                wait,
+            )
+        try:
+            password_hash = await self.passwords.hash(req.password, conn.peer_host)
+        except HashPoolBusy as exc:
+            raise _busy(exc) from None
 
         def finish() -> f.Reply:
             # validate_request judged the name itself; only the store knows look-alikes.
@@ -68,29 +98,37 @@ class Accounts(Core):
         return finish
 
     async def login(self, conn: Connection, req: f.Login) -> Callable[[], f.Reply]:
-        keys = (f"user:{req.username}", f"peer:{conn.peer_host}")
-        wait = self.throttle.wait_for(*keys)
+        name, address = req.username, conn.peer_host
+        # Reserved before the password is checked: parallel guesses get no extra checks.
+        wait = self.throttle.reserve(name, address)
         if wait > 0:
-            retry_ms = max(1, round(wait * 1000))
-            raise ServiceError(
+            raise _wait_error(
                 ErrorCode.RATE_LIMITED,
-                f"too many failed sign-ins; wait {max(1, round(wait))} s and try again",
-                {"retry_after_ms": retry_ms},
+                "too many failed sign-ins; wait {seconds} s and try again",
+                wait,
             )
-        credentials = self.store.user_credentials(req.username)
-        ok = await self.passwords.verify(credentials[1] if credentials else None, req.password)
-        # A hash made with older (weaker) settings is replaced while the password is at hand.
-        rehashed = None
-        if ok and credentials is not None and self.passwords.needs_rehash(credentials[1]):
-            rehashed = await self.passwords.hash(req.password)
+        credentials = self.store.user_credentials(name)
+        try:
+            ok = await self.passwords.verify(
+                credentials[1] if credentials else None, req.password, address
+            )
+            # A hash made with older (weaker) settings is replaced while the password is at hand.
+            rehashed = None
+            if ok and credentials is not None and self.passwords.needs_rehash(credentials[1]):
+                rehashed = await self.passwords.hash(req.password, address)
+        except HashPoolBusy as exc:
+            self.throttle.release(name, address)
+            raise _busy(exc) from None
+        except BaseException:
+            self.throttle.release(name, address)
+            raise
 
         def finish() -> f.Reply:
             # Read again: the account may have changed during the await.
-            current = self.store.user_credentials(req.username)
+            current = self.store.user_credentials(name)
             if not ok or current is None or credentials is None or current[0] != credentials[0]:
-                self.throttle.failed(*keys)
                 raise ServiceError(ErrorCode.INVALID_CREDENTIALS, "wrong username or password")
-            self.throttle.succeeded(keys[0])
+            self.throttle.succeeded(name, address)
             if rehashed is not None:
                 self.store.set_password_hash(current[0], rehashed)
             user_id = current[0]
@@ -98,10 +136,10 @@ class Accounts(Core):
             device_id = self.store.create_device(
                 user_id, req.device_name or "device", token_digest(token), self.now()
             )
-            self._sign_in(conn, req.username, user_id, device_id)
+            self._sign_in(conn, name, user_id, device_id)
             return f.LoginOk(
                 id=req.id,
-                username=req.username,
+                username=name,
                 device_id=device_id,
                 token=token,
                 last_seq=self.store.last_seq(user_id),
@@ -147,6 +185,10 @@ class Accounts(Core):
     def logout(self, conn: Connection, req: f.Logout) -> f.Reply:
         assert conn.device_id is not None
         self.store.revoke_device(conn.device_id)
+        # The device's other connections (resumed with the same token) end with it.
+        self.sessions.end_device(
+            self.user_of(conn), conn.device_id, "session ended: signed out on this device", conn
+        )
         self.hub.detach(conn)
         conn.session.logged_out()
         conn.synced_upto = 0

@@ -1,11 +1,15 @@
 """The running server: a websockets listener wired to the service and the store.
 
-Owns: `ChatServer`, which opens the store, listens (port 0 picks a free port),
-reads each connection's frames in order into `Service.handle_data`, writes its
-queued frames, and shuts down in order: stop listening, close connections,
-commit what was accepted, close the store.
+Owns: `ChatServer`, which opens the store, raises the descriptor limit, listens
+(port 0 picks a free port) behind the `Door` (admission), reads each connection's
+frames in order into `Service.handle_data`, writes its queued frames, runs the
+periodic session check, and shuts down in bounded time: stop listening and
+reading, commit what was accepted and send its replies, close every connection
+with 1001 (going away), abort the ones that have not answered within
+`close_grace_seconds`, close the store.
 
-Never: interpret frames (the service does), or run under a Qt event loop.
+Never: interpret frames (the service does), wait on a client without a bound, or
+run under a Qt event loop.
 """
 
 from __future__ import annotations
@@ -17,8 +21,15 @@ import ssl
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
-from websockets.protocol import State
 
+from desktop_chat.server import link
+from desktop_chat.server.admission import (
+    Door,
+    door_connection,
+    open_descriptors,
+    raise_descriptor_limit,
+    widen_listen_backlog,
+)
 from desktop_chat.server.auth import Passwords
 from desktop_chat.server.config import ServerConfig
 from desktop_chat.server.hub import Connection, Hub
@@ -36,40 +47,8 @@ _ws_log.setLevel(logging.WARNING)
 # The websocket layer closes the connection (1009) only far past the protocol's
 # limit; frames between the two get a FRAME_TOO_LARGE error and the connection lives.
 HARD_LIMIT_FACTOR = 4
-
-
-def frame_writer(ws: ServerConnection):
-    """Write a list of text frames with one socket write; True when the socket is full.
-
-    This is what `ws.send` does for one frame (the protocol object frames it, the
-    transport writes it), for many frames at once: one write, one syscall, no
-    await. When the transport's buffer passes its high-water mark (`paused`), the
-    connection's writer task waits for it to drain, as `ws.send` would.
-    """
-    protocol = ws.protocol
-
-    def write(frames: list[bytes]) -> bool:
-        if protocol.state is not State.OPEN:
-            raise ConnectionError(f"the connection is {protocol.state.name.lower()}")
-        for data in frames:
-            protocol.send_text(data)
-        chunks = protocol.data_to_send()
-        transport = ws.transport
-        if len(chunks) == 1:
-            transport.write(chunks[0])
-        elif all(chunks):
-            transport.write(b"".join(chunks))
-        else:  # an end-of-stream marker: let websockets handle it as it would
-            for chunk in chunks:
-                if chunk:
-                    transport.write(chunk)
-                elif transport.can_write_eof():
-                    transport.write_eof()
-                else:
-                    transport.close()
-        return ws.paused
-
-    return write
+# Connections accepted per event-loop turn: the descriptor reserve covers a few turns.
+ACCEPT_BURST = 16
 
 
 class ChatServer:
@@ -78,8 +57,12 @@ class ChatServer:
         self.store: SqliteStore | None = None
         self.hub: Hub | None = None
         self.service: Service | None = None
+        self.door: Door | None = None
+        self.passwords: Passwords | None = None
         self._server: Server | None = None
-        self._tasks: set[asyncio.Task] = set()
+        self._connections: dict[ServerConnection, Connection] = {}
+        self._session_checks: asyncio.Task | None = None
+        self._stopping = False
         self.port: int = config.port
 
     @property
@@ -96,58 +79,95 @@ class ChatServer:
         return context
 
     async def start(self) -> None:
+        config = self.config
+        limit = raise_descriptor_limit()
         self.store = SqliteStore(
-            self.config.db_path,
-            synchronous=self.config.sqlite_synchronous,
-            max_pages=self.config.sqlite_max_pages,
+            config.db_path,
+            synchronous=config.sqlite_synchronous,
+            max_pages=config.sqlite_max_pages,
         )
-        self.hub = Hub(self.store, self.config.clock)
-        passwords = await asyncio.to_thread(Passwords, self.config)
-        self.service = Service(self.config, self.store, self.hub, passwords)
+        self.hub = Hub(self.store, config.clock)
+        self.passwords = await asyncio.to_thread(Passwords, config)
+        self.service = Service(config, self.store, self.hub, self.passwords)
+        budget = None
+        if limit is not None:
+            # One more for the listening socket, and the headroom the store, the logs
+            # and accepting need.
+            budget = max(1, limit - open_descriptors() - 1 - config.fd_reserve)
+        self.door = door = Door(config, budget)
         self._server = await serve(
             self._handle,
-            self.config.host,
-            self.config.port,
+            config.host,
+            config.port,
             ssl=self._tls_context(),
-            max_size=self.config.max_frame_bytes * HARD_LIMIT_FACTOR,
+            max_size=config.max_frame_bytes * HARD_LIMIT_FACTOR,
             compression=None,
             ping_interval=self.config.ping_interval_seconds,
             ping_timeout=self.config.ping_timeout_seconds,
+            # The door's deadline closes first; this only backs it up.
+            open_timeout=config.sign_in_timeout_seconds + 1,
+            close_timeout=config.close_grace_seconds,
+            process_request=door.identified,
+            create_connection=door_connection(door),
             logger=_ws_log,
-            # asyncio's default backlog (100) drops connections when many devices come
-            # back at once (after a restart); the kernel caps it at somaxconn.
-            backlog=4096,
+            # Connections asyncio accepts per turn, before the door counts them.
+            backlog=ACCEPT_BURST,
         )
+        # asyncio's default backlog (100) drops connections when many devices come back
+        # at once (after a restart); the kernel caps it at somaxconn.
+        widen_listen_backlog(self._server, 4096)
         self.port = self._server.sockets[0].getsockname()[1]
-        log.info("listening on %s (database %s)", self.url, self.config.db_path)
+        self._session_checks = asyncio.create_task(self.service.sessions.run_checks())
+        log.info(
+            "listening on %s (database %s, at most %s connections)",
+            self.url,
+            config.db_path,
+            budget if budget is not None else "unlimited",
+        )
 
     async def _handle(self, ws: ServerConnection) -> None:
-        assert self.service is not None and self.hub is not None
+        assert self.service is not None and self.hub is not None and self.door is not None
         config = self.config
         address = ws.remote_address
+        transport = ws.transport
         conn = Connection(
             lambda data: ws.send(data, text=True),
-            config.max_queued_frames,
+            config.max_queued_bytes,
             peer=str(address),
-            peer_host=str(address[0]) if address else "",
+            peer_host=getattr(ws, "client_address", "") or (str(address[0]) if address else ""),
             rates=DeviceRates(
                 config.rate_messages_per_second,
                 config.rate_message_burst,
                 config.rate_acks_per_second,
                 config.rate_ack_burst,
             ),
-            write=frame_writer(ws),
+            write=link.frame_writer(ws),
             drain=ws.drain,
+            buffered=transport.get_write_buffer_size,
+            abort=transport.abort,
+            end=lambda code, reason: link.end(ws, code, reason, config.close_grace_seconds),
+            stall_seconds=config.write_stall_seconds,
         )
+        door = self.door
+        conn.on_sign_in = lambda signed: door.signed_in(ws) if signed else door.signed_out(ws)
+        self._connections[ws] = conn
         writer = asyncio.create_task(conn.write_loop(ws.close))
         conn.log.debug("connected from %s", conn.peer)
         try:
             while True:
                 data = await ws.recv(decode=False)
+                if self._stopping:
+                    continue  # going away: nothing more is taken on
                 await self.service.handle_data(conn, data)
+                if conn.read_pause > 0:
+                    pause = min(conn.read_pause, config.sign_in_timeout_seconds)
+                    conn.read_pause = 0.0
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(ws.wait_closed(), pause)
         except ConnectionClosed:
             pass
         finally:
+            self._connections.pop(ws, None)
             self.hub.detach(conn)
             conn.close()
             with contextlib.suppress(ConnectionClosed, asyncio.CancelledError):
@@ -155,12 +175,40 @@ class ChatServer:
             conn.log.debug("disconnected")
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+        """Shut down within about `close_grace_seconds` + 0.5 s, whatever the clients do."""
+        self._stopping = True
+        if self._session_checks is not None:
+            self._session_checks.cancel()
+            self._session_checks = None
+        server = self._server
+        if server is not None:
+            server.server.close()  # stop listening
+            if self.hub is not None:
+                self.hub.flush()  # commit what was accepted; its replies are queued
+            for conn in list(self._connections.values()):
+                conn.end(link.GOING_AWAY, "the server is shutting down")
+            for ws in list(server.all_connections | (self.door.open if self.door else set())):
+                if ws not in self._connections and getattr(ws, "made", True):
+                    link.end(ws, link.GOING_AWAY, "", self.config.close_grace_seconds)
+            tasks = set(server.handler_tasks)
+            if tasks:
+                # The grace for the close handshake, and a little for handlers to finish.
+                _, late = await asyncio.wait(tasks, timeout=self.config.close_grace_seconds + 0.3)
+                for ws in list(server.all_connections):
+                    link.abort(ws)
+                if late:
+                    _, late = await asyncio.wait(late, timeout=0.2)
+                for task in late:
+                    task.cancel()
+            server.close(close_connections=False)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(server.wait_closed(), 0.2)
             self._server = None
         if self.hub is not None:
             self.hub.flush()
+        if self.passwords is not None:
+            self.passwords.close()
+            self.passwords = None
         if self.store is not None:
             self.store.close()
             self.store = None

@@ -1,7 +1,7 @@
 """The `desktop-chat-server` command.
 
 Owns: the command line (`desktop-chat-server [--host H] [--port P] [--db PATH]
-[--allow-registration] ...` to serve, `desktop-chat-server adduser NAME` to
+[--allow-registration] [--trusted-proxy ADDR] ...` to serve, `desktop-chat-server adduser NAME` to
 create an account with the password read from stdin), logging set-up, and
 clean shutdown on SIGINT and SIGTERM.
 
@@ -19,10 +19,17 @@ import sys
 from pathlib import Path
 
 from desktop_chat.protocol.validation import is_username
+from desktop_chat.server.addresses import TrustedProxies
 from desktop_chat.server.app import ChatServer
 from desktop_chat.server.auth import Passwords
-from desktop_chat.server.config import DAY_SECONDS, ServerConfig, default_db_path, wall_clock_ms
-from desktop_chat.server.store import SqliteStore, UserExistsError
+from desktop_chat.server.config import (
+    DAY_SECONDS,
+    MiB,
+    ServerConfig,
+    default_db_path,
+    wall_clock_ms,
+)
+from desktop_chat.server.store import SqliteStore, StoreError, UserExistsError
 
 
 def _serve_parser() -> argparse.ArgumentParser:
@@ -42,12 +49,51 @@ def _serve_parser() -> argparse.ArgumentParser:
         default=30,
         help="how long group messages accept read acks (default 30)",
     )
+    parser.add_argument(
+        "--recall-seconds",
+        type=int,
+        default=120,
+        help="how long after sending a sender may recall a message (default 120)",
+    )
     parser.add_argument("--tls-cert", type=Path, default=None, help="PEM certificate: serve wss://")
     parser.add_argument("--tls-key", type=Path, default=None, help="PEM private key for --tls-cert")
     parser.add_argument(
         "--no-rate-limits",
         action="store_true",
         help="turn off the per-device rate limits (for benchmarks on a private machine only)",
+    )
+    defaults = ServerConfig()
+    parser.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="a reverse proxy (address or CIDR network, repeatable) whose X-Forwarded-For"
+        " or Forwarded header names the client; from anyone else those headers are ignored",
+    )
+    parser.add_argument(
+        "--sign-in-timeout",
+        type=float,
+        default=defaults.sign_in_timeout_seconds,
+        metavar="SECONDS",
+        help="close connections that have not signed in this long after connecting"
+        f" (default {defaults.sign_in_timeout_seconds:g})",
+    )
+    parser.add_argument(
+        "--max-unauthenticated-per-address",
+        type=int,
+        default=defaults.max_unauthenticated_per_address,
+        metavar="N",
+        help="connections from one address that may wait to sign in"
+        f" (default {defaults.max_unauthenticated_per_address})",
+    )
+    parser.add_argument(
+        "--max-queued-mib",
+        type=float,
+        default=defaults.max_queued_bytes / MiB,
+        metavar="MIB",
+        help="drop a connection that does not read once this much waits to be sent to it"
+        f" (default {defaults.max_queued_bytes / MiB:g})",
     )
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
     return parser
@@ -100,7 +146,11 @@ def adduser(argv: list[str]) -> int:
     if not 8 <= len(password) <= 256:
         print("error: the password must be 8 to 256 characters", file=sys.stderr)
         return 2
-    store = SqliteStore(args.db or default_db_path())
+    try:
+        store = SqliteStore(args.db or default_db_path())
+    except StoreError as exc:
+        print(f"error: cannot open the database: {exc}", file=sys.stderr)
+        return 1
     try:
         with store.request():
             store.create_user(
@@ -124,6 +174,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together")
+    if args.recall_seconds < 0:
+        parser.error("--recall-seconds must be 0 or more")
+    try:
+        TrustedProxies(args.trusted_proxy)
+    except ValueError as exc:
+        parser.error(f"--trusted-proxy: {exc}")
     logging.basicConfig(
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -134,8 +190,13 @@ def main(argv: list[str] | None = None) -> int:
         db_path=args.db or default_db_path(),
         allow_registration=args.allow_registration,
         ack_retention_seconds=int(args.ack_retention_days * DAY_SECONDS),
+        recall_seconds=args.recall_seconds,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
+        trusted_proxies=tuple(args.trusted_proxy),
+        sign_in_timeout_seconds=args.sign_in_timeout,
+        max_unauthenticated_per_address=args.max_unauthenticated_per_address,
+        max_queued_bytes=int(args.max_queued_mib * MiB),
         **(
             {"rate_messages_per_second": 0.0, "rate_acks_per_second": 0.0}
             if args.no_rate_limits
@@ -144,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         asyncio.run(_serve(config))
+    except StoreError as exc:
+        print(f"error: cannot open the database: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1

@@ -1,14 +1,17 @@
 """The server's settings, in one frozen dataclass.
 
 Owns: every knob of the server with its default (address, database path, limits,
-retention, password hashing cost, the clock). The command line in `cli.py` and
-the tests build one of these; nothing else reads the environment.
+retention, the recall window, typing and lookup throttles, password hashing cost
+and pool, what hostile clients may hold and for how long, the trusted proxies, the
+clock). The command line in `cli.py` and the tests build one of these; nothing else
+reads the environment.
 
 Never: open files or sockets.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,9 +20,10 @@ from pathlib import Path
 import platformdirs
 
 from desktop_chat.protocol import frames as f
-from desktop_chat.protocol.validation import default_limits
+from desktop_chat.protocol.validation import DEFAULT_RECALL_SECONDS, default_limits
 
 DAY_SECONDS = 24 * 3600
+MiB = 1024 * 1024
 
 
 def default_db_path() -> Path:
@@ -28,6 +32,11 @@ def default_db_path() -> Path:
 
 def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+def default_hash_workers() -> int:
+    """Half the cores: argon2 never takes the core the event loop runs on."""
+    return max(1, (os.cpu_count() or 2) // 2)
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,14 @@ class ServerConfig:
     max_group_members: int = 10_000
     max_note_bytes: int = 1024
     ack_retention_seconds: int = 30 * DAY_SECONDS
+    # How long after sending the sender may recall a message (RECALL_TIME_LIMIT after).
+    recall_seconds: int = DEFAULT_RECALL_SECONDS
+    # Typing is relayed at most once this often per (typer, peer); more is dropped.
+    typing_interval_seconds: float = 3.0
+    # User lookups: names a second per user, and the burst allowed (RATE_LIMITED past
+    # them). 0 turns the limit off.
+    user_lookup_per_second: float = 1.0
+    user_lookup_burst: float = 60.0
     token_ttl_seconds: int = 30 * DAY_SECONDS
     # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).
     argon2_time_cost: int = 3
@@ -48,8 +65,24 @@ class ServerConfig:
     argon2_parallelism: int = 4
     # SQLite's synchronous pragma: FULL makes every confirmed frame survive power loss.
     sqlite_synchronous: str = "FULL"
-    # Outgoing frames queued for one connection before it is dropped as too slow.
-    max_queued_frames: int = 50_000
+    # Bytes waiting to go to one connection, besides the largest frame among them, past
+    # which it is dropped (aborted) as not reading; it catches up with `sync`.
+    max_queued_bytes: int = 8 * MiB
+    # A connection with bytes waiting whose socket takes none for this long is dropped.
+    write_stall_seconds: float = 20.0
+    # From the TCP connection to a signed-in session: the HTTP upgrade, hello, sign-in.
+    sign_in_timeout_seconds: float = 10.0
+    # Connections from one address that have not signed in (HTTP 429 past it).
+    max_unauthenticated_per_address: int = 32
+    # Descriptors kept free (the database, logs, connections accepted but not yet
+    # counted): new connections past the process's limit minus this take the place of
+    # the oldest unauthenticated one.
+    fd_reserve: int = 64
+    # How long a connection being closed (shutdown, sign-out, deadline) has to answer
+    # the close before its TCP connection is aborted.
+    close_grace_seconds: float = 1.0
+    # How often open sessions are checked for a revoked or expired token.
+    session_check_seconds: float = 60.0
     # Keepalive: a ping this often; a connection whose pong is this late is closed (1011).
     ping_interval_seconds: float = 20.0
     ping_timeout_seconds: float = 20.0
@@ -59,8 +92,21 @@ class ServerConfig:
     rate_message_burst: float = 100.0
     rate_acks_per_second: float = 100.0
     rate_ack_burst: float = 500.0
-    # Failed sign-ins per username and per address before each try must wait.
+    # Failed sign-ins per (username, address) before each try must wait; a name alone
+    # and an address alone get more (see `limits.LoginThrottle`).
     login_free_failures: int = 5
+    # Sign-ups per address: a burst, then this many an hour (RATE_LIMITED past them).
+    registration_burst: int = 5
+    registrations_per_hour: float = 20.0
+    # argon2 runs on this many threads, taking waiting jobs from each address in turn;
+    # at most `hash_queue` jobs wait, at most `hash_waiting_per_address` from one
+    # address (SERVER_BUSY past them).
+    hash_workers: int = field(default_factory=default_hash_workers)
+    hash_queue: int = 128
+    hash_waiting_per_address: int = 16
+    # Peers whose X-Forwarded-For / Forwarded header names the client (addresses or
+    # CIDR networks); from anyone else those headers are ignored.
+    trusted_proxies: tuple[str, ...] = ()
     # wss:// when both are set (PEM files).
     tls_cert: Path | None = None
     tls_key: Path | None = None
@@ -77,4 +123,5 @@ class ServerConfig:
             max_note_bytes=self.max_note_bytes,
             max_page_size=base.max_page_size,
             ack_retention_seconds=self.ack_retention_seconds,
+            recall_seconds=self.recall_seconds,
         )

@@ -3,7 +3,8 @@
 Owns: `ServiceError` (a refused request, raised by handlers and turned into an
 `error` frame by `service.py`), and `Core`, the handlers' common base with the
 lookups every feature needs (a user by name, a group the caller belongs to, a
-message as `MessageInfo`).
+message as `MessageInfo` with the preview of the message it replies to, who can
+see a message now).
 
 Never: parse frames or touch sockets.
 """
@@ -16,6 +17,7 @@ import msgspec
 
 from desktop_chat.protocol import ErrorCode
 from desktop_chat.protocol import frames as f
+from desktop_chat.protocol.structs import REPLY_PREVIEW_CHARS
 from desktop_chat.server.config import ServerConfig
 from desktop_chat.server.hub import Connection, Hub
 from desktop_chat.server.store import GroupRow, MessageRow, SqliteStore
@@ -36,6 +38,10 @@ class ServiceError(Exception):
 
 def encode_body(body: f.MessageBody) -> bytes:
     return _body_encoder.encode(body)
+
+
+def decode_body(body: bytes) -> f.MessageBody:
+    return _body_decoder.decode(body)
 
 
 class Core:
@@ -81,6 +87,31 @@ class Core:
     def is_expired(self, message: MessageRow) -> bool:
         return message.server_time < self.now() - self.config.ack_retention_seconds * 1000
 
+    def reply_preview(self, msg_id: str | None) -> f.ReplyPreview | None:
+        """What a reply shows of `msg_id` now: its sender and the start of its text, or
+        only "recalled" (its text is gone, from previews too)."""
+        if msg_id is None:
+            return None
+        quoted = self.store.message(msg_id)
+        if quoted is None:
+            return None
+        text = None if quoted.recalled else decode_body(quoted.body).text
+        return f.ReplyPreview(
+            msg_id=msg_id,
+            from_=self.store.username(quoted.sender_id),
+            text=None if text is None else text[:REPLY_PREVIEW_CHARS],
+            recalled=quoted.recalled,
+        )
+
+    def audience(self, message: MessageRow) -> list[int]:
+        """Who can see `message` now: both sides of a one-to-one message; the group's
+        members who were members when it was sent (and still are)."""
+        if message.chat_type == "chat":
+            assert message.recipient_id is not None
+            return [message.sender_id, message.recipient_id]
+        assert message.group_id is not None
+        return self.store.members_since(message.group_id, message.conv_seq)
+
     def message_info(self, message: MessageRow) -> f.MessageInfo:
         if message.chat_type == "chat":
             assert message.recipient_id is not None
@@ -92,7 +123,7 @@ class Core:
             from_=self.store.username(message.sender_id),
             to=to,
             chat_type=message.chat_type,  # type: ignore[arg-type]
-            body=_body_decoder.decode(message.body),
+            body=None if message.recalled else decode_body(message.body),
             server_time=message.server_time,
             local_time=message.local_time,
             conv_seq=message.conv_seq,
@@ -104,6 +135,10 @@ class Core:
             group_member_count=message.group_member_count,
             group_ack_count=message.group_ack_count,
             group_delivered_count=message.group_delivered_count,
+            reply_to=message.reply_to,
+            reply_preview=self.reply_preview(message.reply_to),
+            edited_at=message.edited_at,
+            recalled_at=message.recalled_at,
         )
 
     def group_info(self, group: GroupRow, with_members: bool) -> f.GroupInfo:

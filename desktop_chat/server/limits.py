@@ -1,8 +1,10 @@
-"""Rate limits: how fast one device may send, and how often a name may fail to sign in.
+"""Rate limits: how fast one device may send, how often a name may fail to sign in,
+and how many accounts one address may create.
 
-Owns: `TokenBucket`, `DeviceRates` (messages and acks per second, per connection)
-and `LoginThrottle` (failed sign-ins per username and per peer address, with a
-lock-out that grows). Each refusal says when to try again (`retry_after_ms`).
+Owns: `TokenBucket`, `DeviceRates` (messages and acks per second, per connection),
+`LoginThrottle` (failed sign-ins per (name, address), per name and per address,
+with a lock-out that grows) and `SignUpThrottle` (sign-ups per address). Each
+refusal says when to try again (`retry_after_ms`).
 
 Never: sleep or block: a refusal is an immediate `RATE_LIMITED` error, and the
 connection stays open.
@@ -36,13 +38,17 @@ class TokenBucket:
 
     def take(self) -> float:
         """0 when a token was taken, else the seconds until one is free."""
-        now = self.clock()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1:
+        if self.available() >= 1:
             self.tokens -= 1
             return 0.0
         return (1 - self.tokens) / self.rate
+
+    def available(self) -> float:
+        """The tokens there are now."""
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        return self.tokens
 
 
 class DeviceRates:
@@ -72,15 +78,23 @@ class DeviceRates:
 
 
 class LoginThrottle:
-    """Failed sign-ins: after `free` failures a key waits, doubling up to `max_wait`.
+    """Failed sign-ins: after its free failures a key waits, doubling up to `max_wait`.
 
-    Keys are the username (`user:NAME`) and the peer address (`peer:ADDRESS`), so
-    guessing one account's password from many places, or many accounts from one
-    place, both slow down. An address gets `PEER_FACTOR` times more free failures:
-    behind a proxy or a NAT many people share one.
+    Three keys count each failure:
+    - the pair (name, address), with `free` failures: an attacker guessing one
+      account from one place is stopped there, and nobody else is;
+    - the name, with `NAME_FACTOR` times more: it catches guessing one account from
+      many places. It only refuses new sign-ins: a device with a session resumes
+      with its token, which no failed guess can block;
+    - the address, with `ADDRESS_FACTOR` times more: it catches one place guessing
+      many names, while a proxy or a NAT that is many people's address still works.
+    An attempt is reserved (counted as failed) before its password is checked, and
+    given back when it succeeds, so parallel guesses get no more checks than
+    sequential ones.
     """
 
-    PEER_FACTOR = 10
+    NAME_FACTOR = 10
+    ADDRESS_FACTOR = 40
 
     def __init__(
         self,
@@ -95,32 +109,81 @@ class LoginThrottle:
         self.max_wait = max_wait
         self.forget_after = forget_after
         self.clock = clock
-        self._failures: dict[str, tuple[int, float]] = {}  # key -> (count, last failure)
+        self._failures: dict[tuple[str, ...], tuple[int, float]] = {}  # key -> (count, last)
 
-    def wait_for(self, *keys: str) -> float:
-        """Seconds before these keys may try again (0: now)."""
+    @staticmethod
+    def _keys(name: str, address: str) -> tuple[tuple[str, ...], ...]:
+        return (("pair", name, address), ("name", name), ("address", address))
+
+    def _allowance(self, key: tuple[str, ...]) -> int:
+        if key[0] == "name":
+            return self.free * self.NAME_FACTOR
+        if key[0] == "address":
+            return self.free * self.ADDRESS_FACTOR
+        return self.free
+
+    def reserve(self, name: str, address: str) -> float:
+        """0 when `name` may try to sign in from `address` now (the attempt is then
+        counted as failed until `succeeded` or `release`), else the seconds to wait."""
         now = self.clock()
+        keys = self._keys(name, address)
         longest = 0.0
         for key in keys:
             count, last = self._failures.get(key, (0, 0.0))
             if count and now - last > self.forget_after:
                 del self._failures[key]
                 continue
-            free = self.free * (self.PEER_FACTOR if key.startswith("peer:") else 1)
+            free = self._allowance(key)
             if count >= free:
                 wait = min(self.max_wait, self.first_wait * 2 ** min(count - free, 30))
                 longest = max(longest, last + wait - now)
-        return max(0.0, longest)
-
-    def failed(self, *keys: str) -> None:
-        now = self.clock()
+        if longest > 0:
+            return longest
         for key in keys:
             count, _ = self._failures.get(key, (0, 0.0))
             self._failures[key] = (count + 1, now)
         if len(self._failures) > 100_000:  # bounded memory under a flood of names
             cutoff = now - self.forget_after
             self._failures = {k: v for k, v in self._failures.items() if v[1] >= cutoff}
+        return 0.0
 
-    def succeeded(self, *keys: str) -> None:
-        for key in keys:
+    def release(self, name: str, address: str) -> None:
+        """Give back a reserved attempt whose password was never checked."""
+        for key in self._keys(name, address):
+            self._give_back(key)
+
+    def succeeded(self, name: str, address: str) -> None:
+        """The right password: the pair and the name start afresh; the address only
+        gets its attempt back (one's own account does not clear a place's guesses)."""
+        pair, name_key, address_key = self._keys(name, address)
+        self._failures.pop(pair, None)
+        self._failures.pop(name_key, None)
+        self._give_back(address_key)
+
+    def _give_back(self, key: tuple[str, ...]) -> None:
+        count, last = self._failures.get(key, (0, 0.0))
+        if count <= 1:
             self._failures.pop(key, None)
+        else:
+            self._failures[key] = (count - 1, last)
+
+
+class SignUpThrottle:
+    """Sign-ups per address: `burst` at once, then `per_hour` an hour."""
+
+    def __init__(
+        self, burst: int, per_hour: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.burst = burst
+        self.rate = max(per_hour, 0.001) / 3600
+        self.clock = clock
+        self._buckets: dict[str, TokenBucket] = {}
+
+    def take(self, address: str) -> float:
+        """0 when `address` may sign up now (counted), else the seconds to wait."""
+        bucket = self._buckets.get(address)
+        if bucket is None:
+            if len(self._buckets) > 100_000:  # bounded memory: forget the full buckets
+                self._buckets = {a: b for a, b in self._buckets.items() if b.available() < b.burst}
+            bucket = self._buckets[address] = TokenBucket(self.rate, self.burst, self.clock)
+        return bucket.take()

@@ -1,8 +1,9 @@
 """Sending messages, and reading conversations and their history.
 
 Owns: `send` (one-to-one and group, idempotent by client-chosen msg_id, with the
-member count at send time for group messages), `fetch_history` and
-`fetch_conversations`.
+member count at send time for group messages, and an optional `reply_to` checked
+to be a message of the same conversation the sender can see), `fetch_history` and
+`fetch_conversations` (with the viewer's mute of each).
 
 Never: change receipt marks (that is `receipts.py`).
 """
@@ -14,6 +15,7 @@ from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.validation import is_group_id
 from desktop_chat.server.core import Core, ServiceError, encode_body
 from desktop_chat.server.hub import Connection
+from desktop_chat.server.mutes import mute_state
 from desktop_chat.server.store import MessageRow
 
 
@@ -43,6 +45,8 @@ class Messages(Core):
             audience = self.store.member_ids(group.id)
             # The possible readers: everyone in the group at send time but the sender.
             recipient_id, group_id, member_count = None, group.id, len(audience) - 1
+        if req.reply_to is not None:
+            self._check_reply_to(req.reply_to, conv_id, sender_id, group_id)
         conv_seq = self.store.next_conv_seq(conv_id)
         self.store.insert_message(
             msg_id=req.msg_id,
@@ -60,6 +64,7 @@ class Messages(Core):
             need_group_ack=req.need_group_ack,
             mark=Mark.SENT,
             group_member_count=member_count,
+            reply_to=req.reply_to,
         )
         self.store.count_new_message(conv_id, sender_id, now)
         info = f.MessageInfo(
@@ -75,6 +80,8 @@ class Messages(Core):
             need_read_ack=req.need_read_ack,
             need_group_ack=req.need_group_ack,
             group_member_count=member_count,
+            reply_to=req.reply_to,
+            reply_preview=self.reply_preview(req.reply_to),
         )
         # The sender's other devices get the copy too; the sending device has send_ok.
         self.hub.emit(audience, f.MessagePush(seq=0, message=info), skip_device=conn.device_id)
@@ -96,7 +103,10 @@ class Messages(Core):
             same_target = existing.recipient_id == self.store.user_id(req.to)
         else:
             same_target = str(existing.group_id) == req.to
-        if existing.sender_id != sender_id or existing.body != body or not same_target:
+        # After an edit or a recall the stored body differs from what a retry carries.
+        changed = existing.edited_at is not None or existing.recalled
+        same_body = changed or existing.body == body
+        if existing.sender_id != sender_id or not same_body or not same_target:
             raise ServiceError(
                 ErrorCode.MSG_ID_CONFLICT,
                 f"msg_id {req.msg_id} is already used by another message; use a new id",
@@ -108,6 +118,23 @@ class Messages(Core):
             conv_seq=existing.conv_seq,
             group_member_count=existing.group_member_count,
         )
+
+    def _check_reply_to(
+        self, reply_to: str, conv_id: int, sender_id: int, group_id: int | None
+    ) -> None:
+        """A reply quotes a message of its own conversation that the sender can see (in a
+        group: sent after the sender's current membership began). A recalled message
+        may be quoted: the preview then says so."""
+        quoted = self.store.message(reply_to)
+        visible = quoted is not None and quoted.conv_id == conv_id
+        if visible and group_id is not None:
+            assert quoted is not None
+            visible = quoted.conv_seq > self.store.joined_seq(group_id, sender_id)
+        if not visible:
+            raise ServiceError(
+                ErrorCode.MESSAGE_NOT_FOUND,
+                f"reply_to {reply_to} is not a message of this conversation that you can see",
+            )
 
     def _conversation(self, user_id: int, conversation_id: str) -> tuple[int | None, int]:
         """(conv_id or None if it has no messages yet, first visible conv_seq - 1)."""
@@ -132,21 +159,24 @@ class Messages(Core):
     def fetch_conversations(self, conn: Connection, req: f.FetchConversations) -> f.Reply:
         user_id = self.user_of(conn)
         conversations = []
-        for conv_id, kind, user_a, user_b, group_id, unread, _ in self.store.conversations_of(
-            user_id
-        ):
+        now = self.now()
+        for row in self.store.conversations_of(user_id):
+            conv_id, kind, user_a, user_b, group_id, unread, _, muted, muted_until = row
             if kind == "chat":
                 peer_id = user_b if user_a == user_id else user_a
                 conversation_id, chat_type = self.store.username(peer_id), "chat"
             else:
                 conversation_id, chat_type = str(group_id), "groupchat"
             last = self.store.last_message(conv_id)
+            is_muted, until = mute_state(bool(muted), muted_until, now)
             conversations.append(
                 f.ConversationInfo(
                     conversation_id=conversation_id,
                     chat_type=chat_type,  # type: ignore[arg-type]
                     unread_count=unread,
                     last_message=self.message_info(last) if last else None,
+                    muted=is_muted,
+                    muted_until=until,
                 )
             )
         return f.Conversations(id=req.id, conversations=conversations)

@@ -9,6 +9,11 @@ read lists of group messages (`fetch_group_acks`, `fetch_group_unread`,
 Batched acks: valid ids are applied even when others in the same frame are
 refused; the reply then is an `error` that lists both.
 
+A recalled message gets no receipt of any kind: acks on it are refused with
+MESSAGE_RECALLED, conversation acks pass over it, and it never counts as unread.
+A `read_ack` with notify false may name group messages too: a private read (no
+receipt, no group ack), recorded in `private_reads` so recounts keep it read.
+
 Never: send anything before commit (the hub does that), or let a refused ack
 change state.
 """
@@ -55,11 +60,17 @@ class Receipts(Core):
         if message.chat_type == "chat":
             if message.recipient_id != me:
                 return ErrorCode.PERMISSION_DENIED, f"{msg_id} was not sent to you"
-            return None
+            return self._recalled(message)
         if self.store.role(message.group_id, me) is None or not self.store.was_member_at(
             message.group_id, me, message.conv_seq
         ):
             return ErrorCode.NOT_GROUP_MEMBER, f"{msg_id} is in a group you were not in"
+        return self._recalled(message)
+
+    @staticmethod
+    def _recalled(message: MessageRow) -> _Refusal | None:
+        if message.recalled:
+            return ErrorCode.MESSAGE_RECALLED, f"{message.msg_id} was recalled by its sender"
         return None
 
     def _screen(
@@ -163,8 +174,11 @@ class Receipts(Core):
 
     def read_ack(self, conn: Connection, req: f.ReadAck) -> f.Reply:
         me, me_name, now = self.user_of(conn), conn.session.username or "", self.now()
-        accepted, rejected = self._screen(req.msg_ids, me, self._one_to_one)
-        first = [message for message in accepted if not message.recipient_read]
+        also = self._one_to_one if req.notify else (lambda message: None)
+        accepted, rejected = self._screen(req.msg_ids, me, also)
+        self._read_privately(conn, me, [m for m in accepted if m.chat_type == "groupchat"])
+        chat = [message for message in accepted if message.chat_type == "chat"]
+        first = [message for message in chat if not message.recipient_read]
         receipted, private, by_sender = self._first_reads(first, req.notify)
         self.store.read_by_recipient(receipted, private, now)
         newly_read: dict[tuple[int, int], list[str]] = defaultdict(list)
@@ -184,6 +198,29 @@ class Receipts(Core):
             )
         self._tell_senders(f.ReadPush, by_sender, me_name, now)
         return _batch_reply(req.id, [m.msg_id for m in accepted], rejected)
+
+    def _read_privately(self, conn: Connection, me: int, messages: list[MessageRow]) -> None:
+        """Group messages read without a receipt: each that still counted as unread for
+        `me` stops counting, and `me`'s other devices are told (`self_read`)."""
+        newly: dict[tuple[int, int], list[str]] = defaultdict(list)
+        for message in messages:
+            assert message.group_id is not None
+            state = self.store.member_state(message.conv_id, me)
+            if state is None or message.conv_seq <= state[1]:
+                continue  # already read by the watermark
+            if self.store.group_ack(message.id, me) is not None:
+                continue
+            if self.store.add_private_read(message.id, me):
+                newly[(message.conv_id, message.group_id)].append(message.msg_id)
+        for (conv_id, group_id), ids in newly.items():
+            unread = self.store.decrement_unread(conv_id, me, len(ids))
+            self.hub.emit(
+                [me],
+                f.SelfReadPush(
+                    seq=0, conversation_id=str(group_id), msg_ids=ids, unread_count=unread
+                ),
+                skip_device=conn.device_id,
+            )
 
     def conversation_read_ack(self, conn: Connection, req: f.ConversationReadAck) -> f.Reply:
         """Read a conversation up to the reader's bound (RECEIPTS.md §5): messages that
@@ -285,7 +322,8 @@ class Receipts(Core):
         conv_id = self.store.group_conversation(group.id)
         state = self.store.member_state(conv_id, me)
         unread = state[0] if state else 0
-        if state is not None and message.conv_seq > state[1]:
+        privately_read = self.store.has_private_read(message.id, me)
+        if state is not None and message.conv_seq > state[1] and not privately_read:
             unread = self.store.decrement_unread(conv_id, me, 1)
         self.hub.emit(
             [me],

@@ -1,7 +1,21 @@
 """The SQLite schema of the server's store, and its migrations.
 
-Owns: the tables and indexes, and `SCHEMA_VERSION`. Read this file to know what
-the server keeps; `store.py` is the only code that queries these tables.
+Owns: the tables and indexes as version 1 made them (`SCHEMA_V1`, never edited
+again), the DDL of each later version (`MIGRATIONS`), and `SCHEMA_VERSION`. The
+schema is always `SCHEMA_V1` plus every migration in order: a new database is made
+that way too, so the upgrade path is the one every server runs. `migrations.py`
+applies them; `store.py` is the only code that queries these tables.
+
+Version 2: `user_name_keys`, each user's look-alike key (protocol/names.py
+`name_key`): a name whose key is taken cannot be registered; store.py fills it for
+users written before it existed. (Servers between versions 1 and 2 made this table
+at every start without a new version number, so its migration tolerates finding it.)
+
+Version 3 (everyday messaging): a message's `reply_to`, `edited_at` and
+`recalled_at` (a recalled message keeps its row, with an empty body); a viewer's
+mute of a conversation (`conversation_members.muted`, `muted_until`); and
+`private_reads`, the group messages a member read without a receipt (deleted on a
+device while unread), so recounts of unread messages leave them out.
 
 Storage that scales with groups (RECEIPTS.md §6):
 - unread counts are one row per member per conversation (`conversation_members`,
@@ -16,9 +30,9 @@ Never: hold queries other than DDL.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
-SCHEMA = """
+SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -30,14 +44,6 @@ CREATE TABLE IF NOT EXISTS users (
     password_hash TEXT NOT NULL,
     created_at    INTEGER NOT NULL
 );
-
--- Each user's look-alike key (protocol/names.py `name_key`): a name whose key is taken
--- cannot be registered. store.py fills it for users written before it existed.
-CREATE TABLE IF NOT EXISTS user_name_keys (
-    user_id  INTEGER PRIMARY KEY REFERENCES users(id),
-    name_key TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS user_name_keys_by_key ON user_name_keys(name_key);
 
 CREATE TABLE IF NOT EXISTS devices (
     id           INTEGER PRIMARY KEY,
@@ -150,3 +156,28 @@ CREATE TABLE IF NOT EXISTS group_deliveries (
     PRIMARY KEY (message_id, user_id)
 ) WITHOUT ROWID;
 """
+
+# MIGRATIONS[n]: the statements that take a version n-1 database to version n, run in
+# one transaction together with the new `meta.schema_version`.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: (
+        """CREATE TABLE IF NOT EXISTS user_name_keys (
+            user_id  INTEGER PRIMARY KEY REFERENCES users(id),
+            name_key TEXT NOT NULL
+        )""",
+        "CREATE INDEX IF NOT EXISTS user_name_keys_by_key ON user_name_keys(name_key)",
+    ),
+    3: (
+        "ALTER TABLE messages ADD COLUMN reply_to TEXT",
+        "ALTER TABLE messages ADD COLUMN edited_at INTEGER",
+        "ALTER TABLE messages ADD COLUMN recalled_at INTEGER",
+        "CREATE INDEX messages_by_reply ON messages(reply_to) WHERE reply_to IS NOT NULL",
+        "ALTER TABLE conversation_members ADD COLUMN muted INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE conversation_members ADD COLUMN muted_until INTEGER",
+        """CREATE TABLE private_reads (
+            message_id INTEGER NOT NULL,
+            user_id    INTEGER NOT NULL,
+            PRIMARY KEY (message_id, user_id)
+        ) WITHOUT ROWID""",
+    ),
+}

@@ -7,7 +7,8 @@ the reply, or an `error` frame with the code and message, in the hub's batch.
 Requests are dispatched on their type through one dict.
 
 Whatever a client sends, the connection and the server keep running, and a
-refused request changes nothing.
+refused request changes nothing. A sign-up or sign-in refused with a time to wait
+(`retry_after_ms`) also pauses the reading of that connection for that long.
 
 Never: write to a socket (the hub sends after commit), or hold a savepoint open
 across an await.
@@ -32,11 +33,15 @@ from desktop_chat.server.accounts import Accounts
 from desktop_chat.server.auth import Passwords
 from desktop_chat.server.config import ServerConfig
 from desktop_chat.server.core import ServiceError
+from desktop_chat.server.editing import Editing
 from desktop_chat.server.groups import Groups
 from desktop_chat.server.hub import Connection, Hub
-from desktop_chat.server.limits import LoginThrottle
+from desktop_chat.server.limits import LoginThrottle, SignUpThrottle
 from desktop_chat.server.messages import Messages
+from desktop_chat.server.mutes import Mutes
+from desktop_chat.server.presence import Presence
 from desktop_chat.server.receipts import Receipts
+from desktop_chat.server.sessions import Sessions
 from desktop_chat.server.store import SqliteStore, StoreError
 
 log = logging.getLogger(__name__)
@@ -66,10 +71,19 @@ class Service:
         self.hub = hub
         self.limits = config.limits()
         self.login_throttle = LoginThrottle(free=config.login_free_failures)
-        accounts = Accounts(store, hub, config, passwords, self.login_throttle)
+        self.sessions = Sessions(store, hub, config)
+        sign_ups = SignUpThrottle(config.registration_burst, config.registrations_per_hour)
+        accounts = Accounts(
+            store, hub, config, passwords, self.login_throttle, sign_ups, self.sessions
+        )
         messages = Messages(store, hub, config)
         receipts = Receipts(store, hub, config)
         groups = Groups(store, hub, config)
+        editing, mutes, presence = (
+            Editing(store, hub, config),
+            Mutes(store, hub, config),
+            Presence(store, hub, config),
+        )
         self._async: dict[type, AsyncHandler] = {
             f.Register: accounts.register,
             f.Login: accounts.login,
@@ -96,6 +110,11 @@ class Service:
             f.SetGroupAckPolicy: groups.set_group_ack_policy,
             f.GetGroup: groups.get_group,
             f.FetchGroups: groups.fetch_groups,
+            f.Recall: editing.recall,
+            f.Edit: editing.edit,
+            f.SetConversationMute: mutes.set_conversation_mute,
+            f.Typing: presence.typing,
+            f.FetchUsers: presence.fetch_users,
         }
 
     async def handle_data(self, conn: Connection, data: bytes | str) -> None:
@@ -132,6 +151,10 @@ class Service:
             finish = await self._async[type(frame)](conn, frame)
         except ServiceError as exc:
             self.hub.reply_error(conn, ProtocolError(exc.code, exc.message, frame.id, exc.details))
+            if exc.details and "retry_after_ms" in exc.details:
+                # A sign-up or sign-in told to wait: this connection's next frame waits too,
+                # so a client that ignores the wait cannot spin on refusals.
+                conn.read_pause = exc.details["retry_after_ms"] / 1000
             return
         self._run(conn, frame, finish)
 

@@ -1,12 +1,13 @@
 """The server's storage interface, implemented on SQLite (WAL).
 
-Owns: every SQL query the server runs, transactions (one savepoint per request,
-one commit per event-loop iteration, driven by `hub.Hub`), and the small caches
-that are only a function of stored data: usernames and user ids, the
-conversation id of each pair of users and of each group (users, groups and
-conversations are never deleted or renamed), and the last seq of each user's
-event log. The caches that could hold a row a rollback undid are cleared on
-every rollback.
+Owns: every SQL query the server runs (with its parts `store_groups` and
+`store_edits`; the schema and its upgrades are `schema` and `migrations`),
+transactions (one savepoint per request, one commit per event-loop iteration,
+driven by `hub.Hub`), and the small caches that are only a function of stored
+data: usernames and user ids, the conversation id of each pair of users and of
+each group (users, groups and conversations are never deleted or renamed), and
+the last seq of each user's event log. The caches that could hold a row a
+rollback undid are cleared on every rollback.
 
 The methods are synchronous and fast (indexed lookups); the server calls them on
 its event loop between awaits, so each request's reads and writes are atomic
@@ -21,11 +22,18 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_chat.protocol.names import KEY_VERSION, name_key
-from desktop_chat.server.schema import SCHEMA, SCHEMA_VERSION
+from desktop_chat.server.migrations import SchemaError, prepare
+from desktop_chat.server.rows import MESSAGE_COLUMNS as _MESSAGE_COLUMNS
+from desktop_chat.server.rows import AckRow as AckRow
+from desktop_chat.server.rows import DeviceRow as DeviceRow
+from desktop_chat.server.rows import GroupRow as GroupRow
+from desktop_chat.server.rows import MessageRow as MessageRow
+from desktop_chat.server.rows import message_row as _message_row
+from desktop_chat.server.store_edits import EditStore
+from desktop_chat.server.store_groups import GroupStore
 
 
 class StoreError(Exception):
@@ -40,76 +48,10 @@ class MsgIdTakenError(Exception):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class MessageRow:
-    id: int
-    msg_id: str
-    conv_id: int
-    conv_seq: int
-    chat_type: str
-    sender_id: int
-    recipient_id: int | None
-    group_id: int | None
-    body: bytes
-    server_time: int
-    local_time: int
-    need_delivery_ack: bool
-    need_read_ack: bool
-    need_group_ack: bool
-    mark: int
-    delivered_at: int | None
-    read_at: int | None
-    recipient_read: bool
-    group_member_count: int | None
-    group_ack_count: int
-    group_delivered_count: int
-
-
-_MESSAGE_COLUMNS = ", ".join(MessageRow.__dataclass_fields__)
-_MESSAGE_FLAGS = tuple(
-    index
-    for index, name in enumerate(MessageRow.__dataclass_fields__)
-    if name.startswith("need_") or name == "recipient_read"
-)
-
-
-def _message_row(row: tuple) -> MessageRow:
-    values = list(row)
-    for index in _MESSAGE_FLAGS:
-        values[index] = bool(values[index])
-    return MessageRow(*values)
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceRow:
-    id: int
-    user_id: int
-    username: str
-    name: str
-    last_seen_at: int
-    revoked: bool
-
-
-@dataclass(frozen=True, slots=True)
-class GroupRow:
-    id: int
-    name: str
-    owner_id: int
-    ack_policy: str
-    created_at: int
-
-
-@dataclass(frozen=True, slots=True)
-class AckRow:
-    ack_id: int
-    user_id: int
-    content: str | None
-    read_count: int
-    created_at: int
-
-
-class SqliteStore:
-    """All persistent state of one server, in one SQLite file."""
+class SqliteStore(GroupStore, EditStore):
+    """All persistent state of one server, in one SQLite file. The queries of groups and
+    their receipts are in `store_groups.GroupStore`; those of recall, edit, mute and
+    private reads in `store_edits.EditStore`."""
 
     def __init__(
         self, path: str | Path, *, synchronous: str = "FULL", max_pages: int | None = None
@@ -122,13 +64,15 @@ class SqliteStore:
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.execute("PRAGMA foreign_keys=ON")
+        # Freed space is overwritten: a recalled message's text leaves the file itself.
+        self._db.execute("PRAGMA secure_delete=ON")
         if max_pages is not None:
             self._db.execute(f"PRAGMA max_page_count={int(max_pages)}")
-        self._db.executescript(SCHEMA)
-        self._db.execute(
-            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
-            (str(SCHEMA_VERSION),),
-        )
+        try:
+            self.schema_version = prepare(self._db, self.path)
+        except SchemaError as exc:
+            self._db.close()
+            raise StoreError(str(exc)) from exc
         self._fill_name_keys()
         self._usernames: dict[int, str] = {}
         self._user_ids: dict[str, int] = {}
@@ -318,6 +262,18 @@ class SqliteStore:
         )
         return None if row is None else DeviceRow(*row[:5], revoked=bool(row[5]))
 
+    def device_states(self, device_ids: Sequence[int]) -> dict[int, tuple[int, bool]]:
+        """device id -> (last_seen_at, revoked), for the ids that exist."""
+        states: dict[int, tuple[int, bool]] = {}
+        for start in range(0, len(device_ids), 500):
+            chunk = device_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for device_id, last_seen_at, revoked in self._all(
+                f"SELECT id, last_seen_at, revoked FROM devices WHERE id IN ({marks})", chunk
+            ):
+                states[device_id] = (last_seen_at, bool(revoked))
+        return states
+
     def touch_device(self, device_id: int, now: int) -> None:
         self._db.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", (now, device_id))
 
@@ -446,9 +402,11 @@ class SqliteStore:
         return 0 if row is None else int(row[0])
 
     def conversations_of(self, user_id: int) -> list[tuple]:
-        """(conv_id, kind, user_a, user_b, group_id, unread_count, last_seq) newest first."""
+        """(conv_id, kind, user_a, user_b, group_id, unread_count, last_seq, muted,
+        muted_until) newest first."""
         return self._all(
-            "SELECT c.id, c.kind, c.user_a, c.user_b, c.group_id, m.unread_count, c.last_seq"
+            "SELECT c.id, c.kind, c.user_a, c.user_b, c.group_id, m.unread_count, c.last_seq,"
+            " m.muted, m.muted_until"
             " FROM conversation_members m JOIN conversations c ON c.id = m.conv_id"
             " WHERE m.user_id = ? AND c.last_seq > 0 ORDER BY m.updated_at DESC, c.id DESC",
             (user_id,),
@@ -474,13 +432,14 @@ class SqliteStore:
         need_group_ack: bool,
         mark: int,
         group_member_count: int | None,
+        reply_to: str | None = None,
     ) -> int:
         try:
             cur = self._db.execute(
                 "INSERT INTO messages(msg_id, conv_id, conv_seq, chat_type, sender_id,"
                 " recipient_id, group_id, body, server_time, local_time, need_delivery_ack,"
-                " need_read_ack, need_group_ack, mark, group_member_count)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " need_read_ack, need_group_ack, mark, group_member_count, reply_to)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     msg_id,
                     conv_id,
@@ -497,6 +456,7 @@ class SqliteStore:
                     int(need_group_ack),
                     mark,
                     group_member_count,
+                    reply_to,
                 ),
             )
         except sqlite3.IntegrityError as exc:
@@ -545,10 +505,12 @@ class SqliteStore:
         )
 
     def unread_received(self, conv_id: int, recipient_id: int, upto: int) -> list[MessageRow]:
-        """The peer's messages to `recipient_id` up to `upto` that it has not read yet."""
+        """The peer's messages to `recipient_id` up to `upto` that it has not read yet
+        (a recalled message is never read, nor receipted)."""
         rows = self._all(
             f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conv_id = ? AND recipient_id = ?"
-            " AND recipient_read = 0 AND conv_seq <= ? ORDER BY conv_seq",
+            " AND recipient_read = 0 AND recalled_at IS NULL AND conv_seq <= ?"
+            " ORDER BY conv_seq",
             (conv_id, recipient_id, upto),
         )
         return [_message_row(row) for row in rows]
@@ -577,7 +539,8 @@ class SqliteStore:
         """Move `user_id`'s read watermark in a conversation forward to `upto`.
 
         Returns (read_upto, unread_count) after it: the messages from others after
-        the watermark that were not read one by one (message or group acks)."""
+        the watermark that were not read one by one (message or group acks, or a
+        private read); a recalled message never counts."""
         row = self._one(
             "UPDATE conversation_members SET read_upto = MAX(read_upto, ?)"
             " WHERE conv_id = ? AND user_id = ? RETURNING read_upto",
@@ -589,14 +552,16 @@ class SqliteStore:
         if is_group:
             count = self._one(
                 "SELECT COUNT(*) FROM messages m WHERE m.conv_id = ? AND m.conv_seq > ?"
-                " AND m.sender_id != ? AND NOT EXISTS (SELECT 1 FROM group_acks a"
-                " WHERE a.message_id = m.id AND a.user_id = ?)",
-                (conv_id, read_upto, user_id, user_id),
+                " AND m.sender_id != ? AND m.recalled_at IS NULL AND NOT EXISTS (SELECT 1"
+                " FROM group_acks a WHERE a.message_id = m.id AND a.user_id = ?)"
+                " AND NOT EXISTS (SELECT 1 FROM private_reads p WHERE p.message_id = m.id"
+                " AND p.user_id = ?)",
+                (conv_id, read_upto, user_id, user_id, user_id),
             )
         else:
             count = self._one(
                 "SELECT COUNT(*) FROM messages WHERE conv_id = ? AND recipient_id = ?"
-                " AND recipient_read = 0",
+                " AND recipient_read = 0 AND recalled_at IS NULL",
                 (conv_id, user_id),
             )
         unread = int(count[0]) if count else 0
@@ -605,199 +570,6 @@ class SqliteStore:
             (unread, conv_id, user_id),
         )
         return read_upto, unread
-
-    # ------------------------------------------------------------------ groups
-
-    def create_group(self, group_id: int, name: str, owner_id: int, policy: str, now: int) -> None:
-        self._db.execute(
-            "INSERT INTO groups(id, name, owner_id, ack_policy, created_at) VALUES (?, ?, ?, ?, ?)",
-            (group_id, name, owner_id, policy, now),
-        )
-        self._db.execute(
-            "INSERT INTO conversations(kind, group_id) VALUES ('group', ?)", (group_id,)
-        )
-
-    def group_exists(self, group_id: int) -> bool:
-        return self._one("SELECT 1 FROM groups WHERE id = ?", (group_id,)) is not None
-
-    def group(self, group_id: int) -> GroupRow | None:
-        row = self._one(
-            "SELECT id, name, owner_id, ack_policy, created_at FROM groups WHERE id = ?",
-            (group_id,),
-        )
-        return None if row is None else GroupRow(*row)
-
-    def set_ack_policy(self, group_id: int, policy: str) -> None:
-        self._db.execute("UPDATE groups SET ack_policy = ? WHERE id = ?", (policy, group_id))
-
-    def role(self, group_id: int, user_id: int) -> str | None:
-        row = self._one(
-            "SELECT role FROM group_members WHERE group_id = ? AND user_id = ?",
-            (group_id, user_id),
-        )
-        return None if row is None else row[0]
-
-    def set_role(self, group_id: int, user_id: int, role: str) -> None:
-        self._db.execute(
-            "UPDATE group_members SET role = ? WHERE group_id = ? AND user_id = ?",
-            (role, group_id, user_id),
-        )
-
-    def member_count(self, group_id: int) -> int:
-        row = self._one("SELECT COUNT(*) FROM group_members WHERE group_id = ?", (group_id,))
-        return int(row[0]) if row else 0
-
-    def member_ids(self, group_id: int) -> list[int]:
-        return [
-            row[0]
-            for row in self._all(
-                "SELECT user_id FROM group_members WHERE group_id = ?", (group_id,)
-            )
-        ]
-
-    def members_with_roles(self, group_id: int) -> list[tuple[str, str]]:
-        return self._all(
-            "SELECT u.username, m.role FROM group_members m JOIN users u ON u.id = m.user_id"
-            " WHERE m.group_id = ? ORDER BY m.role != 'owner', m.role != 'admin', u.username",
-            (group_id,),
-        )
-
-    def groups_of(self, user_id: int) -> list[int]:
-        return [
-            row[0]
-            for row in self._all("SELECT group_id FROM group_members WHERE user_id = ?", (user_id,))
-        ]
-
-    def add_members(
-        self, group_id: int, conv_id: int, members: Sequence[tuple[int, str]], now: int
-    ) -> None:
-        """Add (user_id, role) pairs; their membership starts after the current conv seq."""
-        joined_seq = self.conv_last_seq(conv_id)
-        self._db.executemany(
-            "INSERT INTO group_members(group_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)",
-            [(group_id, user_id, role, now) for user_id, role in members],
-        )
-        self._db.executemany(
-            "INSERT INTO group_membership(group_id, user_id, joined_seq) VALUES (?, ?, ?)",
-            [(group_id, user_id, joined_seq) for user_id, _ in members],
-        )
-        self._db.executemany(
-            "INSERT OR REPLACE INTO conversation_members(conv_id, user_id, unread_count,"
-            " read_upto, updated_at) VALUES (?, ?, 0, ?, ?)",
-            [(conv_id, user_id, joined_seq, now) for user_id, _ in members],
-        )
-
-    def remove_members(self, group_id: int, conv_id: int, user_ids: Sequence[int]) -> None:
-        left_seq = self.conv_last_seq(conv_id)
-        params = [(group_id, user_id) for user_id in user_ids]
-        self._db.executemany("DELETE FROM group_members WHERE group_id = ? AND user_id = ?", params)
-        self._db.executemany(
-            "UPDATE group_membership SET left_seq = ? WHERE group_id = ? AND user_id = ?"
-            " AND left_seq IS NULL",
-            [(left_seq, group_id, user_id) for user_id in user_ids],
-        )
-        self._db.executemany(
-            "DELETE FROM conversation_members WHERE conv_id = ? AND user_id = ?",
-            [(conv_id, user_id) for user_id in user_ids],
-        )
-
-    def was_member_at(self, group_id: int, user_id: int, conv_seq: int) -> bool:
-        return (
-            self._one(
-                "SELECT 1 FROM group_membership WHERE group_id = ? AND user_id = ?"
-                " AND joined_seq < ? AND (left_seq IS NULL OR left_seq >= ?) LIMIT 1",
-                (group_id, user_id, conv_seq, conv_seq),
-            )
-            is not None
-        )
-
-    def joined_seq(self, group_id: int, user_id: int) -> int:
-        """The conv seq after which the current membership's messages are visible."""
-        row = self._one(
-            "SELECT MAX(joined_seq) FROM group_membership WHERE group_id = ? AND user_id = ?"
-            " AND left_seq IS NULL",
-            (group_id, user_id),
-        )
-        return int(row[0]) if row and row[0] is not None else 0
-
-    def unread_members_at(
-        self, message: MessageRow, after: str | None, limit: int
-    ) -> list[tuple[int, str]]:
-        """Members at send time, but the sender, who have not acked; by name after `after`."""
-        return self._all(
-            "SELECT DISTINCT u.id, u.username FROM group_membership gm"
-            " JOIN users u ON u.id = gm.user_id"
-            " WHERE gm.group_id = ? AND gm.user_id != ? AND gm.joined_seq < ?"
-            " AND (gm.left_seq IS NULL OR gm.left_seq >= ?)"
-            " AND u.username > ?"
-            " AND NOT EXISTS (SELECT 1 FROM group_acks a WHERE a.message_id = ?"
-            " AND a.user_id = gm.user_id)"
-            " ORDER BY u.username LIMIT ?",
-            (
-                message.group_id,
-                message.sender_id,
-                message.conv_seq,
-                message.conv_seq,
-                after or "",
-                message.id,
-                limit,
-            ),
-        )
-
-    # ------------------------------------------------------------------ group receipts
-
-    def group_ack(self, message_id: int, user_id: int) -> AckRow | None:
-        row = self._one(
-            "SELECT ack_id, user_id, content, read_count, created_at FROM group_acks"
-            " WHERE message_id = ? AND user_id = ?",
-            (message_id, user_id),
-        )
-        return None if row is None else AckRow(*row)
-
-    def add_group_ack(self, message_id: int, user_id: int, content: str | None, now: int) -> AckRow:
-        """Store a member's first ack and count it on the message."""
-        row = self._one(
-            "UPDATE messages SET group_ack_count = group_ack_count + 1 WHERE id = ?"
-            " RETURNING group_ack_count",
-            (message_id,),
-        )
-        assert row is not None
-        read_count = int(row[0])
-        cur = self._db.execute(
-            "INSERT INTO group_acks(message_id, user_id, content, read_count, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (message_id, user_id, content, read_count, now),
-        )
-        return AckRow(int(cur.lastrowid), user_id, content, read_count, now)  # type: ignore[arg-type]
-
-    def group_acks_page(
-        self, message_id: int, before_ack_id: int | None, limit: int
-    ) -> list[AckRow]:
-        return [
-            AckRow(*row)
-            for row in self._all(
-                "SELECT ack_id, user_id, content, read_count, created_at FROM group_acks"
-                " WHERE message_id = ? AND ack_id < ? ORDER BY ack_id DESC LIMIT ?",
-                (message_id, before_ack_id if before_ack_id is not None else 2**62, limit),
-            )
-        ]
-
-    def add_group_delivery(self, message_id: int, user_id: int, now: int) -> int | None:
-        """Record a member's device got the message; returns the new count, or None if known."""
-        cur = self._db.execute(
-            "INSERT OR IGNORE INTO group_deliveries(message_id, user_id, delivered_at)"
-            " VALUES (?, ?, ?)",
-            (message_id, user_id, now),
-        )
-        if cur.rowcount == 0:
-            return None
-        row = self._one(
-            "UPDATE messages SET group_delivered_count = group_delivered_count + 1 WHERE id = ?"
-            " RETURNING group_delivered_count",
-            (message_id,),
-        )
-        assert row is not None
-        return int(row[0])
 
     # ------------------------------------------------------------------ invariants (tests)
 

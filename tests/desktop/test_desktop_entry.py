@@ -85,7 +85,9 @@ def test_the_desktop_entry_installs_into_the_xdg_data_dir_and_goes_away(tmp_path
     entry = tmp_path / "share" / "applications" / f"{APP_ID}.desktop"
     assert f"installed {entry}" in out
     text = entry.read_text()
-    assert f"Exec={COMMAND} %u" in text  # this installation's own launcher
+    exec_line = next(line for line in text.splitlines() if line.startswith("Exec="))
+    launcher = exec_line.removeprefix("Exec=").removesuffix(" %u")
+    assert os.path.samefile(launcher, COMMAND)  # this installation's own launcher
     run(tool("desktop-file-validate"), str(entry))
     for size in ICON_SIZES:
         assert (
@@ -138,3 +140,17 @@ def test_a_wheel_carries_the_resources_into_a_fresh_venv(tmp_path):
     out = run(str(python), "-c", probe, env=clean_env, cwd=tmp_path).split()
     assert out[0].startswith(str(venv)), "the wheel's copy, not the checkout's"
     assert out[1:] == ["True", "True"]
+
+
+def test_the_apps_data_directory_and_its_files_are_private(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    (data / "settings.json").write_text("{}")
+    (data / "settings.json").chmod(0o644)
+    # What desktop-chat's main() does with its data directory before anything else
+    # (the test of a user's own directory, with the client, is in tests/client).
+    from desktop_chat.client.private_files import private_dir
+
+    private_dir(data)
+    assert data.stat().st_mode & 0o777 == 0o700
+    assert (data / "settings.json").stat().st_mode & 0o777 == 0o600

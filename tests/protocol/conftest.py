@@ -1,7 +1,7 @@
 """One valid instance of every request, push and reply, for the protocol tests.
 
-Tests take `request_frame`, `push_frame` or `reply_frame` to run once per sample,
-or the `*_by_tag` fixtures to see them all at once.
+Tests take `request_frame`, `push_frame`, `reply_frame` or `ephemeral_frame` to run
+once per sample, or the `*_by_tag` fixtures to see them all at once.
 
 The sample lists are keyed by wire tag so a test can check that every tag in
 `frames.REQUEST_TYPES` / `frames.PUSH_TYPES` has a sample: a frame added to
@@ -101,6 +101,11 @@ def build_requests() -> dict[str, f.Request]:
         f.SetGroupAckPolicy(id="r22", group_id=GROUP, ack_policy="all"),
         f.GetGroup(id="r23", group_id=GROUP, with_members=False),
         f.FetchGroups(id="r24"),
+        f.Recall(id="r25", msg_id=MSG_A),
+        f.Edit(id="r26", msg_id=MSG_A, body=f.TextBody("fixed, 世界")),
+        f.SetConversationMute(id="r27", conversation_id="bob", muted=True, until=1_800_000_000),
+        f.Typing(id="r28", conversation_id="bob"),
+        f.FetchUsers(id="r29", usernames=["bob", "carol"]),
     ]
     return {type(s).__struct_config__.tag: s for s in samples}
 
@@ -128,6 +133,27 @@ def build_pushes(seq: int = 0) -> dict[str, f.Push]:
         ),
         f.GroupChangedPush(seq=seq, change="members_added", group=group_info(), members=["bob"]),
         f.GroupAckReminderPush(seq=seq, group_id=GROUP, msg_id=MSG_A, from_="alice"),
+        f.MessageRecalledPush(
+            seq=seq,
+            msg_id=MSG_A,
+            from_="alice",
+            to="bob",
+            chat_type="chat",
+            conv_seq=7,
+            time=1_700_000_004,
+            unread_count=0,
+        ),
+        f.MessageEditedPush(
+            seq=seq,
+            message=message_info(
+                edited_at=1_700_000_005,
+                reply_to=MSG_B,
+                reply_preview=f.ReplyPreview(msg_id=MSG_B, from_="bob", text="quoted"),
+            ),
+            by="alice",
+            time=1_700_000_005,
+        ),
+        f.ConversationMutedPush(seq=seq, conversation_id=GROUP, muted=True, muted_until=None),
     ]
     return {type(s).__struct_config__.tag: s for s in samples}
 
@@ -159,7 +185,18 @@ def build_replies() -> dict[str, f.Reply]:
         f.History(id="r16", messages=[message_info()], more=False),
         f.Group(id="r17", group=group_info()),
         f.Groups(id="r24", groups=[group_info()]),
+        f.RecallOk(id="r25", msg_id=MSG_A, recalled_at=1_700_000_004),
+        f.EditOk(id="r26", msg_id=MSG_A, edited_at=1_700_000_005),
+        f.MuteOk(id="r27", conversation_id="bob", muted=True, muted_until=1_800_000_000),
+        f.Users(id="r29", users=[f.UserInfo(username="bob", exists=True)]),
         f.Error(id=None, code="MALFORMED_FRAME", message="bad", details={"limit": 1}),
+    ]
+    return {type(s).__struct_config__.tag: s for s in samples}
+
+
+def build_ephemeral() -> dict[str, f.Ephemeral]:
+    samples: list[f.Ephemeral] = [
+        f.PeerTypingPush(from_="alice", conversation_id="alice", time=1_700_000_006),
     ]
     return {type(s).__struct_config__.tag: s for s in samples}
 
@@ -170,6 +207,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         ("request_frame", build_requests),
         ("push_frame", build_pushes),
         ("reply_frame", build_replies),
+        ("ephemeral_frame", build_ephemeral),
     ):
         if name in metafunc.fixturenames:
             samples = build()
@@ -189,3 +227,8 @@ def pushes_by_tag() -> dict[str, f.Push]:
 @pytest.fixture
 def replies_by_tag() -> dict[str, f.Reply]:
     return build_replies()
+
+
+@pytest.fixture
+def ephemeral_by_tag() -> dict[str, f.Ephemeral]:
+    return build_ephemeral()

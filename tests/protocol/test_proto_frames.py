@@ -36,6 +36,11 @@ ALL_REQUEST_TAGS = {
     "set_group_ack_policy",
     "get_group",
     "fetch_groups",
+    "recall",
+    "edit",
+    "set_conversation_mute",
+    "typing",
+    "fetch_users",
 }
 ALL_PUSH_TAGS = {
     "message",
@@ -47,7 +52,11 @@ ALL_PUSH_TAGS = {
     "group_delivered",
     "group_changed",
     "group_ack_reminder",
+    "message_recalled",
+    "message_edited",
+    "conversation_muted",
 }
+ALL_EPHEMERAL_TAGS = {"peer_typing"}
 ALL_REPLY_TAGS = {
     "hello_ok",
     "ok",
@@ -64,6 +73,10 @@ ALL_REPLY_TAGS = {
     "history",
     "group",
     "groups",
+    "recall_ok",
+    "edit_ok",
+    "mute_ok",
+    "users",
     "error",
 }
 
@@ -94,7 +107,8 @@ def test_protocol_version_is_1() -> None:
 def test_request_and_push_tables_list_every_frame() -> None:
     assert set(f.REQUEST_TYPES) == ALL_REQUEST_TAGS
     assert set(f.PUSH_TYPES) == ALL_PUSH_TAGS
-    assert _tags(f.ServerFrame) == ALL_REPLY_TAGS | ALL_PUSH_TAGS
+    assert set(f.EPHEMERAL_TYPES) == ALL_EPHEMERAL_TAGS
+    assert _tags(f.ServerFrame) == ALL_REPLY_TAGS | ALL_PUSH_TAGS | ALL_EPHEMERAL_TAGS
     assert all(issubclass(cls, f.Request) for cls in f.REQUEST_TYPES.values())
     assert all(issubclass(cls, f.Push) for cls in f.PUSH_TYPES.values())
 
@@ -103,14 +117,16 @@ def test_samples_cover_every_frame(
     requests_by_tag: dict[str, f.Request],
     pushes_by_tag: dict[str, f.Push],
     replies_by_tag: dict[str, f.Reply],
+    ephemeral_by_tag: dict[str, f.Ephemeral],
 ) -> None:
     assert set(requests_by_tag) == ALL_REQUEST_TAGS
     assert set(pushes_by_tag) == ALL_PUSH_TAGS
     assert set(replies_by_tag) == ALL_REPLY_TAGS
+    assert set(ephemeral_by_tag) == ALL_EPHEMERAL_TAGS
 
 
 def test_no_tag_is_both_a_request_and_a_server_frame() -> None:
-    assert not ALL_REQUEST_TAGS & (ALL_REPLY_TAGS | ALL_PUSH_TAGS)
+    assert not ALL_REQUEST_TAGS & (ALL_REPLY_TAGS | ALL_PUSH_TAGS | ALL_EPHEMERAL_TAGS)
 
 
 def test_frames_are_frozen(request_frame: f.Request) -> None:
@@ -122,6 +138,13 @@ def test_pushes_carry_seq_and_no_id(push_frame: f.Push) -> None:
     obj = json.loads(encode(push_frame))
     assert "seq" in obj
     assert "id" not in obj
+
+
+def test_ephemeral_pushes_carry_neither_id_nor_seq(ephemeral_frame: f.Ephemeral) -> None:
+    data = encode(ephemeral_frame)
+    obj = json.loads(data)
+    assert "seq" not in obj and "id" not in obj
+    assert decode_server_frame(data) == ephemeral_frame
 
 
 def test_replies_carry_id_and_no_seq_field(reply_frame: f.Reply) -> None:

@@ -43,7 +43,10 @@ CELL = settings(FUZZ, max_examples=12)
 REQUEST_CLASSES = list(f.REQUEST_TYPES.values())
 PUSH_CLASSES = list(f.PUSH_TYPES.values())
 SERVER_CLASSES = list(f.ServerFrame.__args__)  # replies and pushes
-REPLY_CLASSES = [cls for cls in SERVER_CLASSES if cls not in PUSH_CLASSES]
+EPHEMERAL_CLASSES = list(f.EPHEMERAL_TYPES.values())
+REPLY_CLASSES = [
+    cls for cls in SERVER_CLASSES if cls not in PUSH_CLASSES and cls not in EPHEMERAL_CLASSES
+]
 REQUEST_TAGS = set(f.REQUEST_TYPES)
 SERVER_TAGS = {cls.__struct_config__.tag for cls in SERVER_CLASSES}
 SERVER_FRAME_TYPES = tuple(SERVER_CLASSES)
@@ -857,4 +860,4 @@ def test_pushes_encoded_once_get_their_seq(push: f.Push, seq: int) -> None:
 def test_every_frame_type_is_fuzzed() -> None:
     assert {_tag(cls) for cls in REQUEST_CLASSES} == set(f.REQUEST_TYPES)
     assert set(f.PUSH_TYPES) <= SERVER_TAGS
-    assert len(REPLY_CLASSES) + len(PUSH_CLASSES) == len(SERVER_CLASSES)
+    assert len(REPLY_CLASSES) + len(PUSH_CLASSES) + len(EPHEMERAL_CLASSES) == len(SERVER_CLASSES)

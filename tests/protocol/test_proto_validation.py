@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from desktop_chat.protocol import ErrorCode, ProtocolError
 from desktop_chat.protocol import frames as f
+from desktop_chat.protocol.codec import decode_client_frame
 from desktop_chat.protocol.validation import (
+    DEFAULT_RECALL_SECONDS,
     MAX_FETCH_ACKS_PAGE,
     MAX_HISTORY_PAGE,
     MAX_UNREAD_PAGE,
+    MAX_USER_LOOKUP,
     default_limits,
     is_group_id,
     is_username,
@@ -42,6 +47,12 @@ def send(**overrides: object) -> f.SendMessage:
     }
     fields.update(overrides)
     return f.SendMessage(**fields)  # type: ignore[arg-type]
+
+
+def refused(frame: dict) -> bool:
+    """The decoder refuses it with INVALID_PARAM (a field breaks its type or pattern)."""
+    result = decode_client_frame(json.dumps(frame))
+    return isinstance(result, ProtocolError) and result.code is ErrorCode.INVALID_PARAM
 
 
 def ids(count: int) -> list[str]:
@@ -316,3 +327,49 @@ def test_is_group_id_refuses(value: str) -> None:
 def test_helpers_refuse_a_trailing_newline() -> None:
     assert not is_username("alice\n")
     assert not is_group_id("42\n")
+
+
+# --------------------------------------------------------------------------- everyday messaging
+
+
+def test_the_default_recall_limit_is_two_minutes() -> None:
+    assert LIMITS.recall_seconds == DEFAULT_RECALL_SECONDS == 120
+
+
+def test_user_lookup_is_a_bounded_batch() -> None:
+    names = [f"user{n}" for n in range(MAX_USER_LOOKUP)]
+    assert check(f.FetchUsers(id="v1", usernames=names)) is None
+    too_many = f.FetchUsers(id="v1", usernames=[*names, "one-more"])
+    assert code_of(too_many) is ErrorCode.BATCH_TOO_LARGE
+    assert check(too_many).details == {"limit": MAX_USER_LOOKUP}  # type: ignore[union-attr]
+
+
+def test_typing_is_for_one_to_one_chats_only() -> None:
+    assert check(f.Typing(id="v1", conversation_id="bob")) is None
+    assert code_of(f.Typing(id="v1", conversation_id=GROUP)) is ErrorCode.INVALID_PARAM
+
+
+def test_a_mute_end_goes_with_muting_only() -> None:
+    mute = f.SetConversationMute
+    assert check(mute(id="v1", conversation_id="bob", muted=True, until=10)) is None
+    assert check(mute(id="v1", conversation_id="bob", muted=False)) is None
+    assert code_of(mute(id="v1", conversation_id="bob", muted=False, until=10)) is (
+        ErrorCode.INVALID_PARAM
+    )
+
+
+def test_reply_to_is_a_msg_id_and_edit_a_text() -> None:
+    assert refused(
+        {
+            "type": "send",
+            "id": "1",
+            "msg_id": MSG,
+            "chat_type": "chat",
+            "to": "bob",
+            "body": {"kind": "text", "text": "re"},
+            "reply_to": "short",
+        }
+    )
+    assert refused({"type": "edit", "id": "1", "msg_id": MSG, "body": {"kind": "text", "text": ""}})
+    assert refused({"type": "recall", "id": "1", "msg_id": "no spaces allowed"})
+    assert refused({"type": "fetch_users", "id": "1", "usernames": []})

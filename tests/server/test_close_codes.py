@@ -17,8 +17,6 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
-from desktop_chat.wire_client import text_body
-
 CLOSE_CODES = close_codes()
 PASSWORD = "correct horse"  # the harness's password for every account
 CLOSE_CASES: dict[int, Callable[[Any], Awaitable[int]]] = {}
@@ -92,31 +90,28 @@ def masked(opcode: Opcode, payload: bytes) -> bytes:
     return Frame(opcode, payload).serialize(mask=True, extensions=[])
 
 
-@closes(1000)
-async def _slow_reader(harness) -> int:
-    """A device that reads nothing while the server has more and more to send it."""
-    await harness.start()
-    bob = await harness.device("bob")
-    await harness.register("alice")
-    big = text_body("😀" * 8000)  # 32,000 bytes a message
-    await asyncio.gather(
-        *(
-            bob.request("send", msg_id=f"big-{n:07d}", chat_type="chat", to="alice", body=big)
-            for n in range(50)
-        )
-    )
-    await harness.stop()
-    await harness.start(max_queued_frames=4)
+@closes(1008)
+async def _never_signs_in(harness) -> int:
+    """A connection that says hello and never signs in is closed at the deadline."""
+    await harness.start(sign_in_timeout_seconds=0.5)
     raw = await RawSocket.open(harness.url)
     raw.send_text('{"type": "hello", "id": "1", "version": 1}')
     await raw.recv()
-    raw.send_text(f'{{"type": "login", "id": "2", "username": "alice", "password": "{PASSWORD}"}}')
+    return await raw.close_code(timeout=10)
+
+
+@closes(4001)
+async def _session_ended_elsewhere(harness) -> int:
+    """Signing out on one connection ends the device's other open connections."""
+    await harness.start()
+    alice = await harness.device("alice")
+    raw = await RawSocket.open(harness.url)
+    raw.send_text('{"type": "hello", "id": "1", "version": 1}')
+    await raw.recv()
+    raw.send_text(f'{{"type": "resume", "id": "2", "token": "{alice.token}"}}')
     assert b"login_ok" in await raw.recv()
-    history = '{"type": "fetch_history", "id": "h%d", "conversation_id": "bob", "page_size": 50}'
-    for n in range(40):  # 40 replies of 1.6 MB: far more than the sockets' buffers hold
-        raw.send_text(history % n)
-    await asyncio.sleep(0.5)
-    return await raw.close_code(timeout=30)
+    await alice.request("logout")
+    return await raw.close_code(timeout=10)
 
 
 @closes(1001)

@@ -66,7 +66,7 @@ async def test_acks_have_their_own_rate_limit(harness):
     )
 
 
-async def test_failed_sign_ins_are_throttled_per_name(harness):
+async def test_failed_sign_ins_are_throttled_per_name_and_address(harness):
     await harness.start(login_free_failures=3)
     await harness.register("alice")
     client = await harness.connect()

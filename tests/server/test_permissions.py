@@ -12,6 +12,11 @@ The world:
 - group H: owner otto, member pia (otto is an owner elsewhere, never in G).
 - nora: a signed-up user in no group and no conversation.
 - a one-to-one chat pia -> quinn: C (need_delivery_ack, need_read_ack).
+- for recall and edit, each actor has three messages of its own to mo: OWN (fresh),
+  OLD (sent two days before, so past any recall limit) and GONE (already recalled);
+  in G, GONE_G is an announcement by olivia that she recalled.
+Cells run with a recall limit of one hour, so OWN stays recallable however long the
+module runs, and OLD never is.
 Roles: owner = olivia, admin = adam, member = mia, nonmember = nora, other = otto,
 signed_out = a connection after hello that never signed in.
 """
@@ -29,6 +34,7 @@ from typing import Any
 import pytest
 
 from desktop_chat.server import ChatServer, ServerConfig
+from desktop_chat.server.config import wall_clock_ms
 from desktop_chat.wire_client import WireClient, text_body
 
 PASSWORD = "correct horse"  # the harness's password for every account
@@ -38,6 +44,23 @@ USERS = ["olivia", "adam", "ada", "mia", "mo", "nora", "otto", "pia", "quinn"]
 MSG_A = "A-announce-0001"
 MSG_P = "P-plain-000001"
 MSG_C = "C-pia-quinn-01"
+MSG_GONE_G = "G-recalled-001"
+RECALL_SECONDS = 3600  # the cells' recall limit
+DAY_MS = 24 * 3600 * 1000
+
+
+def own(name: str) -> str:
+    return f"own-{name}-0001"
+
+
+def old(name: str) -> str:
+    return f"old-{name}-0001"
+
+
+def gone(name: str) -> str:
+    return f"gone-{name}-001"
+
+
 _fresh = itertools.count(1)
 
 
@@ -49,9 +72,10 @@ class World:
     tokens: dict[str, str]
 
 
-def _config(db_path: Path) -> ServerConfig:
+def _config(db_path: Path, **overrides: Any) -> ServerConfig:
     # As tests/conftest.py's `server_config`: cheap hashes, registration allowed.
     return ServerConfig(
+        **overrides,
         host="127.0.0.1",
         port=0,
         db_path=db_path,
@@ -59,6 +83,7 @@ def _config(db_path: Path) -> ServerConfig:
         argon2_time_cost=1,
         argon2_memory_kib=8192,
         argon2_parallelism=1,
+        registration_burst=10_000,
     )
 
 
@@ -104,12 +129,46 @@ async def _build_world(db_path: Path) -> tuple[str, str, dict[str, str]]:
             need_delivery_ack=True,
             need_read_ack=True,
         )
+        await olivia.request(
+            "send",
+            msg_id=MSG_GONE_G,
+            chat_type="groupchat",
+            to=group,
+            body=text_body("wrong room"),
+            need_group_ack=True,
+        )
+        await olivia.request("recall", msg_id=MSG_GONE_G)
+        for name in ACTOR.values():
+            for msg_id in (own(name), gone(name)):
+                await clients[name].request(
+                    "send", msg_id=msg_id, chat_type="chat", to="mo", body=text_body(msg_id)
+                )
+            await clients[name].request("recall", msg_id=gone(name))
         tokens = {name: client.token or "" for name, client in clients.items()}
     finally:
         for client in clients.values():
             await client.close()
         await server.stop()
+    await _send_old_messages(db_path, tokens)
     return group, other_group, tokens
+
+
+async def _send_old_messages(db_path: Path, tokens: dict[str, str]) -> None:
+    """Each actor's OLD message, sent by a server whose clock reads two days ago."""
+    server = ChatServer(_config(db_path, clock=lambda: wall_clock_ms() - 2 * DAY_MS))
+    await server.start()
+    try:
+        for name in ACTOR.values():
+            client = await WireClient.connect(server.url)
+            try:
+                await client.request("resume", token=tokens[name])
+                await client.request(
+                    "send", msg_id=old(name), chat_type="chat", to="mo", body=text_body("old")
+                )
+            finally:
+                await client.close()
+    finally:
+        await server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +185,7 @@ async def start_world(harness, world: World) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     for source in world.db_files:
         shutil.copyfile(source, target.parent / source.name.replace("server.db", target.name))
-    await harness.start()
+    await harness.start(recall_seconds=RECALL_SECONDS)
 
 
 async def actor(harness, world: World, role: str) -> WireClient:
@@ -360,6 +419,130 @@ CASES: dict[str, tuple[Fields, dict[str, str]]] = {
         lambda w, me: ("set_group_ack_policy", {"group_id": w.group, "ack_policy": "all"}),
         _group_only("group", **OWNER_ONLY),
     ),
+    # Recall and edit: only the sender, whatever its role; recall within the limit.
+    "recall-own": (lambda w, me: ("recall", {"msg_id": own(me)}), _matrix("recall_ok")),
+    "recall-others_chat": (
+        lambda w, me: ("recall", {"msg_id": MSG_C}),
+        _matrix("PERMISSION_DENIED"),
+    ),
+    "recall-group_announcement": (
+        # Not its sender: refused before membership is looked at, member or not.
+        lambda w, me: ("recall", {"msg_id": MSG_A}),
+        _matrix("PERMISSION_DENIED", signed_in={"owner": "recall_ok"}),
+    ),
+    "recall-after_limit": (
+        lambda w, me: ("recall", {"msg_id": old(me)}),
+        _matrix("RECALL_TIME_LIMIT"),
+    ),
+    "recall-already_recalled": (
+        # Answered again (a retry), not refused.
+        lambda w, me: ("recall", {"msg_id": gone(me)}),
+        _matrix("recall_ok"),
+    ),
+    "recall-unknown": (
+        lambda w, me: ("recall", {"msg_id": "no-such-message"}),
+        _matrix("MESSAGE_NOT_FOUND"),
+    ),
+    "edit-own": (
+        lambda w, me: ("edit", {"msg_id": own(me), "body": text_body("edited")}),
+        _matrix("edit_ok"),
+    ),
+    "edit-old": (
+        # Edits have no time limit.
+        lambda w, me: ("edit", {"msg_id": old(me), "body": text_body("edited")}),
+        _matrix("edit_ok"),
+    ),
+    "edit-others_chat": (
+        lambda w, me: ("edit", {"msg_id": MSG_C, "body": text_body("edited")}),
+        _matrix("PERMISSION_DENIED"),
+    ),
+    "edit-group_announcement": (
+        lambda w, me: ("edit", {"msg_id": MSG_A, "body": text_body("edited")}),
+        _matrix("PERMISSION_DENIED", signed_in={"owner": "edit_ok"}),
+    ),
+    "edit-recalled": (
+        lambda w, me: ("edit", {"msg_id": gone(me), "body": text_body("edited")}),
+        _matrix("MESSAGE_RECALLED"),
+    ),
+    # Receipts of a recalled message are refused; a private read may name group messages.
+    "delivery_ack-recalled_group_message": (
+        lambda w, me: ("delivery_ack", {"msg_ids": [MSG_GONE_G]}),
+        _group_only("MESSAGE_RECALLED", owner="CANNOT_ACK_OWN_MESSAGE"),
+    ),
+    "group_read_ack-recalled": (
+        lambda w, me: ("group_read_ack", {"group_id": w.group, "msg_id": MSG_GONE_G}),
+        _group_only("MESSAGE_RECALLED", owner="CANNOT_ACK_OWN_MESSAGE"),
+    ),
+    "read_ack-group_announcement-notify_false": (
+        lambda w, me: ("read_ack", {"msg_ids": [MSG_A], "notify": False}),
+        _group_only("acks_ok", owner="CANNOT_ACK_OWN_MESSAGE"),
+    ),
+    # Replies quote only what the sender can see in that same conversation.
+    "send-reply_to-group": (
+        lambda w, me: (
+            "send",
+            {
+                "msg_id": _msg_id(),
+                "chat_type": "groupchat",
+                "to": w.group,
+                "body": text_body("re"),
+                "reply_to": MSG_A,
+            },
+        ),
+        _group_only("send_ok"),
+    ),
+    "send-reply_to-others_chat": (
+        lambda w, me: (
+            "send",
+            {
+                "msg_id": _msg_id(),
+                "chat_type": "chat",
+                "to": "pia",
+                "body": text_body("re"),
+                "reply_to": MSG_C,
+            },
+        ),
+        _matrix("MESSAGE_NOT_FOUND"),
+    ),
+    "send-reply_to-group_message_in_a_chat": (
+        lambda w, me: (
+            "send",
+            {
+                "msg_id": _msg_id(),
+                "chat_type": "chat",
+                "to": "quinn",
+                "body": text_body("re"),
+                "reply_to": MSG_A,
+            },
+        ),
+        _matrix("MESSAGE_NOT_FOUND"),
+    ),
+    "set_conversation_mute-chat": (
+        lambda w, me: ("set_conversation_mute", {"conversation_id": "quinn", "muted": True}),
+        _matrix("mute_ok"),
+    ),
+    "set_conversation_mute-group": (
+        lambda w, me: ("set_conversation_mute", {"conversation_id": w.group, "muted": True}),
+        _group_only("mute_ok"),
+    ),
+    "set_conversation_mute-unknown_user": (
+        lambda w, me: ("set_conversation_mute", {"conversation_id": "ghost", "muted": True}),
+        _matrix("USER_NOT_FOUND"),
+    ),
+    "typing-chat": (lambda w, me: ("typing", {"conversation_id": "quinn"}), _matrix("ok")),
+    "typing-group": (
+        lambda w, me: ("typing", {"conversation_id": w.group}),
+        _matrix("INVALID_PARAM"),
+    ),
+    "typing-self": (lambda w, me: ("typing", {"conversation_id": me}), _matrix("INVALID_PARAM")),
+    "fetch_users": (
+        lambda w, me: ("fetch_users", {"usernames": ["quinn", "ghost"]}),
+        _matrix("users"),
+    ),
+    "fetch_users-too_many": (
+        lambda w, me: ("fetch_users", {"usernames": [f"name{n}" for n in range(21)]}),
+        _matrix("BATCH_TOO_LARGE"),
+    ),
 }
 
 CELLS = [(name, role) for name in CASES for role in ROLES]
@@ -404,7 +587,8 @@ async def test_permission_matrix(harness, world: World, name: str, role: str) ->
     if name == "fetch_history-others_peer" and reply["type"] == "history":
         assert reply["messages"] == []  # pia's message to quinn is seen by nobody else
     if name == "fetch_history-group" and reply["type"] == "history":
-        assert [m["msg_id"] for m in reply["messages"]] == [MSG_A, MSG_P]
+        assert [m["msg_id"] for m in reply["messages"]] == [MSG_A, MSG_P, MSG_GONE_G]
+        assert reply["messages"][2]["body"] is None  # recalled: its text is gone
     if name == "fetch_groups" and reply["type"] == "groups":
         visible = {g["group_id"] for g in reply["groups"]}
         assert (world.group in visible) == (role in ("owner", "admin", "member"))

@@ -10,7 +10,7 @@ from contextlib import closing
 import pytest
 
 from desktop_chat.server.auth import Passwords
-from desktop_chat.server.schema import SCHEMA
+from desktop_chat.server.schema import SCHEMA_V1
 from desktop_chat.wire_client import WireClient, text_body
 
 PASSWORD = "correct horse"  # the harness's password for every account
@@ -78,8 +78,7 @@ def _database_made_before_the_name_rules(path, config, names: list[str]) -> None
     no look-alike keys, and names the rules would now refuse."""
     password_hash = Passwords(config).hash_now(PASSWORD)
     with closing(sqlite3.connect(path)) as db, db:
-        db.executescript(SCHEMA)
-        db.execute("DROP TABLE IF EXISTS user_name_keys")
+        db.executescript(SCHEMA_V1)  # schema version 1: before user_name_keys
         for n, name in enumerate(names):
             db.execute(
                 "INSERT INTO users(username, password_hash, created_at) VALUES (?, ?, ?)",

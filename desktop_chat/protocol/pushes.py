@@ -1,0 +1,198 @@
+"""The pushes: what the server sends a user's devices without being asked.
+
+Owns: `Push` (a logged event: it carries the `seq` of the recipient user's event
+log, so a device that was away gets it from `sync`), every logged push, the
+`ServerPush` union and `PUSH_TYPES`; and `Ephemeral` pushes (`peer_typing`), which
+carry neither `id` nor `seq`: they are never logged, reach only devices that are
+live at that moment, and a client's seq-ordered applier lets them pass without
+moving its applied seq. `frames` re-exports all of these. docs/protocol.md §9
+describes each push.
+
+Never: import asyncio, websockets, sqlite or Qt, or do I/O of any kind.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from desktop_chat.protocol.structs import (
+    ChatType,
+    Frame,
+    GroupAckInfo,
+    GroupInfo,
+    MessageInfo,
+)
+
+
+class Push(Frame, frozen=True, kw_only=True):
+    seq: int
+
+
+class MessagePush(Push, frozen=True, tag="message"):
+    """A new message in one of your conversations, or one you sent on another device."""
+
+    message: MessageInfo
+
+
+class DeliveredPush(Push, frozen=True, tag="delivered"):
+    """Your one-to-one messages reached a device of `by`."""
+
+    conversation_id: str
+    msg_ids: list[str]
+    by: str
+    time: int
+
+
+class ReadPush(Push, frozen=True, tag="read"):
+    """`by` read these one-to-one messages of yours (message acks)."""
+
+    conversation_id: str
+    msg_ids: list[str]
+    by: str
+    time: int
+
+
+class ConversationReadPush(Push, frozen=True, tag="conversation_read"):
+    """`from` read the conversation with `to` up to `read_upto` (a conv_seq).
+
+    To the peer (`to`): `msg_ids` are its messages to `from` whose mark moved to
+    read, all with conv_seq <= `read_upto` (messages `from` had already read with
+    read receipts off are not among them). A push without `msg_ids` (older
+    servers) means every message up to `read_upto` that asked for a read ack.
+    To the reader's own other devices: everything up to `read_upto` is read, and
+    the conversation's unread count is now `unread_count`.
+    """
+
+    from_: str = msgspec.field(name="from")
+    to: str
+    conversation_id: str
+    read_upto: int
+    time: int
+    unread_count: int | None = None
+    msg_ids: list[str] | None = None
+
+
+class SelfReadPush(Push, frozen=True, tag="self_read"):
+    """You read these messages on another device; your unread count changed."""
+
+    conversation_id: str
+    msg_ids: list[str]
+    unread_count: int
+
+
+class GroupReadPush(Push, frozen=True, tag="group_read"):
+    """Members read your group message(s); coalesced, several acks per push."""
+
+    group_id: str
+    acks: list[GroupAckInfo]
+
+
+class GroupDeliveredPush(Push, frozen=True, tag="group_delivered"):
+    """How many members' devices have your group message (need_group_ack only)."""
+
+    group_id: str
+    msg_id: str
+    delivered_count: int
+    member_count: int
+
+
+GroupChange = Literal[
+    "created",
+    "members_added",
+    "members_removed",
+    "admin_added",
+    "admin_removed",
+    "ack_policy_changed",
+    "removed",
+]
+
+
+class GroupChangedPush(Push, frozen=True, tag="group_changed"):
+    """A group you are (or were) in changed."""
+
+    change: GroupChange
+    group: GroupInfo
+    members: list[str] = msgspec.field(default_factory=list)
+
+
+class GroupAckReminderPush(Push, frozen=True, tag="group_ack_reminder"):
+    """`from` (the message's sender, or an owner or admin) asks you to read `msg_id`."""
+
+    group_id: str
+    msg_id: str
+    from_: str = msgspec.field(name="from")
+
+
+class MessageRecalledPush(Push, frozen=True, tag="message_recalled"):
+    """`from` recalled its message `msg_id` (of the conversation `from`/`to` name, as in
+    MessageInfo): drop its text. `unread_count` is your unread count for that
+    conversation now, when the recall changed it (it was unread for you), else null."""
+
+    msg_id: str
+    from_: str = msgspec.field(name="from")
+    to: str
+    chat_type: ChatType
+    conv_seq: int
+    time: int
+    unread_count: int | None = None
+
+
+class MessageEditedPush(Push, frozen=True, tag="message_edited"):
+    """`by` (the sender) edited a message: `message` is it now, marks unchanged."""
+
+    message: MessageInfo
+    by: str
+    time: int
+
+
+class ConversationMutedPush(Push, frozen=True, tag="conversation_muted"):
+    """You muted or unmuted a conversation on another device."""
+
+    conversation_id: str
+    muted: bool
+    muted_until: int | None
+
+
+ServerPush = (
+    MessagePush
+    | DeliveredPush
+    | ReadPush
+    | ConversationReadPush
+    | SelfReadPush
+    | GroupReadPush
+    | GroupDeliveredPush
+    | GroupChangedPush
+    | GroupAckReminderPush
+    | MessageRecalledPush
+    | MessageEditedPush
+    | ConversationMutedPush
+)
+
+
+# --------------------------------------------------------------------------- ephemeral
+
+
+class Ephemeral(Frame, frozen=True, kw_only=True):
+    """A push that is never logged: no `id`, no `seq`. Live devices only."""
+
+
+class PeerTypingPush(Ephemeral, frozen=True, tag="peer_typing"):
+    """`from` is typing to you in the one-to-one conversation `conversation_id`."""
+
+    from_: str = msgspec.field(name="from")
+    conversation_id: str
+    time: int
+
+
+EphemeralPush = PeerTypingPush
+
+
+PUSH_TYPES: dict[str, type[Push]] = {
+    cls.__struct_config__.tag: cls  # type: ignore[misc]
+    for cls in ServerPush.__args__  # type: ignore[attr-defined]
+}
+EPHEMERAL_TYPES: dict[str, type[Ephemeral]] = {
+    PeerTypingPush.__struct_config__.tag: PeerTypingPush  # type: ignore[dict-item]
+}

@@ -1,0 +1,153 @@
+"""The values frames carry: identifier formats, constrained field types, the shared
+structures (message bodies, `MessageInfo` with its reply preview, group and
+conversation info, limits, user lookups), and `Frame`, the base every frame builds on.
+
+Owns: every pattern and length the decoder enforces on a field, and the structures
+that appear inside several frames. `frames` builds the frames from these and
+re-exports them (`frames.MessageInfo` is the same class); docs/protocol.md §6
+describes each one.
+
+Never: import asyncio, websockets, sqlite or Qt, or do I/O of any kind.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+# `\Z`, not `$`: Python's `$` also matches before a trailing newline.
+USERNAME_PATTERN = r"^[a-z][a-z0-9_.-]{1,31}\Z"
+# Group ids are server-made and fit SQLite's signed 64-bit integers.
+GROUP_ID_PATTERN = r"^[0-9]{1,18}\Z"
+MSG_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}\Z"
+CONVERSATION_ID_PATTERN = r"^([a-z][a-z0-9_.-]{1,31}|[0-9]{1,18})\Z"
+MAX_TEXT_CHARS = 8000
+# How much of a quoted message a reply carries (`ReplyPreview.text`).
+REPLY_PREVIEW_CHARS = 200
+
+RequestId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Username = Annotated[str, msgspec.Meta(pattern=USERNAME_PATTERN)]
+# A name asked for in `register`: only bounded here, so that `validation` can refuse it
+# with USERNAME_NOT_ALLOWED and say why (names.py); what passes matches USERNAME_PATTERN.
+NewUsername = Annotated[str, msgspec.Meta(max_length=64)]
+GroupId = Annotated[str, msgspec.Meta(pattern=GROUP_ID_PATTERN)]
+MsgId = Annotated[str, msgspec.Meta(pattern=MSG_ID_PATTERN)]
+ConversationId = Annotated[str, msgspec.Meta(pattern=CONVERSATION_ID_PATTERN)]
+Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256)]
+Token = Annotated[str, msgspec.Meta(min_length=16, max_length=128)]
+ShortText = Annotated[str, msgspec.Meta(max_length=64)]
+GroupName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+NonNegative = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
+# Lists and notes have no upper bound here: the frame size bounds them, and
+# `validation` refuses what is over a limit with that limit's own code.
+MsgIdList = Annotated[list[MsgId], msgspec.Meta(min_length=1)]
+UsernameList = list[Username]
+NonEmptyUsernameList = Annotated[list[Username], msgspec.Meta(min_length=1)]
+ChatType = Literal["chat", "groupchat"]
+AckPolicy = Literal["admins", "all"]
+GroupRole = Literal["owner", "admin", "member"]
+
+
+class Frame(msgspec.Struct, frozen=True, tag_field="type", omit_defaults=False):
+    """Base of every frame: the `type` field is the tag."""
+
+
+# --------------------------------------------------------------------------- bodies
+
+
+class TextBody(msgspec.Struct, frozen=True, tag="text", tag_field="kind"):
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TEXT_CHARS)]
+
+
+MessageBody = TextBody
+
+
+class ReplyPreview(msgspec.Struct, frozen=True, kw_only=True):
+    """What a reply shows of the message it quotes, as that message is now: its
+    sender and the start of its text, or only that it was recalled."""
+
+    msg_id: str
+    from_: str = msgspec.field(name="from")
+    text: str | None
+    recalled: bool = False
+
+
+class MessageInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """A stored message with the receipt marks the server knows of.
+
+    `body` is null once the message was recalled (`recalled_at`): its text is gone."""
+
+    msg_id: str
+    from_: str = msgspec.field(name="from")
+    to: str
+    chat_type: ChatType
+    body: MessageBody | None
+    server_time: int
+    local_time: int = 0
+    conv_seq: int = 0
+    need_delivery_ack: bool = False
+    need_read_ack: bool = False
+    need_group_ack: bool = False
+    delivered_at: int | None = None
+    read_at: int | None = None
+    group_member_count: int | None = None
+    group_ack_count: int = 0
+    group_delivered_count: int = 0
+    reply_to: str | None = None
+    reply_preview: ReplyPreview | None = None
+    edited_at: int | None = None
+    recalled_at: int | None = None
+
+
+class GroupAckInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """One member's read ack on a group message (the SDK's GroupMessageAck)."""
+
+    message_id: str
+    ack_id: str
+    from_: str = msgspec.field(name="from")
+    content: str | None = None
+    read_count: int
+    timestamp: int
+
+
+class GroupMember(msgspec.Struct, frozen=True):
+    username: str
+    role: GroupRole
+
+
+class GroupInfo(msgspec.Struct, frozen=True, kw_only=True):
+    group_id: str
+    name: str
+    owner: str
+    ack_policy: AckPolicy
+    member_count: int
+    members: list[GroupMember] | None = None
+
+
+class ConversationInfo(msgspec.Struct, frozen=True, kw_only=True):
+    conversation_id: str
+    chat_type: ChatType
+    unread_count: int
+    last_message: MessageInfo | None = None
+    # The viewer's own mute of this conversation (the same on all its devices).
+    muted: bool = False
+    muted_until: int | None = None
+
+
+class UserInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """Whether an account of that name exists (user lookup)."""
+
+    username: str
+    exists: bool
+
+
+class Limits(msgspec.Struct, frozen=True, kw_only=True):
+    max_frame_bytes: int
+    max_ack_batch: int
+    max_group_members: int
+    max_note_bytes: int
+    max_page_size: int
+    ack_retention_seconds: int
+    # How long after sending the sender may recall a message.
+    recall_seconds: int = 120
