@@ -1,7 +1,8 @@
 """The storage seam holds: `interface.Store` names exactly the public methods of
 `SqliteStore`, with the same parameters, and `PostgresStore` implements each of
-them with the interface's signature; only the backends name a database driver;
-importing the interface loads none.
+them with the interface's signature; only the backends (the SQLite one is store.py
+and the modules split from it) name a database driver; importing the interface
+loads none.
 
 When a method is added to SqliteStore, the first test fails until the interface
 and PostgresStore have it too (and the contract suite, tests/cluster/storage,
@@ -23,11 +24,22 @@ from desktop_chat.server.storage.postgres import PostgresStore
 from desktop_chat.server.store import SqliteStore
 
 SERVER = Path(desktop_chat.server.__file__).parent
-BACKENDS = {"store.py", "storage/postgres.py"} | {
+# The SQLite backend: store.py and the modules split out of it (its mixins, rows,
+# schema and migrations), which is exactly what store.py imports from the server.
+SQLITE_BACKEND = {
+    "store.py",
+    "store_groups.py",
+    "store_edits.py",
+    "rows.py",
+    "schema.py",
+    "migrations.py",
+}
+POSTGRES_BACKEND = {"storage/postgres.py"} | {
     f"storage/{path.name}" for path in (SERVER / "storage").glob("postgres_*.py")
 }
+BACKENDS = SQLITE_BACKEND | POSTGRES_BACKEND
 # Still catch sqlite3.Error beside StoreError: to convert when the server takes Store.
-TO_CONVERT = {"hub.py", "service.py"}
+TO_CONVERT = {"hub.py", "service.py", "sessions.py"}
 # PostgreSQL-only: a request's events at once, in one lock-ordered statement.
 POSTGRES_EXTRAS = {"append_event_batch"}
 
@@ -87,9 +99,36 @@ def drivers_named(path: Path) -> set[str]:
     return names & {"sqlite3", "psycopg", "psycopg_pool"}
 
 
+def server_imports(path: Path) -> set[str]:
+    """The desktop_chat.server modules `path` imports, as paths relative to SERVER."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            modules = [node.module]
+        elif isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        else:
+            continue
+        for module in modules:
+            if module.startswith("desktop_chat.server."):
+                found.add(module.removeprefix("desktop_chat.server.").replace(".", "/") + ".py")
+    return found
+
+
+def test_the_sqlite_backend_is_store_py_and_the_modules_it_is_made_of():
+    reached, todo = set(), ["store.py"]
+    while todo:
+        module = todo.pop()
+        if module not in reached:
+            reached.add(module)
+            todo.extend(server_imports(SERVER / module))
+    assert reached == SQLITE_BACKEND, "a module store.py imports is part of the SQLite backend"
+
+
 def test_only_the_backends_name_a_database_driver():
     naming = {str(path.relative_to(SERVER)) for path in SERVER.rglob("*.py") if drivers_named(path)}
     assert naming - BACKENDS <= TO_CONVERT, "catch the StoreError family, not a driver's errors"
+    assert naming >= TO_CONVERT, "converted: take it off TO_CONVERT"
 
 
 def test_importing_the_interface_loads_no_postgres_driver():
