@@ -13,7 +13,9 @@ flags. Differences, and why:
   count proportional to what is unread, not to the conversation's length.
 
 Versions follow `schema.py`'s `SCHEMA_VERSION`: version N here holds what version
-N holds there, so a SQLite migration is mirrored here under the same number.
+N holds there, so a SQLite migration is mirrored here under the same number
+(version 1 here already had SQLite's version 2, `user_name_keys`: migration 2 is
+empty, kept so the numbers stay aligned).
 
 The runner: the version lives in `meta` ('schema_version'). A database at the
 current version is only read (it opens on a read-only server too). An older one is
@@ -171,8 +173,28 @@ _V1 = (
     )""",
 )
 
+# SQLite's version 3 (schema.py): replies, edits, recalls (a recalled message keeps
+# its row, with an empty body), a viewer's mute of a conversation, and the group
+# messages a member read without a receipt.
+_V3 = (
+    'ALTER TABLE messages ADD COLUMN reply_to text COLLATE "C"',
+    "ALTER TABLE messages ADD COLUMN edited_at bigint",
+    "ALTER TABLE messages ADD COLUMN recalled_at bigint",
+    "CREATE INDEX messages_by_reply ON messages(reply_to) WHERE reply_to IS NOT NULL",
+    "ALTER TABLE conversation_members ADD COLUMN muted boolean NOT NULL DEFAULT false",
+    "ALTER TABLE conversation_members ADD COLUMN muted_until bigint",
+    """CREATE TABLE private_reads (
+        message_id bigint NOT NULL,
+        user_id    bigint NOT NULL,
+        PRIMARY KEY (message_id, user_id)
+    )""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "users, devices, event logs, conversations, messages, groups", _V1),
+    # SQLite's version 2 added user_name_keys, which version 1 here has already.
+    Migration(2, "look-alike name keys (already in version 1 here)", ()),
+    Migration(3, "replies, edits, recalls, mutes, private reads", _V3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -22,7 +22,10 @@ from desktop_chat.server.storage.postgres_schema import (
 )
 
 NOW = 1_700_000_000_000
-BIO = Migration(2, "a bio per user", ("ALTER TABLE users ADD COLUMN bio text NOT NULL DEFAULT ''",))
+NEXT = SCHEMA_VERSION + 1
+BIO = Migration(
+    NEXT, "a bio per user", ("ALTER TABLE users ADD COLUMN bio text NOT NULL DEFAULT ''",)
+)
 
 
 def meta(url: str, key: str) -> str | None:
@@ -55,14 +58,14 @@ def test_a_fresh_database_gets_the_current_schema(pg_url):
 def test_an_older_database_is_upgraded_in_place(pg_url):
     add_user(pg_url, "alice")
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        assert migrate(conn, (*MIGRATIONS, BIO)) == 2
+        assert migrate(conn, (*MIGRATIONS, BIO)) == NEXT
         assert conn.execute("SELECT username, bio FROM users").fetchall() == [("alice", "")]
-    assert meta(pg_url, "schema_version") == "2"
+    assert meta(pg_url, "schema_version") == str(NEXT)
 
 
 def test_a_failed_upgrade_changes_nothing(pg_url):
     add_user(pg_url, "alice")
-    broken = Migration(2, "half done", ("CREATE TABLE extra (x int)", "SELECT 1 / 0"))
+    broken = Migration(NEXT, "half done", ("CREATE TABLE extra (x int)", "SELECT 1 / 0"))
     with psycopg.connect(pg_url, autocommit=True) as conn:
         with pytest.raises(psycopg.errors.DivisionByZero):
             migrate(conn, (*MIGRATIONS, broken))
@@ -73,7 +76,8 @@ def test_a_failed_upgrade_changes_nothing(pg_url):
 def test_a_database_from_a_newer_server_is_refused_with_a_clear_message(pg_url):
     with psycopg.connect(pg_url, autocommit=True) as conn:
         migrate(conn, (*MIGRATIONS, BIO))
-    with pytest.raises(StoreSchemaTooNew, match="version 2, newer than this server's 1") as info:
+    newer = f"version {NEXT}, newer than this server's {SCHEMA_VERSION}"
+    with pytest.raises(StoreSchemaTooNew, match=newer) as info:
         PostgresStore(pg_url)
     assert isinstance(info.value, StoreError)
 
