@@ -2,7 +2,7 @@
 
 Owns: `Store`, the typing protocol every backend implements (`SqliteStore` in
 `store.py`, `PostgresStore` in `postgres.py`), split by concern (transactions,
-accounts, event log, conversations, messages, receipts, groups); the row types
+accounts, event log, conversations, messages, receipts, groups, edits, mutes); the row types
 its methods return; and the error family below. One contract suite
 (`tests/cluster/storage/`) runs against every backend, and
 `tests/server/test_storage_interface.py` checks that each backend's public
@@ -23,16 +23,16 @@ one (the original driver error is kept as `__cause__`):
 `UserExistsError` and `MsgIdTakenError` are not store failures: they answer a
 request (the name or the msg_id is taken), and stay as `store.py` defines them.
 
-Rules for the rest of the server: only the backends (`store.py`,
-`storage/postgres*.py`) name `sqlite3` or `psycopg`; everything else catches the
-`StoreError` family. Rows are frozen dataclasses, never bare tuples.
+Rules for the rest of the server: only the backends (`store.py` and the modules
+split from it; `storage/postgres*.py`) name `sqlite3` or `psycopg`; everything else
+catches the `StoreError` family. Rows are frozen dataclasses, never bare tuples.
 
 Never: hold SQL, or import a database driver.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -54,6 +54,8 @@ __all__ = [
     "ConversationStore",
     "Credentials",
     "DeviceRow",
+    "DeviceState",
+    "EditStore",
     "EventLogStore",
     "EventRow",
     "GroupRow",
@@ -63,6 +65,7 @@ __all__ = [
     "MessageRow",
     "MessageStore",
     "MsgIdTakenError",
+    "MuteStore",
     "ReadState",
     "ReceiptStore",
     "Store",
@@ -115,6 +118,14 @@ class StoreSchemaTooNew(StoreError):
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceState:
+    """What a signed-in connection's periodic check needs of its device."""
+
+    last_seen_at: int
+    revoked: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Credentials:
     user_id: int
     password_hash: str
@@ -144,7 +155,8 @@ class ReadState:
 
 @dataclass(frozen=True, slots=True)
 class ConversationRow:
-    """A conversation of a user; kind 'chat' has user_a < user_b, 'group' a group_id."""
+    """A conversation of a user; kind 'chat' has user_a < user_b, 'group' a group_id.
+    `muted` and `muted_until` are the user's mute as stored (an expired one included)."""
 
     conv_id: int
     kind: str
@@ -153,6 +165,8 @@ class ConversationRow:
     group_id: int | None
     unread_count: int
     last_seq: int
+    muted: bool
+    muted_until: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +238,8 @@ class AccountStore(Protocol):
 
     def device_by_token(self, token_hash: bytes) -> DeviceRow | None: ...
 
+    def device_states(self, device_ids: Sequence[int]) -> dict[int, DeviceState]: ...
+
     def touch_device(self, device_id: int, now: int) -> None: ...
 
     def revoke_device(self, device_id: int) -> None: ...
@@ -239,6 +255,15 @@ class EventLogStore(Protocol):
         ...
 
     def events_after(self, user_id: int, after_seq: int, limit: int) -> list[EventRow]: ...
+
+    def events_since(self, user_id: int, since: int) -> Iterator[EventRow]:
+        """Events written at `since` (ms) or later, newest first (walking back from
+        the newest, it stops at the first older one)."""
+        ...
+
+    def replace_event(self, user_id: int, seq: int, body: bytes) -> None:
+        """Rewrite a logged event's body (its seq stays): to scrub a recalled text."""
+        ...
 
 
 class ConversationStore(Protocol):
@@ -298,6 +323,7 @@ class MessageStore(Protocol):
         need_group_ack: bool,
         mark: int,
         group_member_count: int | None,
+        reply_to: str | None = None,
     ) -> int:
         """The new message's row id; raises MsgIdTakenError if msg_id is taken."""
         ...
@@ -321,7 +347,8 @@ class ReceiptStore(Protocol):
     def set_delivered(self, message_id: int, mark: int, now: int) -> None: ...
 
     def unread_received(self, conv_id: int, recipient_id: int, upto: int) -> list[MessageRow]:
-        """The peer's messages to `recipient_id` up to `upto` that it has not read yet."""
+        """The peer's messages to `recipient_id` up to `upto` that it has not read yet
+        (a recalled message is never read, nor receipted)."""
         ...
 
     def read_by_recipient(
@@ -334,7 +361,9 @@ class ReceiptStore(Protocol):
     def read_conversation_upto(
         self, conv_id: int, user_id: int, upto: int, is_group: bool
     ) -> ReadState:
-        """Move `user_id`'s read watermark forward to `upto`; the state after it."""
+        """Move `user_id`'s read watermark forward to `upto`; the state after it. The
+        unread count leaves out messages read one by one (acks, private reads) and
+        recalled messages."""
         ...
 
     def group_ack(self, message_id: int, user_id: int) -> AckRow | None: ...
@@ -352,6 +381,12 @@ class ReceiptStore(Protocol):
     def add_group_delivery(self, message_id: int, user_id: int, now: int) -> int | None:
         """Record a member's device got the message; the new count, or None if known."""
         ...
+
+    def add_private_read(self, message_id: int, user_id: int) -> bool:
+        """Record a group message read without a receipt; False if already recorded."""
+        ...
+
+    def has_private_read(self, message_id: int, user_id: int) -> bool: ...
 
 
 class GroupStore(Protocol):
@@ -402,6 +437,50 @@ class GroupStore(Protocol):
         ...
 
 
+class EditStore(Protocol):
+    """A message after it was sent (recall, edit, replies), and who must hear of it."""
+
+    def recall_message(self, message_id: int, now: int) -> None:
+        """The message keeps its row and marks; its body is emptied for good."""
+        ...
+
+    def edit_message(self, message_id: int, body: bytes, now: int) -> None:
+        """A new body and `edited_at`; the marks stay."""
+        ...
+
+    def replies_to(self, msg_id: str) -> list[MessageRow]: ...
+
+    def members_since(self, group_id: int, conv_seq: int) -> list[int]:
+        """Current members whose membership began before `conv_seq` (who see it now)."""
+        ...
+
+    def members_at(self, group_id: int, conv_seq: int) -> list[int]:
+        """Members when message `conv_seq` was sent, left since or not (whose logs hold it)."""
+        ...
+
+    def group_unread_members(self, message: MessageRow) -> list[int]:
+        """Current members, but the sender, for whom the message counts as unread:
+        after their read position, neither acked nor read privately."""
+        ...
+
+    def decrement_unread_of(self, conv_id: int, user_ids: Sequence[int]) -> dict[int, int]:
+        """One message fewer unread for each user (never below 0); their counts after it."""
+        ...
+
+    def checkpoint(self) -> None:
+        """After a commit that overwrote a recalled text: drop what old copies the
+        backend can (SQLite empties its write-ahead log)."""
+        ...
+
+
+class MuteStore(Protocol):
+    """A viewer's mute of a conversation (read back through `conversations_of`)."""
+
+    def set_mute(self, conv_id: int, user_id: int, muted: bool, until: int | None) -> None:
+        """Mute (until `until`, or for good if None) or unmute (which clears `until`)."""
+        ...
+
+
 class Store(
     TransactionStore,
     AccountStore,
@@ -410,6 +489,8 @@ class Store(
     MessageStore,
     ReceiptStore,
     GroupStore,
+    EditStore,
+    MuteStore,
     Protocol,
 ):
     """Everything the server keeps. Handlers depend on this, never on a backend."""

@@ -7,6 +7,8 @@ Owns: assembling the PostgreSQL backend from its parts, each of which owns its S
   the database hands out under head-row locks taken in user_id order;
 - `postgres_messages.py`: conversations, messages, one-to-one receipt marks;
 - `postgres_groups.py`: groups, membership intervals, group receipts, invariants;
+- `postgres_edits.py`: recall, edit, replies, private reads, mutes, and scrubbing
+  logged events of a recalled text;
 - `postgres_schema.py`: the DDL and the versioned migrations, run on open.
 
 One `PostgresStore` is one session: one connection, one transaction at a time,
@@ -28,6 +30,7 @@ the `postgres` extra (import it only when a PostgreSQL URL is configured).
 from __future__ import annotations
 
 from desktop_chat.server.storage.postgres_accounts import PgAccounts
+from desktop_chat.server.storage.postgres_edits import PgEdits
 from desktop_chat.server.storage.postgres_groups import PgGroups
 from desktop_chat.server.storage.postgres_messages import PgMessages
 from desktop_chat.server.storage.postgres_session import store_error
@@ -35,7 +38,7 @@ from desktop_chat.server.storage.postgres_session import store_error
 __all__ = ["PostgresStore", "store_error"]
 
 
-class PostgresStore(PgAccounts, PgMessages, PgGroups):
+class PostgresStore(PgAccounts, PgMessages, PgGroups, PgEdits):
     """All persistent state of a cluster of servers, in one PostgreSQL database;
     one connection (a session) per object. `PostgresStore(url)` connects and
     migrates the schema; StoreUnavailable if PostgreSQL cannot be reached,

@@ -34,6 +34,7 @@ from desktop_chat.protocol.names import name_key
 from desktop_chat.server.storage.interface import (
     Credentials,
     DeviceRow,
+    DeviceState,
     EventRow,
     UserExistsError,
 )
@@ -153,6 +154,17 @@ class PgAccounts(PgSession):
             (token_hash,),
         )
         return None if row is None else DeviceRow(*row)
+
+    def device_states(self, device_ids: Sequence[int]) -> dict[int, DeviceState]:
+        if not device_ids:
+            return {}
+        return {
+            device_id: DeviceState(last_seen_at, revoked)
+            for device_id, last_seen_at, revoked in self._all(
+                "SELECT id, last_seen_at, revoked FROM devices WHERE id = ANY(%s::bigint[])",
+                (list(device_ids),),
+            )
+        }
 
     def touch_device(self, device_id: int, now: int) -> None:
         self._write("UPDATE devices SET last_seen_at = %s WHERE id = %s", (now, device_id))

@@ -143,7 +143,8 @@ class PgMessages(PgSession):
             ConversationRow(*row)
             for row in self._all(
                 "SELECT c.id, c.kind, c.user_a, c.user_b, c.group_id, m.unread_count,"
-                " c.last_seq FROM conversation_members m JOIN conversations c ON c.id = m.conv_id"
+                " c.last_seq, m.muted, m.muted_until"
+                " FROM conversation_members m JOIN conversations c ON c.id = m.conv_id"
                 " WHERE m.user_id = %s AND c.last_seq > 0 ORDER BY m.updated_at DESC, c.id DESC",
                 (user_id,),
             )
@@ -169,12 +170,13 @@ class PgMessages(PgSession):
         need_group_ack: bool,
         mark: int,
         group_member_count: int | None,
+        reply_to: str | None = None,
     ) -> int:
         row = self._write(
             "INSERT INTO messages(msg_id, conv_id, conv_seq, chat_type, sender_id,"
             " recipient_id, group_id, body, server_time, local_time, need_delivery_ack,"
-            " need_read_ack, need_group_ack, mark, group_member_count)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " need_read_ack, need_group_ack, mark, group_member_count, reply_to)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (msg_id) DO NOTHING RETURNING id",
             (
                 msg_id,
@@ -192,6 +194,7 @@ class PgMessages(PgSession):
                 bool(need_group_ack),
                 mark,
                 group_member_count,
+                reply_to,
             ),
         ).fetchone()
         if row is None:
@@ -240,12 +243,14 @@ class PgMessages(PgSession):
         )
 
     def unread_received(self, conv_id: int, recipient_id: int, upto: int) -> list[MessageRow]:
-        """The peer's messages to `recipient_id` up to `upto` that it has not read yet."""
+        """The peer's messages to `recipient_id` up to `upto` that it has not read yet
+        (a recalled message is never read, nor receipted)."""
         return [
             MessageRow(*row)
             for row in self._all(
                 f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conv_id = %s AND recipient_id = %s"
-                " AND NOT recipient_read AND conv_seq <= %s ORDER BY conv_seq",
+                " AND NOT recipient_read AND recalled_at IS NULL AND conv_seq <= %s"
+                " ORDER BY conv_seq",
                 (conv_id, recipient_id, upto),
             )
         ]
@@ -272,7 +277,8 @@ class PgMessages(PgSession):
         """Move `user_id`'s read watermark in a conversation forward to `upto`.
 
         The unread count after it: the messages from others after the watermark that
-        were not read one by one (message or group acks)."""
+        were not read one by one (message or group acks, or a private read); a
+        recalled message never counts."""
         row = self._write(
             "UPDATE conversation_members SET read_upto = GREATEST(read_upto, %s)"
             " WHERE conv_id = %s AND user_id = %s RETURNING read_upto",
@@ -284,14 +290,16 @@ class PgMessages(PgSession):
         if is_group:
             count = self._one(
                 "SELECT COUNT(*) FROM messages m WHERE m.conv_id = %s AND m.conv_seq > %s"
-                " AND m.sender_id <> %s AND NOT EXISTS (SELECT 1 FROM group_acks a"
-                " WHERE a.message_id = m.id AND a.user_id = %s)",
-                (conv_id, read_upto, user_id, user_id),
+                " AND m.sender_id <> %s AND m.recalled_at IS NULL AND NOT EXISTS (SELECT 1"
+                " FROM group_acks a WHERE a.message_id = m.id AND a.user_id = %s)"
+                " AND NOT EXISTS (SELECT 1 FROM private_reads p WHERE p.message_id = m.id"
+                " AND p.user_id = %s)",
+                (conv_id, read_upto, user_id, user_id, user_id),
             )
         else:
             count = self._one(
                 "SELECT COUNT(*) FROM messages WHERE conv_id = %s AND recipient_id = %s"
-                " AND NOT recipient_read",
+                " AND NOT recipient_read AND recalled_at IS NULL",
                 (conv_id, user_id),
             )
         unread = int(count[0]) if count else 0

@@ -80,8 +80,8 @@ def test_conversations_of_lists_those_with_messages_most_recent_first(store):
     send_chat(store, carol, alice, "m-3", now=NOW + 3)
     rows = typed(ConversationRow, store.conversations_of(alice))
     assert rows == [
-        ConversationRow(with_carol, "chat", *sorted((alice, carol)), None, 2, 2),
-        ConversationRow(with_bob, "chat", *sorted((alice, bob)), None, 1, 1),
+        ConversationRow(with_carol, "chat", *sorted((alice, carol)), None, 2, 2, False, None),
+        ConversationRow(with_bob, "chat", *sorted((alice, bob)), None, 1, 1, False, None),
     ]
     with committed(store):
         store.touch_conversation(with_bob, alice, NOW + 10)

@@ -41,6 +41,9 @@ def test_a_message_keeps_every_field(store):
         group_member_count=None,
         group_ack_count=0,
         group_delivered_count=0,
+        reply_to=None,
+        edited_at=None,
+        recalled_at=None,
     )
     flags = (message.need_delivery_ack, message.need_read_ack, message.recipient_read)
     assert all(type(flag) is bool for flag in flags)
