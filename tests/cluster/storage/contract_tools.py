@@ -3,8 +3,9 @@ store calls the handlers make for the common steps (users, a chat message, a
 group and its messages), so each test states only what it checks.
 
 `typed` turns the bare tuples SqliteStore still returns (user_credentials,
-member_state, conversations_of, events_after, members_with_roles,
-unread_members_at, read_conversation_upto) into the interface's row dataclasses,
+member_state, conversations_of, events_after, events_since, members_with_roles,
+unread_members_at, read_conversation_upto, and the values of device_states) into
+the interface's row dataclasses,
 so both backends meet the same assertions. Once SqliteStore returns the
 dataclasses itself, `typed` changes nothing and can go.
 """
@@ -26,6 +27,8 @@ def typed(kind: type, value: Any) -> Any:
         return value
     if isinstance(value, list):
         return [typed(kind, item) for item in value]
+    if isinstance(value, dict):
+        return {key: typed(kind, item) for key, item in value.items()}
     return kind(*value)
 
 
@@ -51,6 +54,7 @@ def send_chat(
     now: int = NOW,
     need_read_ack: bool = True,
     body: bytes | None = None,
+    reply_to: str | None = None,
 ) -> MessageRow:
     """What `Messages.send` writes for a one-to-one message, committed."""
     with committed(store):
@@ -72,6 +76,7 @@ def send_chat(
             need_group_ack=False,
             mark=Mark.SENT,
             group_member_count=None,
+            reply_to=reply_to,
         )
         store.count_new_message(conv_id, sender, now)
     message = store.message(msg_id)
@@ -91,7 +96,13 @@ def make_group(store, group_id: int, owner: int, members: list[int], *, policy: 
 
 
 def send_group(
-    store, group_id: int, sender: int, msg_id: str, *, need_group_ack: bool = True
+    store,
+    group_id: int,
+    sender: int,
+    msg_id: str,
+    *,
+    need_group_ack: bool = True,
+    reply_to: str | None = None,
 ) -> MessageRow:
     """What `Messages.send` writes for a group message, committed."""
     with committed(store):
@@ -114,6 +125,7 @@ def send_group(
             need_group_ack=need_group_ack,
             mark=Mark.SENT,
             group_member_count=len(audience) - 1,
+            reply_to=reply_to,
         )
         store.count_new_message(conv_id, sender, NOW)
     message = store.message(msg_id)

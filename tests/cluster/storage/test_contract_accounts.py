@@ -6,7 +6,12 @@ from __future__ import annotations
 import pytest
 from contract_tools import NOW, committed, typed, users
 
-from desktop_chat.server.storage.interface import Credentials, DeviceRow, UserExistsError
+from desktop_chat.server.storage.interface import (
+    Credentials,
+    DeviceRow,
+    DeviceState,
+    UserExistsError,
+)
 
 
 def test_users_get_distinct_ids_and_are_found_by_name_and_id(store):
@@ -72,6 +77,23 @@ def test_devices_are_found_by_token_touched_and_revoked(store):
     revoked = store.device_by_token(b"token-2")
     assert revoked.revoked is True
     assert store.device_by_token(b"\x00token-1\xff").revoked is False
+
+
+def test_device_states_of_many_devices_at_once(store):
+    (alice,) = users(store, "alice")
+    with committed(store):
+        laptop = store.create_device(alice, "laptop", b"token-1", NOW)
+        phone = store.create_device(alice, "phone", b"token-2", NOW)
+        store.touch_device(laptop, NOW + 5)
+        store.revoke_device(phone)
+    missing = max(laptop, phone) + 1000
+    assert typed(DeviceState, store.device_states([phone, missing, laptop])) == {
+        laptop: DeviceState(last_seen_at=NOW + 5, revoked=False),
+        phone: DeviceState(last_seen_at=NOW, revoked=True),
+    }
+    assert store.device_states([]) == {}
+    many = [laptop, *range(missing, missing + 1200)]  # more than one SQLite chunk
+    assert typed(DeviceState, store.device_states(many)) == {laptop: DeviceState(NOW + 5, False)}
 
 
 def test_a_rolled_back_user_is_gone_and_its_name_free_again(store):

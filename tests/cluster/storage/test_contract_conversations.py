@@ -1,5 +1,6 @@
 """Store contract, on every backend: one-to-one conversations (created once, found
-from either side), their message sequence, and each member's unread count."""
+from either side), their message sequence, each member's unread count, and each
+member's mute of it."""
 
 from __future__ import annotations
 
@@ -98,3 +99,31 @@ def test_conversations_updated_at_the_same_time_list_the_newest_first(store):
     second = send_chat(store, carol, alice, "m-2").conv_id
     rows = typed(ConversationRow, store.conversations_of(alice))
     assert [r.conv_id for r in rows] == sorted((first, second), reverse=True)
+
+
+def test_a_mute_is_set_until_a_time_or_for_good_and_cleared(store):
+    alice, bob = users(store, "alice", "bob")
+    conv = send_chat(store, bob, alice, "m-1").conv_id
+
+    def mute(user_id: int) -> tuple[bool, int | None]:
+        (row,) = typed(ConversationRow, store.conversations_of(user_id))
+        return bool(row.muted), row.muted_until
+
+    assert mute(alice) == (False, None)
+    with committed(store):
+        store.set_mute(conv, alice, True, NOW + 3_600_000)
+    assert mute(alice) == (True, NOW + 3_600_000)
+    assert mute(bob) == (False, None)
+    with committed(store):
+        store.set_mute(conv, alice, False, NOW + 5)  # unmuting clears the time too
+    assert mute(alice) == (False, None)
+    with committed(store):
+        store.set_mute(conv, alice, True, None)
+        store.set_mute(conv, 999_999, True, None)  # not a member: nothing to mute
+    assert mute(alice) == (True, None)
+    with pytest.raises(RuntimeError), store.request():
+        store.set_mute(conv, alice, False, None)
+        raise RuntimeError("refused")
+    assert mute(alice) == (True, None)
+    (row,) = typed(ConversationRow, store.conversations_of(alice))
+    assert (row.conv_id, row.unread_count, row.last_seq) == (conv, 1, 1)

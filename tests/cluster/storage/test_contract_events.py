@@ -1,5 +1,6 @@
 """Store contract, on every backend: each user's event log is numbered 1, 2, 3...
-per user, with no gaps even when requests fail, and read back in order."""
+per user, with no gaps even when requests fail, and read back in order; the recent
+events are read newest first, and an event's body can be rewritten in place."""
 
 from __future__ import annotations
 
@@ -98,3 +99,40 @@ def test_seqs_go_on_after_reopening(store, open_store):
     assert again.last_seq(alice) == 2
     with committed(again):
         assert again.append_events([alice], b"y", NOW) == [3]
+
+
+def test_events_since_walks_back_from_the_newest_and_stops_at_an_older_one(store):
+    alice, bob = users(store, "alice", "bob")
+    with committed(store):
+        store.append_events([alice], b"old", NOW)
+        store.append_events([alice], b"late clock", NOW + 50)
+        store.append_events([alice], b"early clock", NOW + 5)
+        for n in range(70):  # more than one page of PostgreSQL's walk
+            store.append_events([alice, bob], f"new {n}".encode(), NOW + 100 + n)
+    recent = typed(EventRow, list(store.events_since(alice, NOW + 10)))
+    assert [e.seq for e in recent] == list(range(73, 3, -1))
+    assert recent[0] == EventRow(73, b"new 69")
+    assert recent[-1] == EventRow(4, b"new 0")
+    assert len(typed(EventRow, list(store.events_since(alice, NOW)))) == 73
+    assert list(store.events_since(alice, NOW + 10_000)) == []
+    assert list(store.events_since(999_999, NOW)) == []
+
+
+def test_replace_event_rewrites_a_body_and_keeps_its_seq(store):
+    alice, bob = users(store, "alice", "bob")
+    with committed(store):
+        store.append_events([alice, bob], b"secret", NOW)
+        store.append_events([alice], b"after", NOW)
+    with committed(store):
+        store.replace_event(alice, 1, b"scrubbed")
+        store.replace_event(alice, 99, b"no such event")
+    with pytest.raises(RuntimeError), store.request():
+        store.replace_event(alice, 2, b"undone")
+        raise RuntimeError("refused")
+    assert typed(EventRow, store.events_after(alice, 0, 10)) == [
+        EventRow(1, b"scrubbed"),
+        EventRow(2, b"after"),
+    ]
+    assert typed(EventRow, store.events_after(bob, 0, 10)) == [EventRow(1, b"secret")]
+    assert store.last_seq(alice) == 2
+    assert store.check_invariants() == []

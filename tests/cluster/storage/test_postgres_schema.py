@@ -63,6 +63,50 @@ def test_an_older_database_is_upgraded_in_place(pg_url):
     assert meta(pg_url, "schema_version") == str(NEXT)
 
 
+def test_a_version_1_database_is_brought_to_sqlites_version_3_with_its_rows(pg_url):
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        assert migrate(conn, MIGRATIONS[:1]) == 1
+        alice, bob = (
+            conn.execute(
+                "INSERT INTO users(username, password_hash, created_at)"
+                " VALUES (%s, 'hash', %s) RETURNING id",
+                (name, NOW),
+            ).fetchone()[0]
+            for name in ("alice", "bob")
+        )
+        (conv,) = conn.execute(
+            "INSERT INTO conversations(kind, user_a, user_b, last_seq)"
+            " VALUES ('chat', %s, %s, 1) RETURNING id",
+            (alice, bob),
+        ).fetchone()
+        conn.execute(
+            "INSERT INTO conversation_members(conv_id, user_id, unread_count) VALUES (%s, %s, 0),"
+            " (%s, %s, 1)",
+            (conv, alice, conv, bob),
+        )
+        conn.execute(
+            "INSERT INTO messages(msg_id, conv_id, conv_seq, chat_type, sender_id, recipient_id,"
+            " body, server_time, local_time, need_delivery_ack, need_read_ack, need_group_ack,"
+            " mark) VALUES ('m-1', %s, 1, 'chat', %s, %s, 'hi', %s, %s, true, true, false, 0)",
+            (conv, alice, bob, NOW, NOW),
+        )
+    store = PostgresStore(pg_url)  # runs migrations 2 (empty here) and 3
+    message = store.message("m-1")
+    assert (message.body, message.reply_to, message.edited_at, message.recalled_at) == (
+        b"hi",
+        None,
+        None,
+        None,
+    )
+    (row,) = store.conversations_of(bob)
+    assert (row.conv_id, row.unread_count, row.muted, row.muted_until) == (conv, 1, False, None)
+    with store.request():
+        assert store.add_private_read(message.id, bob)
+    store.commit()
+    store.close()
+    assert meta(pg_url, "schema_version") == str(SCHEMA_VERSION) == "3"
+
+
 def test_a_failed_upgrade_changes_nothing(pg_url):
     add_user(pg_url, "alice")
     broken = Migration(NEXT, "half done", ("CREATE TABLE extra (x int)", "SELECT 1 / 0"))
