@@ -1,0 +1,268 @@
+"""PostgreSQL sessions side by side, as several nodes (or worker threads) run
+them: what one commits the others see and continue (seqs included); races on one
+key (a conversation, a msg_id, a look-alike name, a group ack) end the way one
+writer would have ended them; deadlocks and serialization failures come back as
+StoreConflict, to retry."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from contract_tools import NOW, committed, make_group, send_group, users
+
+from desktop_chat.server.storage.interface import MsgIdTakenError, StoreConflict
+from desktop_chat.server.storage.postgres import PostgresStore, store_error
+
+GROUP = 111_222_333_444_555
+
+
+class Background:
+    """Run `work` on a thread; `wait_blocked` proves it is waiting on a lock."""
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        self.result: object = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(work,), daemon=True)
+        self.thread.start()
+
+    def _run(self, work: Callable[[], object]) -> None:
+        try:
+            self.result = work()
+        except BaseException as exc:
+            self.error = exc
+
+    def join(self) -> object:
+        self.thread.join(30)
+        assert not self.thread.is_alive(), "still blocked after 30 s"
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+def wait_blocked(url: str, application_name: str) -> None:
+    """Until the session named `application_name` waits on a lock (bounded)."""
+    deadline = time.monotonic() + 10
+    with psycopg.connect(url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE application_name = %s AND wait_event_type = 'Lock'",
+                (application_name,),
+            ).fetchone()
+            if row and row[0]:
+                return
+            time.sleep(0.01)
+    raise TimeoutError(f"{application_name} never waited on a lock")
+
+
+@pytest.fixture
+def sessions(pg_url):
+    opened: list[PostgresStore] = []
+
+    def open_(name: str = "test", **settings: str) -> PostgresStore:
+        options = " ".join(f"-c {key}={value}" for key, value in settings.items())
+        url = pg_url + (f"?options={quote(options)}" if options else "")
+        store = PostgresStore(url, application_name=name)
+        opened.append(store)
+        return store
+
+    yield open_
+    for store in opened:
+        store.close()
+
+
+def test_another_session_sees_and_continues_committed_seqs(sessions):
+    first, second = sessions(), sessions()
+    (alice,) = users(first, "alice")
+    with committed(first):
+        assert first.append_events([alice, alice], b"x", NOW) == [1, 2]
+    assert second.last_seq(alice) == 2
+    with committed(second):
+        assert second.append_events([alice], b"y", NOW) == [3]
+    with committed(first):
+        assert first.append_events([alice], b"z", NOW) == [4]
+    assert first.check_invariants() == []
+
+
+def test_an_append_waits_for_the_other_sessions_commit_and_follows_it(sessions, pg_url):
+    first, second = sessions(), sessions("second")
+    (alice,) = users(first, "alice")
+    with first.request():
+        assert first.append_events([alice], b"first", NOW) == [1]
+
+    def append() -> list[int]:
+        with committed(second):
+            return second.append_events([alice], b"second", NOW)
+
+    waiting = Background(append)
+    wait_blocked(pg_url, "second")
+    first.commit()
+    assert waiting.join() == [2]
+
+
+def test_two_sessions_creating_one_conversation_get_the_same(sessions, pg_url):
+    first, second = sessions(), sessions("second")
+    alice, bob = users(first, "alice", "bob")
+    with first.request():
+        conv = first.chat_conversation(alice, bob, NOW)
+
+    def create() -> int:
+        with committed(second):
+            return second.chat_conversation(bob, alice, NOW)
+
+    waiting = Background(create)
+    wait_blocked(pg_url, "second")
+    first.commit()
+    assert waiting.join() == conv
+
+
+def test_a_msg_id_sent_twice_at_once_is_taken_for_the_second(sessions, pg_url):
+    first, second = sessions(), sessions("second")
+    alice, bob = users(first, "alice", "bob")
+
+    def insert(store: PostgresStore) -> int:
+        conv = store.chat_conversation(alice, bob, NOW)
+        return store.insert_message(
+            msg_id="m-1",
+            conv_id=conv,
+            conv_seq=store.next_conv_seq(conv),
+            chat_type="chat",
+            sender_id=alice,
+            recipient_id=bob,
+            group_id=None,
+            body=b"hi",
+            server_time=NOW,
+            local_time=NOW,
+            need_delivery_ack=True,
+            need_read_ack=True,
+            need_group_ack=False,
+            mark=1,
+            group_member_count=None,
+        )
+
+    with first.request():
+        insert(first)
+
+    def again() -> None:
+        with committed(second):
+            insert(second)
+
+    waiting = Background(again)
+    wait_blocked(pg_url, "second")
+    first.commit()
+    with pytest.raises(MsgIdTakenError):
+        waiting.join()
+
+
+def test_a_look_alike_registered_meanwhile_is_seen(sessions, pg_url):
+    first, second = sessions(), sessions("second")
+    with first.request():
+        assert first.look_alike_of("mary") is None
+        first.create_user("mary", "hash", NOW)
+
+    def check() -> str | None:
+        with second.request():
+            return second.look_alike_of("rnary")
+
+    waiting = Background(check)
+    wait_blocked(pg_url, "second")
+    first.commit()
+    assert waiting.join() == "mary"
+    second.rollback()
+
+
+def test_a_second_ack_of_one_member_at_once_conflicts_and_its_retry_finds_the_first(
+    sessions, pg_url
+):
+    first, second = sessions(), sessions("second")
+    owner, ann = users(first, "owner", "ann")
+    make_group(first, GROUP, owner, [ann])
+    message = send_group(first, GROUP, owner, "g-1")
+    with first.request():
+        ack = first.add_group_ack(message.id, ann, None, NOW)
+
+    def ack_again() -> None:
+        with committed(second):
+            second.add_group_ack(message.id, ann, None, NOW)
+
+    waiting = Background(ack_again)
+    wait_blocked(pg_url, "second")
+    first.commit()
+    with pytest.raises(StoreConflict):
+        waiting.join()
+    assert second.group_ack(message.id, ann) == ack
+    assert second.message("g-1").group_ack_count == 1
+    assert second.check_invariants() == []
+
+
+def test_a_deadlock_is_a_conflict_for_one_and_the_other_goes_on(sessions):
+    first = sessions("first", deadlock_timeout="50ms")
+    second = sessions("second", deadlock_timeout="50ms")
+    alice, bob = users(first, "alice", "bob")
+    # Two emits per request, in opposite orders: what append_event_batch avoids.
+    with first.request():
+        first.append_events([alice], b"1a", NOW)
+    with second.request():
+        second.append_events([bob], b"2b", NOW)
+    outcomes: list[str] = []
+
+    def cross(store: PostgresStore, user: int) -> None:
+        try:
+            store.append_events([user], b"cross", NOW)
+            outcomes.append("appended")
+        except StoreConflict:
+            store.rollback()
+            outcomes.append("conflict")
+
+    one = Background(lambda: cross(first, bob))
+    two = Background(lambda: cross(second, alice))
+    one.join()
+    two.join()
+    assert sorted(outcomes) == ["appended", "conflict"]
+    first.commit()
+    second.commit()
+    assert first.check_invariants() == []
+
+
+def test_a_batch_of_events_gets_seqs_per_user_in_the_order_given(sessions):
+    (store,) = (sessions(),)
+    alice, bob = users(store, "alice", "bob")
+    events = [(bob, b"b1"), (alice, b"a1"), (bob, b"b2")]
+    with committed(store):
+        assert store.append_event_batch(events, NOW) == [1, 1, 2]
+        assert store.append_event_batch([], NOW) == []
+    assert [(e.seq, e.body) for e in store.events_after(bob, 0, 10)] == [(1, b"b1"), (2, b"b2")]
+
+
+def test_a_serialization_failure_is_a_conflict(pg_url):
+    with (
+        psycopg.connect(pg_url, autocommit=True) as setup,
+        psycopg.connect(pg_url) as one,
+        psycopg.connect(pg_url) as two,
+    ):
+        setup.execute("CREATE TABLE counter (n int)")
+        setup.execute("INSERT INTO counter VALUES (0)")
+        for conn in (one, two):
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            conn.execute("SELECT n FROM counter").fetchone()
+        one.execute("UPDATE counter SET n = n + 1")
+        one.commit()
+        with pytest.raises(psycopg.errors.SerializationFailure) as info:
+            two.execute("UPDATE counter SET n = n + 1")
+    assert isinstance(store_error(info.value), StoreConflict)
+
+
+def test_check_invariants_sees_a_log_that_lost_an_event(sessions, pg_url):
+    store = sessions()
+    (alice,) = users(store, "alice")
+    with committed(store):
+        store.append_events([alice, alice, alice], b"x", NOW)
+    assert store.check_invariants() == []
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DELETE FROM events WHERE seq = 2")
+    assert store.check_invariants() == [f"user {alice}: log head 3, but 2 events up to seq 3"]
