@@ -136,6 +136,7 @@ class ChatView(QWidget):
     reply_requested = Signal(str, bool, str)  # text, need_group_ack, the quoted msg_id
     edit_requested = Signal(str, str)  # msg_id, its new text
     menu_requested = Signal(str, QPoint)  # msg_id, where (global): open the message's menu
+    mute_requested = Signal(bool)  # mute (True) or unmute the open chat
 
     def __init__(self, model: MessageListModel, delegate=None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -197,12 +198,18 @@ class ChatView(QWidget):
         self.info_button.setToolTip("See the group's members and roles")
         self.info_button.clicked.connect(self.info_requested)
         self.info_button.setVisible(False)
+        self.mute_button = QPushButton("Mute")
+        self.mute_button.setObjectName("muteButton")
+        self.mute_button.setToolTip("Mute notifications (unread messages still count)")
+        self.mute_button.clicked.connect(lambda: self.mute_requested.emit(not self.muted))
+        self.muted = False
         titles = QVBoxLayout()
         titles.setSpacing(0)
         titles.addWidget(self.title)
         titles.addWidget(self.subtitle)
         header = QHBoxLayout()
         header.addLayout(titles, 1)
+        header.addWidget(self.mute_button)
         header.addWidget(self.info_button)
         actions = QVBoxLayout()
         actions.addWidget(self.send_button)
@@ -325,6 +332,13 @@ class ChatView(QWidget):
         self.bar.clear()
         self.composer.cancellable = False
         self._draft_before_edit = ""
+
+    def set_muted(self, muted: bool) -> None:
+        self.muted = muted
+        self.mute_button.setText("Unmute" if muted else "Mute")
+        self.mute_button.setToolTip(
+            "Turn notifications back on" if muted else "Mute notifications (unread still counts)"
+        )
 
     def show_typing(self, name: str) -> None:
         """ "bob is typing…" in the header for a few seconds."""

@@ -194,6 +194,7 @@ class ChatController(GroupViews, MessageActions, QObject):
             unread=unread,
             last_outgoing_mark=last.mark if outgoing and last is not None else None,
             draft=self.client.require_store().draft(conversation_id),
+            muted=self.is_muted(conversation_id),
         )
 
     def reload_conversations(self) -> None:
@@ -260,6 +261,7 @@ class ChatController(GroupViews, MessageActions, QObject):
         self.chat_view.show_conversation(*self.header(conversation_id, is_group))
         self.chat_view.set_draft(self.client.require_store().draft(conversation_id))
         self.chat_view.set_unread_below(conversation.unread_count)
+        self.chat_view.set_muted(conversation.is_muted)
         if is_group:
             self.ensure_members(conversation_id)
         self.window.show_chat(conversation_id)
@@ -302,6 +304,7 @@ class ChatController(GroupViews, MessageActions, QObject):
             if (
                 incoming
                 and self.notifications
+                and not self.is_muted(message.conversation_id)
                 and not (
                     self._is_active() and message.conversation_id == self.tracker.conversation_id
                 )

@@ -8,7 +8,8 @@ copy, reply, edit, recall (only within the server's limit; a refusal is said in
 words), delete for me (after a confirm), and info (sent, delivered and read
 times; the read-by view for a group message that asked for receipts). It also
 sends replies and edits from the composer, the typing hint of one-to-one chats,
-and jumps to a message (a quote, a search hit).
+jumps to a message (a quote, a search hit), and mutes or unmutes a chat (the
+list's menu, the header's button; the server keeps it, for every device).
 
 Never: paint, decide what counts as read, or change the store itself (the
 client's calls do).
@@ -19,7 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMenu, QMessageBox
 
 from desktop_chat.client import ChatMessage, ChatType, MessageDirection
 from desktop_chat.client.models import now_ms
@@ -65,11 +66,17 @@ class MessageActions:
         s.message_recalled.connect(self._on_recalled)
         s.message_content_changed.connect(self._on_content_changed)
         s.typing.connect(self._on_typing)
+        s.conversation_muted.connect(self._on_muted)
         view = self.chat_view
         view.menu_requested.connect(self.open_message_menu)
         view.reply_requested.connect(self._send_reply)
         view.edit_requested.connect(self._save_edit)
         view.draft_edited.connect(self._typed)
+        view.mute_requested.connect(
+            lambda muted: self.set_muted(self.messages.conversation_id, muted)
+        )
+        self.window.chat_list.menu_requested.connect(self.open_conversation_menu)
+        self.conversation_menu: QMenu | None = None
         delegate = view.list.itemDelegate()
         if hasattr(delegate, "quote_clicked"):
             delegate.quote_clicked.connect(self.jump_to_message)
@@ -116,6 +123,37 @@ class MessageActions:
         # One-to-one only: the chat with `from_` is the one open.
         if from_ != self.me and self.messages.conversation_id == from_:
             self.chat_view.show_typing(from_)
+
+    # ------------------------------------------------------------------ mute
+
+    def is_muted(self: ChatController, conversation_id: str) -> bool:
+        conversation = self.client.chat_manager.get_conversation(conversation_id, create=False)
+        return bool(conversation and conversation.is_muted)
+
+    def set_muted(self: ChatController, conversation_id: str | None, muted: bool) -> None:
+        """Mute or unmute on the server: it holds on every device and after a restart."""
+        if conversation_id is None:
+            return
+        self.spawn(
+            self.client.chat_manager.set_conversation_muted(conversation_id, muted),
+            "mute the chat" if muted else "unmute the chat",
+        )
+
+    def _on_muted(self: ChatController, conversation_id: str, muted: bool) -> None:
+        self.conversations.set_muted(conversation_id, muted)
+        if conversation_id == self.messages.conversation_id:
+            self.chat_view.set_muted(muted)
+
+    def open_conversation_menu(self: ChatController, conversation_id: str, global_pos) -> QMenu:
+        menu = QMenu(self.window)
+        menu.setObjectName("conversationMenu")
+        muted = self.is_muted(conversation_id)
+        action = menu.addAction("Unmute" if muted else "Mute notifications")
+        action.setObjectName("mute")
+        action.triggered.connect(lambda: self.set_muted(conversation_id, not muted))
+        self.conversation_menu = menu
+        menu.popup(global_pos)
+        return menu
 
     # ------------------------------------------------------------------ the menu
 
