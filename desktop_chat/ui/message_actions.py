@@ -9,7 +9,8 @@ words), delete for me (after a confirm), and info (sent, delivered and read
 times; the read-by view for a group message that asked for receipts). It also
 sends replies and edits from the composer, the typing hint of one-to-one chats,
 jumps to a message (a quote, a search hit), and mutes or unmutes a chat (the
-list's menu, the header's button; the server keeps it, for every device).
+list's menu, the header's button; the server keeps it, for every device), and
+answers the message search panel (`message_search`) and opens a chat at a hit.
 
 Never: paint, decide what counts as read, or change the store itself (the
 client's calls do).
@@ -27,6 +28,7 @@ from desktop_chat.client.models import now_ms
 from desktop_chat.protocol import Mark
 from desktop_chat.ui.message_delegate import receipt_tooltip
 from desktop_chat.ui.message_menu import MenuChoice, MessageMenu
+from desktop_chat.ui.message_search import MessageSearchDialog, SearchResult
 
 if TYPE_CHECKING:
     from desktop_chat.ui.controller import ChatController
@@ -76,6 +78,8 @@ class MessageActions:
             lambda muted: self.set_muted(self.messages.conversation_id, muted)
         )
         self.window.chat_list.menu_requested.connect(self.open_conversation_menu)
+        self.window.message_search_requested.connect(self.open_message_search)
+        self.search_dialog: MessageSearchDialog | None = None
         self.conversation_menu: QMenu | None = None
         delegate = view.list.itemDelegate()
         if hasattr(delegate, "quote_clicked"):
@@ -254,6 +258,47 @@ class MessageActions:
 
     def _save_edit(self: ChatController, msg_id: str, text: str) -> None:
         self.spawn(self.client.chat_manager.modify_message(msg_id, text), "edit the message")
+
+    # ------------------------------------------------------------------ message search
+
+    def open_message_search(self: ChatController) -> MessageSearchDialog:
+        dialog = self.search_dialog
+        if dialog is None:
+            dialog = MessageSearchDialog(self.window)
+            dialog.query_changed.connect(self._search)
+            dialog.result_activated.connect(self.open_at_message)
+            self.search_dialog = dialog
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        dialog.field.setFocus()
+        dialog.field.selectAll()
+        return dialog
+
+    def _search(self: ChatController, query: str) -> None:
+        """Results only: searching reads nothing."""
+        assert self.search_dialog is not None
+        found = self.client.chat_manager.search_messages(query) if query else []
+        self.search_dialog.show_results(
+            query,
+            [
+                SearchResult(
+                    msg_id=m.msg_id,
+                    conversation_id=m.conversation_id,
+                    sender="You" if m.direction is MessageDirection.SEND else m.from_,
+                    chat=self._title(m.conversation_id, m.is_group),
+                    text=m.body.content,
+                    time_ms=m.sort_time,
+                )
+                for m in found
+            ],
+        )
+
+    def open_at_message(self: ChatController, conversation_id: str, msg_id: str) -> None:
+        """A search hit: open its chat scrolled to it, highlighted."""
+        self.open_conversation(conversation_id, focus_composer=False)
+        self.jump_to_message(msg_id)
+        self.window.activateWindow()
 
     # ------------------------------------------------------------------ jumping to a message
 
