@@ -93,6 +93,7 @@ class MessageSearchDialog(QDialog):
         self.results.setObjectName("results")
         self.results.setWordWrap(True)
         self.results.setAlternatingRowColors(True)
+        self.results.setSpacing(2)
         self.status = QLabel("Type a word to search your messages on this computer.")
         self.status.setEnabled(False)
         layout = QVBoxLayout(self)
@@ -121,8 +122,9 @@ class MessageSearchDialog(QDialog):
         self.results.clear()
         for result in found:
             when = f"{day_label(result.time_ms)} {clock_text(result.time_ms)}"
-            head = f"{result.sender} in {result.chat} · {when}"
-            item = QListWidgetItem(f"{head}\n{snippet(result.text, query)}")
+            # The chat, then who said it where it is not plain (you, or a group's member).
+            who = "" if result.sender == result.chat else f"{result.sender}: "
+            item = QListWidgetItem(f"{result.chat} · {when}\n{who}{snippet(result.text, query)}")
             item.setToolTip(one_line(result.text)[:400])
             self.results.addItem(item)
         if not query:
