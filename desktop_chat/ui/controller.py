@@ -38,7 +38,7 @@ from desktop_chat.ui.conversation_model import ConversationListModel, Conversati
 from desktop_chat.ui.group_views import GroupViews
 from desktop_chat.ui.main_window import MainWindow
 from desktop_chat.ui.message_actions import MessageActions
-from desktop_chat.ui.message_model import MessageListModel
+from desktop_chat.ui.message_model import MessageListModel, notice_of
 from desktop_chat.ui.paint import short_preview
 from desktop_chat.ui.read_tracker import ReadAckController, ReadKind
 from desktop_chat.ui.wording import explain
@@ -189,7 +189,7 @@ class ChatController(GroupViews, MessageActions, QObject):
             conversation_id=conversation_id,
             title=self._title(conversation_id, is_group),
             is_group=is_group,
-            last_text=last.body.content if last else "",
+            last_text=(notice_of(last) or last.body.content) if last else "",
             last_time=last.sort_time if last else 0,
             unread=unread,
             last_outgoing_mark=last.mark if outgoing and last is not None else None,

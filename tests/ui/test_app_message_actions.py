@@ -109,6 +109,9 @@ def test_a_recall_from_the_menu_shows_a_quiet_line_on_both_sides_and_after_a_res
             labels = right_click(controller, sent.msg_id).labels()
             controller.message_menu.close()
             assert labels == ["Delete for me…"]
+            assert controller.conversations.row(controller.messages.conversation_id).last_text == (
+                line
+            )
         await reader.shutdown()
         await bob.close()
         again = await clients.login("bob", device="bob1")  # bob restarts the app
