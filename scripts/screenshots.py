@@ -64,13 +64,14 @@ from desktop_chat.client import (  # noqa: E402
 from desktop_chat.demo import CHINESE_CONTACT, DemoWorld  # noqa: E402
 from desktop_chat.protocol import Mark  # noqa: E402
 from desktop_chat.ui.controller import ChatController  # noqa: E402
+from desktop_chat.ui.message_menu import MenuChoice  # noqa: E402
 from desktop_chat.ui.roles import ConversationRole, MessageRole  # noqa: E402
 from desktop_chat.ui.session import make_controller  # noqa: E402
 from desktop_chat.ui.settings import AppSettings  # noqa: E402
 
 WINDOW_SIZE = (1000, 680)
 TITLE_BAR = 30
-TIME_LIMIT = 55.0  # seconds for the whole run
+TIME_LIMIT = 75.0  # seconds for the whole run
 STEP_LIMIT = 10.0  # seconds for any one state to appear
 SEED = 7
 DELAYS = (0.3, 0.8)  # simulated members read after this many seconds
@@ -373,6 +374,55 @@ async def run_pass(app: QApplication, theme: str, out: Path, root: Path) -> list
         await until("li.wei's chat to be read", lambda: unread_rows(controller)["li.wei"] == 0)
         window.statusBar().clearMessage()
         await shots.save("chat-chinese", window)
+
+        # -- the "N unread messages" line: carol wrote more while another chat was open
+        controller.open_conversation("carol")
+        await until("carol's chat to be read", lambda: unread_rows(controller)["carol"] == 0)
+        controller.open_conversation("li.wei")
+        for text in (
+            "Found one: the venue lends a handheld.",
+            "It needs AA batteries, though.",
+            "I can pick some up on the way.",
+        ):
+            await send_as(carol, "alice", text)
+        await until("3 unread from carol", lambda: unread_rows(controller)["carol"] == 3)
+        controller.open_conversation("carol")
+        banner = [
+            controller.messages.index(r).data(int(MessageRole.BANNER))
+            for r in range(controller.messages.rowCount())
+        ]
+        if "3 unread messages" not in banner:
+            raise ShotError(f"no '3 unread messages' line in carol's chat: {banner}")
+        window.statusBar().clearMessage()
+        await shots.save("chat-unread-line", window)
+
+        # -- a reply, chosen from the message's menu as a right click does
+        await until("carol's chat to be read", lambda: unread_rows(controller)["carol"] == 0)
+        question = next(
+            m for m in controller.messages.messages() if "second microphone" in m.body.content
+        )
+        menu = controller.open_message_menu(question.msg_id, window.mapToGlobal(QPoint(400, 300)))
+        if menu is None or "Reply" not in menu.labels():
+            raise ShotError("the message menu offers no Reply")
+        menu.choose(MenuChoice.REPLY)
+        reply_id = await type_and_send(controller, "Yes, a second microphone for the Q&A, please.")
+        row = controller.messages.index(controller.messages.row_of(reply_id))
+        if row.data(int(MessageRole.REPLY_SENDER)) != "carol":
+            raise ShotError("the reply does not quote carol")
+        await until("carol to get the reply", lambda: carol.chat_manager.get_message(reply_id))
+        window.statusBar().clearMessage()
+        await shots.save("chat-reply", window)
+
+        # -- message search, as Ctrl+Shift+F opens it
+        search = controller.open_message_search()
+        search.resize(560, 420)
+        search.search_now("microphone")
+        if len(search.found()) < 2:
+            raise ShotError(f"search found {len(search.found())} messages, not 2")
+        await shots.save("message-search", search)
+        search.close()
+        window.activateWindow()
+        await until("alice's window to be active again", window.isActiveWindow)
 
         # -- every tick, with frank
         await send_as(frank, "alice", "Hi Alice, are we still on for Friday?")

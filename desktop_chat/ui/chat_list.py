@@ -15,7 +15,7 @@ the person picked).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPoint, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
 
@@ -74,6 +74,7 @@ class _SearchField(QLineEdit):
 class ChatListPane(QWidget):
     chosen = Signal(str)  # open this chat and go on to writing (click, Enter)
     browsed = Signal(str)  # open this chat, the focus stays where it is (arrow keys)
+    menu_requested = Signal(str, QPoint)  # conversation_id, where (global): its menu
 
     def __init__(self, conversations: ConversationListModel, delegate=None, parent=None):
         super().__init__(parent)
@@ -107,6 +108,8 @@ class ChatListPane(QWidget):
         self.list.clicked.connect(lambda index: self._emit(self.chosen, index))
         self.list.browsed.connect(lambda index: self._emit(self.browsed, index))
         self.list.chosen.connect(lambda index: self._emit(self.chosen, index))
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._menu)
         self.setFocusProxy(self.list)
         for signal in (self.proxy.modelReset, self.proxy.layoutChanged, self.proxy.rowsInserted):
             signal.connect(self._keep_current)
@@ -119,6 +122,16 @@ class ChatListPane(QWidget):
         layout.addWidget(self.list, 1)
 
     # ------------------------------------------------------------------ what it shows
+
+    def _menu(self, pos: QPoint) -> None:
+        index = self.list.indexAt(pos)
+        if not index.isValid():
+            index = self.list.currentIndex()
+            if not index.isValid():
+                return
+            pos = self.list.visualRect(index).center()
+        conversation_id = str(index.data(int(ConversationRole.CONVERSATION_ID)) or "")
+        self.menu_requested.emit(conversation_id, self.list.viewport().mapToGlobal(pos))
 
     def select(self, conversation_id: str | None) -> None:
         """Make the open chat the current row (where the filter shows it)."""

@@ -11,7 +11,12 @@ of view a "jump to newest" button (`jump_button.JumpButton`, Ctrl+End) floats
 over the list with the chat's unread count. The messages are reachable by Tab:
 arrows move between them, Ctrl+C copies one, F2 or a double-click opens its
 text for selecting (the delegate's read-only editor), Enter opens its "Read
-n/m" or retries a failed one.
+n/m" or retries a failed one, and the Menu key or Shift+F10 opens its menu (as
+a right click does: `menu_requested`). A reply or an edit shows a bar above the
+composer (`composer_bar.ComposerBar`; Esc or × cancels); Enter then emits
+`reply_requested` or `edit_requested`. The header's subtitle says "bob is
+typing…" for a few seconds after `show_typing`; `reveal` scrolls to a message
+and highlights it briefly.
 
 Never: talk to the client, or decide that anything was read.
 """
@@ -19,7 +24,7 @@ Never: talk to the client, or decide that anything was read.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -33,10 +38,14 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.protocol import Mark
 from desktop_chat.ui.composer import Composer
+from desktop_chat.ui.composer_bar import EDIT, REPLY, ComposerBar
 from desktop_chat.ui.jump_button import JumpButton
 from desktop_chat.ui.message_layout import MessageRow, separator_height
 from desktop_chat.ui.message_model import PAINT_ONLY_ROLES, MessageListModel
 from desktop_chat.ui.roles import MessageRole
+
+TYPING_SHOWN_MS = 5000
+HIGHLIGHT_MS = 1500
 
 
 def _on_screen_area(rect: QRect, screens: list[QRect]) -> int:
@@ -56,6 +65,25 @@ class _MessageList(QListView):
     cannot move a row's size (the model names them with PAINT_ONLY_ROLES) only
     repaint the rows' rectangles.
     """
+
+    menu_requested = Signal(str, QPoint)  # msg_id, where (global): the message's menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        if event.reason() == QContextMenuEvent.Reason.Mouse:
+            index = self.indexAt(event.pos())
+        else:
+            index = self.currentIndex()
+        if index.isValid():
+            self._menu_at(
+                index,
+                event.globalPos() if event.reason() == QContextMenuEvent.Reason.Mouse else None,
+            )
+
+    def _menu_at(self, index, global_pos: QPoint | None = None) -> None:
+        if global_pos is None:  # from the keyboard: at the message's bubble
+            rect = self.visualRect(index)
+            global_pos = self.viewport().mapToGlobal(rect.center())
+        self.menu_requested.emit(str(index.data(int(MessageRole.MSG_ID)) or ""), global_pos)
 
     def dataChanged(self, top_left, bottom_right, roles=()) -> None:
         if roles and set(roles) <= PAINT_ONLY_ROLES:
@@ -79,6 +107,12 @@ class _MessageList(QListView):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         index = self.currentIndex()
+        menu_key = event.key() == Qt.Key.Key_Menu or (
+            event.key() == Qt.Key.Key_F10 and event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        )
+        if menu_key and index.isValid():
+            self._menu_at(index)
+            return
         if event.matches(QKeySequence.StandardKey.Copy) and index.isValid():
             QGuiApplication.clipboard().setText(str(index.data(int(MessageRole.TEXT)) or ""))
             return
@@ -99,6 +133,10 @@ class ChatView(QWidget):
     info_requested = Signal()  # the group's members and roles
     visibility_changed = Signal()  # scrolled, resized or rows changed: check what is seen
     draft_edited = Signal(str)  # the person changed the composer's text
+    reply_requested = Signal(str, bool, str)  # text, need_group_ack, the quoted msg_id
+    edit_requested = Signal(str, str)  # msg_id, its new text
+    menu_requested = Signal(str, QPoint)  # msg_id, where (global): open the message's menu
+    mute_requested = Signal(bool)  # mute (True) or unmute the open chat
 
     def __init__(self, model: MessageListModel, delegate=None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -135,6 +173,20 @@ class ChatView(QWidget):
         self.composer.setToolTip("Enter sends; Shift+Enter starts a new line")
         self.composer.submitted.connect(self._submit)
         self.composer.edited.connect(self.draft_edited)
+        self.composer.escaped.connect(self.cancel_bar)
+        self.bar = ComposerBar()
+        self.bar.cancelled.connect(self.cancel_bar)
+        self._draft_before_edit = ""
+        self._subtitle = ""
+        self.typing_timer = QTimer(self)
+        self.typing_timer.setSingleShot(True)
+        self.typing_timer.setInterval(TYPING_SHOWN_MS)
+        self.typing_timer.timeout.connect(self.clear_typing)
+        self._highlight_timer = QTimer(self)
+        self._highlight_timer.setSingleShot(True)
+        self._highlight_timer.setInterval(HIGHLIGHT_MS)
+        self._highlight_timer.timeout.connect(lambda: self.model.set_highlighted(None))
+        self.list.menu_requested.connect(self.menu_requested)
         self.ask_receipts = QCheckBox("Ask for read receipts")
         self.ask_receipts.setToolTip("Members' read acks show as “Read n/m” on the message")
         self.ask_receipts.setVisible(False)
@@ -146,12 +198,18 @@ class ChatView(QWidget):
         self.info_button.setToolTip("See the group's members and roles")
         self.info_button.clicked.connect(self.info_requested)
         self.info_button.setVisible(False)
+        self.mute_button = QPushButton("Mute")
+        self.mute_button.setObjectName("muteButton")
+        self.mute_button.setToolTip("Mute notifications (unread messages still count)")
+        self.mute_button.clicked.connect(lambda: self.mute_requested.emit(not self.muted))
+        self.muted = False
         titles = QVBoxLayout()
         titles.setSpacing(0)
         titles.addWidget(self.title)
         titles.addWidget(self.subtitle)
         header = QHBoxLayout()
         header.addLayout(titles, 1)
+        header.addWidget(self.mute_button)
         header.addWidget(self.info_button)
         actions = QVBoxLayout()
         actions.addWidget(self.send_button)
@@ -163,6 +221,7 @@ class ChatView(QWidget):
         layout.setContentsMargins(12, 8, 12, 10)
         layout.addLayout(header)
         layout.addWidget(self.list, 1)
+        layout.addWidget(self.bar)
         layout.addLayout(bottom)
 
         self.jump_button = JumpButton(self.list)
@@ -187,7 +246,10 @@ class ChatView(QWidget):
     def show_conversation(
         self, title: str, subtitle: str, can_ask_receipts: bool, is_group: bool = False
     ) -> None:
+        self.cancel_bar()
+        self.typing_timer.stop()
         self.title.setText(title)
+        self._subtitle = subtitle
         self.subtitle.setText(subtitle)
         self.info_button.setVisible(is_group)
         self.ask_receipts.setVisible(can_ask_receipts)
@@ -199,7 +261,9 @@ class ChatView(QWidget):
     ) -> None:
         """The same chat's header changed (its group was renamed, resized or reloaded)."""
         self.title.setText(title)
-        self.subtitle.setText(subtitle)
+        self._subtitle = subtitle
+        if not self.typing_timer.isActive():
+            self.subtitle.setText(subtitle)
         self.info_button.setVisible(is_group)
         if not can_ask_receipts:
             self.ask_receipts.setChecked(False)
@@ -217,10 +281,96 @@ class ChatView(QWidget):
         text = self.composer.toPlainText().strip()
         if not text:
             return
+        mode, target = self.bar.mode, self.bar.msg_id
+        if mode == EDIT and target is not None:
+            self.composer.set_text(self._draft_before_edit)
+            self._close_bar()
+            self.edit_requested.emit(target, text)
+            return
         need_ack = self.ask_receipts.isVisible() and self.ask_receipts.isChecked()
         self.composer.set_text("")
         self.ask_receipts.setChecked(False)  # each announcement asks on purpose
-        self.send_requested.emit(text, need_ack)
+        self._close_bar()
+        if mode == REPLY and target is not None:
+            self.reply_requested.emit(text, need_ack, target)
+        else:
+            self.send_requested.emit(text, need_ack)
+
+    # ------------------------------------------------------------------ reply, edit, typing
+
+    @property
+    def editing(self) -> str | None:
+        """The msg_id being edited, if the composer holds an edit."""
+        return self.bar.msg_id if self.bar.mode == EDIT else None
+
+    @property
+    def replying_to(self) -> str | None:
+        return self.bar.msg_id if self.bar.mode == REPLY else None
+
+    def start_reply(self, msg_id: str, sender: str, text: str) -> None:
+        if self.bar.mode == EDIT:
+            self.cancel_bar()
+        self.bar.show_reply(msg_id, sender, text)
+        self.composer.cancellable = True
+        self.composer.setFocus()
+
+    def start_edit(self, msg_id: str, text: str) -> None:
+        if self.bar.mode != EDIT:
+            self._draft_before_edit = self.composer.toPlainText()
+        self.bar.show_edit(msg_id)
+        self.composer.set_text(text)
+        self.composer.cancellable = True
+        self.composer.setFocus()
+
+    def cancel_bar(self) -> None:
+        """Esc or ×: no reply, or the edit is dropped (the draft comes back)."""
+        if self.bar.mode == EDIT:
+            self.composer.set_text(self._draft_before_edit)
+        self._close_bar()
+
+    def _close_bar(self) -> None:
+        self.bar.clear()
+        self.composer.cancellable = False
+        self._draft_before_edit = ""
+
+    def set_muted(self, muted: bool) -> None:
+        self.muted = muted
+        self.mute_button.setText("Unmute" if muted else "Mute")
+        self.mute_button.setToolTip(
+            "Turn notifications back on" if muted else "Mute notifications (unread still counts)"
+        )
+
+    def show_typing(self, name: str) -> None:
+        """ "bob is typing…" in the header for a few seconds."""
+        self.subtitle.setText(f"{name} is typing…")
+        self.typing_timer.start()
+
+    def clear_typing(self) -> None:
+        self.typing_timer.stop()
+        self.subtitle.setText(self._subtitle)
+
+    def reveal(self, msg_id: str) -> None:
+        """Scroll to a loaded message and highlight it briefly (a quote's or a search's
+        target). Seeing it there is what may read it, as anywhere else."""
+        row = self.model.row_of(msg_id)
+        if row is None:
+            return
+        self._open_at = None
+        self._stick_to_bottom = False
+        self.model.set_highlighted(msg_id)
+        self._highlight_timer.start()
+        self._scroll_to_revealed(msg_id)
+        # Rows just loaded above it are laid out on the next iteration: scroll again then.
+        QTimer.singleShot(0, lambda: self._scroll_to_revealed(msg_id))
+
+    def _scroll_to_revealed(self, msg_id: str) -> None:
+        row = self.model.row_of(msg_id)
+        if row is None:
+            return
+        self.list.scrollTo(self.model.index(row), QAbstractItemView.ScrollHint.PositionAtCenter)
+        scrollbar = self.list.verticalScrollBar()
+        self._stick_to_bottom = scrollbar.value() >= scrollbar.maximum() - 4
+        self.visibility_changed.emit()
 
     # ------------------------------------------------------------------ what is on screen
 
@@ -317,8 +467,12 @@ class ChatView(QWidget):
 
     def _rows_inserted(self, *_args) -> None:
         if self._stick_to_bottom:
-            QTimer.singleShot(0, self.list.scrollToBottom)
+            QTimer.singleShot(0, self._follow_bottom)
         self.visibility_changed.emit()
+
+    def _follow_bottom(self) -> None:
+        if self._stick_to_bottom:  # unless a jump took the view elsewhere meanwhile
+            self.list.scrollToBottom()
 
     def _data_changed(self, *_args) -> None:
         self.visibility_changed.emit()

@@ -2,10 +2,11 @@
 
 Owns: `Composer`, a plain-text editor that grows with its content up to
 `MAX_LINES` lines and then scrolls; Enter sends (`submitted`), Shift+Enter
-breaks the line; Tab and Shift+Tab move the focus (a messenger has no use for a
-tab character); pasting keeps the line breaks of plain text and turns rich text
-into plain text; `edited` tells when the person changed the text (not when the
-program set it), so drafts follow only what the person typed.
+breaks the line; Esc cancels a reply or an edit (`escaped`); Tab and Shift+Tab
+move the focus (a messenger has no use for a tab character); pasting keeps the
+line breaks of plain text and turns rich text into plain text; `edited` tells
+when the person changed the text (not when the program set it), so drafts
+follow only what the person typed.
 
 Never: talk to the client, or strip what the person typed (the caller decides
 what to send).
@@ -24,6 +25,7 @@ MAX_LINES = 5
 
 class Composer(QPlainTextEdit):
     submitted = Signal()
+    escaped = Signal()  # Esc: cancel a reply or an edit
     edited = Signal(str)  # the text, after the person changed it
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -33,6 +35,7 @@ class Composer(QPlainTextEdit):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self._programmatic = False
+        self.cancellable = False  # Esc means something (a reply or an edit is open)
         self.document().documentLayout().documentSizeChanged.connect(self._fit)
         self.textChanged.connect(self._changed)
         self._fit()
@@ -59,6 +62,9 @@ class Composer(QPlainTextEdit):
                 self.textCursor().insertText("\n")
                 return
             self.submitted.emit()
+            return
+        if event.key() == Qt.Key.Key_Escape and self.cancellable:
+            self.escaped.emit()
             return
         super().keyPressEvent(event)
 

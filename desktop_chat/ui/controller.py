@@ -5,7 +5,9 @@ bridge's signals, turns the read-ack controller's requests into the client's
 ack calls (private reads when read receipts are off), sends what the composer
 asks, keeps each chat's draft (in the client's local store: it survives
 switching chats and restarts), and applies settings; its group side (read-by
-view, members and roles) is `group_views.GroupViews`. Every client call runs as
+view, members and roles) is `group_views.GroupViews`; what a person does to a
+message (its menu, replies, edits, recalls, typing) is
+`message_actions.MessageActions`. Every client call runs as
 an asyncio task; a failure becomes a clear message in the window.
 
 Never: paint, or decide what counts as read (the read-ack controller does).
@@ -35,7 +37,8 @@ from desktop_chat.ui.chat_view import ChatView
 from desktop_chat.ui.conversation_model import ConversationListModel, ConversationRow
 from desktop_chat.ui.group_views import GroupViews
 from desktop_chat.ui.main_window import MainWindow
-from desktop_chat.ui.message_model import MessageListModel
+from desktop_chat.ui.message_actions import MessageActions
+from desktop_chat.ui.message_model import MessageListModel, notice_of
 from desktop_chat.ui.paint import short_preview
 from desktop_chat.ui.read_tracker import ReadAckController, ReadKind
 from desktop_chat.ui.wording import explain
@@ -50,7 +53,7 @@ def read_kind(message: ChatMessage) -> ReadKind:
     return ReadKind.GROUP_ACK if message.need_group_ack else ReadKind.GROUP_PLAIN
 
 
-class ChatController(GroupViews, QObject):
+class ChatController(GroupViews, MessageActions, QObject):
     def __init__(
         self,
         client: ChatClient,
@@ -131,6 +134,7 @@ class ChatController(GroupViews, QObject):
             delegate.read_count_clicked.connect(self.open_read_by)
         if hasattr(delegate, "retry_clicked"):
             delegate.retry_clicked.connect(self.retry)
+        self._wire_message_actions()
 
     def _on_connected(self) -> None:
         self.window.show_connection(True, self.server_url)
@@ -185,11 +189,12 @@ class ChatController(GroupViews, QObject):
             conversation_id=conversation_id,
             title=self._title(conversation_id, is_group),
             is_group=is_group,
-            last_text=last.body.content if last else "",
+            last_text=(notice_of(last) or last.body.content) if last else "",
             last_time=last.sort_time if last else 0,
             unread=unread,
             last_outgoing_mark=last.mark if outgoing and last is not None else None,
             draft=self.client.require_store().draft(conversation_id),
+            muted=self.is_muted(conversation_id),
         )
 
     def reload_conversations(self) -> None:
@@ -256,6 +261,7 @@ class ChatController(GroupViews, QObject):
         self.chat_view.show_conversation(*self.header(conversation_id, is_group))
         self.chat_view.set_draft(self.client.require_store().draft(conversation_id))
         self.chat_view.set_unread_below(conversation.unread_count)
+        self.chat_view.set_muted(conversation.is_muted)
         if is_group:
             self.ensure_members(conversation_id)
         self.window.show_chat(conversation_id)
@@ -289,6 +295,8 @@ class ChatController(GroupViews, QObject):
             self.messages.upsert(message)
             touched[message.conversation_id] = message.is_group
             incoming = message.direction is MessageDirection.RECEIVE
+            if incoming and message.from_ == self.messages.conversation_id:
+                self.chat_view.clear_typing()  # what was being typed has arrived
             if incoming and message.conversation_id == self.tracker.conversation_id:
                 self.tracker.message_arrived(
                     message.conversation_id, message.msg_id, read_kind(message), message.conv_seq
@@ -296,6 +304,7 @@ class ChatController(GroupViews, QObject):
             if (
                 incoming
                 and self.notifications
+                and not self.is_muted(message.conversation_id)
                 and not (
                     self._is_active() and message.conversation_id == self.tracker.conversation_id
                 )

@@ -71,6 +71,7 @@ class ConversationRow:
     unread: int
     last_mark: Mark | None
     draft: str = ""
+    muted: bool = False  # the badge is grey
 
     @classmethod
     def from_index(cls, index: QModelIndex) -> ConversationRow:
@@ -86,6 +87,7 @@ class ConversationRow:
             unread=int(get(ConversationRole.UNREAD) or 0),
             last_mark=mark_of(get(ConversationRole.LAST_OUTGOING_MARK)),
             draft=str(get(ConversationRole.DRAFT) or ""),
+            muted=bool(get(ConversationRole.MUTED)),
         )
 
 
@@ -236,6 +238,9 @@ class ConversationPainter:
                 )
                 fill = palette.color(role.HighlightedText if selected else role.Highlight)
                 ink = palette.color(role.Highlight if selected else role.HighlightedText)
+                if row.muted:  # counts, but quietly: grey like every messenger
+                    fill = palette.color(role.PlaceholderText)
+                    ink = palette.color(role.Base)
                 painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(fill)
                 painter.drawRoundedRect(badge_rect, self.BADGE_H / 2, self.BADGE_H / 2)

@@ -29,6 +29,7 @@ class ConversationRow:
     unread: int = 0
     last_outgoing_mark: Mark | None = None
     draft: str = ""
+    muted: bool = False
 
 
 _ROLE_VALUES = {
@@ -41,6 +42,7 @@ _ROLE_VALUES = {
     int(ConversationRole.UNREAD): lambda r: r.unread,
     int(ConversationRole.LAST_OUTGOING_MARK): lambda r: r.last_outgoing_mark,
     int(ConversationRole.DRAFT): lambda r: r.draft,
+    int(ConversationRole.MUTED): lambda r: r.muted,
 }
 
 
@@ -121,6 +123,14 @@ class ConversationListModel(QAbstractListModel):
         self._rows[index] = replace(self._rows[index], draft=draft)
         model_index = self.index(index)
         self.dataChanged.emit(model_index, model_index, [int(ConversationRole.DRAFT)])
+
+    def set_muted(self, conversation_id: str, muted: bool) -> None:
+        index = self._find(conversation_id)
+        if index is None or self._rows[index].muted == muted:
+            return
+        self._rows[index] = replace(self._rows[index], muted=muted)
+        model_index = self.index(index)
+        self.dataChanged.emit(model_index, model_index, [int(ConversationRole.MUTED)])
 
     def total_unread(self) -> int:
         return self._total

@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
     conversation_browsed = Signal(str)  # open it, the focus stays (arrow keys, Alt+Up/Down)
     new_chat_requested = Signal()
     new_group_requested = Signal()
+    message_search_requested = Signal()
     settings_requested = Signal()
     sign_out_requested = Signal()
     close_requested = Signal()
@@ -166,6 +167,7 @@ class MainWindow(QMainWindow):
             ("&New chat…", self.new_chat_requested.emit, ["Ctrl+N"]),
             ("New &group…", self.new_group_requested.emit, ["Ctrl+G"]),
             ("&Find a chat…", self.chat_list.focus_search, ["Ctrl+K", "Ctrl+F"]),
+            ("Search &messages…", self.message_search_requested.emit, ["Ctrl+Shift+F"]),
             # Alt+Up/Down as in Telegram; Ctrl+PgUp/PgDown where the desktop takes Alt+arrows.
             ("&Previous chat", lambda: self.chat_list.step(-1), ["Alt+Up", "Ctrl+PgUp"]),
             ("Ne&xt chat", lambda: self.chat_list.step(1), ["Alt+Down", "Ctrl+PgDown"]),

@@ -1,7 +1,8 @@
 """The item delegate for the chat view: how a message row looks and where it is clicked.
 
-Owns: how a message row looks (bubble, sender line, time, the receipt tick, the
-group "Read n/m" ring); where the clickable areas of a message row are, and
+Owns: how a message row looks (bubble, sender line, a reply's quote, time and
+"edited", the receipt tick, the group "Read n/m" ring; a recalled message's
+quiet line; a brief highlight after a jump); where the clickable areas of a message row are, and
 what their tooltips say; the caches that keep painting and sizing bubbles cheap.
 
 `MessageDelegate` only dispatches: `MessagePainter` owns `paint` and
@@ -137,6 +138,16 @@ class MessagePainter(BubbleLayout):
                 self._paint_date(painter, geo.date_rect, row.date, fonts, option.palette)
             if geo.banner_rect is not None:
                 self._paint_banner(painter, geo.banner_rect, row.banner, fonts, colours)
+            if row.highlighted:
+                tint = QColor(colours.accent)
+                tint.setAlphaF(0.18)
+                painter.fillRect(
+                    QRect(0, geo.bubble.top() - 2, option.rect.width(), geo.bubble.height() + 4),
+                    tint,
+                )
+            if geo.is_notice:
+                self._paint_notice(painter, geo, option.palette)
+                return
             focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
             painter.setPen(QPen(colours.accent, 2.0) if focused else QPen(border, 1.0))
             painter.setBrush(fill)
@@ -147,6 +158,8 @@ class MessagePainter(BubbleLayout):
                 painter.setPen(name_colour(row.sender, colours.dark))
                 painter.drawText(geo.sender_rect, int(Qt.AlignmentFlag.AlignLeft), geo.sender_text)
 
+            if geo.quote_rect is not None:
+                self._paint_quote(painter, geo, fonts, colours, text_colour, meta_colour)
             painter.setPen(text_colour)
             geo.text.layout.draw(painter, geo.text_origin)
 
@@ -157,12 +170,66 @@ class MessagePainter(BubbleLayout):
                 int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
                 clock_text(row.time_ms),
             )
+            if geo.edited_rect is not None:
+                painter.drawText(
+                    geo.edited_rect,
+                    int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                    self.EDITED,
+                )
             if geo.tick_rect is not None and row.mark is not None:
                 self.ticks.paint(painter, geo.tick_rect, row.mark, meta_colour, colours)
             if geo.read_rect is not None:
                 self._paint_read_count(painter, geo, row, colours, meta_colour)
         finally:
             painter.restore()
+
+    @staticmethod
+    def _paint_notice(painter: QPainter, geo: BubbleGeometry, palette: QPalette) -> None:
+        """A recalled message: its line, quiet and centred, on a faint pill."""
+        fill = QColor(palette.color(QPalette.ColorRole.Text))
+        fill.setAlphaF(0.06)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fill)
+        painter.drawPath(geo.path)
+        painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+        geo.text.layout.draw(painter, geo.text_origin)
+
+    @staticmethod
+    def _paint_quote(
+        painter: QPainter,
+        geo: BubbleGeometry,
+        fonts: Fonts,
+        colours: BubbleColours,
+        text_colour: QColor,
+        meta_colour: QColor,
+    ) -> None:
+        """The quoted message above a reply's text: an accent bar, its sender, its first line."""
+        assert geo.quote_rect is not None
+        rect = geo.quote_rect
+        tint = QColor(colours.accent)
+        tint.setAlphaF(0.10)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(tint)
+        painter.drawRoundedRect(QRectF(rect), 4, 4)
+        painter.fillRect(
+            QRect(rect.left(), rect.top(), BubbleLayout.QUOTE_BAR, rect.height()), colours.accent
+        )
+        left = rect.left() + BubbleLayout.QUOTE_BAR + 6
+        painter.setFont(fonts.sender)
+        painter.setPen(colours.accent)
+        sender_h = fonts.sender_fm.height()
+        painter.drawText(
+            QRect(left, rect.top() + 2, rect.width(), sender_h),
+            int(Qt.AlignmentFlag.AlignLeft),
+            geo.quote_sender,
+        )
+        painter.setFont(fonts.small)
+        painter.setPen(text_colour)
+        painter.drawText(
+            QRect(left, rect.top() + 3 + sender_h, rect.width(), fonts.small_fm.height()),
+            int(Qt.AlignmentFlag.AlignLeft),
+            geo.quote_text,
+        )
 
     @staticmethod
     def _paint_date(
@@ -250,10 +317,12 @@ class MessagePainter(BubbleLayout):
         return geo.read_rect.translated(option.rect.topLeft())
 
     def hit(self, option: QStyleOptionViewItem, index: QModelIndex, pos: QPoint) -> str | None:
-        """ "read_count", "retry" or None for a point in view coordinates."""
+        """ "read_count", "retry", "quote" or None for a point in view coordinates."""
         row = MessageRow.from_index(index)
         geo = self.geometry(option, row)
         local = pos - option.rect.topLeft()
+        if geo.quote_rect is not None and geo.quote_rect.contains(local):
+            return "quote"
         if geo.read_rect is not None and geo.read_rect.contains(local):
             return "read_count"
         if (
@@ -282,6 +351,7 @@ class MessageDelegate(QStyledItemDelegate):
 
     read_count_clicked = Signal(str)
     retry_clicked = Signal(str)
+    quote_clicked = Signal(str)  # the quoted message's id
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -348,6 +418,8 @@ class MessageDelegate(QStyledItemDelegate):
                     msg_id = str(index.data(int(MessageRole.MSG_ID)) or "")
                     if target == "read_count":
                         self.read_count_clicked.emit(msg_id)
+                    elif target == "quote":
+                        self.quote_clicked.emit(str(index.data(int(MessageRole.REPLY_TO)) or ""))
                     else:
                         self.retry_clicked.emit(msg_id)
                 return True

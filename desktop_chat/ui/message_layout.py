@@ -6,7 +6,10 @@ and "Read n/m" of one row go) and `BubbleLayout`, which builds that geometry
 for a width and caches it, so sizing and painting never lay text out twice.
 Line breaks in a message are laid out as lines (`as_layout_text`); a row may
 carry a date line ("Today") and an unread line ("3 unread messages") above its
-bubble (`separator_height`).
+bubble (`separator_height`). A reply's bubble holds the quoted sender and first
+line above its text (`quote_rect`, where a click jumps to the original); an
+edited message has "edited" beside its time; a recalled one is no bubble but a
+quiet centred line (`is_notice`).
 
 Never: paint, change a model, or talk to the client. Never allocate fonts,
 metrics, paths or text layouts for a row whose geometry is cached.
@@ -67,6 +70,12 @@ class MessageRow:
     show_sender: bool
     banner: str = ""  # a separator above the bubble, e.g. "3 unread messages"
     date: str = ""  # the day's line above the first message of a day: "Today", "3 March"
+    notice: str = ""  # a recalled message: "alice recalled a message" instead of a bubble
+    edited: bool = False  # "edited" beside the time
+    reply_to: str = ""  # the quoted message's id
+    reply_sender: str = ""
+    reply_text: str = ""
+    highlighted: bool = False  # just jumped to
 
     @classmethod
     def from_index(cls, index: QModelIndex) -> MessageRow:
@@ -89,17 +98,24 @@ class MessageRow:
             show_sender=bool(get(MessageRole.SHOW_SENDER)),
             banner=str(get(MessageRole.BANNER) or ""),
             date=str(get(MessageRole.DATE) or ""),
+            notice=str(get(MessageRole.NOTICE) or ""),
+            edited=bool(get(MessageRole.EDITED)),
+            reply_to=str(get(MessageRole.REPLY_TO) or ""),
+            reply_sender=str(get(MessageRole.REPLY_SENDER) or ""),
+            reply_text=str(get(MessageRole.REPLY_TEXT) or ""),
+            highlighted=bool(get(MessageRole.HIGHLIGHTED)),
         )
 
     @property
     def has_tick(self) -> bool:
-        return self.outgoing and self.mark is not None
+        return self.outgoing and self.mark is not None and not self.notice
 
     @property
     def shows_read_count(self) -> bool:
         """Only a group message that asked for acks and reached the server shows "Read n/m"."""
         return (
             self.outgoing
+            and not self.notice
             and self.need_group_ack
             and self.mark is not None
             and self.mark >= Mark.SENT
@@ -138,6 +154,11 @@ class BubbleGeometry:
     read_label_rect: QRect | None
     read_label: str
     read_rect: QRect | None  # ring + label: the clickable area
+    edited_rect: QRect | None = None  # "edited", left of the time
+    quote_rect: QRect | None = None  # the quoted message above the text (clickable)
+    quote_sender: str = ""
+    quote_text: str = ""
+    is_notice: bool = False  # a recalled message: only `text` is drawn, centred and quiet
 
     @property
     def status_rect(self) -> QRect:
@@ -227,13 +248,54 @@ class BubbleLayout:
             row.has_tick,
             row.banner,
             row.date,
+            row.notice,
+            row.edited,
+            row.reply_sender,
+            row.reply_text,
         )
         cached = self._geometry.lookup(key)
         if cached is None:
             cached = self._geometry.store(key, self._build(fonts, width, row, label))
         return cached
 
+    EDITED = "edited"
+    QUOTE_BAR = 3  # px of the accent bar left of a quote
+
+    def _build_notice(self, fonts: Fonts, width: int, row: MessageRow) -> BubbleGeometry:
+        """A recalled message: its quiet line, centred, on a faint pill (no time, no tick)."""
+        top = (DATE_HEIGHT if row.date else 0) + (BANNER_HEIGHT if row.banner else 0)
+        date_rect = QRect(0, 0, width, DATE_HEIGHT) if row.date else None
+        banner_rect = (
+            QRect(0, DATE_HEIGHT if row.date else 0, width, BANNER_HEIGHT) if row.banner else None
+        )
+        block = self.layout_text(row.notice, max(20, width - 4 * self.SIDE_MARGIN), fonts.small)
+        text_w = math.ceil(max(block.line_widths, default=0.0))
+        pill_w, pill_h = text_w + 24, math.ceil(block.height) + 8
+        pill = QRect((width - pill_w) // 2, top + self.OUTER_Y, pill_w, pill_h)
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(pill), pill_h / 2, pill_h / 2)
+        return BubbleGeometry(
+            height=pill.bottom() + 1 + self.OUTER_Y,
+            date_rect=date_rect,
+            banner_rect=banner_rect,
+            bubble=pill,
+            path=path,
+            text=block,
+            text_origin=QPointF(pill.left() + 12, pill.top() + 4),
+            sender_rect=None,
+            sender_text="",
+            time_rect=QRect(),
+            tick_rect=None,
+            ring_rect=None,
+            read_label_rect=None,
+            read_label="",
+            read_rect=None,
+            is_notice=True,
+        )
+
     def _build(self, fonts: Fonts, width: int, row: MessageRow, label: str) -> BubbleGeometry:
+        if row.notice:
+            return self._build_notice(fonts, width, row)
         bubble_max = max(self.MIN_BUBBLE, round(width * self.MAX_FRACTION))
         bubble_max = max(60, min(bubble_max, width - 2 * self.SIDE_MARGIN))
         text_max = max(20, bubble_max - 2 * self.PAD_X)
@@ -241,7 +303,10 @@ class BubbleLayout:
 
         tick_w = TickArt.SIZE.width() if row.has_tick else 0
         label_w = fonts.small_fm.horizontalAdvance(label) if label else 0
-        meta_w = fonts.time_width + (tick_w + 3 if tick_w else 0)
+        edited_w = fonts.small_fm.horizontalAdvance(self.EDITED) if row.edited else 0
+        meta_w = (
+            fonts.time_width + (tick_w + 3 if tick_w else 0) + (edited_w + 5 if edited_w else 0)
+        )
         if label:
             meta_w += 10 + self.RING + 4 + label_w
         meta_h = max(fonts.small_fm.height(), TickArt.SIZE.height(), self.RING)
@@ -254,13 +319,32 @@ class BubbleLayout:
             )
             sender_w = fonts.sender_fm.horizontalAdvance(sender_text)
 
+        quote_sender = quote_text = ""
+        quote_w = 0
+        if row.reply_sender or row.reply_text:
+            inner = text_max - self.QUOTE_BAR - 8
+            quote_sender = fonts.sender_fm.elidedText(
+                row.reply_sender, Qt.TextElideMode.ElideRight, inner
+            )
+            quote_text = fonts.small_fm.elidedText(
+                row.reply_text, Qt.TextElideMode.ElideRight, inner
+            )
+            quote_w = (
+                self.QUOTE_BAR
+                + 8
+                + max(
+                    fonts.sender_fm.horizontalAdvance(quote_sender),
+                    fonts.small_fm.horizontalAdvance(quote_text),
+                )
+            )
+
         widest = math.ceil(max(block.line_widths, default=0.0))
         last = math.ceil(block.line_widths[-1]) if block.line_widths else 0
         inline = last + self.META_GAP + meta_w <= text_max
         if inline:
-            content_w = max(widest, last + self.META_GAP + meta_w, sender_w)
+            content_w = max(widest, last + self.META_GAP + meta_w, sender_w, quote_w)
         else:
-            content_w = max(widest, meta_w, sender_w)
+            content_w = max(widest, meta_w, sender_w, quote_w)
 
         date_rect = QRect(0, 0, width, DATE_HEIGHT) if row.date else None
         top = DATE_HEIGHT if row.date else 0
@@ -271,6 +355,11 @@ class BubbleLayout:
         if sender_text:
             sender_rect = QRect(0, y, sender_w + 2, fonts.sender_fm.height())
             y += fonts.sender_fm.height() + 1
+        quote_rect = None
+        if quote_w:
+            quote_h = fonts.sender_fm.height() + fonts.small_fm.height() + 6
+            quote_rect = QRect(0, y, quote_w + 6, quote_h)
+            y += quote_h + 4
         text_top = y
         text_bottom = text_top + math.ceil(block.height)
         # An inline time sits just below the last line's baseline; otherwise on its own row.
@@ -281,6 +370,9 @@ class BubbleLayout:
         bubble = QRect(left, top + self.OUTER_Y, bubble_w, bubble_bottom - top - self.OUTER_Y)
         if sender_rect is not None:
             sender_rect.moveLeft(left + self.PAD_X)
+        if quote_rect is not None:
+            quote_rect.moveLeft(left + self.PAD_X)
+            quote_rect.setWidth(max(quote_rect.width(), content_w))
 
         right = bubble.right() + 1 - self.PAD_X
         meta_top = meta_bottom - meta_h
@@ -295,6 +387,10 @@ class BubbleLayout:
             right -= tick_w + 3
         time_rect = QRect(right - fonts.time_width, meta_top, fonts.time_width, meta_h)
         right = time_rect.left()
+        edited_rect = None
+        if edited_w:
+            edited_rect = QRect(right - 5 - edited_w, meta_top, edited_w, meta_h)
+            right = edited_rect.left()
         ring_rect = read_label_rect = read_rect = None
         if label:
             read_label_rect = QRect(right - 10 - label_w, meta_top, label_w, meta_h)
@@ -324,6 +420,10 @@ class BubbleLayout:
             read_label_rect=read_label_rect,
             read_label=label,
             read_rect=read_rect,
+            edited_rect=edited_rect,
+            quote_rect=quote_rect,
+            quote_sender=quote_sender,
+            quote_text=quote_text,
         )
 
     def size_hint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:

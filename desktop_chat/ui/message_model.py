@@ -38,6 +38,7 @@ PAINT_ONLY_ROLES = frozenset(
         int(MessageRole.READ_AT),
         int(MessageRole.GROUP_DELIVERED_COUNT),
         int(MessageRole.HAS_READ),
+        int(MessageRole.HIGHLIGHTED),
     }
 )
 # ...and those that may (the "Read n/m" label, the time while pending).
@@ -48,6 +49,11 @@ _RECEIPT_ROLES = [
     int(MessageRole.GROUP_MEMBER_COUNT),
     int(MessageRole.BANNER),
     int(MessageRole.DATE),
+    int(MessageRole.TEXT),
+    int(MessageRole.NOTICE),
+    int(MessageRole.EDITED),
+    int(MessageRole.REPLY_SENDER),
+    int(MessageRole.REPLY_TEXT),
 ]
 
 
@@ -61,7 +67,31 @@ def _same_size(old: ChatMessage, new: ChatMessage) -> bool:
         and old.group_ack_count == new.group_ack_count
         and old.group_member_count == new.group_member_count
         and old.body.content == new.body.content
+        and old.recalled == new.recalled
+        and old.edited == new.edited
+        and old.reply_preview == new.reply_preview
     )
+
+
+def notice_of(message: ChatMessage) -> str:
+    """The quiet line a recalled message leaves: "You/alice recalled a message"."""
+    if not message.recalled:
+        return ""
+    who = "You" if message.direction is MessageDirection.SEND else message.from_
+    return f"{who} recalled a message"
+
+
+def _first_line(text: str | None) -> str:
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+
+
+def _reply_text(message: ChatMessage) -> str:
+    preview = message.reply_preview
+    if preview is None:
+        return ""
+    if preview.recalled or preview.text is None:
+        return "Recalled message"
+    return _first_line(preview.text)
 
 
 _ROLE_VALUES: dict[int, Callable[[ChatMessage], object]] = {
@@ -81,6 +111,13 @@ _ROLE_VALUES: dict[int, Callable[[ChatMessage], object]] = {
     int(MessageRole.GROUP_MEMBER_COUNT): lambda m: m.group_member_count,
     int(MessageRole.GROUP_DELIVERED_COUNT): lambda m: m.group_delivered_count,
     int(MessageRole.HAS_READ): lambda m: m.has_read,
+    int(MessageRole.NOTICE): notice_of,
+    int(MessageRole.EDITED): lambda m: m.edited and not m.recalled,
+    int(MessageRole.REPLY_TO): lambda m: (m.reply_to or "") if not m.recalled else "",
+    int(MessageRole.REPLY_SENDER): lambda m: (
+        m.reply_preview.from_ if m.reply_preview and not m.recalled else ""
+    ),
+    int(MessageRole.REPLY_TEXT): lambda m: _reply_text(m) if not m.recalled else "",
 }
 
 
@@ -101,6 +138,7 @@ class MessageListModel(QAbstractListModel):
         self._dirty: dict[str, bool] = {}  # msg_id -> its size may have changed
         self._unread_marker: tuple[str, int] | None = None  # (msg_id, count)
         self.repainted_rows = 0  # rows named in dataChanged since load (for benchmarks)
+        self._highlighted: str | None = None
 
     # ------------------------------------------------------------------ Qt API
 
@@ -118,6 +156,8 @@ class MessageListModel(QAbstractListModel):
                 return self._banner(index.row())
             if role == MessageRole.DATE:
                 return self._date_line(index.row())
+            if role == MessageRole.HIGHLIGHTED:
+                return self._rows[index.row()].msg_id == self._highlighted
             return None
         return value(self._rows[index.row()])
 
@@ -183,6 +223,33 @@ class MessageListModel(QAbstractListModel):
         for marked in {msg_id, old[0] if old else msg_id}:
             if marked in self._row_of:
                 self._mark_dirty(marked)
+
+    def set_highlighted(self, msg_id: str | None) -> None:
+        """Mark one row (a jump's target) until `set_highlighted(None)`."""
+        old, self._highlighted = self._highlighted, msg_id
+        for marked in {old, msg_id} - {None}:
+            if marked in self._row_of:
+                self._mark_dirty(marked, resized=False)
+
+    def fetch_older(self) -> bool:
+        """Load one older page now (a jump to a message not loaded yet); False at the start."""
+        if not self._has_more:
+            return False
+        self.older_wanted = True
+        self.fetchMore()
+        return True
+
+    def remove(self, msg_id: str) -> None:
+        """Drop a message's row (deleted on this device)."""
+        row = self._row_of.get(msg_id)
+        if row is None:
+            return
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._rows[row], self._keys[row]
+        self._reindex()
+        self.endRemoveRows()
+        if row < len(self._rows):
+            self._mark_dirty(self._rows[row].msg_id)  # its date line and sender may change
 
     @property
     def has_older(self) -> bool:

@@ -34,6 +34,12 @@ class MessageRole(enum.IntEnum):
     SHOW_SENDER = _USER + 16  # bool: group message whose sender differs from the row above
     BANNER = _USER + 17  # str: a separator drawn above the bubble ("3 unread messages"), or ""
     DATE = _USER + 18  # str: the day above the first message of a day ("Today", "3 March"), or ""
+    NOTICE = _USER + 19  # str: a recalled message's quiet line ("alice recalled a message"), or ""
+    EDITED = _USER + 20  # bool: its sender changed its text
+    REPLY_TO = _USER + 21  # str: the msg_id this message answers, or ""
+    REPLY_SENDER = _USER + 22  # str: who wrote the quoted message, or ""
+    REPLY_TEXT = _USER + 23  # str: the quoted message's first line ("" when recalled: see below)
+    HIGHLIGHTED = _USER + 24  # bool: briefly marked after a jump to it (a quote, a search hit)
 
 
 class ConversationRole(enum.IntEnum):
@@ -45,3 +51,4 @@ class ConversationRole(enum.IntEnum):
     UNREAD = _USER + 6  # int
     LAST_OUTGOING_MARK = _USER + 7  # protocol.Mark | None: tick of our last message, if last
     DRAFT = _USER + 8  # str: the unsent text the person left in this chat, or ""
+    MUTED = _USER + 9  # bool: notifications off (the badge is grey; unread still counts)

@@ -59,6 +59,14 @@ def explain(
             "This server does not let people create accounts. "
             "Ask its administrator for one, then sign in."
         )
+    if code is ChatErrorCode.RECALL_TIME_LIMIT:
+        reason = sentence(error.description)
+        return (
+            f"It is too late to recall this message ({reason.rstrip('.')}). "
+            "You can delete it for yourself instead."
+        )
+    if code is ChatErrorCode.MESSAGE_RECALLED:
+        return "That message was recalled, so it can no longer be changed."
     if code is ChatErrorCode.TOKEN_INVALID:
         return "Your session on this computer has ended. Sign in again."
     return sentence(error.description) or "Something went wrong. Try again."

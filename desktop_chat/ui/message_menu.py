@@ -1,0 +1,70 @@
+"""The context menu of one message: what a person may do to it.
+
+Owns: `MenuChoice` (the entries) and `MessageMenu`, a `QMenu` listing the
+choices it is given, in a fixed order with their shortcuts' words, and emitting
+`chosen(msg_id, choice)`. It opens with `popup()` (never a blocking `exec()`).
+
+Never: decide which choices a message allows (the controller's `message_actions`
+does, from the message and the server's limits), or talk to the client.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QMenu, QWidget
+
+
+class MenuChoice(enum.StrEnum):
+    COPY = "copy"
+    REPLY = "reply"
+    EDIT = "edit"
+    RECALL = "recall"
+    DELETE = "delete"
+    INFO = "info"
+
+
+LABELS = {
+    MenuChoice.COPY: "Copy",
+    MenuChoice.REPLY: "Reply",
+    MenuChoice.EDIT: "Edit",
+    MenuChoice.RECALL: "Recall",
+    MenuChoice.DELETE: "Delete for me…",
+    MenuChoice.INFO: "Info",
+}
+TIPS = {
+    MenuChoice.RECALL: "Take it back for everyone (within 2 minutes of sending)",
+    MenuChoice.DELETE: "Remove it from this computer only",
+}
+
+
+class MessageMenu(QMenu):
+    chosen = Signal(str, str)  # msg_id, MenuChoice
+
+    def __init__(self, msg_id: str, choices: list[MenuChoice], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("messageMenu")
+        self.setToolTipsVisible(True)
+        self.msg_id = msg_id
+        for choice in MenuChoice:
+            if choice not in choices:
+                continue
+            if choice is MenuChoice.DELETE and self.actions():
+                self.addSeparator()
+            action = self.addAction(LABELS[choice])
+            action.setObjectName(choice.value)
+            action.setToolTip(TIPS.get(choice, ""))
+            action.triggered.connect(lambda _=False, c=choice: self.chosen.emit(self.msg_id, c))
+
+    def labels(self) -> list[str]:
+        return [a.text() for a in self.actions() if not a.isSeparator()]
+
+    def choose(self, choice: MenuChoice) -> None:
+        """What clicking the entry does (tests, and the keyboard)."""
+        for action in self.actions():
+            if action.objectName() == choice.value:
+                action.trigger()
+                self.close()
+                return
+        raise LookupError(f"{choice} is not offered")
