@@ -126,3 +126,20 @@ async def test_a_group_conversation_ack_counts_unread_after_its_bound(harness):
     mine = await bob_laptop.wait_push("conversation_read")
     assert (mine["read_upto"], mine["unread_count"]) == (first_seq, 2)
     assert await bob.unread_count(group_id) == 2
+
+
+async def test_the_read_position_survives_a_server_restart(harness):
+    await harness.start()
+    alice = await harness.device("alice")
+    bob = await harness.device("bob")
+    await sent_to_bob(alice, bob, 4, "rs")
+    await bob.request("conversation_read_ack", conversation_id="alice", read_upto=2)
+    token = bob.token
+    await harness.restart()
+    back = await harness.resume(token)
+    assert await back.unread_count("alice") == 2
+    # A bound below the kept position changes nothing; the next one moves it on.
+    again = await back.request("conversation_read_ack", conversation_id="alice", read_upto=1)
+    assert (again["read_upto"], again["unread_count"]) == (2, 2)
+    on = await back.request("conversation_read_ack", conversation_id="alice", read_upto=3)
+    assert (on["read_upto"], on["unread_count"]) == (3, 1)
