@@ -318,6 +318,7 @@ class ChatView(QWidget):
         if self.bar.mode != EDIT:
             self._draft_before_edit = self.composer.toPlainText()
         self.bar.show_edit(msg_id)
+        self.send_button.setText("Save")
         self.composer.set_text(text)
         self.composer.cancellable = True
         self.composer.setFocus()
@@ -330,6 +331,7 @@ class ChatView(QWidget):
 
     def _close_bar(self) -> None:
         self.bar.clear()
+        self.send_button.setText("Send")
         self.composer.cancellable = False
         self._draft_before_edit = ""
 

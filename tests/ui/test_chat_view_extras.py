@@ -263,3 +263,20 @@ def test_jumping_to_the_newest_reads_only_what_is_then_on_screen(qt_loop, client
         await clients.aclose_for_test()
 
     qt_loop.run_until_complete(asyncio.wait_for(scenario(), 60))
+
+
+def test_while_editing_the_send_button_says_save_and_goes_back_after(chat, qtbot):
+    model, view = chat
+    model.load("bob", loader([message(0, at(0, 9), "typo hree", incoming=False)]))
+    edits = []
+    view.edit_requested.connect(lambda msg_id, text: edits.append((msg_id, text)))
+    assert view.send_button.text() == "Send"
+    view.start_edit("m0000", "typo hree")
+    assert view.send_button.text() == "Save", "the button says what Enter does"
+    view.cancel_bar()  # Esc or ×
+    assert view.send_button.text() == "Send"
+    view.start_edit("m0000", "typo hree")
+    view.composer.set_text("typo here")
+    view.send_button.click()
+    assert edits == [("m0000", "typo here")]
+    assert view.send_button.text() == "Send"
