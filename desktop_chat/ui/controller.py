@@ -444,6 +444,23 @@ class ChatController(GroupViews, MessageActions, QObject):
         self.conversations.upsert(self._row(username, False, 0))
         self.open_conversation(username)
 
+    async def start_chat_if_exists(self, username: str) -> str | None:
+        """Open a chat with `username` once the server says the account exists (a chat
+        already on this device opens at once); otherwise what to tell the person."""
+        known = self.client.chat_manager.get_conversation(username, create=False)
+        if known is None:
+            try:
+                exists = await self.client.chat_manager.user_exists(username)
+            except ChatError as exc:
+                return explain(exc, self.client.options.server_url, retrying=True)
+            if not exists:
+                return (
+                    f"There is no account “{username}” on this server. Check the spelling,"
+                    " or ask them to create one first."
+                )
+        self.start_chat(username)
+        return None
+
     async def create_group(self, name: str, members: list[str], ack_policy: str) -> Group:
         """Create a group and open it; ChatError (e.g. an unknown member) is the caller's."""
         group = await self.client.group_manager.create_group(name, members, ack_policy)

@@ -310,9 +310,11 @@ class LoginDialog(_RequestDialog):
 
 
 class NewChatDialog(_RequestDialog):
-    """Start a one-to-one chat: emits `chat_requested(username)` and closes.
+    """Start a one-to-one chat: emits `chat_requested(username)`.
 
-    Pass `own_username` so the dialog can refuse a chat with yourself.
+    Pass `own_username` so the dialog can refuse a chat with yourself. The dialog
+    stays open: the controller checks that the account exists, then calls
+    `accept()` or `show_error(text)`.
     """
 
     chat_requested = Signal(str)
@@ -360,7 +362,6 @@ class NewChatDialog(_RequestDialog):
             self._refuse("That's your own username. Enter someone else's.", self._username)
             return
         self.chat_requested.emit(name)
-        self.accept()
 
 
 class NewGroupDialog(_RequestDialog):

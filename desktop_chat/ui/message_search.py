@@ -5,7 +5,8 @@ date), `snippet` (the part of a message around the first word found) and
 `MessageSearchDialog`, a non-modal dialog (Ctrl+Shift+F, "Search messages…")
 with a query field and a result list. As the person types it emits
 `query_changed`; the controller answers with `show_results`. Enter or a
-double-click on a result emits `result_activated(conversation_id, msg_id)`.
+double-click on a result emits `result_activated(conversation_id, msg_id)` and
+closes the dialog, so the chat opened at the message is what the person sees.
 
 Never: talk to the client, or open or read anything by itself: showing a
 result is not reading it (only seeing its bubble in the chat is).
@@ -151,3 +152,4 @@ class MessageSearchDialog(QDialog):
         if 0 <= row < len(self._found):
             result = self._found[row]
             self.result_activated.emit(result.conversation_id, result.msg_id)
+            self.close()  # the chat, opened at the message, is what the person looks at now

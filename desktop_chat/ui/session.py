@@ -167,7 +167,16 @@ class AppSession(QObject):
         assert self.controller is not None
         controller = self.controller
         dialog = NewChatDialog(controller.window, own_username=controller.me)
-        dialog.chat_requested.connect(controller.start_chat)  # it closes itself
+
+        async def start(name: str) -> None:
+            dialog.set_busy(True, f"Looking for “{name}”…")
+            problem = await controller.start_chat_if_exists(name)
+            if problem is not None:
+                dialog.show_error(problem)
+                return
+            dialog.accept()
+
+        dialog.chat_requested.connect(lambda name: asyncio.ensure_future(start(name)))
         self._keep(dialog)
 
     def open_new_group(self) -> None:

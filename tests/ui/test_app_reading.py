@@ -264,3 +264,19 @@ def test_opening_a_chat_with_30_unread_reads_only_what_is_on_screen_then_the_res
         await clients.aclose_for_test()
 
     qt_loop.run_until_complete(asyncio.wait_for(scenario(), 60))
+
+
+def test_new_chat_opens_only_for_an_account_that_exists(qt_loop, clients):
+    async def scenario():
+        _alice, bob = await start(clients)
+        reader = Reader(bob)
+        problem = await reader.controller.start_chat_if_exists("ghost")
+        assert problem is not None and "no account “ghost”" in problem
+        assert reader.controller.conversations.row("ghost") is None
+        assert bob.chat_manager.get_conversation("ghost", create=False) is None
+        assert await reader.controller.start_chat_if_exists("alice") is None
+        assert reader.controller.messages.conversation_id == "alice"
+        await reader.controller.shutdown()
+        await clients.aclose_for_test()
+
+    qt_loop.run_until_complete(asyncio.wait_for(scenario(), 60))

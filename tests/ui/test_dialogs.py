@@ -274,7 +274,7 @@ def test_login_busy_disables_inputs_and_error_reenables(qtbot) -> None:
 # --- NewChatDialog / NewGroupDialog ------------------------------------------------
 
 
-def test_new_chat_emits_username_and_closes(qtbot) -> None:
+def test_new_chat_emits_username_and_waits_for_the_check(qtbot) -> None:
     dialog = shown(qtbot, NewChatDialog(own_username="alice"))
     field = child(dialog, QLineEdit, "username")
     type_into(qtbot, field, "alice")
@@ -293,6 +293,10 @@ def test_new_chat_emits_username_and_closes(qtbot) -> None:
     with qtbot.waitSignal(dialog.chat_requested) as signal:
         click(qtbot, button(dialog, "Start chat"))
     assert signal.args == ["bob"]
+    assert dialog.isVisible()  # until the controller knows "bob" exists
+    dialog.show_error("There is no account “bob” on this server.")
+    assert "no account" in dialog.error_text()
+    dialog.accept()
     assert dialog.result() == QDialog.DialogCode.Accepted
 
 
