@@ -101,8 +101,13 @@ class WireClient:
         return self._reader.done()
 
     async def send_raw(self, data: str | bytes) -> None:
+        """Send one frame; a connection that is closed (or closes meanwhile) is a
+        ConnectionError, as it is for a reply that never comes."""
         self.frames_sent += 1
-        await self.ws.send(data, text=True)
+        try:
+            await self.ws.send(data, text=True)
+        except ConnectionClosed as exc:
+            raise ConnectionError(f"connection closed: {exc}") from exc
 
     async def call(self, type_: str, **fields: Any) -> dict[str, Any]:
         """Send a request and return its reply frame, `error` frames included."""
