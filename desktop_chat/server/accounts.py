@@ -201,14 +201,7 @@ class Accounts(Core):
         rows = rows[: req.limit]
         last_seq = rows[-1][0] if rows else max(req.after_seq, 0)
         if not more:
-            was_live, was_synced = conn.live, conn.synced_upto
-            # Live from here on: events written later in this batch are pushed after the reply.
-            conn.live = True
-            conn.synced_upto = max(last_seq, self.store.last_seq(user_id))
-
-            def undo() -> None:
-                conn.live, conn.synced_upto = was_live, was_synced
-
-            self.hub.on_rollback(undo)
+            # Live from here on: events written later are pushed after the reply.
+            self.hub.go_live(conn, last_seq)
         events = [msgspec.Raw(frame_with_seq(body, seq)) for seq, body in rows]
         return f.SyncBatch(id=req.id, events=events, last_seq=last_seq, more=more)
