@@ -28,6 +28,7 @@ from desktop_chat.protocol.names import KEY_VERSION, name_key
 from desktop_chat.server.migrations import SchemaError, prepare
 from desktop_chat.server.rows import MESSAGE_COLUMNS as _MESSAGE_COLUMNS
 from desktop_chat.server.rows import AckRow as AckRow
+from desktop_chat.server.rows import Credentials, DeviceState
 from desktop_chat.server.rows import DeviceRow as DeviceRow
 from desktop_chat.server.rows import GroupRow as GroupRow
 from desktop_chat.server.rows import MessageRow as MessageRow
@@ -206,8 +207,9 @@ class SqliteStore(GroupStore, EditStore):
             # a register could not be written now anyway).
             self._db.rollback()
 
-    def user_credentials(self, username: str) -> tuple[int, str] | None:
-        return self._one("SELECT id, password_hash FROM users WHERE username = ?", (username,))
+    def user_credentials(self, username: str) -> Credentials | None:
+        row = self._one("SELECT id, password_hash FROM users WHERE username = ?", (username,))
+        return None if row is None else Credentials(*row)
 
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
         self._db.execute(
@@ -262,16 +264,16 @@ class SqliteStore(GroupStore, EditStore):
         )
         return None if row is None else DeviceRow(*row[:5], revoked=bool(row[5]))
 
-    def device_states(self, device_ids: Sequence[int]) -> dict[int, tuple[int, bool]]:
-        """device id -> (last_seen_at, revoked), for the ids that exist."""
-        states: dict[int, tuple[int, bool]] = {}
+    def device_states(self, device_ids: Sequence[int]) -> dict[int, DeviceState]:
+        """The state of each device id that exists."""
+        states: dict[int, DeviceState] = {}
         for start in range(0, len(device_ids), 500):
             chunk = device_ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for device_id, last_seen_at, revoked in self._all(
                 f"SELECT id, last_seen_at, revoked FROM devices WHERE id IN ({marks})", chunk
             ):
-                states[device_id] = (last_seen_at, bool(revoked))
+                states[device_id] = DeviceState(last_seen_at, bool(revoked))
         return states
 
     def touch_device(self, device_id: int, now: int) -> None:
