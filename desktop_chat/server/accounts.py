@@ -203,7 +203,7 @@ class Accounts(Core):
         rows = self.store.events_after(user_id, req.after_seq, req.limit + 1)
         more = len(rows) > req.limit
         rows = rows[: req.limit]
-        last_seq = rows[-1][0] if rows else max(req.after_seq, 0)
+        last_seq = rows[-1].seq if rows else max(req.after_seq, 0)
         if not more:
             was_live, was_synced = conn.live, conn.synced_upto
             # Live from here on: events written later in this batch are pushed after the reply.
@@ -214,5 +214,5 @@ class Accounts(Core):
                 conn.live, conn.synced_upto = was_live, was_synced
 
             self.hub.on_rollback(undo)
-        events = [msgspec.Raw(frame_with_seq(body, seq)) for seq, body in rows]
+        events = [msgspec.Raw(frame_with_seq(row.body, row.seq)) for row in rows]
         return f.SyncBatch(id=req.id, events=events, last_seq=last_seq, more=more)

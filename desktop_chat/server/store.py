@@ -28,7 +28,7 @@ from desktop_chat.protocol.names import KEY_VERSION, name_key
 from desktop_chat.server.migrations import SchemaError, prepare
 from desktop_chat.server.rows import MESSAGE_COLUMNS as _MESSAGE_COLUMNS
 from desktop_chat.server.rows import AckRow as AckRow
-from desktop_chat.server.rows import Credentials, DeviceState
+from desktop_chat.server.rows import Credentials, DeviceState, EventRow
 from desktop_chat.server.rows import DeviceRow as DeviceRow
 from desktop_chat.server.rows import GroupRow as GroupRow
 from desktop_chat.server.rows import MessageRow as MessageRow
@@ -305,11 +305,14 @@ class SqliteStore(GroupStore, EditStore):
         )
         return seqs
 
-    def events_after(self, user_id: int, after_seq: int, limit: int) -> list[tuple[int, bytes]]:
-        return self._all(
-            "SELECT seq, body FROM events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-            (user_id, after_seq, limit),
-        )
+    def events_after(self, user_id: int, after_seq: int, limit: int) -> list[EventRow]:
+        return [
+            EventRow(seq, body)
+            for seq, body in self._all(
+                "SELECT seq, body FROM events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                (user_id, after_seq, limit),
+            )
+        ]
 
     # ------------------------------------------------------------------ conversations
 
