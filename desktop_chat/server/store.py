@@ -28,7 +28,14 @@ from desktop_chat.protocol.names import KEY_VERSION, name_key
 from desktop_chat.server.migrations import SchemaError, prepare
 from desktop_chat.server.rows import MESSAGE_COLUMNS as _MESSAGE_COLUMNS
 from desktop_chat.server.rows import AckRow as AckRow
-from desktop_chat.server.rows import Credentials, DeviceState, EventRow
+from desktop_chat.server.rows import (
+    ConversationRow,
+    Credentials,
+    DeviceState,
+    EventRow,
+    MemberState,
+    ReadState,
+)
 from desktop_chat.server.rows import DeviceRow as DeviceRow
 from desktop_chat.server.rows import GroupRow as GroupRow
 from desktop_chat.server.rows import MessageRow as MessageRow
@@ -368,13 +375,13 @@ class SqliteStore(GroupStore, EditStore):
         row = self._one("SELECT last_seq FROM conversations WHERE id = ?", (conv_id,))
         return 0 if row is None else int(row[0])
 
-    def member_state(self, conv_id: int, user_id: int) -> tuple[int, int] | None:
-        """(unread_count, read_upto) of one user in one conversation."""
-        return self._one(
+    def member_state(self, conv_id: int, user_id: int) -> MemberState | None:
+        row = self._one(
             "SELECT unread_count, read_upto FROM conversation_members"
             " WHERE conv_id = ? AND user_id = ?",
             (conv_id, user_id),
         )
+        return None if row is None else MemberState(*row)
 
     def add_unread(self, conv_id: int, except_user: int, now: int) -> None:
         self._db.execute(
@@ -406,16 +413,16 @@ class SqliteStore(GroupStore, EditStore):
         )
         return 0 if row is None else int(row[0])
 
-    def conversations_of(self, user_id: int) -> list[tuple]:
-        """(conv_id, kind, user_a, user_b, group_id, unread_count, last_seq, muted,
-        muted_until) newest first."""
-        return self._all(
+    def conversations_of(self, user_id: int) -> list[ConversationRow]:
+        """The user's conversations that have messages, most recently updated first."""
+        rows = self._all(
             "SELECT c.id, c.kind, c.user_a, c.user_b, c.group_id, m.unread_count, c.last_seq,"
             " m.muted, m.muted_until"
             " FROM conversation_members m JOIN conversations c ON c.id = m.conv_id"
             " WHERE m.user_id = ? AND c.last_seq > 0 ORDER BY m.updated_at DESC, c.id DESC",
             (user_id,),
         )
+        return [ConversationRow(*row[:7], bool(row[7]), row[8]) for row in rows]
 
     # ------------------------------------------------------------------ messages
 
@@ -540,11 +547,11 @@ class SqliteStore(GroupStore, EditStore):
 
     def read_conversation_upto(
         self, conv_id: int, user_id: int, upto: int, is_group: bool
-    ) -> tuple[int, int]:
+    ) -> ReadState:
         """Move `user_id`'s read watermark in a conversation forward to `upto`.
 
-        Returns (read_upto, unread_count) after it: the messages from others after
-        the watermark that were not read one by one (message or group acks, or a
+        Returns the state after it: the watermark, and as unread the messages from
+        others after it that were not read one by one (message or group acks, or a
         private read); a recalled message never counts."""
         row = self._one(
             "UPDATE conversation_members SET read_upto = MAX(read_upto, ?)"
@@ -552,7 +559,7 @@ class SqliteStore(GroupStore, EditStore):
             (upto, conv_id, user_id),
         )
         if row is None:
-            return upto, 0
+            return ReadState(upto, 0)
         read_upto = int(row[0])
         if is_group:
             count = self._one(
@@ -574,7 +581,7 @@ class SqliteStore(GroupStore, EditStore):
             "UPDATE conversation_members SET unread_count = ? WHERE conv_id = ? AND user_id = ?",
             (unread, conv_id, user_id),
         )
-        return read_upto, unread
+        return ReadState(read_upto, unread)
 
     # ------------------------------------------------------------------ invariants (tests)
 
