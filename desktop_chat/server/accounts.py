@@ -108,13 +108,12 @@ class Accounts(Core):
                 wait,
             )
         credentials = self.store.user_credentials(name)
+        stored_hash = credentials.password_hash if credentials else None
         try:
-            ok = await self.passwords.verify(
-                credentials[1] if credentials else None, req.password, address
-            )
+            ok = await self.passwords.verify(stored_hash, req.password, address)
             # A hash made with older (weaker) settings is replaced while the password is at hand.
             rehashed = None
-            if ok and credentials is not None and self.passwords.needs_rehash(credentials[1]):
+            if ok and stored_hash is not None and self.passwords.needs_rehash(stored_hash):
                 rehashed = await self.passwords.hash(req.password, address)
         except HashPoolBusy as exc:
             self.throttle.release(name, address)
@@ -126,12 +125,17 @@ class Accounts(Core):
         def finish() -> f.Reply:
             # Read again: the account may have changed during the await.
             current = self.store.user_credentials(name)
-            if not ok or current is None or credentials is None or current[0] != credentials[0]:
+            if (
+                not ok
+                or current is None
+                or credentials is None
+                or current.user_id != credentials.user_id
+            ):
                 raise ServiceError(ErrorCode.INVALID_CREDENTIALS, "wrong username or password")
             self.throttle.succeeded(name, address)
+            user_id = current.user_id
             if rehashed is not None:
-                self.store.set_password_hash(current[0], rehashed)
-            user_id = current[0]
+                self.store.set_password_hash(user_id, rehashed)
             token = new_token()
             device_id = self.store.create_device(
                 user_id, req.device_name or "device", token_digest(token), self.now()
@@ -199,9 +203,9 @@ class Accounts(Core):
         rows = self.store.events_after(user_id, req.after_seq, req.limit + 1)
         more = len(rows) > req.limit
         rows = rows[: req.limit]
-        last_seq = rows[-1][0] if rows else max(req.after_seq, 0)
+        last_seq = rows[-1].seq if rows else max(req.after_seq, 0)
         if not more:
             # Live from here on: events written later are pushed after the reply.
             self.hub.go_live(conn, last_seq)
-        events = [msgspec.Raw(frame_with_seq(body, seq)) for seq, body in rows]
+        events = [msgspec.Raw(frame_with_seq(row.body, row.seq)) for row in rows]
         return f.SyncBatch(id=req.id, events=events, last_seq=last_seq, more=more)

@@ -115,12 +115,12 @@ class Editing(Core):
         needle = b'"' + message.msg_id.encode() + b'"'
         since = message.server_time - LOG_SLACK_MS
         for user_id in logs:
-            for seq, body in list(self.store.events_since(user_id, since)):
-                if needle not in body:
+            for event in list(self.store.events_since(user_id, since)):
+                if needle not in event.body:
                     continue
-                scrubbed = self._scrubbed(body, seq, message.msg_id, now)
+                scrubbed = self._scrubbed(event.body, event.seq, message.msg_id, now)
                 if scrubbed is not None:
-                    self.store.replace_event(user_id, seq, scrubbed)
+                    self.store.replace_event(user_id, event.seq, scrubbed)
 
     @staticmethod
     def _scrubbed(body: bytes, seq: int, msg_id: str, now: int) -> bytes | None:

@@ -161,19 +161,19 @@ class Messages(Core):
         conversations = []
         now = self.now()
         for row in self.store.conversations_of(user_id):
-            conv_id, kind, user_a, user_b, group_id, unread, _, muted, muted_until = row
-            if kind == "chat":
-                peer_id = user_b if user_a == user_id else user_a
+            if row.kind == "chat":
+                peer_id = row.user_b if row.user_a == user_id else row.user_a
+                assert peer_id is not None
                 conversation_id, chat_type = self.store.username(peer_id), "chat"
             else:
-                conversation_id, chat_type = str(group_id), "groupchat"
-            last = self.store.last_message(conv_id)
-            is_muted, until = mute_state(bool(muted), muted_until, now)
+                conversation_id, chat_type = str(row.group_id), "groupchat"
+            last = self.store.last_message(row.conv_id)
+            is_muted, until = mute_state(row.muted, row.muted_until, now)
             conversations.append(
                 f.ConversationInfo(
                     conversation_id=conversation_id,
                     chat_type=chat_type,  # type: ignore[arg-type]
-                    unread_count=unread,
+                    unread_count=row.unread_count,
                     last_message=self.message_info(last) if last else None,
                     muted=is_muted,
                     muted_until=until,

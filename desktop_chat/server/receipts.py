@@ -206,7 +206,7 @@ class Receipts(Core):
         for message in messages:
             assert message.group_id is not None
             state = self.store.member_state(message.conv_id, me)
-            if state is None or message.conv_seq <= state[1]:
+            if state is None or message.conv_seq <= state.read_upto:
                 continue  # already read by the watermark
             if self.store.group_ack(message.id, me) is not None:
                 continue
@@ -245,9 +245,7 @@ class Receipts(Core):
             first = self.store.unread_received(conv_id, me, upto)
             receipted, private, by_sender = self._first_reads(first, req.notify)
             self.store.read_by_recipient(receipted, private, now)
-        read_upto, unread = self.store.read_conversation_upto(
-            conv_id, me, upto, is_group=peer_id is None
-        )
+        read = self.store.read_conversation_upto(conv_id, me, upto, is_group=peer_id is None)
         self.hub.emit(
             [me],
             f.ConversationReadPush(
@@ -255,9 +253,9 @@ class Receipts(Core):
                 from_=me_name,
                 to=peer_name,
                 conversation_id=req.conversation_id,
-                read_upto=read_upto,
+                read_upto=read.read_upto,
                 time=now,
-                unread_count=unread,
+                unread_count=read.unread_count,
             ),
             skip_device=conn.device_id,
         )
@@ -279,8 +277,8 @@ class Receipts(Core):
         return f.ConversationAcked(
             id=req.id,
             conversation_id=req.conversation_id,
-            read_upto=read_upto,
-            unread_count=unread,
+            read_upto=read.read_upto,
+            unread_count=read.unread_count,
         )
 
     # ------------------------------------------------------------------ groups
@@ -321,9 +319,9 @@ class Receipts(Core):
         delivered = self.store.add_group_delivery(message.id, me, now)
         conv_id = self.store.group_conversation(group.id)
         state = self.store.member_state(conv_id, me)
-        unread = state[0] if state else 0
+        unread = state.unread_count if state else 0
         privately_read = self.store.has_private_read(message.id, me)
-        if state is not None and message.conv_seq > state[1] and not privately_read:
+        if state is not None and message.conv_seq > state.read_upto and not privately_read:
             unread = self.store.decrement_unread(conv_id, me, 1)
         self.hub.emit(
             [me],

@@ -1,10 +1,18 @@
-"""The rows the store hands out: plain frozen values, one per table it reads.
+"""The rows a store hands out, whichever backend: plain frozen values.
 
-Owns: `MessageRow` (with `MESSAGE_COLUMNS`, the SELECT list in field order, and
-`message_row`, which turns a fetched tuple into one), `DeviceRow`, `GroupRow` and
-`AckRow`. `store` re-exports them.
+Owns: every row type of the storage interface: `MessageRow` (with
+`MESSAGE_COLUMNS`, the SELECT list in field order, and `message_row`, which turns a
+fetched SQLite tuple into one), `DeviceRow`, `DeviceState`, `Credentials`,
+`EventRow`, `MemberState`, `ReadState`, `ConversationRow`, `GroupRow`,
+`MemberRole`, `UnreadMember` and `AckRow`. Both backends build them (`store.py`
+and the modules split from it, `storage/postgres*.py`); `storage.interface`
+re-exports them all, and `store` the ones it always did.
 
-Never: query anything, or hold behaviour beyond building a row.
+Here rather than in the interface because the interface imports `store` (for its
+errors), and `store` must build these rows: one module both can import.
+
+Never: query anything, import a database driver, or hold behaviour beyond
+building a row.
 """
 
 from __future__ import annotations
@@ -70,6 +78,58 @@ class DeviceRow:
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceState:
+    """What a signed-in connection's periodic check needs of its device."""
+
+    last_seen_at: int
+    revoked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    user_id: int
+    password_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    seq: int
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class MemberState:
+    """One user's place in one conversation."""
+
+    unread_count: int
+    read_upto: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReadState:
+    """A read watermark after it moved, and the unread count it leaves."""
+
+    read_upto: int
+    unread_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRow:
+    """A conversation of a user; kind 'chat' has user_a < user_b, 'group' a group_id.
+    `muted` and `muted_until` are the user's mute as stored (an expired one included)."""
+
+    conv_id: int
+    kind: str
+    user_a: int | None
+    user_b: int | None
+    group_id: int | None
+    unread_count: int
+    last_seq: int
+    muted: bool
+    muted_until: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class GroupRow:
     id: int
     name: str
@@ -85,3 +145,15 @@ class AckRow:
     content: str | None
     read_count: int
     created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRole:
+    username: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadMember:
+    user_id: int
+    username: str

@@ -73,12 +73,12 @@ class Sessions:
         states = self.store.device_states(list(by_device))
         touch = []
         for device_id, conns in by_device.items():
-            last_seen_at, revoked = states.get(device_id, (0, True))
-            if revoked:
+            state = states.get(device_id)
+            if state is None or state.revoked:  # a device that is gone counts as revoked
                 self._close(conns, "session ended: this device was signed out or revoked")
-            elif last_seen_at + ttl_ms < now:
+            elif state.last_seen_at + ttl_ms < now:
                 self._close(conns, "session ended: the session expired; sign in again")
-            elif now - last_seen_at > TOUCH_INTERVAL_MS:
+            elif now - state.last_seen_at > TOUCH_INTERVAL_MS:
                 touch.append(device_id)
         if touch:
             try:

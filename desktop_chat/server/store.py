@@ -28,6 +28,14 @@ from desktop_chat.protocol.names import KEY_VERSION, name_key
 from desktop_chat.server.migrations import SchemaError, prepare
 from desktop_chat.server.rows import MESSAGE_COLUMNS as _MESSAGE_COLUMNS
 from desktop_chat.server.rows import AckRow as AckRow
+from desktop_chat.server.rows import (
+    ConversationRow,
+    Credentials,
+    DeviceState,
+    EventRow,
+    MemberState,
+    ReadState,
+)
 from desktop_chat.server.rows import DeviceRow as DeviceRow
 from desktop_chat.server.rows import GroupRow as GroupRow
 from desktop_chat.server.rows import MessageRow as MessageRow
@@ -206,8 +214,9 @@ class SqliteStore(GroupStore, EditStore):
             # a register could not be written now anyway).
             self._db.rollback()
 
-    def user_credentials(self, username: str) -> tuple[int, str] | None:
-        return self._one("SELECT id, password_hash FROM users WHERE username = ?", (username,))
+    def user_credentials(self, username: str) -> Credentials | None:
+        row = self._one("SELECT id, password_hash FROM users WHERE username = ?", (username,))
+        return None if row is None else Credentials(*row)
 
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
         self._db.execute(
@@ -262,16 +271,16 @@ class SqliteStore(GroupStore, EditStore):
         )
         return None if row is None else DeviceRow(*row[:5], revoked=bool(row[5]))
 
-    def device_states(self, device_ids: Sequence[int]) -> dict[int, tuple[int, bool]]:
-        """device id -> (last_seen_at, revoked), for the ids that exist."""
-        states: dict[int, tuple[int, bool]] = {}
+    def device_states(self, device_ids: Sequence[int]) -> dict[int, DeviceState]:
+        """The state of each device id that exists."""
+        states: dict[int, DeviceState] = {}
         for start in range(0, len(device_ids), 500):
             chunk = device_ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for device_id, last_seen_at, revoked in self._all(
                 f"SELECT id, last_seen_at, revoked FROM devices WHERE id IN ({marks})", chunk
             ):
-                states[device_id] = (last_seen_at, bool(revoked))
+                states[device_id] = DeviceState(last_seen_at, bool(revoked))
         return states
 
     def touch_device(self, device_id: int, now: int) -> None:
@@ -303,11 +312,14 @@ class SqliteStore(GroupStore, EditStore):
         )
         return seqs
 
-    def events_after(self, user_id: int, after_seq: int, limit: int) -> list[tuple[int, bytes]]:
-        return self._all(
-            "SELECT seq, body FROM events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-            (user_id, after_seq, limit),
-        )
+    def events_after(self, user_id: int, after_seq: int, limit: int) -> list[EventRow]:
+        return [
+            EventRow(seq, body)
+            for seq, body in self._all(
+                "SELECT seq, body FROM events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                (user_id, after_seq, limit),
+            )
+        ]
 
     # ------------------------------------------------------------------ conversations
 
@@ -363,13 +375,13 @@ class SqliteStore(GroupStore, EditStore):
         row = self._one("SELECT last_seq FROM conversations WHERE id = ?", (conv_id,))
         return 0 if row is None else int(row[0])
 
-    def member_state(self, conv_id: int, user_id: int) -> tuple[int, int] | None:
-        """(unread_count, read_upto) of one user in one conversation."""
-        return self._one(
+    def member_state(self, conv_id: int, user_id: int) -> MemberState | None:
+        row = self._one(
             "SELECT unread_count, read_upto FROM conversation_members"
             " WHERE conv_id = ? AND user_id = ?",
             (conv_id, user_id),
         )
+        return None if row is None else MemberState(*row)
 
     def add_unread(self, conv_id: int, except_user: int, now: int) -> None:
         self._db.execute(
@@ -401,16 +413,16 @@ class SqliteStore(GroupStore, EditStore):
         )
         return 0 if row is None else int(row[0])
 
-    def conversations_of(self, user_id: int) -> list[tuple]:
-        """(conv_id, kind, user_a, user_b, group_id, unread_count, last_seq, muted,
-        muted_until) newest first."""
-        return self._all(
+    def conversations_of(self, user_id: int) -> list[ConversationRow]:
+        """The user's conversations that have messages, most recently updated first."""
+        rows = self._all(
             "SELECT c.id, c.kind, c.user_a, c.user_b, c.group_id, m.unread_count, c.last_seq,"
             " m.muted, m.muted_until"
             " FROM conversation_members m JOIN conversations c ON c.id = m.conv_id"
             " WHERE m.user_id = ? AND c.last_seq > 0 ORDER BY m.updated_at DESC, c.id DESC",
             (user_id,),
         )
+        return [ConversationRow(*row[:7], bool(row[7]), row[8]) for row in rows]
 
     # ------------------------------------------------------------------ messages
 
@@ -535,11 +547,11 @@ class SqliteStore(GroupStore, EditStore):
 
     def read_conversation_upto(
         self, conv_id: int, user_id: int, upto: int, is_group: bool
-    ) -> tuple[int, int]:
+    ) -> ReadState:
         """Move `user_id`'s read watermark in a conversation forward to `upto`.
 
-        Returns (read_upto, unread_count) after it: the messages from others after
-        the watermark that were not read one by one (message or group acks, or a
+        Returns the state after it: the watermark, and as unread the messages from
+        others after it that were not read one by one (message or group acks, or a
         private read); a recalled message never counts."""
         row = self._one(
             "UPDATE conversation_members SET read_upto = MAX(read_upto, ?)"
@@ -547,7 +559,7 @@ class SqliteStore(GroupStore, EditStore):
             (upto, conv_id, user_id),
         )
         if row is None:
-            return upto, 0
+            return ReadState(upto, 0)
         read_upto = int(row[0])
         if is_group:
             count = self._one(
@@ -569,7 +581,7 @@ class SqliteStore(GroupStore, EditStore):
             "UPDATE conversation_members SET unread_count = ? WHERE conv_id = ? AND user_id = ?",
             (unread, conv_id, user_id),
         )
-        return read_upto, unread
+        return ReadState(read_upto, unread)
 
     # ------------------------------------------------------------------ invariants (tests)
 

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from desktop_chat.server.rows import MESSAGE_COLUMNS, MessageRow, message_row
+from desktop_chat.server.rows import MESSAGE_COLUMNS, EventRow, MessageRow, message_row
 
 
 class EditStore:
@@ -131,8 +131,8 @@ class EditStore:
 
     # ------------------------------------------------------------------ logged events
 
-    def events_since(self, user_id: int, since: int) -> Iterator[tuple[int, bytes]]:
-        """(seq, body) of a user's events written at `since` (ms) or later, newest first.
+    def events_since(self, user_id: int, since: int) -> Iterator[EventRow]:
+        """A user's events written at `since` (ms) or later, newest first.
 
         The log is keyed by seq, not time, so this walks back from the newest event and
         stops at the first one older than `since`: it reads only the recent ones."""
@@ -145,7 +145,7 @@ class EditStore:
                 for seq, created_at, body in batch:
                     if created_at < since:
                         return
-                    yield seq, body
+                    yield EventRow(seq, body)
         finally:
             cursor.close()
 

@@ -2,8 +2,10 @@
 
 Owns: `Store`, the typing protocol every backend implements (`SqliteStore` in
 `store.py`, `PostgresStore` in `postgres.py`), split by concern (transactions,
-accounts, event log, conversations, messages, receipts, groups, edits, mutes); the row types
-its methods return; and the error family below. One contract suite
+accounts, event log, conversations, messages, receipts, groups, edits, mutes), and the
+error family below. The row types its methods return are frozen dataclasses defined
+in `server/rows.py` (both backends build them, and this module imports `store`, so
+they cannot live here) and re-exported from here. One contract suite
 (`tests/cluster/storage/`) runs against every backend, and
 `tests/server/test_storage_interface.py` checks that each backend's public
 methods are exactly these, with these signatures.
@@ -34,18 +36,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from typing import Protocol
 
-from desktop_chat.server.store import (
+from desktop_chat.server.rows import (
     AckRow,
+    ConversationRow,
+    Credentials,
     DeviceRow,
+    DeviceState,
+    EventRow,
     GroupRow,
+    MemberRole,
+    MemberState,
     MessageRow,
-    MsgIdTakenError,
-    StoreError,
-    UserExistsError,
+    ReadState,
+    UnreadMember,
 )
+from desktop_chat.server.store import MsgIdTakenError, StoreError, UserExistsError
 
 __all__ = [
     "AccountStore",
@@ -112,73 +119,6 @@ class StoreConflict(StoreError):
 
 class StoreSchemaTooNew(StoreError):
     """The database's schema is newer than this server knows: upgrade the server."""
-
-
-# ---------------------------------------------------------------------- rows
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceState:
-    """What a signed-in connection's periodic check needs of its device."""
-
-    last_seen_at: int
-    revoked: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Credentials:
-    user_id: int
-    password_hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class EventRow:
-    seq: int
-    body: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class MemberState:
-    """One user's place in one conversation."""
-
-    unread_count: int
-    read_upto: int
-
-
-@dataclass(frozen=True, slots=True)
-class ReadState:
-    """A read watermark after it moved, and the unread count it leaves."""
-
-    read_upto: int
-    unread_count: int
-
-
-@dataclass(frozen=True, slots=True)
-class ConversationRow:
-    """A conversation of a user; kind 'chat' has user_a < user_b, 'group' a group_id.
-    `muted` and `muted_until` are the user's mute as stored (an expired one included)."""
-
-    conv_id: int
-    kind: str
-    user_a: int | None
-    user_b: int | None
-    group_id: int | None
-    unread_count: int
-    last_seq: int
-    muted: bool
-    muted_until: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class MemberRole:
-    username: str
-    role: str
-
-
-@dataclass(frozen=True, slots=True)
-class UnreadMember:
-    user_id: int
-    username: str
 
 
 # ---------------------------------------------------------------------- protocols
