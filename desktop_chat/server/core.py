@@ -145,8 +145,8 @@ class Core:
         members = None
         if with_members:
             members = [
-                f.GroupMember(name, role)  # type: ignore[arg-type]
-                for name, role in self.store.members_with_roles(group.id)
+                f.GroupMember(member.username, member.role)  # type: ignore[arg-type]
+                for member in self.store.members_with_roles(group.id)
             ]
         return f.GroupInfo(
             group_id=str(group.id),

@@ -406,8 +406,8 @@ class Receipts(Core):
         rows = rows[: req.page_size]
         return f.GroupUnread(
             id=req.id,
-            members=[name for _, name in rows],
-            cursor=rows[-1][1] if more else None,
+            members=[row.username for row in rows],
+            cursor=rows[-1].username if more else None,
             unread_count=max(0, (message.group_member_count or 0) - message.group_ack_count),
         )
 
@@ -416,9 +416,9 @@ class Receipts(Core):
         assert message.group_id is not None
         current = set(self.store.member_ids(message.group_id))
         rows = self.store.unread_members_at(message, None, self.config.max_group_members)
-        targets = [(user_id, name) for user_id, name in rows if user_id in current]
+        targets = [row for row in rows if row.user_id in current]
         self.hub.emit(
-            [user_id for user_id, _ in targets],
+            [row.user_id for row in targets],
             f.GroupAckReminderPush(
                 seq=0,
                 group_id=req.group_id,
@@ -426,4 +426,4 @@ class Receipts(Core):
                 from_=conn.session.username or "",
             ),
         )
-        return f.Reminded(id=req.id, members=[name for _, name in targets])
+        return f.Reminded(id=req.id, members=[row.username for row in targets])

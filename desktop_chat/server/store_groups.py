@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from desktop_chat.server.rows import AckRow, GroupRow, MessageRow
+from desktop_chat.server.rows import AckRow, GroupRow, MemberRole, MessageRow, UnreadMember
 
 
 class GroupStore:
@@ -78,12 +78,16 @@ class GroupStore:
             )
         ]
 
-    def members_with_roles(self, group_id: int) -> list[tuple[str, str]]:
-        return self._all(
-            "SELECT u.username, m.role FROM group_members m JOIN users u ON u.id = m.user_id"
-            " WHERE m.group_id = ? ORDER BY m.role != 'owner', m.role != 'admin', u.username",
-            (group_id,),
-        )
+    def members_with_roles(self, group_id: int) -> list[MemberRole]:
+        """Owner first, then admins, then members; by name within each."""
+        return [
+            MemberRole(*row)
+            for row in self._all(
+                "SELECT u.username, m.role FROM group_members m JOIN users u ON u.id = m.user_id"
+                " WHERE m.group_id = ? ORDER BY m.role != 'owner', m.role != 'admin', u.username",
+                (group_id,),
+            )
+        ]
 
     def groups_of(self, user_id: int) -> list[int]:
         return [
@@ -145,9 +149,9 @@ class GroupStore:
 
     def unread_members_at(
         self, message: MessageRow, after: str | None, limit: int
-    ) -> list[tuple[int, str]]:
+    ) -> list[UnreadMember]:
         """Members at send time, but the sender, who have not acked; by name after `after`."""
-        return self._all(
+        rows = self._all(
             "SELECT DISTINCT u.id, u.username FROM group_membership gm"
             " JOIN users u ON u.id = gm.user_id"
             " WHERE gm.group_id = ? AND gm.user_id != ? AND gm.joined_seq < ?"
@@ -166,6 +170,7 @@ class GroupStore:
                 limit,
             ),
         )
+        return [UnreadMember(*row) for row in rows]
 
     # ------------------------------------------------------------------ group receipts
 

@@ -1,8 +1,9 @@
 """The storage seam holds: `interface.Store` names exactly the public methods of
 `SqliteStore`, with the same parameters, and `PostgresStore` implements each of
-them with the interface's signature; only the backends (the SQLite one is store.py
-and the modules split from it) name a database driver; importing the interface
-loads none.
+them with the interface's signature; both backends declare the interface's
+return types (its row dataclasses, never bare tuples); only the backends (the
+SQLite one is store.py and the modules split from it) name a database driver;
+importing the interface loads none.
 
 When a method is added to SqliteStore, the first test fails until the interface
 and PostgresStore have it too (and the contract suite, tests/cluster/storage,
@@ -87,6 +88,7 @@ def test_every_method_has_the_interfaces_signature(name):
     assert parameters(getattr(PostgresStore, name)) == parameters(declared)
     returns = inspect.signature(declared).return_annotation
     if name != "request":  # a generator function under @contextmanager
+        assert inspect.signature(getattr(SqliteStore, name)).return_annotation == returns
         assert inspect.signature(getattr(PostgresStore, name)).return_annotation == returns
 
 

@@ -2,12 +2,9 @@
 store calls the handlers make for the common steps (users, a chat message, a
 group and its messages), so each test states only what it checks.
 
-`typed` turns the bare tuples SqliteStore still returns (user_credentials,
-member_state, conversations_of, events_after, events_since, members_with_roles,
-unread_members_at, read_conversation_upto, and the values of device_states) into
-the interface's row dataclasses,
-so both backends meet the same assertions. Once SqliteStore returns the
-dataclasses itself, `typed` changes nothing and can go.
+`typed` checks that a row (or each row of a list, or each value of a dict) is the
+interface's row dataclass, and hands it back: both backends must return the
+dataclasses themselves, never bare tuples.
 """
 
 from __future__ import annotations
@@ -23,13 +20,15 @@ NOW = 1_700_000_000_000
 
 
 def typed(kind: type, value: Any) -> Any:
-    if value is None or isinstance(value, kind):
-        return value
-    if isinstance(value, list):
-        return [typed(kind, item) for item in value]
-    if isinstance(value, dict):
-        return {key: typed(kind, item) for key, item in value.items()}
-    return kind(*value)
+    """`value` itself, once checked to be a `kind` (or None), a list of them, or a dict
+    whose values are."""
+    items = value.values() if isinstance(value, dict) else value
+    if isinstance(value, list | dict):
+        wrong = [item for item in items if not isinstance(item, kind)]
+        assert not wrong, f"not {kind.__name__}: {wrong[:3]}"
+    else:
+        assert value is None or isinstance(value, kind), f"not {kind.__name__}: {value!r}"
+    return value
 
 
 @contextlib.contextmanager
