@@ -7,7 +7,10 @@ per lookup, the default recall limit), and the helpers that tell usernames from
 group ids.
 
 Field types, patterns and lengths are already enforced by `frames` during
-decoding; this module only adds what the type system cannot express.
+decoding; this module only adds what the type system cannot express, and one
+field rule said more plainly than a pattern would: no free text the server stores
+(a message or edit text, a group name, a device name, an ack note) may hold NUL
+(U+0000), which PostgreSQL's text cannot hold (`INVALID_PARAM`, `details.field`).
 
 Never: touch storage or sockets, or raise.
 """
@@ -77,8 +80,37 @@ def _members(request: f.Request, members: list[str], limits: f.Limits) -> Protoc
     return None
 
 
+def _stored_text(request: f.Request) -> tuple[str, str | None] | None:
+    """The free text of `request` that the server stores, with its field's path."""
+    match request:
+        case f.SendMessage(body=body) | f.Edit(body=body):
+            return "body.text", body.text
+        case f.CreateGroup(name=name):
+            return "name", name
+        case f.Login(device_name=name):
+            return "device_name", name
+        case f.GroupReadAck(content=note):
+            return "content", note
+    return None
+
+
+def _nul(request: f.Request) -> ProtocolError | None:
+    stored = _stored_text(request)
+    if stored is None or stored[1] is None or "\x00" not in stored[1]:
+        return None
+    field = stored[0]
+    return _error(
+        request,
+        ErrorCode.INVALID_PARAM,
+        f"`{field}` cannot contain the NUL character (U+0000); remove it",
+        field=field,
+    )
+
+
 def validate_request(request: f.Request, limits: f.Limits) -> ProtocolError | None:
     """Return why `request` breaks a rule or a limit, or None when it is fine."""
+    if (error := _nul(request)) is not None:
+        return error
     match request:
         case f.Register(username=name) if (problem := username_problem(name)) is not None:
             return _error(

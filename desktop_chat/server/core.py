@@ -77,12 +77,16 @@ class Core:
     def require_member(self, group_id: str, user_id: int) -> tuple[GroupRow, str]:
         """The group and the caller's role in it; refuses non-members."""
         group = self.require_group(group_id)
+        return group, self.require_role(group, user_id)
+
+    def require_role(self, group: GroupRow, user_id: int) -> str:
+        """The caller's role in `group`; refuses non-members."""
         role = self.store.role(group.id, user_id)
         if role is None:
             raise ServiceError(
-                ErrorCode.NOT_GROUP_MEMBER, f"you are not a member of group {group_id}"
+                ErrorCode.NOT_GROUP_MEMBER, f"you are not a member of group {group.id}"
             )
-        return group, role
+        return role
 
     def is_expired(self, message: MessageRow) -> bool:
         return message.server_time < self.now() - self.config.ack_retention_seconds * 1000

@@ -5,6 +5,10 @@ member count at send time for group messages, and an optional `reply_to` checked
 to be a message of the same conversation the sender can see), `fetch_history` and
 `fetch_conversations` (with the viewer's mute of each).
 
+For several writers (nodes on PostgreSQL): `send` takes the conversation's seq,
+which locks its row, before it reads the group's members, so a membership change
+is ordered wholly before or after the message.
+
 Never: change receipt marks (that is `receipts.py`).
 """
 
@@ -27,27 +31,33 @@ class Messages(Core):
         if existing is not None:
             return self._resent(existing, sender_id, req, body)
         now = self.now()
+        # The conversation's seq is taken first: it locks the conversation's row (to
+        # commit, on PostgreSQL), the lock a change of the group's members takes too, so
+        # the membership read below is the one this message is ordered after. A refusal
+        # rolls the seq back with the rest of the request.
         if req.chat_type == "chat":
             recipient_id = self.require_user(req.to)
             if recipient_id == sender_id:
                 raise ServiceError(ErrorCode.INVALID_PARAM, "you cannot send a message to yourself")
             conv_id = self.store.chat_conversation(sender_id, recipient_id, now)
+            conv_seq = self.store.next_conv_seq(conv_id)
             audience = [recipient_id, sender_id]
             group_id = member_count = None
         else:
-            group, role = self.require_member(req.to, sender_id)
+            group = self.require_group(req.to)
+            conv_id = self.store.group_conversation(group.id)
+            conv_seq = self.store.next_conv_seq(conv_id)
+            role = self.require_role(group, sender_id)
             if req.need_group_ack and role == "member" and group.ack_policy != "all":
                 raise ServiceError(
                     ErrorCode.GROUP_ACK_NOT_ALLOWED,
                     "only the group's owner and admins may ask for read receipts here",
                 )
-            conv_id = self.store.group_conversation(group.id)
             audience = self.store.member_ids(group.id)
             # The possible readers: everyone in the group at send time but the sender.
             recipient_id, group_id, member_count = None, group.id, len(audience) - 1
         if req.reply_to is not None:
             self._check_reply_to(req.reply_to, conv_id, sender_id, group_id)
-        conv_seq = self.store.next_conv_seq(conv_id)
         self.store.insert_message(
             msg_id=req.msg_id,
             conv_id=conv_id,

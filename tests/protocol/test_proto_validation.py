@@ -373,3 +373,38 @@ def test_reply_to_is_a_msg_id_and_edit_a_text() -> None:
     assert refused({"type": "edit", "id": "1", "msg_id": MSG, "body": {"kind": "text", "text": ""}})
     assert refused({"type": "recall", "id": "1", "msg_id": "no spaces allowed"})
     assert refused({"type": "fetch_users", "id": "1", "usernames": []})
+
+
+NUL_TEXT = [
+    ("body.text", {"type": "send", "msg_id": MSG, "chat_type": "chat", "to": "bob"}, "body"),
+    ("body.text", {"type": "edit", "msg_id": MSG}, "body"),
+    ("name", {"type": "create_group"}, "name"),
+    ("device_name", {"type": "login", "username": "alice", "password": "pw"}, "device_name"),
+    ("content", {"type": "group_read_ack", "group_id": GROUP, "msg_id": MSG}, "content"),
+]
+
+
+@pytest.mark.parametrize(("field", "frame", "key"), NUL_TEXT, ids=[t[1]["type"] for t in NUL_TEXT])
+@pytest.mark.parametrize("text", ["\x00", "a\x00b", "ends with\x00"])
+def test_free_text_that_is_stored_cannot_hold_nul(
+    field: str, frame: dict, key: str, text: str
+) -> None:
+    """PostgreSQL's text cannot hold U+0000: every free text the server stores refuses it,
+    as a bad field, and says which field and why."""
+    value = {"kind": "text", "text": text} if key == "body" else text
+    decoded = decode_client_frame(json.dumps({**frame, "id": "n1", key: value}))
+    assert isinstance(decoded, f.Request), decoded
+    error = check(decoded)
+    assert error is not None, f"{field} with NUL was accepted"
+    assert error.code is ErrorCode.INVALID_PARAM and error.request_id == "n1"
+    assert f"`{field}`" in error.message and "U+0000" in error.message
+    assert error.details == {"field": field}
+
+
+@pytest.mark.parametrize(("field", "frame", "key"), NUL_TEXT, ids=[t[1]["type"] for t in NUL_TEXT])
+def test_free_text_may_hold_other_control_characters(field: str, frame: dict, key: str) -> None:
+    text = "tab\there\u0001\u007f\u2028end"
+    value = {"kind": "text", "text": text} if key == "body" else text
+    decoded = decode_client_frame(json.dumps({**frame, "id": "n1", key: value}))
+    assert isinstance(decoded, f.Request), decoded
+    assert check(decoded) is None

@@ -83,6 +83,50 @@ async def test_wrong_field_types_get_invalid_param_with_id(harness):
     assert (await bob.request("fetch_history", conversation_id="alice"))["messages"] == []
 
 
+async def test_stored_text_with_nul_is_refused_and_nothing_is_stored(harness):
+    """PostgreSQL's text cannot hold U+0000, so no stored free text may carry it, on any
+    backend: the request is refused as a bad field and nothing of it is applied."""
+    await harness.start()
+    alice = await harness.device("alice")
+    bob = await harness.device("bob")
+    await send(alice, "bob", "kept-0001", "before")
+    group = (await alice.request("create_group", name="team", members=["bob"]))["group"]
+    gsend = {"chat_type": "groupchat", "to": group["group_id"], "need_group_ack": True}
+    await alice.request("send", msg_id="group-0001", body=text_body("hi all"), **gsend)
+    cases = [
+        ("send", {"msg_id": "nul-00001", "chat_type": "chat", "to": "bob"}, "body.text"),
+        ("edit", {"msg_id": "kept-0001"}, "body.text"),
+        ("create_group", {"name": "te\x00am", "members": ["bob"]}, "name"),
+        ("group_read_ack", {"group_id": group["group_id"], "msg_id": "group-0001"}, "content"),
+    ]
+    for type_, fields, field in cases:
+        if field == "body.text":
+            fields["body"] = text_body("a\x00b")
+        elif field == "content":
+            fields["content"] = "got\x00it"
+        client = bob if type_ == "group_read_ack" else alice
+        reply = await refused(client, type_, **fields)
+        assert reply["code"] == "INVALID_PARAM", (type_, reply)
+        assert reply["details"] == {"field": field} and "U+0000" in reply["message"]
+    await still_fine(harness, alice, bob)
+    history = await bob.request("fetch_history", conversation_id="alice")
+    assert [(m["msg_id"], m["body"]["text"]) for m in history["messages"]] == [
+        ("kept-0001", "before")
+    ]
+    assert [g["group_id"] for g in (await alice.request("fetch_groups"))["groups"]] == [
+        group["group_id"]
+    ]
+    acks = await alice.request("fetch_group_acks", group_id=group["group_id"], msg_id="group-0001")
+    assert acks["acks"] == []
+
+    sign_in = await harness.connect()
+    reply = await refused(
+        sign_in, "login", username="alice", password=PASSWORD, device_name="lap\x00top"
+    )
+    assert (reply["code"], reply["details"]) == ("INVALID_PARAM", {"field": "device_name"})
+    assert (await sign_in.login("alice", PASSWORD, "laptop"))["type"] == "login_ok"
+
+
 async def test_unknown_type_is_refused_with_id(harness):
     await harness.start()
     alice = await harness.device("alice")

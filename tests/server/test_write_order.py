@@ -1,0 +1,99 @@
+"""The order in which handlers touch rows that concurrent requests share. A server of
+several nodes on PostgreSQL, each request in its own READ COMMITTED transaction,
+relies on it; here it is checked on SQLite by recording the store calls a handler
+makes:
+
+- a group message takes its conversation's seq (`next_conv_seq`, which locks the
+  conversation's row, as a change of the group's members does) before it reads the
+  sender's role and the member list, so a concurrent add or remove is wholly before
+  the message or wholly after it; a refused send gives its seq back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from desktop_chat.wire_client import WireClient, text_body
+
+
+def record(store, *names: str) -> list[tuple[str, tuple]]:
+    """Record each call of the store's methods `names` (name, positional arguments)."""
+    calls: list[tuple[str, tuple]] = []
+    for name in names:
+        method = getattr(store, name)
+
+        def spy(*args: Any, _name: str = name, _method: Any = method, **kwargs: Any) -> Any:
+            calls.append((_name, args))
+            return _method(*args, **kwargs)
+
+        setattr(store, name, spy)
+    return calls
+
+
+async def gsend(client: WireClient, group_id: str, msg_id: str, **fields: Any) -> dict:
+    return await client.call(
+        "send",
+        msg_id=msg_id,
+        chat_type="groupchat",
+        to=group_id,
+        body=text_body(msg_id),
+        **fields,
+    )
+
+
+async def a_group(harness) -> tuple[WireClient, WireClient, str]:
+    await harness.start()
+    alice = await harness.device("alice")
+    bob = await harness.device("bob")
+    reply = await alice.request("create_group", name="team", members=["bob"])
+    return alice, bob, reply["group"]["group_id"]
+
+
+# --------------------------------------------------------------------------- send
+
+
+async def test_a_group_message_takes_its_seq_before_it_reads_the_members(harness):
+    alice, _, group_id = await a_group(harness)
+    first = await gsend(alice, group_id, "first-0001")
+    calls = record(harness.store, "next_conv_seq", "role", "member_ids", "joined_seq")
+    reply = await gsend(alice, group_id, "reply-0001", reply_to="first-0001")
+    assert reply["type"] == "send_ok", reply
+    assert reply["conv_seq"] == first["conv_seq"] + 1 and reply["group_member_count"] == 1
+    names = [name for name, _ in calls]
+    assert names[0] == "next_conv_seq", names
+    assert {"role", "member_ids", "joined_seq"} <= set(names[1:]), names
+
+
+async def test_a_one_to_one_message_takes_its_seq_before_it_is_stored(harness):
+    await harness.start()
+    alice = await harness.device("alice")
+    await harness.device("bob")
+    calls = record(harness.store, "next_conv_seq", "insert_message")
+    reply = await alice.request(
+        "send", msg_id="chat-0001", chat_type="chat", to="bob", body=text_body("hi")
+    )
+    assert reply["conv_seq"] == 1
+    assert [name for name, _ in calls] == ["next_conv_seq", "insert_message"]
+
+
+@pytest.mark.parametrize("why", ["not a member", "acks not allowed", "bad reply_to"])
+async def test_a_refused_group_message_gives_its_seq_back(harness, why):
+    alice, bob, group_id = await a_group(harness)
+    carol = await harness.device("carol")
+    first = await gsend(alice, group_id, "first-0001")
+    if why == "not a member":
+        refused = await gsend(carol, group_id, "refused-01")
+        code = "NOT_GROUP_MEMBER"
+    elif why == "acks not allowed":
+        refused = await gsend(bob, group_id, "refused-01", need_group_ack=True)
+        code = "GROUP_ACK_NOT_ALLOWED"
+    else:
+        refused = await gsend(bob, group_id, "refused-01", reply_to="no-such-msg")
+        code = "MESSAGE_NOT_FOUND"
+    assert (refused["type"], refused["code"]) == ("error", code), refused
+    after = await gsend(bob, group_id, "after-0001")
+    assert after["conv_seq"] == first["conv_seq"] + 1
+    conv_id = harness.store.group_conversation(int(group_id))
+    assert harness.store.conv_last_seq(conv_id) == after["conv_seq"]
