@@ -120,6 +120,15 @@ def _serve_parser() -> argparse.ArgumentParser:
         f" (default {defaults.max_queued_bytes / MiB:g})",
     )
     parser.add_argument(
+        "--registration-burst",
+        type=int,
+        default=defaults.registration_burst,
+        metavar="N",
+        help="sign-ups one address may make at once, with --allow-registration"
+        f" (default {defaults.registration_burst}; then {defaults.registrations_per_hour:g}"
+        " an hour)",
+    )
+    parser.add_argument(
         "--argon2-time-cost",
         type=int,
         default=defaults.argon2_time_cost,
@@ -227,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--db (SQLite) and --database (PostgreSQL) exclude each other")
     if args.argon2_time_cost < 1 or args.argon2_memory_kib < 8:
         parser.error("--argon2-time-cost must be 1 or more and --argon2-memory-kib 8 or more")
+    if args.registration_burst < 1:
+        parser.error("--registration-burst must be 1 or more")
     if args.workers < 1:
         parser.error("--workers must be 1 or more")
     if args.database is not None and not args.database.startswith(("postgresql:", "postgres:")):
@@ -255,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         redis_url=args.redis,
         node_name=node_name,
         workers=args.workers,
+        registration_burst=args.registration_burst,
         argon2_time_cost=args.argon2_time_cost,
         argon2_memory_kib=args.argon2_memory_kib,
         **(

@@ -4,7 +4,8 @@ Owns `ClusterNode`, which `ChatServer` builds when `ServerConfig.database_url` i
 set: the loop's own PostgreSQL session (it migrates the schema on open), the
 worker threads that run each request (`RequestRunner`), the `ClusterHub`, the
 Redis fan-out (only with `redis_url`; without it the node runs alone and says so),
-the periodic head check, and the health probe behind `GET /healthz`.
+the periodic head check, the health probe behind `GET /healthz`, and the limits
+shared through Redis (failed sign-ins, device rates: `shared_limits.py`).
 
 Never: import the PostgreSQL or Redis drivers unless a cluster is configured (the
 embedded SQLite server runs without them installed).
@@ -25,6 +26,7 @@ from desktop_chat.server.storage.interface import Store, StoreError
 
 if TYPE_CHECKING:
     from desktop_chat.server.fanout import RedisFanout
+    from desktop_chat.server.shared_limits import SharedLimits
 
 log = logging.getLogger(__name__)
 HEALTH_PROBE_SECONDS = 1.0
@@ -40,6 +42,8 @@ class ClusterNode:
         self.hub: ClusterHub | None = None
         self.runner: RequestRunner | None = None  # type: ignore[assignment]
         self.fanout: RedisFanout | None = None
+        # Failed sign-ins and device rates counted by every node alike (with Redis).
+        self.limits: SharedLimits | None = None
         self.healthy = False
         self._tasks: list[asyncio.Task] = []
 
@@ -68,6 +72,9 @@ class ClusterNode:
                 self.config.redis_url, self.name, hub.deliver, self._possible_loss
             )
             await self.fanout.start()
+            from desktop_chat.server.shared_limits import SharedLimits
+
+            self.limits = SharedLimits.connect(self.config.redis_url, self.config)
             hub.publish = self.fanout.publish
             hub.on_user_gone = self.fanout.unsubscribe
         self._tasks = [
@@ -134,6 +141,8 @@ class ClusterNode:
                 await task
         if self.fanout is not None:
             await self.fanout.close()
+        if self.limits is not None:
+            await self.limits.close()
         if self.runner is not None:
             await self.runner.close()
         if self.loop_session is not None:

@@ -94,6 +94,8 @@ class Service:
             Mutes(store, hub, config),
             Presence(store, hub, config),
         )
+        if node is not None and node.limits is not None:
+            accounts.shared_throttle = node.limits.login
         self._async: dict[type, AsyncHandler] = {
             f.Register: accounts.register,
             f.Login: accounts.login,
@@ -136,7 +138,12 @@ class Service:
             return
         error = conn.session.check(frame) or validate_request(frame, self.limits)
         if error is None and conn.rates is not None:
-            error = _rate_limited(frame, conn.rates.check(frame))
+            shared = self.node.limits if self.node is not None else None
+            if shared is not None and conn.device_id is not None:
+                wait = await shared.rates.check(conn.device_id, frame)
+            else:
+                wait = conn.rates.check(frame)
+            error = _rate_limited(frame, wait)
         if error is not None:
             self.hub.reply_error(conn, error)
             return
