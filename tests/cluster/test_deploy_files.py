@@ -348,8 +348,8 @@ def _after_command(words: list[str]) -> tuple[str, list[str]] | None:
 
 def code_in(markdown: str) -> list[str]:
     """The code of a Markdown text: each line of its code blocks (continued lines
-    joined) and each inline code span."""
-    snippets, in_block, pending = [], False, ""
+    joined) and each inline code span (which may run over a line break)."""
+    snippets, prose, in_block, pending = [], [], False, ""
     for line in markdown.splitlines():
         if line.lstrip().startswith("```"):
             in_block = not in_block
@@ -359,8 +359,9 @@ def code_in(markdown: str) -> list[str]:
             snippets.append(pending + line)
             pending = ""
         else:
-            snippets += re.findall(r"`([^`]+)`", line)
-    return snippets
+            prose.append(line)
+    spans = re.findall(r"`([^`]+)`", "\n".join(prose))
+    return snippets + [" ".join(span.split()) for span in spans]
 
 
 def used_flags() -> dict[str, set[str]]:
