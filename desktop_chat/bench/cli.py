@@ -34,7 +34,16 @@ QUICK = {
 
 
 def _receipts(args: argparse.Namespace) -> dict[str, Any]:
-    return asyncio.run(receipts.run(args.pairs, args.window, args.seconds, args.profile))
+    return asyncio.run(
+        receipts.run(
+            args.pairs,
+            args.window,
+            args.seconds,
+            args.profile,
+            backend=args.backend,
+            database_url=args.database,
+        )
+    )
 
 
 def _group(args: argparse.Namespace) -> dict[str, Any]:
@@ -75,6 +84,20 @@ def _add_receipts(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument(
         "--profile", type=Path, default=None, help="run the server under cProfile, into DIR"
+    )
+    parser.add_argument(
+        "--backend",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="postgres: a single PostgreSQL node too, in the same run, against the SQLite"
+        " server and the floor (a private PostgreSQL with fsync on, unless --database)",
+    )
+    parser.add_argument(
+        "--database",
+        default=None,
+        metavar="URL",
+        help="with --backend postgres: this PostgreSQL on 127.0.0.1 instead of a private"
+        " one (its CPU is counted; the bench's accounts stay in that database)",
     )
 
 

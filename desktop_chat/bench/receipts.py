@@ -22,6 +22,7 @@ flight gets at most a few seconds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -32,11 +33,13 @@ import msgspec
 import psutil
 
 from desktop_chat.bench.common import (
+    CpuMeter,
     Lean,
-    Proc,
+    PostgresTarget,
     bulk_accounts,
     close_all,
     encode,
+    fmt,
     percentile,
     ratio,
     rnd,
@@ -57,11 +60,25 @@ class _Run:
     reads: int = 0
     delivered: int = 0
     latencies: list[float] = field(default_factory=list)
-    in_flight: int = 0
+    # Over the whole run (warm-up and drain too): what was sent, what still waits for
+    # its read receipt (msg_id -> when sent), for its delivery receipt, and receipts
+    # that named a message already receipted or never sent.
+    sent: int = 0
+    sent_at: dict[str, float] = field(default_factory=dict)
+    undelivered: set[str] = field(default_factory=set)
+    duplicates: int = 0
+
+    @property
+    def pending(self) -> int:
+        return len(self.sent_at) + len(self.undelivered)
+
+    def lost(self) -> int:
+        """Messages still missing a receipt (read, delivery or both)."""
+        return len(self.undelivered.union(self.sent_at))
 
 
 async def _side_a(a: Lean, to: str, pair: int, window: int, run: _Run) -> None:
-    sent_at: dict[str, float] = {}
+    sent_at, undelivered = run.sent_at, run.undelivered
     count = 0
     clock = time.perf_counter
 
@@ -70,7 +87,8 @@ async def _side_a(a: Lean, to: str, pair: int, window: int, run: _Run) -> None:
         count += 1
         msg_id = f"p{pair}m{count:09d}"
         sent_at[msg_id] = clock()
-        run.in_flight += 1
+        undelivered.add(msg_id)
+        run.sent += 1
         await a.send(
             encode(
                 {
@@ -100,15 +118,21 @@ async def _side_a(a: Lean, to: str, pair: int, window: int, run: _Run) -> None:
             for msg_id in frame["msg_ids"]:
                 started = sent_at.pop(msg_id, None)
                 if started is None:
+                    run.duplicates += 1
                     continue
-                run.in_flight -= 1
                 if run.measuring:
                     run.reads += 1
                     run.latencies.append(now - started)
                 if run.sending:
                     await send_one()
-        elif (kind == "delivered" or kind == "delivery_ack") and run.measuring:
-            run.delivered += len(frame["msg_ids"])
+        elif kind == "delivered" or kind == "delivery_ack":
+            for msg_id in frame["msg_ids"]:
+                if msg_id not in undelivered:
+                    run.duplicates += 1
+                    continue
+                undelivered.discard(msg_id)
+                if run.measuring:
+                    run.delivered += 1
         elif kind == "error":
             raise RuntimeError(f"the server refused a frame: {frame.get('code')}")
 
@@ -134,9 +158,16 @@ async def _side_b(b: Lean) -> None:
         await b.send(encode({"type": "read_ack", "id": f"r{count}", "msg_ids": [msg_id]}))
 
 
-async def _drive(
-    pairs: list[tuple[Lean, Lean, str]], window: int, seconds: float, proc: Proc
+async def drive(
+    pairs: list[tuple[Lean, Lean, str]],
+    window: int,
+    seconds: float,
+    meter: CpuMeter,
+    *,
+    drain_seconds: float = DRAIN_SECONDS,
 ) -> dict[str, Any]:
+    """The workload on signed-in pairs (A, B, B's name): its figures, with the CPU of
+    every part of `meter` (separately and summed) and what was lost."""
     run = _Run()
     me = psutil.Process()
     tasks = []
@@ -147,16 +178,19 @@ async def _drive(
     try:
         await asyncio.sleep(min(1.0, max(0.2, seconds * 0.2)))  # warm-up
         frames0 = sum(c.sent + c.received for c in clients)
-        cpu0, gen0, t0 = proc.cpu_seconds(), me.cpu_times(), time.perf_counter()
+        cpu0, gen0, t0 = meter.sample(), me.cpu_times(), time.perf_counter()
         run.measuring = True
         await asyncio.sleep(seconds)
         run.measuring = False
         elapsed = time.perf_counter() - t0
-        cpu1, gen1 = proc.cpu_seconds(), me.cpu_times()
+        cpu1, gen1 = meter.sample(), me.cpu_times()
         frames1 = sum(c.sent + c.received for c in clients)
         run.sending = False
-        deadline = time.monotonic() + DRAIN_SECONDS
-        while run.in_flight > 0 and time.monotonic() < deadline:
+        deadline = time.monotonic() + drain_seconds
+        while run.pending > 0 and time.monotonic() < deadline:
+            for task in tasks:
+                if task.done():
+                    await task  # a side that failed: its error, now
             await asyncio.sleep(0.05)
         for task in tasks:
             if task.done() and not task.cancelled() and task.exception() is not None:
@@ -166,9 +200,14 @@ async def _drive(
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
     receipts = run.reads + run.delivered
-    server_cpu = cpu1 - cpu0
+    parts = meter.used(cpu0, cpu1)
+    server_cpu = sum(parts.values())
     generator_cpu = (gen1.user + gen1.system) - (gen0.user + gen0.system)
     p50, p99 = percentile(run.latencies, 50), percentile(run.latencies, 99)
+
+    def per_1k(cpu: float) -> float | None:
+        return rnd(cpu / receipts * 1000, 4) if receipts else None
+
     return {
         "seconds": rnd(elapsed, 3),
         "messages": run.reads,
@@ -178,14 +217,21 @@ async def _drive(
         "p50_ms": rnd(p50 * 1000 if p50 is not None else None, 3),
         "p99_ms": rnd(p99 * 1000 if p99 is not None else None, 3),
         "server_cpu_s": rnd(server_cpu, 3),
-        "server_cpu_s_per_1k_receipts": rnd(server_cpu / receipts * 1000, 4) if receipts else None,
+        "server_cpu_s_per_1k_receipts": per_1k(server_cpu),
+        "cpu_s_per_1k_receipts_by_part": {part: per_1k(cpu) for part, cpu in parts.items()},
         "frames_per_message": rnd((frames1 - frames0) / run.reads, 2) if run.reads else None,
         "generator_cpu_pct": rnd(generator_cpu / elapsed * 100, 1),
         "server_cpu_pct": rnd(server_cpu / elapsed * 100, 1),
+        # Every message of the run (warm-up and drain too): sent, and still missing a
+        # receipt after the drain.
+        "sent": run.sent,
+        "lost": run.lost(),
+        "duplicate_receipts": run.duplicates,
     }
 
 
-async def _floor(pairs: int, window: int, seconds: float) -> dict[str, Any]:
+async def floor(pairs: int, window: int, seconds: float, **drive_options: Any) -> dict[str, Any]:
+    """The workload through the bare relay: the floor."""
     with start_relay() as relay:
         clients: list[Lean] = []
         try:
@@ -195,32 +241,67 @@ async def _floor(pairs: int, window: int, seconds: float) -> dict[str, Any]:
                 a = await Lean.open(f"{relay.url}/p{index}/a")
                 clients += [a, b]
                 made.append((a, b, f"ub{index}"))
-            return await _drive(made, window, seconds, relay)
+            meter = CpuMeter().add("relay", relay.pid)
+            return await drive(made, window, seconds, meter, **drive_options)
         finally:
             await close_all(clients)
 
 
+def pair_names(pairs: int, prefix: str = "") -> tuple[list[str], list[str]]:
+    """The accounts of A and of B of each pair."""
+    return [f"{prefix}ua{i}" for i in range(pairs)], [f"{prefix}ub{i}" for i in range(pairs)]
+
+
 async def _ours(
-    pairs: int, window: int, seconds: float, workdir: Path, profile_dir: Path | None
+    pairs: int,
+    window: int,
+    seconds: float,
+    workdir: Path,
+    profile_dir: Path | None,
+    postgres: PostgresTarget | None = None,
 ) -> dict[str, Any]:
-    db = workdir / f"receipts-{pairs}-{window}.db"
-    names = [f"ua{i}" for i in range(pairs)] + [f"ub{i}" for i in range(pairs)]
-    tokens = bulk_accounts(db, names)
+    """The workload against one server: on a fresh SQLite file, or with `postgres`
+    a single node on a fresh PostgreSQL database (its backends' CPU counted too)."""
+    backend = "sqlite" if postgres is None else "postgres"
+    a_names, b_names = pair_names(pairs, "" if postgres is None else postgres.prefix())
+    names = a_names + b_names
+    if postgres is None:
+        database: Path | str = workdir / f"receipts-{pairs}-{window}.db"
+        url = None
+    else:
+        database = url = postgres.database()
+    tokens = bulk_accounts(database, names)
     profile = None
     if profile_dir is not None:
         profile_dir.mkdir(parents=True, exist_ok=True)
-        profile = profile_dir / f"server-receipts-p{pairs}-w{window}.prof"
-    with start_server(db, profile) as server:
+        profile = profile_dir / f"server-receipts-{backend}-p{pairs}-w{window}.prof"
+    sqlite_file = database if isinstance(database, Path) else None
+    with start_server(sqlite_file, profile, database_url=url) as server:
+        meter = CpuMeter().add("server", server.pid)
+        if postgres is not None:
+            meter.add("postgres", postgres.postmaster, children=True)
         clients: list[Lean] = []
         try:
             signed = await signed_in(server.url, [tokens[n] for n in names])
             clients = signed
-            made = [(signed[i], signed[pairs + i], f"ub{i}") for i in range(pairs)]
-            result = await _drive(made, window, seconds, server)
+            made = [(signed[i], signed[pairs + i], b_names[i]) for i in range(pairs)]
+            result = await drive(made, window, seconds, meter)
         finally:
             await close_all(clients)
         result["server_rss_mb"] = rnd(server.rss_bytes() / 2**20, 1)
     return result
+
+
+def ratios(ours: dict[str, Any], base: dict[str, Any]) -> dict[str, float | None]:
+    """`ours` over `base`, figure by figure (both measured in the same run)."""
+    return {
+        "receipts_per_s": rnd(ratio(ours["receipts_per_s"], base["receipts_per_s"]), 3),
+        "p50": rnd(ratio(ours["p50_ms"], base["p50_ms"]), 2),
+        "p99": rnd(ratio(ours["p99_ms"], base["p99_ms"]), 2),
+        "server_cpu_per_receipt": rnd(
+            ratio(ours["server_cpu_s_per_1k_receipts"], base["server_cpu_s_per_1k_receipts"]), 2
+        ),
+    }
 
 
 async def run(
@@ -228,82 +309,104 @@ async def run(
     windows: list[int],
     seconds: float,
     profile_dir: Path | None = None,
+    *,
+    backend: str = "sqlite",
+    database_url: str | None = None,
 ) -> dict[str, Any]:
+    """Each case against the floor and the SQLite server; with backend "postgres"
+    against a single PostgreSQL node too (a private server with fsync on, unless
+    `database_url`), in the same run."""
+    if backend not in ("sqlite", "postgres"):
+        raise ValueError(f"unknown backend {backend!r}: sqlite or postgres")
     cases = []
-    with tempfile.TemporaryDirectory(prefix="dcbench-") as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dcbench-")))
+        postgres = None
+        if backend == "postgres":
+            postgres = stack.enter_context(PostgresTarget(database_url))
         for pairs in pairs_list:
             for window in windows:
-                floor = await _floor(pairs, window, seconds)
-                ours = await _ours(pairs, window, seconds, Path(tmp), profile_dir)
-                cases.append(
-                    {
-                        "pairs": pairs,
-                        "window": window,
-                        "floor": floor,
-                        "ours": ours,
-                        "ratio": {
-                            "receipts_per_s": rnd(
-                                ratio(ours["receipts_per_s"], floor["receipts_per_s"]), 3
-                            ),
-                            "p50": rnd(ratio(ours["p50_ms"], floor["p50_ms"]), 2),
-                            "p99": rnd(ratio(ours["p99_ms"], floor["p99_ms"]), 2),
-                            "server_cpu_per_receipt": rnd(
-                                ratio(
-                                    ours["server_cpu_s_per_1k_receipts"],
-                                    floor["server_cpu_s_per_1k_receipts"],
-                                ),
-                                2,
-                            ),
-                        },
-                    }
-                )
-    return {"seconds": seconds, "cases": cases}
+                case: dict[str, Any] = {"pairs": pairs, "window": window}
+                case["floor"] = await floor(pairs, window, seconds)
+                case["ours"] = await _ours(pairs, window, seconds, tmp, profile_dir)
+                case["ratio"] = ratios(case["ours"], case["floor"])
+                if postgres is not None:
+                    pg = await _ours(pairs, window, seconds, tmp, profile_dir, postgres)
+                    case["postgres"] = pg
+                    case["postgres_ratio"] = ratios(pg, case["floor"])
+                    case["postgres_vs_sqlite"] = ratios(pg, case["ours"])
+                cases.append(case)
+        settings = postgres.settings() if postgres is not None else None
+    result: dict[str, Any] = {"seconds": seconds, "backend": backend, "cases": cases}
+    if settings is not None:
+        result["postgres"] = settings
+        ratios_pg = [c["postgres_vs_sqlite"]["receipts_per_s"] for c in cases]
+        known = [r for r in ratios_pg if r is not None]
+        result["postgres_vs_sqlite_min"] = min(known) if known else None
+        result["bar_postgres_vs_sqlite"] = POSTGRES_BAR
+    return result
+
+
+POSTGRES_BAR = 0.6  # PostgreSQL single node ÷ SQLite server receipts/s, at least
+
+
+def _row(case: dict[str, Any], name: str, r: dict[str, Any], postgres: bool) -> list[Any]:
+    parts = r.get("cpu_s_per_1k_receipts_by_part", {})
+    row = [
+        case["pairs"],
+        case["window"],
+        name,
+        r["receipts_per_s"],
+        r["p50_ms"],
+        r["p99_ms"],
+        r["server_cpu_s_per_1k_receipts"],
+    ]
+    if postgres:
+        row.append(parts.get("postgres"))
+    row += [r["frames_per_message"], r["generator_cpu_pct"], r["server_cpu_pct"], r.get("lost")]
+    return row
+
+
+def _ratio_row(case: dict[str, Any], name: str, q: dict[str, Any], postgres: bool) -> list[Any]:
+    row = [case["pairs"], case["window"], name, q["receipts_per_s"], q["p50"], q["p99"]]
+    row.append(q["server_cpu_per_receipt"])
+    return row + [None] * (5 if postgres else 4)
 
 
 def render(result: dict[str, Any]) -> str:
-    columns = [
-        "pairs",
-        "W",
-        "run",
-        "receipts/s",
-        "p50 ms",
-        "p99 ms",
-        "srv CPU s/1k rcpt",
-        "frames/msg",
-        "gen CPU %",
-        "srv CPU %",
-    ]
+    postgres = result.get("backend") == "postgres"
+    columns = ["pairs", "W", "run", "receipts/s", "p50 ms", "p99 ms", "srv CPU s/1k rcpt"]
+    if postgres:
+        columns.append("of which PG")
+    columns += ["frames/msg", "gen CPU %", "srv CPU %", "lost"]
     rows = []
     for case in result["cases"]:
-        for name in ("floor", "ours"):
-            r = case[name]
-            rows.append(
-                [
-                    case["pairs"],
-                    case["window"],
-                    name,
-                    r["receipts_per_s"],
-                    r["p50_ms"],
-                    r["p99_ms"],
-                    r["server_cpu_s_per_1k_receipts"],
-                    r["frames_per_message"],
-                    r["generator_cpu_pct"],
-                    r["server_cpu_pct"],
-                ]
-            )
-        q = case["ratio"]
-        rows.append(
-            [
-                case["pairs"],
-                case["window"],
-                "ours/floor",
-                q["receipts_per_s"],
-                q["p50"],
-                q["p99"],
-                q["server_cpu_per_receipt"],
-                None,
-                None,
-                None,
-            ]
-        )
-    return table(f"receipts ({result['seconds']} s per run)", columns, rows)
+        rows.append(_row(case, "floor", case["floor"], postgres))
+        rows.append(_row(case, "sqlite" if postgres else "ours", case["ours"], postgres))
+        if postgres:
+            rows.append(_row(case, "postgres", case["postgres"], postgres))
+        name = "sqlite/floor" if postgres else "ours/floor"
+        rows.append(_ratio_row(case, name, case["ratio"], postgres))
+        if postgres:
+            rows.append(_ratio_row(case, "pg/floor", case["postgres_ratio"], postgres))
+            rows.append(_ratio_row(case, "pg/sqlite", case["postgres_vs_sqlite"], postgres))
+    text = table(f"receipts ({result['seconds']} s per run)", columns, rows)
+    if postgres:
+        text += _postgres_notes(result)
+    return text
+
+
+def _postgres_notes(result: dict[str, Any]) -> str:
+    pg = result["postgres"]
+    worst = result["postgres_vs_sqlite_min"]
+    verdict = "meets" if worst is not None and worst >= POSTGRES_BAR else "misses"
+    return (
+        f"\nPostgreSQL single node ÷ SQLite server receipts/s: {fmt(worst)} at the worst case"
+        f" ({verdict} the bar of ≥ {POSTGRES_BAR}×).\n"
+        f"Durable on both sides: PostgreSQL {pg.get('server_version')} ({pg.get('where')}) with"
+        f" fsync={pg.get('fsync')}, synchronous_commit={pg.get('synchronous_commit')},"
+        f" full_page_writes={pg.get('full_page_writes')}; SQLite in WAL with synchronous=FULL.\n"
+        "The PostgreSQL run's server CPU is the node's plus every PostgreSQL process's"
+        " (the postmaster and its backends, checkpointer and WAL writer): 'of which PG' is"
+        " the PostgreSQL part of the sum.\n"
+    )
