@@ -2,27 +2,36 @@
 
 Owns: the workload (N pairs; A keeps W messages in flight, asking for delivery
 and read acks; B acks delivery and then read for every message it gets, at
-once) and its two runs: against a real `desktop-chat-server`, and against the
-bare relay in `relay.py` (the floor), driven by the very same code. The only
+once; `drive`, which `cluster.py` runs too) and its runs: against a real
+`desktop-chat-server` on SQLite, and against the bare relay in `relay.py` (the
+floor), driven by the very same code. With `backend="postgres"` a third run, in
+the same run: a single server node on PostgreSQL (a private server with fsync on,
+a durable comparison with SQLite's synchronous=FULL, unless a `--database` URL is
+given), reported against the SQLite server (the bar: at least 0.6× its
+receipts/s) and the floor; its server CPU includes every PostgreSQL process's. The only
 difference is the frame B reacts to (`message` from the server, A's own `send`
 frame through the relay) and the frame A counts as a receipt (`delivered` /
 `read` pushes, or B's `delivery_ack` / `read_ack` frames through the relay).
 
 Measured per run, over `seconds` after a short warm-up: receipts per second at
 A (delivery plus read), p50/p99 from send to the read receipt at A, server CPU
-seconds per 1,000 receipts (psutil on the server's pid), frames on the wire per
+seconds per 1,000 receipts (psutil on the server's pid; on PostgreSQL also the
+postmaster and all its processes, apart and summed), frames on the wire per
 message (all frames every client sent and received), and the load generator's
 own CPU share (when it nears 100 % of a core, the floor is bounded by the
-generator, and the throughput ratio flatters us: the CPU ratio does not).
+generator, and the throughput ratio flatters us: the CPU ratio does not). Over the
+whole run: messages sent, and `lost`, those still missing a delivery or read
+receipt once the drain ends.
 
 Never: run a loop unbounded: sending stops at the deadline, and what is still in
-flight gets at most a few seconds.
+flight gets until nothing more arrives for a few seconds, at most a minute.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -49,7 +58,8 @@ from desktop_chat.bench.common import (
     table,
 )
 
-DRAIN_SECONDS = 3.0
+DRAIN_SECONDS = 3.0  # the drain ends when nothing more came for this long
+DRAIN_MAX_SECONDS = 60.0
 _decode = msgspec.json.decode
 
 
@@ -77,15 +87,18 @@ class _Run:
         return len(self.undelivered.union(self.sent_at))
 
 
-async def _side_a(a: Lean, to: str, pair: int, window: int, run: _Run) -> None:
+async def _side_a(a: Lean, to: str, window: int, run: _Run) -> None:
     sent_at, undelivered = run.sent_at, run.undelivered
     count = 0
     clock = time.perf_counter
+    # Unique in the database: one B account per pair, never reused (a msg_id is
+    # forever, and a run that reuses one is refused as MSG_ID_CONFLICT).
+    prefix = re.sub(r"[^A-Za-z0-9_-]", "_", to)
 
     async def send_one() -> None:
         nonlocal count
         count += 1
-        msg_id = f"p{pair}m{count:09d}"
+        msg_id = f"{prefix}m{count:09d}"
         sent_at[msg_id] = clock()
         undelivered.add(msg_id)
         run.sent += 1
@@ -158,6 +171,21 @@ async def _side_b(b: Lean) -> None:
         await b.send(encode({"type": "read_ack", "id": f"r{count}", "msg_ids": [msg_id]}))
 
 
+async def _drain(run: _Run, tasks: list[asyncio.Task], stall_seconds: float) -> None:
+    """Wait for what is in flight: until nothing is, or nothing more came for
+    `stall_seconds`, and never longer than DRAIN_MAX_SECONDS."""
+    clock = time.monotonic
+    give_up = clock() + DRAIN_MAX_SECONDS
+    last, moved = run.pending, clock()
+    while run.pending > 0 and clock() < min(give_up, moved + stall_seconds):
+        for task in tasks:
+            if task.done():
+                await task  # a side that failed: its error, now
+        await asyncio.sleep(0.05)
+        if run.pending != last:
+            last, moved = run.pending, clock()
+
+
 async def drive(
     pairs: list[tuple[Lean, Lean, str]],
     window: int,
@@ -171,9 +199,9 @@ async def drive(
     run = _Run()
     me = psutil.Process()
     tasks = []
-    for index, (a, b, to) in enumerate(pairs):
+    for a, b, to in pairs:
         tasks.append(asyncio.create_task(_side_b(b)))
-        tasks.append(asyncio.create_task(_side_a(a, to, index, window, run)))
+        tasks.append(asyncio.create_task(_side_a(a, to, window, run)))
     clients = [c for a, b, _ in pairs for c in (a, b)]
     try:
         await asyncio.sleep(min(1.0, max(0.2, seconds * 0.2)))  # warm-up
@@ -186,12 +214,7 @@ async def drive(
         cpu1, gen1 = meter.sample(), me.cpu_times()
         frames1 = sum(c.sent + c.received for c in clients)
         run.sending = False
-        deadline = time.monotonic() + drain_seconds
-        while run.pending > 0 and time.monotonic() < deadline:
-            for task in tasks:
-                if task.done():
-                    await task  # a side that failed: its error, now
-            await asyncio.sleep(0.05)
+        await _drain(run, tasks, drain_seconds)
         for task in tasks:
             if task.done() and not task.cancelled() and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
