@@ -1,9 +1,11 @@
 """`desktop-chat-bench`: the project's own benchmarks (issue 5).
 
 Owns nothing itself; the package holds one module per scenario (`receipts`,
-`group`, `batching`, `ui`), the bare relay that is the floor of `receipts`
-(`relay`), what they share (`common`: server subprocesses, bulk accounts, lean
-clients, statistics, the table) and the command line (`cli`).
+`group`, `batching`, `ui`, `load`, `cluster`), the bare relay that is the floor of
+`receipts` and `cluster` (`relay`), what they share (`common`: server
+subprocesses, bulk accounts, lean clients, CPU meters, statistics, the table), the
+private PostgreSQL, Redis and HAProxy they start (`engines`, which the cluster
+tests use too) and the command line (`cli`).
 
 Never: send traffic anywhere but 127.0.0.1, or run a loop unbounded in count or time.
 """

@@ -1,9 +1,11 @@
 """The `desktop-chat-bench` command.
 
 Owns: the command line, one subcommand per scenario (`receipts`, `group`,
-`batching`, `ui`, `load`) plus `all`, with `--quick` (tiny sizes and short runs, for the
-test suite) and `--json FILE`; it prints one table per scenario and writes every
-figure, with the machine it ran on, as JSON.
+`batching`, `ui`, `load`, `cluster`) plus `all` (all but `cluster`, which starts
+PostgreSQL and Redis), with `--quick` (tiny sizes and short runs, for the test
+suite) and `--json FILE`; it prints one table per scenario and writes every
+figure, with the machine it ran on, as JSON. SIGTERM stops a run as Ctrl-C does:
+every server and engine it started stops.
 
 Never: fail silently: a scenario that fails makes the exit status 1, and its
 error is in the JSON.
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 import time
 import traceback
@@ -21,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from desktop_chat.bench import batching, group, load, receipts, ui
+from desktop_chat.bench import batching, cluster, group, load, receipts, ui
 from desktop_chat.bench.common import machine
 
 QUICK = {
@@ -30,6 +33,7 @@ QUICK = {
     "batching": {"messages": 50, "repeat": 1},
     "ui": {"messages": 2000, "storm_seconds": 0.5, "frames": 20},
     "load": {"devices": 20, "seconds": 2.0, "rate": 5.0, "workers": 2},
+    "cluster": {"pairs": 2, "window": 4, "latency_pairs": 2, "seconds": 0.5},
 }
 
 
@@ -62,12 +66,19 @@ def _load(args: argparse.Namespace) -> dict[str, Any]:
     return load.run(args.devices, args.seconds, args.rate, args.workers)
 
 
+def _cluster(args: argparse.Namespace) -> dict[str, Any]:
+    return asyncio.run(
+        cluster.run(args.nodes, args.pairs, args.window, args.latency_pairs, args.seconds)
+    )
+
+
 SCENARIOS: dict[str, tuple[Callable[[argparse.Namespace], dict[str, Any]], Callable]] = {
     "receipts": (_receipts, receipts.render),
     "group": (_group, group.render),
     "batching": (_batching, batching.render),
     "ui": (_ui, ui.render),
     "load": (_load, load.render),
+    "cluster": (_cluster, cluster.render),
 }
 
 
@@ -127,13 +138,38 @@ def _add_load(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _node_counts(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        counts = []
+    if not counts or min(counts) < 1 or max(counts) > 16:
+        raise argparse.ArgumentTypeError("node counts from 1 to 16, such as 1,2,3")
+    return counts
+
+
+def _add_cluster(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--nodes", type=_node_counts, default=[1, 2, 3], help="node counts to run (1,2,3)"
+    )
+    parser.add_argument("--pairs", type=int, default=100, help="pairs of the throughput run")
+    parser.add_argument("--window", type=int, default=8, help="in flight per pair (throughput)")
+    parser.add_argument(
+        "--latency-pairs", type=int, default=100, help="pairs of the latency run (W=1)"
+    )
+    parser.add_argument("--seconds", type=float, default=5.0, help="measured time of each run")
+
+
 ADDERS = {
     "receipts": _add_receipts,
     "group": _add_group,
     "batching": _add_batching,
     "ui": _add_ui,
     "load": _add_load,
+    "cluster": _add_cluster,
 }
+# `all` runs what needs only this package; `cluster` starts PostgreSQL and Redis.
+ALL = ["receipts", "group", "batching", "ui", "load"]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -146,7 +182,7 @@ def parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=f"the {name} scenario")
         add(p)
         _common(p)
-    every = sub.add_parser("all", help="every scenario with its defaults")
+    every = sub.add_parser("all", help="every scenario but cluster, with its defaults")
     _common(every)
     return root
 
@@ -165,9 +201,15 @@ def _args_for(name: str, args: argparse.Namespace) -> argparse.Namespace:
     return own
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    # As Ctrl-C: every scenario's cleanup runs (the servers and engines it started stop).
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    names = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    names = ALL if args.scenario == "all" else [args.scenario]
     report: dict[str, Any] = {
         "machine": machine(),
         "quick": bool(args.quick),
