@@ -419,6 +419,13 @@ def render(result: dict[str, Any]) -> str:
     return text
 
 
+def _durability(pg: dict[str, Any]) -> str:
+    durable = pg.get("fsync") == "on" and pg.get("synchronous_commit") != "off"
+    if durable:
+        return "Durable on both sides"
+    return "NOT a durable comparison (PostgreSQL may lose commits SQLite would keep)"
+
+
 def _postgres_notes(result: dict[str, Any]) -> str:
     pg = result["postgres"]
     worst = result["postgres_vs_sqlite_min"]
@@ -426,7 +433,7 @@ def _postgres_notes(result: dict[str, Any]) -> str:
     return (
         f"\nPostgreSQL single node ÷ SQLite server receipts/s: {fmt(worst)} at the worst case"
         f" ({verdict} the bar of ≥ {POSTGRES_BAR}×).\n"
-        f"Durable on both sides: PostgreSQL {pg.get('server_version')} ({pg.get('where')}) with"
+        f"{_durability(pg)}: PostgreSQL {pg.get('server_version')} ({pg.get('where')}) with"
         f" fsync={pg.get('fsync')}, synchronous_commit={pg.get('synchronous_commit')},"
         f" full_page_writes={pg.get('full_page_writes')}; SQLite in WAL with synchronous=FULL.\n"
         "The PostgreSQL run's server CPU is the node's plus every PostgreSQL process's"
