@@ -45,6 +45,7 @@ CHANNEL = "dc:u:"
 # head check delivers them from the database).
 MAX_WAITING = 100_000
 WARN_EVERY_SECONDS = 30.0
+CLOSE_SECONDS = 1.0
 
 
 def channel(user_id: int) -> str:
@@ -80,22 +81,25 @@ class RedisFanout:
     async def start(self) -> None:
         # A channel of the node's own, so the listener always has one subscription.
         with contextlib.suppress(RedisError, OSError, TimeoutError):
-            await asyncio.wait_for(self._pubsub.subscribe(f"dc:node:{self._node}"), 2)
+            async with asyncio.timeout(2):
+                await self._pubsub.subscribe(f"dc:node:{self._node}")
         self._tasks = [
             asyncio.create_task(self._listen(), name="fanout-listen"),
             asyncio.create_task(self._publisher(), name="fanout-publish"),
         ]
 
     async def close(self) -> None:
+        """Stop listening and publishing, within about CLOSE_SECONDS whatever Redis does."""
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        with contextlib.suppress(RedisError, OSError, RuntimeError):
-            await self._pubsub.aclose()
-        with contextlib.suppress(RedisError, OSError, RuntimeError):
-            await self._redis.aclose()
+        if self._tasks:
+            _, late = await asyncio.wait(self._tasks, timeout=CLOSE_SECONDS)
+            if late:
+                log.warning("%d fan-out tasks did not stop; left behind", len(late))
+        for closing in (self._pubsub.aclose(), self._redis.aclose()):
+            with contextlib.suppress(RedisError, OSError, RuntimeError, TimeoutError):
+                async with asyncio.timeout(CLOSE_SECONDS):
+                    await closing
 
     # ------------------------------------------------------------------ subscriptions
 
@@ -105,7 +109,8 @@ class RedisFanout:
             return
         self._wanted.add(user_id)
         try:
-            await asyncio.wait_for(self._pubsub.subscribe(channel(user_id)), 1.0)
+            async with asyncio.timeout(1.0):
+                await self._pubsub.subscribe(channel(user_id))
         except (RedisError, OSError, TimeoutError) as exc:
             # Redis is down: redis-py subscribes again when it reconnects; meanwhile the
             # head check delivers.
@@ -122,7 +127,8 @@ class RedisFanout:
         if user_id in self._wanted:  # came back meanwhile
             return
         with contextlib.suppress(RedisError, OSError, TimeoutError):
-            await asyncio.wait_for(self._pubsub.unsubscribe(channel(user_id)), 1.0)
+            async with asyncio.timeout(1.0):
+                await self._pubsub.unsubscribe(channel(user_id))
 
     async def _listen(self) -> None:
         while True:
@@ -188,7 +194,10 @@ class RedisFanout:
                 for push in pushes:
                     payload = b"%d %d " % (push.seq, push.skip_device or 0) + push.body
                     pipe.publish(channel(push.user_id), payload)
-                await asyncio.wait_for(pipe.execute(), 5.0)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the task's
+                # cancellation, and close() would wait for ever.
+                async with asyncio.timeout(5.0):
+                    await pipe.execute()
                 self.published += len(pushes)
             except asyncio.CancelledError:
                 raise

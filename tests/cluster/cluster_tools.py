@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVER = [sys.executable, "-m", "desktop_chat.server.cli"]
 PASSWORD = "correct horse"
 HEAD_CHECK_SECONDS = 2.0
+# A node stops within about 1.5 s (docs/deployment.md); this leaves room on a busy machine.
+STOP_SECONDS = 8.0
 
 
 class Node:
@@ -95,18 +97,25 @@ class Node:
         os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait(10)
 
-    async def stop(self) -> None:
+    async def stop(self) -> str | None:
+        """SIGTERM, then wait; what went wrong if the node did not exit cleanly in time."""
         if self.proc is None:
-            return
+            return None
+        problem = None
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                await asyncio.wait_for(asyncio.to_thread(self.proc.wait), 10)
+                await asyncio.wait_for(asyncio.to_thread(self.proc.wait), STOP_SECONDS)
             except TimeoutError:
+                problem = f"{self.name} ignored SIGTERM for {STOP_SECONDS} s"
                 self.proc.kill()
                 await asyncio.to_thread(self.proc.wait)
+            else:
+                if self.proc.returncode != 0:
+                    problem = f"{self.name} exited with {self.proc.returncode} on SIGTERM"
         if self.proc.stdout is not None:
             self.proc.stdout.close()
+        return problem
 
 
 class Cluster:
@@ -131,8 +140,11 @@ class Cluster:
         await asyncio.to_thread(self.proxy.start)
 
     async def stop(self) -> None:
-        await asyncio.gather(*(node.stop() for node in self.nodes))
+        """Stop every node (each must exit cleanly on SIGTERM) and the proxy."""
+        problems = await asyncio.gather(*(node.stop() for node in self.nodes))
         await asyncio.to_thread(self.proxy.stop)
+        found = [problem for problem in problems if problem]
+        assert not found, f"{found}\n{self.logs()}"
 
     async def aclose_for_test(self) -> None:
         await self.stop()
