@@ -118,7 +118,7 @@ class ServerConfig:
     redis_url: str | None = None
     node_name: str = "node"
     # Worker threads (each with its own database connection) per node.
-    workers: int = 4
+    workers: int = 8
     # How often a node checks that its devices got every event (Redis may drop some).
     head_check_seconds: float = 2.0
     clock: Callable[[], int] = wall_clock_ms

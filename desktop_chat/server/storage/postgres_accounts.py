@@ -43,24 +43,29 @@ from desktop_chat.server.storage.postgres_session import PgSession
 # The two-int advisory key space, first key: a name key being registered.
 NAME_KEY_LOCK = 0x6463_6E6B  # "dcnk"
 
-_CREATE_HEADS = (
-    "INSERT INTO user_log_heads(user_id) SELECT unnest(%s::bigint[]) ON CONFLICT DO NOTHING"
+# A request's events in one statement. The heads are created or bumped by one
+# INSERT ... ON CONFLICT DO UPDATE fed in user_id order: each row is locked as it is
+# reached, so every transaction takes the head locks it needs in the same order
+# (deadlock-free) and holds them to commit (seq order is commit order, no gap). Then
+# the events are numbered per user, in the order given, below each bumped head.
+_APPEND_EVENTS = """
+WITH bumped AS (
+    INSERT INTO user_log_heads AS h (user_id, last_seq)
+    SELECT n.user_id, n.count FROM unnest(%s::bigint[], %s::bigint[]) AS n(user_id, count)
+    ORDER BY n.user_id
+    ON CONFLICT (user_id) DO UPDATE SET last_seq = h.last_seq + EXCLUDED.last_seq
+    RETURNING h.user_id, h.last_seq
+), numbered AS (
+    SELECT e.user_id, e.body, e.ord,
+           row_number() OVER (PARTITION BY e.user_id ORDER BY e.ord) AS k,
+           count(*) OVER (PARTITION BY e.user_id) AS n
+    FROM unnest(%s::bigint[], %s::bytea[]) WITH ORDINALITY AS e(user_id, body, ord)
 )
-_BUMP_HEADS = """
-WITH locked AS MATERIALIZED (
-    SELECT user_id FROM user_log_heads WHERE user_id = ANY(%s::bigint[])
-    ORDER BY user_id FOR UPDATE
-)
-UPDATE user_log_heads h SET last_seq = h.last_seq + n.count
-FROM locked JOIN unnest(%s::bigint[], %s::bigint[]) AS n(user_id, count) USING (user_id)
-WHERE h.user_id = locked.user_id
-RETURNING h.user_id, h.last_seq
+INSERT INTO events(user_id, seq, created_at, body)
+SELECT x.user_id, b.last_seq - x.n + x.k, %s, x.body
+FROM numbered x JOIN bumped b USING (user_id)
+RETURNING user_id, seq
 """
-_INSERT_EVENTS = (
-    "INSERT INTO events(user_id, seq, created_at, body)"
-    " SELECT e.user_id, e.seq, %s, e.body"
-    " FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[]) AS e(user_id, seq, body)"
-)
 
 
 class PgAccounts(PgSession):
@@ -206,20 +211,19 @@ class PgAccounts(PgSession):
             return []
         counts = Counter(user_id for user_id, _ in events)
         heads = sorted(counts)
-        self._write(_CREATE_HEADS, (heads,))
-        bumped = self._write(_BUMP_HEADS, (heads, heads, [counts[u] for u in heads])).fetchall()
-        next_seq = {user_id: last_seq - counts[user_id] for user_id, last_seq in bumped}
-        assert len(next_seq) == len(heads), "every head was created above"
-        user_ids: list[int] = []
-        seqs: list[int] = []
-        bodies: list[bytes] = []
-        for user_id, body in events:
-            next_seq[user_id] += 1
-            user_ids.append(user_id)
-            seqs.append(next_seq[user_id])
-            bodies.append(body)
-        self._write(_INSERT_EVENTS, (now, user_ids, seqs, bodies))
-        return seqs
+        user_ids = [user_id for user_id, _ in events]
+        rows = self._write(
+            _APPEND_EVENTS,
+            (heads, [counts[u] for u in heads], user_ids, [body for _, body in events], now),
+        ).fetchall()
+        assert len(rows) == len(events), "every event was numbered below its head"
+        # Per user the seqs were given in the order the events came: hand them back so.
+        given: dict[int, list[int]] = {}
+        for user_id, seq in rows:
+            given.setdefault(user_id, []).append(seq)
+        for seqs_of_user in given.values():
+            seqs_of_user.sort(reverse=True)
+        return [given[user_id].pop() for user_id in user_ids]
 
     def events_after(self, user_id: int, after_seq: int, limit: int) -> list[EventRow]:
         return [
