@@ -6,7 +6,10 @@ makes:
 - a group message takes its conversation's seq (`next_conv_seq`, which locks the
   conversation's row, as a change of the group's members does) before it reads the
   sender's role and the member list, so a concurrent add or remove is wholly before
-  the message or wholly after it; a refused send gives its seq back.
+  the message or wholly after it; a refused send gives its seq back;
+- a batch of delivery acks writes its messages in id order, whatever order the
+  client named them in, so two batches never wait on each other in a cycle; the
+  receipts and pushes are unchanged.
 """
 
 from __future__ import annotations
@@ -97,3 +100,50 @@ async def test_a_refused_group_message_gives_its_seq_back(harness, why):
     assert after["conv_seq"] == first["conv_seq"] + 1
     conv_id = harness.store.group_conversation(int(group_id))
     assert harness.store.conv_last_seq(conv_id) == after["conv_seq"]
+
+
+# --------------------------------------------------------------------------- delivery acks
+
+
+async def test_delivery_acks_write_their_messages_in_id_order(harness):
+    await harness.start()
+    alice = await harness.device("alice")
+    bob = await harness.device("bob")
+    ids = [f"chat-{n:04d}" for n in range(5)]
+    for msg_id in ids:
+        await alice.request(
+            "send",
+            msg_id=msg_id,
+            chat_type="chat",
+            to="bob",
+            body=text_body(msg_id),
+            need_delivery_ack=True,
+        )
+    calls = record(harness.store, "set_delivered")
+    named = [ids[3], ids[0], ids[4], ids[1]]
+    reply = await bob.request("delivery_ack", msg_ids=named)
+    assert reply["applied"] == named
+    rows = harness.store.messages(ids)
+    written = [args[0] for _, args in calls]
+    assert written == sorted(written) == sorted(rows[msg_id].id for msg_id in named)
+    push = await alice.wait_push("delivered")
+    assert push["msg_ids"] == named  # the push keeps the order the client named them in
+    assert all(rows[msg_id].delivered_at is not None for msg_id in named)
+    assert rows[ids[2]].delivered_at is None
+
+
+async def test_group_delivery_acks_write_their_messages_in_id_order(harness):
+    alice, bob, group_id = await a_group(harness)
+    ids = [f"group-{n:04d}" for n in range(4)]
+    for msg_id in ids:
+        assert (await gsend(alice, group_id, msg_id, need_group_ack=True))["type"] == "send_ok"
+    calls = record(harness.store, "add_group_delivery")
+    named = list(reversed(ids))
+    reply = await bob.request("delivery_ack", msg_ids=named)
+    assert reply["applied"] == named
+    rows = harness.store.messages(ids)
+    written = [args[0] for _, args in calls]
+    assert written == sorted(rows[msg_id].id for msg_id in ids)
+    for msg_id in named:  # one group_delivered push per message, in the order named
+        push = await alice.wait_push("group_delivered")
+        assert (push["msg_id"], push["delivered_count"]) == (msg_id, 1)
