@@ -9,15 +9,21 @@ makes:
   the message or wholly after it; a refused send gives its seq back;
 - a batch of delivery acks writes its messages in id order, whatever order the
   client named them in, so two batches never wait on each other in a cycle; the
-  receipts and pushes are unchanged.
+  receipts and pushes are unchanged;
+- a msg_id that another node stored between this request's look-up and its insert
+  (`MsgIdTakenError`) rolls the request back as a `StoreConflict`, whose retry then
+  answers through the resend path.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from desktop_chat.server.storage.interface import MsgIdTakenError, StoreConflict
 from desktop_chat.wire_client import WireClient, text_body
 
 
@@ -33,6 +39,24 @@ def record(store, *names: str) -> list[tuple[str, tuple]]:
 
         setattr(store, name, spy)
     return calls
+
+
+def watch_requests(store) -> list[BaseException]:
+    """Record the exceptions that leave the store's requests."""
+    escaped: list[BaseException] = []
+    real_request = store.request
+
+    @contextlib.contextmanager
+    def request() -> Iterator[None]:
+        try:
+            with real_request():
+                yield
+        except BaseException as exc:
+            escaped.append(exc)
+            raise
+
+    store.request = request
+    return escaped
 
 
 async def gsend(client: WireClient, group_id: str, msg_id: str, **fields: Any) -> dict:
@@ -100,6 +124,44 @@ async def test_a_refused_group_message_gives_its_seq_back(harness, why):
     assert after["conv_seq"] == first["conv_seq"] + 1
     conv_id = harness.store.group_conversation(int(group_id))
     assert harness.store.conv_last_seq(conv_id) == after["conv_seq"]
+
+
+async def test_a_msg_id_stored_meanwhile_is_a_conflict_and_the_retry_a_resend(harness):
+    """On PostgreSQL, another node may store the same msg_id between this request's
+    look-up and its insert; the insert then waits for that commit and raises
+    MsgIdTakenError. The request leaves as a StoreConflict (rolled back, its seq with
+    it), and run again it finds that message and answers as a resend."""
+    await harness.start()
+    alice = await harness.device("alice")
+    await harness.device("bob")
+    store = harness.store
+    fields = {"msg_id": "race-0001", "chat_type": "chat", "to": "bob", "body": text_body("hi")}
+    first = await alice.request("send", **fields)  # what the other node stored
+    conv_id = store.find_chat_conversation(store.user_id("alice"), store.user_id("bob"))
+
+    real_message, stale = store.message, {"race-0001"}
+
+    def looked_up_too_early(msg_id: str):
+        if msg_id in stale:
+            stale.discard(msg_id)
+            return None
+        return real_message(msg_id)
+
+    store.message = looked_up_too_early
+    escaped = watch_requests(store)
+    refused = await alice.call("send", **fields)
+    assert refused["type"] == "error", refused
+    assert isinstance(escaped[-1], StoreConflict), escaped
+    assert isinstance(escaped[-1].__cause__, MsgIdTakenError)
+    assert store.conv_last_seq(conv_id) == first["conv_seq"]  # the seq it took is back
+
+    retried = await alice.request("send", **fields)
+    assert retried["type"] == "send_ok"
+    assert (retried["conv_seq"], retried["server_time"]) == (
+        first["conv_seq"],
+        first["server_time"],
+    )
+    assert store.conv_last_seq(conv_id) == first["conv_seq"]
 
 
 # --------------------------------------------------------------------------- delivery acks
