@@ -7,6 +7,11 @@ and the shared fixtures:
   asyncio (never block on qtbot.waitSignal inside a coroutine: see PLATFORM.md).
 Nothing is mocked: frames cross a real websocket.
 
+With DESKTOP_CHAT_TEST_BACKEND=postgres the `harness` server is a cluster node on
+a private PostgreSQL instead (a fresh database per test): the same tests check the
+PostgreSQL server. Tests that open the SQLite file themselves are marked
+`sqlite_only` and skipped there.
+
 Fixtures that own async resources expose `aclose_for_test()`; it runs on the
 test's own loop after the test, so servers and sockets never outlive it.
 pytest-qt tests that need a Qt loop build their own qasync loop instead.
@@ -18,6 +23,9 @@ import asyncio
 import contextlib
 import dataclasses
 import inspect
+import os
+import shutil
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -132,8 +140,36 @@ class Harness:
         await self.stop()
 
 
+BACKEND = os.environ.get("DESKTOP_CHAT_TEST_BACKEND", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def server_postgres():
+    """A private PostgreSQL for the whole session (only on the postgres backend)."""
+    from cluster.engines import PostgresEngine
+
+    root = Path(tempfile.mkdtemp(prefix="desktop-chat-pg-"))
+    engine = PostgresEngine(root)
+    try:
+        engine.start()
+        yield engine
+    finally:
+        engine.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.fixture
-def server_config(tmp_path: Path) -> ServerConfig:
+def server_config(tmp_path: Path, request: pytest.FixtureRequest) -> ServerConfig:
+    config = _sqlite_config(tmp_path)
+    if BACKEND == "postgres":
+        if request.node.get_closest_marker("sqlite_only"):
+            pytest.skip("opens the SQLite file itself")
+        engine = request.getfixturevalue("server_postgres")
+        config = dataclasses.replace(config, database_url=engine.fresh_database(), node_name="test")
+    return config
+
+
+def _sqlite_config(tmp_path: Path) -> ServerConfig:
     return ServerConfig(
         host="127.0.0.1",
         port=0,

@@ -10,7 +10,9 @@ Never: keep a password or token in memory longer than the request, or log one.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -25,6 +27,9 @@ from desktop_chat.server.hub import Connection, Hub
 from desktop_chat.server.limits import LoginThrottle, SignUpThrottle
 from desktop_chat.server.sessions import TOUCH_INTERVAL_MS, Sessions
 from desktop_chat.server.store import SqliteStore, UserExistsError
+
+if TYPE_CHECKING:
+    from desktop_chat.server.shared_limits import SharedLoginThrottle
 
 
 def _wait_error(code: ErrorCode, message: str, wait: float) -> ServiceError:
@@ -56,6 +61,8 @@ class Accounts(Core):
         super().__init__(store, hub, config)
         self.passwords = passwords
         self.throttle = throttle
+        self.shared_throttle: SharedLoginThrottle | None = None
+        self._clearing: set[asyncio.Task] = set()
         self.sign_ups = sign_ups
         self.sessions = sessions
 
@@ -100,7 +107,7 @@ class Accounts(Core):
     async def login(self, conn: Connection, req: f.Login) -> Callable[[], f.Reply]:
         name, address = req.username, conn.peer_host
         # Reserved before the password is checked: parallel guesses get no extra checks.
-        wait = self.throttle.reserve(name, address)
+        wait = await self._reserve(name, address)
         if wait > 0:
             raise _wait_error(
                 ErrorCode.RATE_LIMITED,
@@ -116,10 +123,10 @@ class Accounts(Core):
             if ok and stored_hash is not None and self.passwords.needs_rehash(stored_hash):
                 rehashed = await self.passwords.hash(req.password, address)
         except HashPoolBusy as exc:
-            self.throttle.release(name, address)
+            await self._release(name, address)
             raise _busy(exc) from None
         except BaseException:
-            self.throttle.release(name, address)
+            await self._release(name, address)
             raise
 
         def finish() -> f.Reply:
@@ -132,7 +139,7 @@ class Accounts(Core):
                 or current.user_id != credentials.user_id
             ):
                 raise ServiceError(ErrorCode.INVALID_CREDENTIALS, "wrong username or password")
-            self.throttle.succeeded(name, address)
+            self._succeeded(name, address)
             user_id = current.user_id
             if rehashed is not None:
                 self.store.set_password_hash(user_id, rehashed)
@@ -150,6 +157,33 @@ class Accounts(Core):
             )
 
         return finish
+
+    # The failed sign-ins: this process's throttle, or on a cluster the one every node
+    # shares through Redis (`shared_throttle`, set by the service).
+
+    async def _reserve(self, name: str, address: str) -> float:
+        if self.shared_throttle is not None:
+            return await self.shared_throttle.reserve(name, address)
+        return self.throttle.reserve(name, address)
+
+    async def _release(self, name: str, address: str) -> None:
+        if self.shared_throttle is not None:
+            await self.shared_throttle.release(name, address)
+        else:
+            self.throttle.release(name, address)
+
+    def _succeeded(self, name: str, address: str) -> None:
+        shared = self.shared_throttle
+        if shared is None:
+            self.throttle.succeeded(name, address)
+            return
+
+        def clear() -> None:  # on the loop, once the sign-in is committed
+            task = asyncio.get_running_loop().create_task(shared.succeeded(name, address))
+            self._clearing.add(task)
+            task.add_done_callback(self._clearing.discard)
+
+        self.hub.on_commit(clear)
 
     def resume(self, conn: Connection, req: f.Resume) -> f.Reply:
         device = self.store.device_by_token(token_digest(req.token))
@@ -205,14 +239,7 @@ class Accounts(Core):
         rows = rows[: req.limit]
         last_seq = rows[-1].seq if rows else max(req.after_seq, 0)
         if not more:
-            was_live, was_synced = conn.live, conn.synced_upto
-            # Live from here on: events written later in this batch are pushed after the reply.
-            conn.live = True
-            conn.synced_upto = max(last_seq, self.store.last_seq(user_id))
-
-            def undo() -> None:
-                conn.live, conn.synced_upto = was_live, was_synced
-
-            self.hub.on_rollback(undo)
+            # Live from here on: events written later are pushed after the reply.
+            self.hub.go_live(conn, last_seq)
         events = [msgspec.Raw(frame_with_seq(row.body, row.seq)) for row in rows]
         return f.SyncBatch(id=req.id, events=events, last_seq=last_seq, more=more)

@@ -1,9 +1,10 @@
 """The running server: a websockets listener wired to the service and the store.
 
-Owns: `ChatServer`, which opens the store, raises the descriptor limit, listens
+Owns: `ChatServer`, which opens the store (SQLite, or on PostgreSQL a
+`ClusterNode`), raises the descriptor limit, listens
 (port 0 picks a free port) behind the `Door` (admission), reads each connection's
 frames in order into `Service.handle_data`, writes its queued frames, runs the
-periodic session check, and shuts down in bounded time: stop listening and
+periodic session check, answers `GET /healthz`, and shuts down in bounded time: stop listening and
 reading, commit what was accepted and send its replies, close every connection
 with 1001 (going away), abort the ones that have not answered within
 `close_grace_seconds`, close the store.
@@ -21,6 +22,7 @@ import ssl
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
 
 from desktop_chat.server import link
 from desktop_chat.server.admission import (
@@ -34,6 +36,7 @@ from desktop_chat.server.auth import Passwords
 from desktop_chat.server.config import ServerConfig
 from desktop_chat.server.hub import Connection, Hub
 from desktop_chat.server.limits import DeviceRates
+from desktop_chat.server.node import ClusterNode
 from desktop_chat.server.service import Service
 from desktop_chat.server.store import SqliteStore
 
@@ -55,6 +58,7 @@ class ChatServer:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self.store: SqliteStore | None = None
+        self.node: ClusterNode | None = None
         self.hub: Hub | None = None
         self.service: Service | None = None
         self.door: Door | None = None
@@ -81,14 +85,20 @@ class ChatServer:
     async def start(self) -> None:
         config = self.config
         limit = raise_descriptor_limit()
-        self.store = SqliteStore(
-            config.db_path,
-            synchronous=config.sqlite_synchronous,
-            max_pages=config.sqlite_max_pages,
-        )
-        self.hub = Hub(self.store, config.clock)
+        if config.database_url is not None:
+            self.node = node = ClusterNode(config)
+            await node.open()
+            assert node.hub is not None
+            self.store, self.hub = node.store, node.hub
+        else:
+            self.store = SqliteStore(
+                config.db_path,
+                synchronous=config.sqlite_synchronous,
+                max_pages=config.sqlite_max_pages,
+            )
+            self.hub = Hub(self.store, config.clock)
         self.passwords = await asyncio.to_thread(Passwords, config)
-        self.service = Service(config, self.store, self.hub, self.passwords)
+        self.service = Service(config, self.store, self.hub, self.passwords, self.node)
         budget = None
         if limit is not None:
             # One more for the listening socket, and the headroom the store, the logs
@@ -107,7 +117,7 @@ class ChatServer:
             # The door's deadline closes first; this only backs it up.
             open_timeout=config.sign_in_timeout_seconds + 1,
             close_timeout=config.close_grace_seconds,
-            process_request=door.identified,
+            process_request=self._process_request,
             create_connection=door_connection(door),
             logger=_ws_log,
             # Connections asyncio accepts per turn, before the door counts them.
@@ -119,11 +129,27 @@ class ChatServer:
         self.port = self._server.sockets[0].getsockname()[1]
         self._session_checks = asyncio.create_task(self.service.sessions.run_checks())
         log.info(
-            "listening on %s (database %s, at most %s connections)",
+            "listening on %s (%s, at most %s connections)",
             self.url,
-            config.db_path,
+            self.describe(),
             budget if budget is not None else "unlimited",
         )
+
+    def describe(self) -> str:
+        """What this server runs on, for its startup line."""
+        if self.node is not None:
+            return self.node.describe()
+        return f"SQLite database {self.config.db_path}"
+
+    def _process_request(self, ws: ServerConnection, request: Request) -> Response | None:
+        """`GET /healthz` for load balancers (200 while the database answers, else 503);
+        every other request goes to the door."""
+        if request.path == "/healthz":
+            if self.node is not None and not self.node.healthy:
+                return ws.respond(503, "the database does not answer\n")
+            return ws.respond(200, "ok\n")
+        assert self.door is not None
+        return self.door.identified(ws, request)
 
     async def _handle(self, ws: ServerConnection) -> None:
         assert self.service is not None and self.hub is not None and self.door is not None
@@ -209,9 +235,12 @@ class ChatServer:
         if self.passwords is not None:
             self.passwords.close()
             self.passwords = None
-        if self.store is not None:
+        if self.node is not None:
+            await self.node.close()
+            self.node = None
+        elif self.store is not None:
             self.store.close()
-            self.store = None
+        self.store = None
 
     async def __aenter__(self) -> ChatServer:
         await self.start()

@@ -39,7 +39,32 @@ def _serve_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
     parser.add_argument("--port", type=int, default=8765, help="port; 0 picks a free one")
+    defaults = ServerConfig()
     parser.add_argument("--db", type=Path, default=None, help="SQLite database file")
+    parser.add_argument(
+        "--database",
+        default=None,
+        metavar="URL",
+        help="run as a cluster node on PostgreSQL (postgresql://USER@HOST:PORT/DB) instead"
+        " of the SQLite file",
+    )
+    parser.add_argument(
+        "--redis",
+        default=None,
+        metavar="URL",
+        help="with --database: push between nodes and share limits through Redis"
+        " (redis://HOST:PORT/0); without it a PostgreSQL server runs as a single node",
+    )
+    parser.add_argument(
+        "--node-name", default=None, help="this node's name in logs (default: host:port)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=defaults.workers,
+        metavar="N",
+        help=f"database worker threads of a PostgreSQL node (default {defaults.workers})",
+    )
     parser.add_argument(
         "--allow-registration", action="store_true", help="let anyone create an account"
     )
@@ -62,7 +87,6 @@ def _serve_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="turn off the per-device rate limits (for benchmarks on a private machine only)",
     )
-    defaults = ServerConfig()
     parser.add_argument(
         "--trusted-proxy",
         action="append",
@@ -95,6 +119,30 @@ def _serve_parser() -> argparse.ArgumentParser:
         help="drop a connection that does not read once this much waits to be sent to it"
         f" (default {defaults.max_queued_bytes / MiB:g})",
     )
+    parser.add_argument(
+        "--registration-burst",
+        type=int,
+        default=defaults.registration_burst,
+        metavar="N",
+        help="sign-ups one address may make at once, with --allow-registration"
+        f" (default {defaults.registration_burst}; then {defaults.registrations_per_hour:g}"
+        " an hour)",
+    )
+    parser.add_argument(
+        "--argon2-time-cost",
+        type=int,
+        default=defaults.argon2_time_cost,
+        metavar="N",
+        help=f"argon2 passes per password hash (default {defaults.argon2_time_cost}); lower"
+        " only on a small machine or for tests",
+    )
+    parser.add_argument(
+        "--argon2-memory-kib",
+        type=int,
+        default=defaults.argon2_memory_kib,
+        metavar="KIB",
+        help=f"argon2 memory per password hash (default {defaults.argon2_memory_kib})",
+    )
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
     return parser
 
@@ -117,6 +165,8 @@ async def _serve(config: ServerConfig) -> None:
     server = ChatServer(config)
     await server.start()
     print(f"listening on {server.url}", flush=True)
+    if config.database_url is not None:
+        print(server.describe(), flush=True)
     try:
         await stop.wait()
     finally:
@@ -180,9 +230,24 @@ def main(argv: list[str] | None = None) -> int:
         TrustedProxies(args.trusted_proxy)
     except ValueError as exc:
         parser.error(f"--trusted-proxy: {exc}")
+    if args.redis is not None and args.database is None:
+        parser.error("--redis needs --database (the SQLite server is one node)")
+    if args.database is not None and args.db is not None:
+        parser.error("--db (SQLite) and --database (PostgreSQL) exclude each other")
+    if args.argon2_time_cost < 1 or args.argon2_memory_kib < 8:
+        parser.error("--argon2-time-cost must be 1 or more and --argon2-memory-kib 8 or more")
+    if args.registration_burst < 1:
+        parser.error("--registration-burst must be 1 or more")
+    if args.workers < 1:
+        parser.error("--workers must be 1 or more")
+    if args.database is not None and not args.database.startswith(("postgresql:", "postgres:")):
+        parser.error("--database takes a postgresql:// URL")
+    node_name = args.node_name or f"{args.host}:{args.port}"
     logging.basicConfig(
         level=args.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=f"%(asctime)s {node_name} %(levelname)s %(name)s: %(message)s"
+        if args.database
+        else "%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     config = ServerConfig(
         host=args.host,
@@ -197,6 +262,13 @@ def main(argv: list[str] | None = None) -> int:
         sign_in_timeout_seconds=args.sign_in_timeout,
         max_unauthenticated_per_address=args.max_unauthenticated_per_address,
         max_queued_bytes=int(args.max_queued_mib * MiB),
+        database_url=args.database,
+        redis_url=args.redis,
+        node_name=node_name,
+        workers=args.workers,
+        registration_burst=args.registration_burst,
+        argon2_time_cost=args.argon2_time_cost,
+        argon2_memory_kib=args.argon2_memory_kib,
         **(
             {"rate_messages_per_second": 0.0, "rate_acks_per_second": 0.0}
             if args.no_rate_limits

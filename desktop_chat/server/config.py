@@ -112,6 +112,15 @@ class ServerConfig:
     tls_key: Path | None = None
     # A cap on the database size in pages (SQLite's max_page_count); None: no cap.
     sqlite_max_pages: int | None = None
+    # A cluster node: PostgreSQL (a libpq URL) instead of the SQLite file, and Redis
+    # for pushes between nodes and the shared limits (without it: a single node).
+    database_url: str | None = None
+    redis_url: str | None = None
+    node_name: str = "node"
+    # Worker threads (each with its own database connection) per node.
+    workers: int = 4
+    # How often a node checks that its devices got every event (Redis may drop some).
+    head_check_seconds: float = 2.0
     clock: Callable[[], int] = wall_clock_ms
 
     def limits(self) -> f.Limits:

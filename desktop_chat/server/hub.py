@@ -334,10 +334,10 @@ class Hub:
 
     def mark(self) -> int:
         """Where the current request's entries start, to drop them if it fails."""
-        return len(self._batch.items)
+        return len(self._current().items)
 
     def drop_since(self, mark: int) -> None:
-        del self._batch.items[mark:]
+        del self._current().items[mark:]
 
     def reply(
         self,
@@ -361,29 +361,47 @@ class Hub:
             return []
         body = encode_push_body(push)
         seqs = self.store.append_events(user_ids, body, self.clock())
-        items = self._batch.items
+        items = self._current().items
         for user_id, seq in zip(user_ids, seqs, strict=True):
             items.append(_Push(user_id, seq, body, skip_device))
         self._schedule()
         return seqs
 
     def coalesce_group_read(self, sender_id: int, group_id: str, ack: f.GroupAckInfo) -> None:
-        self._batch.group_reads[(sender_id, group_id)].append(ack)
+        self._current().group_reads[(sender_id, group_id)].append(ack)
         self._schedule()
 
     def coalesce_group_delivered(self, sender_id: int, push: f.GroupDeliveredPush) -> None:
-        self._batch.group_deliveries[(sender_id, push.msg_id)] = push
+        self._current().group_deliveries[(sender_id, push.msg_id)] = push
         self._schedule()
 
     def on_commit(self, callback: Callable[[], None]) -> None:
-        self._batch.on_commit.append(callback)
+        self._current().on_commit.append(callback)
         self._schedule()
 
     def on_rollback(self, callback: Callable[[], None]) -> None:
-        self._batch.on_rollback.append(callback)
+        self._current().on_rollback.append(callback)
+
+    def go_live(self, conn: Connection, last_sent: int) -> None:
+        """`conn` finished its sync with the events up to `last_sent`: from now on it gets
+        pushes as they happen. With one writer every event up to the log's head is in
+        this batch or was read by the sync, so the device counts as synced to the head."""
+        was_live, was_synced = conn.live, conn.synced_upto
+        conn.live = True
+        assert conn.user_id is not None
+        conn.synced_upto = max(last_sent, self.store.last_seq(conn.user_id))
+
+        def undo() -> None:
+            conn.live, conn.synced_upto = was_live, was_synced
+
+        self.on_rollback(undo)
+
+    def _current(self) -> _Batch:
+        """The batch the running request's replies and pushes go to."""
+        return self._batch
 
     def _enqueue(self, item: _Reply | _Push) -> None:
-        self._batch.items.append(item)
+        self._current().items.append(item)
         self._schedule()
 
     def _schedule(self) -> None:

@@ -22,6 +22,17 @@ MESSAGE_FRAMES = (f.SendMessage,)
 ACK_FRAMES = (f.DeliveryAck, f.ReadAck, f.ConversationReadAck, f.GroupReadAck)
 
 
+def rate_class(request: f.Request) -> str | None:
+    """The budget `request` draws from: "messages", "acks", or None (not limited).
+
+    The names are `DeviceRates`' bucket attributes; `shared_limits` keys by them too."""
+    if isinstance(request, MESSAGE_FRAMES):
+        return "messages"
+    if isinstance(request, ACK_FRAMES):
+        return "acks"
+    return None
+
+
 @dataclass
 class TokenBucket:
     """`rate` tokens a second, holding at most `burst`; one frame takes one token."""
@@ -68,13 +79,10 @@ class DeviceRates:
 
     def check(self, request: f.Request) -> float:
         """0 when `request` may go ahead, else the seconds to wait."""
-        if not self.enabled:
+        kind = rate_class(request)
+        if not self.enabled or kind is None:
             return 0.0
-        if isinstance(request, MESSAGE_FRAMES):
-            return self.messages.take()
-        if isinstance(request, ACK_FRAMES):
-            return self.acks.take()
-        return 0.0
+        return getattr(self, kind).take()
 
 
 class LoginThrottle:

@@ -4,7 +4,9 @@ Owns: `Service.handle_data`, the single entry point for a frame a client sent.
 It decodes (never raising), checks the connection's phase and the protocol's
 limits, runs the frame's handler as one atomic request (a savepoint), and queues
 the reply, or an `error` frame with the code and message, in the hub's batch.
-Requests are dispatched on their type through one dict.
+Requests are dispatched on their type through one dict. On a cluster node
+(PostgreSQL) each request is instead its own transaction on a worker thread
+(`node_requests.py`), and a sync first subscribes to the user's pushes.
 
 Whatever a client sends, the connection and the server keep running, and a
 refused request changes nothing. A sign-up or sign-in refused with a time to wait
@@ -39,6 +41,7 @@ from desktop_chat.server.hub import Connection, Hub
 from desktop_chat.server.limits import LoginThrottle, SignUpThrottle
 from desktop_chat.server.messages import Messages
 from desktop_chat.server.mutes import Mutes
+from desktop_chat.server.node import ClusterNode
 from desktop_chat.server.presence import Presence
 from desktop_chat.server.receipts import Receipts
 from desktop_chat.server.sessions import Sessions
@@ -64,9 +67,16 @@ def _rate_limited(request: f.Request, wait: float) -> ProtocolError | None:
 
 class Service:
     def __init__(
-        self, config: ServerConfig, store: SqliteStore, hub: Hub, passwords: Passwords
+        self,
+        config: ServerConfig,
+        store: SqliteStore,
+        hub: Hub,
+        passwords: Passwords,
+        node: ClusterNode | None = None,
     ) -> None:
         self.config = config
+        # On PostgreSQL: each request its own transaction on the node's workers.
+        self.node = node
         self.store = store
         self.hub = hub
         self.limits = config.limits()
@@ -84,6 +94,8 @@ class Service:
             Mutes(store, hub, config),
             Presence(store, hub, config),
         )
+        if node is not None and node.limits is not None:
+            accounts.shared_throttle = node.limits.login
         self._async: dict[type, AsyncHandler] = {
             f.Register: accounts.register,
             f.Login: accounts.login,
@@ -126,7 +138,12 @@ class Service:
             return
         error = conn.session.check(frame) or validate_request(frame, self.limits)
         if error is None and conn.rates is not None:
-            error = _rate_limited(frame, conn.rates.check(frame))
+            shared = self.node.limits if self.node is not None else None
+            if shared is not None and conn.device_id is not None:
+                wait = await shared.rates.check(conn.device_id, frame)
+            else:
+                wait = conn.rates.check(frame)
+            error = _rate_limited(frame, wait)
         if error is not None:
             self.hub.reply_error(conn, error)
             return
@@ -145,7 +162,12 @@ class Service:
             return
         handler = self._sync.get(type(frame))
         if handler is not None:
-            self._run(conn, frame, lambda: handler(conn, frame))
+            if self.node is None:
+                self._run(conn, frame, lambda: handler(conn, frame))
+                return
+            if isinstance(frame, f.Sync):
+                await self.node.before_sync(conn)
+            await self.node.runner.run(conn, frame, lambda: handler(conn, frame))
             return
         try:
             finish = await self._async[type(frame)](conn, frame)
@@ -156,7 +178,10 @@ class Service:
                 # so a client that ignores the wait cannot spin on refusals.
                 conn.read_pause = exc.details["retry_after_ms"] / 1000
             return
-        self._run(conn, frame, finish)
+        if self.node is None:
+            self._run(conn, frame, finish)
+        else:
+            await self.node.runner.run(conn, frame, finish)
 
     def _run(self, conn: Connection, request: f.Request, work: Callable[[], f.Reply]) -> None:
         """Run `work` as one atomic request and queue its reply (or its refusal)."""

@@ -159,6 +159,10 @@ class PostgresEngine:
         """Stop now (immediate), start again after `seconds` (the outage tests)."""
         self.stop("immediate")
         time.sleep(seconds)
+        self.start_again()
+
+    def start_again(self) -> None:
+        """Start the stopped server on the same port and data directory."""
         pg_ctl = require("pg_ctl")
         options = (
             f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.sockets}"

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
+import pytest
+
 from desktop_chat.wire_client import WireClient, text_body
 
 
@@ -96,6 +98,7 @@ async def test_server_restart_mid_conversation_loses_nothing_confirmed(harness):
     assert harness.store.check_invariants() == []
 
 
+@pytest.mark.sqlite_only
 async def test_read_only_storage_refuses_writes_keeps_reads_and_recovers(harness):
     await harness.start()
     alice = await harness.device("alice")
@@ -115,6 +118,7 @@ async def test_read_only_storage_refuses_writes_keeps_reads_and_recovers(harness
     assert pushed["message"]["conv_seq"] == 2
 
 
+@pytest.mark.sqlite_only
 async def test_confirmed_means_committed(harness):
     """A send_ok is only sent once the message is in the database file on disk."""
     await harness.start()

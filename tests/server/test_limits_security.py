@@ -11,6 +11,8 @@ import asyncio
 import logging
 import sqlite3
 
+import pytest
+
 from desktop_chat.wire_client import WireClient, text_body
 
 PASSWORD = "correct horse"  # what the harness registers its users with
@@ -85,6 +87,7 @@ async def test_failed_sign_ins_are_throttled_per_name_and_address(harness):
     assert ok["type"] == "login_ok"
 
 
+@pytest.mark.sqlite_only
 async def test_passwords_are_argon2_hashes_and_tokens_random_expiring_revocable(harness):
     now = [1_700_000_000_000]
     await harness.start(clock=lambda: now[0], token_ttl_seconds=3600)
@@ -134,6 +137,7 @@ async def test_no_password_or_token_in_any_log_line(harness, caplog):
     assert token not in logged
 
 
+@pytest.mark.sqlite_only
 async def test_a_password_hash_made_with_older_settings_is_upgraded_at_sign_in(harness):
     await harness.start(argon2_time_cost=1, argon2_memory_kib=8192)
     await harness.register("alice")

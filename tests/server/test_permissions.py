@@ -48,6 +48,9 @@ MSG_GONE_G = "G-recalled-001"
 RECALL_SECONDS = 3600  # the cells' recall limit
 DAY_MS = 24 * 3600 * 1000
 
+# Builds and opens SQLite files of its own.
+pytestmark = pytest.mark.sqlite_only
+
 
 def own(name: str) -> str:
     return f"own-{name}-0001"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from desktop_chat.wire_client import WireClient, text_body
 
 SECRET = "the password is swordfish"
@@ -75,6 +77,7 @@ async def test_sender_recalls_and_every_device_of_both_sides_is_told(harness):
         assert marks["recall-0002"]["body"]["text"] == "stays"
 
 
+@pytest.mark.sqlite_only
 async def test_no_text_of_a_recalled_message_stays_on_the_server(harness):
     await harness.start()
     alice = await harness.device("alice")

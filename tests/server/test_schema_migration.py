@@ -27,6 +27,9 @@ from desktop_chat.wire_client import WireClient, text_body
 PASSWORD = "correct horse"  # the harness's password
 V1_DDL = (Path(__file__).parent / "schema_v1.sql").read_text()
 
+# Builds and opens SQLite files of its own.
+pytestmark = pytest.mark.sqlite_only
+
 
 def make_v1_database(path: Path, config) -> None:
     """What a version-1 server leaves behind: its DDL and meta row, two accounts, and

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import sqlite3
 
+import pytest
 from hostile_tools import wait_until
 
 from desktop_chat.wire_client import WireClient, text_body
@@ -54,6 +55,7 @@ async def test_nothing_is_served_on_the_other_connections_after_the_sign_out(har
     assert all(frame.get("type") != "send_ok" for frame in second.orphan_errors)
 
 
+@pytest.mark.sqlite_only
 async def test_a_revoked_token_closes_the_devices_connections(harness):
     await harness.start(session_check_seconds=0.1)
     phone = await harness.device("alice")

@@ -41,8 +41,9 @@ POSTGRES_BACKEND = {"storage/postgres.py"} | {
 BACKENDS = SQLITE_BACKEND | POSTGRES_BACKEND
 # Still catch sqlite3.Error beside StoreError: to convert when the server takes Store.
 TO_CONVERT = {"hub.py", "service.py", "sessions.py"}
-# PostgreSQL-only: a request's events at once, in one lock-ordered statement.
-POSTGRES_EXTRAS = {"append_event_batch"}
+# PostgreSQL-only: a request's events at once in one lock-ordered statement; the
+# committed log heads (a node's head check); a ping (its health check).
+POSTGRES_EXTRAS = {"append_event_batch", "log_heads", "ping"}
 
 
 def public(cls: type) -> set[str]:

@@ -86,6 +86,7 @@ def _database_made_before_the_name_rules(path, config, names: list[str]) -> None
             )
 
 
+@pytest.mark.sqlite_only
 async def test_accounts_made_before_the_rules_keep_working(harness):
     old_names = ["con", "a1ice", "al1ce", "bob."]  # reserved, two look-alikes, a trailing dot
     _database_made_before_the_name_rules(harness.config.db_path, harness.config, old_names)

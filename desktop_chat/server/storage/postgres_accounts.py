@@ -178,6 +178,21 @@ class PgAccounts(PgSession):
         row = self._one("SELECT last_seq FROM user_log_heads WHERE user_id = %s", (user_id,))
         return 0 if row is None else int(row[0])
 
+    def log_heads(self, user_ids: Sequence[int]) -> dict[int, int]:
+        """The committed head of each user's log (0 for a user with no events yet): a
+        cluster node's head check compares them with what it has sent."""
+        heads = dict.fromkeys(user_ids, 0)
+        for user_id, last_seq in self._all(
+            "SELECT user_id, last_seq FROM user_log_heads WHERE user_id = ANY(%s)",
+            (list(user_ids),),
+        ):
+            heads[user_id] = int(last_seq)
+        return heads
+
+    def ping(self) -> None:
+        """Raise StoreUnavailable unless the database answers (the health check)."""
+        self._one("SELECT 1")
+
     def append_events(self, user_ids: Iterable[int], body: bytes, now: int) -> list[int]:
         """Append one event body to each user's log; returns the seq given to each."""
         return self.append_event_batch([(user_id, body) for user_id in user_ids], now)
