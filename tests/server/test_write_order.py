@@ -1,7 +1,8 @@
 """The order in which handlers touch rows that concurrent requests share. A server of
 several nodes on PostgreSQL, each request in its own READ COMMITTED transaction,
 relies on it; here it is checked on SQLite by recording the store calls a handler
-makes:
+makes (so those tests are `sqlite_only`: on the PostgreSQL backend each request runs
+on a worker's own session, which a test cannot wrap from outside):
 
 - a group message takes its conversation's seq (`next_conv_seq`, which locks the
   conversation's row, as a change of the group's members does) before it reads the
@@ -81,6 +82,7 @@ async def a_group(harness) -> tuple[WireClient, WireClient, str]:
 # --------------------------------------------------------------------------- send
 
 
+@pytest.mark.sqlite_only
 async def test_a_group_message_takes_its_seq_before_it_reads_the_members(harness):
     alice, _, group_id = await a_group(harness)
     first = await gsend(alice, group_id, "first-0001")
@@ -93,6 +95,7 @@ async def test_a_group_message_takes_its_seq_before_it_reads_the_members(harness
     assert {"role", "member_ids", "joined_seq"} <= set(names[1:]), names
 
 
+@pytest.mark.sqlite_only
 async def test_a_one_to_one_message_takes_its_seq_before_it_is_stored(harness):
     await harness.start()
     alice = await harness.device("alice")
@@ -126,6 +129,7 @@ async def test_a_refused_group_message_gives_its_seq_back(harness, why):
     assert harness.store.conv_last_seq(conv_id) == after["conv_seq"]
 
 
+@pytest.mark.sqlite_only
 async def test_a_msg_id_stored_meanwhile_is_a_conflict_and_the_retry_a_resend(harness):
     """On PostgreSQL, another node may store the same msg_id between this request's
     look-up and its insert; the insert then waits for that commit and raises
@@ -167,6 +171,7 @@ async def test_a_msg_id_stored_meanwhile_is_a_conflict_and_the_retry_a_resend(ha
 # --------------------------------------------------------------------------- delivery acks
 
 
+@pytest.mark.sqlite_only
 async def test_delivery_acks_write_their_messages_in_id_order(harness):
     await harness.start()
     alice = await harness.device("alice")
@@ -194,6 +199,7 @@ async def test_delivery_acks_write_their_messages_in_id_order(harness):
     assert rows[ids[2]].delivered_at is None
 
 
+@pytest.mark.sqlite_only
 async def test_group_delivery_acks_write_their_messages_in_id_order(harness):
     alice, bob, group_id = await a_group(harness)
     ids = [f"group-{n:04d}" for n in range(4)]
