@@ -280,8 +280,10 @@ class Clients:
             reconnect_max_seconds=0.5,
             send_timeout_seconds=3.0,
         )
+        if "server_url" not in options:  # (given, it works while the server is down)
+            options["server_url"] = self.harness.url
         client = ChatClient(
-            ChatOptions(**{"server_url": self.harness.url, **defaults, **options}),
+            ChatOptions(**{**defaults, **options}),
             self.data_dir(device),
         )
         recorder = Recorder()

@@ -180,9 +180,14 @@ class ChatClient:
             raise
         await self._go_live(connection)
 
-    async def resume(self, username: str) -> None:
+    async def resume(self, username: str, *, offline_ok: bool = False) -> None:
         """Sign in again with the session saved on this machine (no password); returns
-        as `login` does."""
+        as `login` does.
+
+        `offline_ok`: when the server cannot be reached or cannot serve right now (any
+        refusal but TOKEN_INVALID), open the account anyway, with what this machine
+        holds, and keep reconnecting; `on_connected` says when it is back. Without it
+        such a failure raises, as it does for `login`."""
         self._refuse_if_signed_in()
         check_username(username)
         if not (self.data_dir / username).is_dir():
@@ -193,14 +198,24 @@ class ChatClient:
             self._token = await self._tokens.load()
             if self._token is None:
                 raise ChatError(ChatErrorCode.TOKEN_INVALID, "no saved session here; sign in")
-            connection = await self._open()
         except BaseException:
             await self._stop()
             raise
         try:
-            await self._resume_on(connection)
+            connection = await self._open()
+            try:
+                await self._resume_on(connection)
+            except BaseException:
+                await _close_or_abort(connection)
+                raise
+        except ChatError as exc:
+            if not offline_ok or exc.code is ChatErrorCode.TOKEN_INVALID:
+                await self._stop()
+                raise
+            log.info("opening %s offline (%s); reconnecting", username, exc.description)
+            self._runner = asyncio.create_task(self._run(None))
+            return
         except BaseException:
-            await _close_or_abort(connection)
             await self._stop()
             raise
         await self._go_live(connection)

@@ -25,7 +25,7 @@ from typing import Any
 
 import msgspec
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidURI
+from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
 
 from desktop_chat.client.errors import ChatError, ChatErrorCode
 from desktop_chat.protocol import PROTOCOL_VERSION, ProtocolError, decode_server_frame, encode
@@ -92,7 +92,18 @@ class Connection:
                 ChatErrorCode.NETWORK_ERROR,
                 f"cannot reach the server at {url} ({exc}); check the address and your network",
             ) from exc
-        except Exception as exc:  # handshake refusals (HTTP errors) and the like
+        except InvalidStatus as exc:
+            status = exc.response.status_code
+            if status >= 500:
+                raise ChatError(
+                    ChatErrorCode.NETWORK_ERROR,
+                    f"the server at {url} is up but cannot serve right now (HTTP {status})",
+                ) from exc
+            raise ChatError(
+                ChatErrorCode.NETWORK_ERROR,
+                f"the server at {url} refused the connection (HTTP {status})",
+            ) from exc
+        except Exception as exc:  # other handshake failures
             raise ChatError(
                 ChatErrorCode.NETWORK_ERROR, f"the server at {url} refused the connection: {exc}"
             ) from exc

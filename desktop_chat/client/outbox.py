@@ -46,6 +46,8 @@ TRANSIENT = frozenset(
         ChatErrorCode.NOT_LOGGED_IN,
     }
 )
+# Transient refusals that can last: the app is told once, when the first one comes.
+OUTAGES = frozenset({ChatErrorCode.STORAGE_UNAVAILABLE, ChatErrorCode.SERVER_BUSY})
 MAX_ACK_BATCH = 500
 RETRY_SECONDS = 1.0
 
@@ -69,6 +71,7 @@ class OutboxSender:
         self._wanted = asyncio.Event()
         self._waiters: dict[tuple[str, str], asyncio.Future[Any]] = {}
         self._task = asyncio.create_task(self._run())
+        self._outage_told = False
         self.frames = 0
 
     def kick(self, delay: bool = True) -> None:
@@ -126,8 +129,14 @@ class OutboxSender:
                 continue
             try:
                 await self.drain()
+                self._outage_told = False
             except ChatError as exc:
                 if exc.code in TRANSIENT:
+                    if exc.code in OUTAGES and not self._outage_told:
+                        # Once per outage: the person learns why nothing goes out, and
+                        # that it will by itself.
+                        self._outage_told = True
+                        self._report(exc)
                     if self._is_connected():
                         asyncio.get_running_loop().call_later(RETRY_SECONDS, self._wanted.set)
                     continue

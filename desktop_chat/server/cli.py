@@ -2,7 +2,8 @@
 
 Owns: the command line (`desktop-chat-server [--host H] [--port P] [--db PATH]
 [--allow-registration] [--trusted-proxy ADDR] ...` to serve, `desktop-chat-server adduser NAME` to
-create an account with the password read from stdin), logging set-up, and
+create an account with the password read from stdin, in the SQLite file or, with
+`--database URL`, in a cluster's PostgreSQL), logging set-up, and
 clean shutdown on SIGINT and SIGTERM.
 
 Never: print a password, or serve on anything but the address it was given.
@@ -17,6 +18,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from desktop_chat.protocol.validation import is_username
 from desktop_chat.server.addresses import TrustedProxies
@@ -154,6 +156,9 @@ def _adduser_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("name")
     parser.add_argument("--db", type=Path, default=None, help="SQLite database file")
+    parser.add_argument(
+        "--database", default=None, metavar="URL", help="a cluster's PostgreSQL database instead"
+    )
     return parser
 
 
@@ -197,7 +202,13 @@ def adduser(argv: list[str]) -> int:
         print("error: the password must be 8 to 256 characters", file=sys.stderr)
         return 2
     try:
-        store = SqliteStore(args.db or default_db_path())
+        store: Any
+        if args.database is not None:
+            from desktop_chat.server.storage.postgres import PostgresStore
+
+            store = PostgresStore(args.database, application_name="desktop-chat-server adduser")
+        else:
+            store = SqliteStore(args.db or default_db_path())
     except StoreError as exc:
         print(f"error: cannot open the database: {exc}", file=sys.stderr)
         return 1

@@ -87,7 +87,9 @@ class AppSession(QObject):
         if username and (self.data_dir / "accounts" / username / "client.db").exists():
             client = self._client(self.server_url)
             try:
-                await client.resume(username)
+                # Offline (or the server cannot serve yet): the window opens anyway, with
+                # this computer's history, and reconnects by itself.
+                await client.resume(username, offline_ok=True)
             except ChatError as exc:
                 log.info("could not resume %s: %s", username, exc.description)
                 await client.close()
@@ -225,9 +227,20 @@ class AppSession(QObject):
             await self.shutdown()
 
 
-async def run_app(data_dir: Path, server_url: str | None) -> None:
+def settings_for(data_dir: Path, server_url: str | None) -> AppSettings:
+    """The saved settings; `--server` names the server from now on: the sign-in
+    dialog shows it, and the next start without the flag goes to it too (not to this
+    computer's own server)."""
     settings = load(data_dir / "settings.json")
-    url = server_url or settings.server_url
+    if server_url and server_url != settings.server_url:
+        settings.server_url = server_url
+        save(settings, data_dir / "settings.json")
+    return settings
+
+
+async def run_app(data_dir: Path, server_url: str | None) -> None:
+    settings = settings_for(data_dir, server_url)
+    url = settings.server_url
     embedded: EmbeddedServer | None = None
     if not url:
         embedded = EmbeddedServer(data_dir / "local-server.db")

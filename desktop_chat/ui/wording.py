@@ -40,6 +40,11 @@ def explain(
     if code is ChatErrorCode.NETWORK_ERROR:
         if "certificate" in error.description:
             return sentence(error.description)
+        if "cannot serve right now" in error.description:
+            return (
+                f"The server at {server_url} is up but can't serve right now"
+                f" (its database may be down). Wait a moment, {next_step}"
+            )
         return (
             f"Can't reach the server at {server_url}. "
             f"Check the address or your network, {next_step}"
@@ -67,6 +72,11 @@ def explain(
         )
     if code is ChatErrorCode.MESSAGE_RECALLED:
         return "That message was recalled, so it can no longer be changed."
+    if code is ChatErrorCode.STORAGE_UNAVAILABLE:
+        return (
+            "The server can't save anything right now (its storage is unavailable). "
+            "What you send waits on this computer and goes out by itself when it can."
+        )
     if code is ChatErrorCode.TOKEN_INVALID:
         return "Your session on this computer has ended. Sign in again."
     return sentence(error.description) or "Something went wrong. Try again."

@@ -9,8 +9,8 @@ in a directory of its own, and stopped with the session:
   database holds the schema; `fresh_database()` clones it in about 0.1 s.
 - `RedisEngine`: `redis-server` with no persistence; `restart()` and
   `kill_pubsub_clients()` for the fault tests.
-- `HAProxy`: `haproxy` in front of a list of server ports (leastconn, health checks
-  every 500 ms, long tunnel timeouts for websockets).
+- `HAProxy`: `haproxy` with the checked-in `deploy/haproxy.cfg` in front of a list of
+  server ports (leastconn, `GET /healthz` checks, long tunnel timeouts for websockets).
 
 `require(name)` explains a missing program: under CI=true that is a failure, never a
 skip (the test command installs the packages as root). Every wait is bounded.
@@ -237,6 +237,11 @@ class RedisEngine:
 
 
 class HAProxy:
+    """The checked-in `deploy/haproxy.cfg`, run as ourselves in front of `backends`
+    (its addresses come from the environment, as in production)."""
+
+    CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "haproxy.cfg"
+
     def __init__(self, root: Path, backends: list[int]) -> None:
         self.root = root
         self.backends = backends
@@ -247,36 +252,28 @@ class HAProxy:
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    def config(self) -> str:
-        servers = "\n".join(
-            f"    server node{n} 127.0.0.1:{port} check inter 500ms fall 2 rise 1"
-            for n, port in enumerate(self.backends, 1)
-        )
-        return f"""global
-    maxconn 4096
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 1h
-    timeout server 1h
-    timeout tunnel 1h
-    option redispatch
-    retries 2
-frontend chat
-    bind 127.0.0.1:{self.port}
-    default_backend nodes
-backend nodes
-    balance leastconn
-{servers}
-"""
+    def environment(self) -> dict[str, str]:
+        import grp
+        import pwd
+
+        return {
+            **os.environ,
+            "DC_LISTEN": f"127.0.0.1:{self.port}",
+            "DC_MAXCONN": "1000",
+            "DC_LOG": "stdout",
+            "DC_USER": pwd.getpwuid(os.getuid()).pw_name,
+            "DC_GROUP": grp.getgrgid(os.getgid()).gr_name,
+            **{f"DC_NODE{n}": f"127.0.0.1:{port}" for n, port in enumerate(self.backends, 1)},
+        }
 
     def start(self) -> None:
         haproxy = require("haproxy")
         self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / "haproxy.cfg"
-        path.write_text(self.config())
         self.process = subprocess.Popen(
-            [haproxy, "-f", str(path), "-db"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            [haproxy, "-f", str(self.CONFIG), "-db"],
+            stdout=subprocess.DEVNULL,
+            stderr=(self.root / "haproxy.log").open("w"),
+            env=self.environment(),
         )
         _wait_port(self.port, START_SECONDS, "haproxy", self.process)
 

@@ -10,6 +10,7 @@ every user's log contiguous, nothing shown twice, nothing lost."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from pathlib import Path
 
@@ -18,7 +19,15 @@ import pytest
 from cluster_tools import HEAD_CHECK_SECONDS, PASSWORD, Cluster, assert_in_order, check_logs
 from cluster_tools import device as raw_device
 
-from desktop_chat.client import ChatClient, ChatError, ChatEventHandler, ChatMessage, ChatOptions
+from desktop_chat.client import (
+    ChatClient,
+    ChatError,
+    ChatErrorCode,
+    ChatEventHandler,
+    ChatMessage,
+    ChatOptions,
+    ConnectionEventHandler,
+)
 from desktop_chat.client.models import ChatType
 from desktop_chat.wire_client import WireClient, text_body
 
@@ -326,3 +335,35 @@ async def test_failed_sign_ins_spread_over_nodes_count_as_one_throttle(cluster):
             break
     # Five free failures in all, whichever nodes they hit; the sixth waits.
     assert codes == ["INVALID_CREDENTIALS"] * 5 + ["RATE_LIMITED"], codes
+
+
+async def test_a_person_is_told_once_while_postgres_is_down_and_the_message_goes_out(
+    cluster, postgres, tmp_path
+):
+    await cluster.start()
+    alice = await chat_client(cluster.url, tmp_path, "alice", register=True)
+    bob = await chat_client(cluster.url, tmp_path, "bob", register=True)
+    received = Received()
+    bob.chat_manager.add_event_handler("seen", received.handler())
+    errors: list[ChatError] = []
+    alice.add_connection_event_handler("errors", ConnectionEventHandler(on_error=errors.append))
+    await asyncio.to_thread(postgres.stop, "immediate")
+    try:
+        sending = asyncio.ensure_future(
+            alice.chat_manager.send_message(ChatMessage.text("bob", "while it is down"))
+        )
+        deadline = time.monotonic() + 10
+        while not errors and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(2)  # several retries meanwhile
+    finally:
+        await asyncio.to_thread(postgres.start_again)
+    assert [error.code for error in errors] == [ChatErrorCode.STORAGE_UNAVAILABLE]
+    with contextlib.suppress(ChatError):  # its wait may have ended before the outage did
+        await sending
+    deadline = time.monotonic() + 20
+    while not received.ids and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert len(received.ids) == 1
+    await alice.close()
+    await bob.close()

@@ -407,7 +407,6 @@ def test_the_flag_check_finds_the_options_of_a_cluster_node():
     assert "--db" in flags["adduser"]
 
 
-@pytest.mark.xfail(strict=False, reason="flags land with the cluster node work")
 def test_every_option_the_deploy_files_and_docs_use_exists():
     flags = used_flags()
     assert sorted(flags["serve"] - server_help()) == []

@@ -111,3 +111,39 @@ def test_an_admins_toggle_survives_a_restart_without_the_server(qt_loop, clients
         await clients.aclose_for_test()
 
     qt_loop.run_until_complete(asyncio.wait_for(scenario(), 60))
+
+
+def test_started_while_the_server_is_down_the_window_opens_and_reconnects(
+    qt_loop, clients, tmp_path
+):
+    """A saved session never turns into a password prompt because the server is away."""
+
+    async def scenario():
+        harness = clients.harness
+        await harness.start()
+        await harness.register("alice")
+        alice = await clients.login("alice")
+        app = await App(tmp_path / "bob-pc", harness.url).start()
+        await app.sign_in("bob", register=True)
+        await alice.chat_manager.send_message(ChatMessage.text("bob", "see you"))
+        controller = app.controller
+        await until(lambda: controller.conversations.row("alice") is not None)
+        await app.ctrl_q()
+        url = harness.url
+        await harness.stop()
+
+        again = await App(tmp_path / "bob-pc", url).start()
+        assert again.session.login_dialog is None, "asked for a password it does not need"
+        assert again.controller.conversations.row("alice") is not None
+        label = again.window.connection_label.text()
+        assert label != "Connected", label
+        await harness.start()
+        await until(
+            lambda: again.window.connection_label.text() == "Connected",
+            timeout=15,
+            what="the window reconnects by itself",
+        )
+        await again.ctrl_q()
+        await clients.aclose_for_test()
+
+    qt_loop.run_until_complete(asyncio.wait_for(scenario(), 60))

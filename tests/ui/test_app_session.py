@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_chat.client import ChatMessage
 from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.ui.session import settings_for
 
 
 def action(menu, text: str):
@@ -101,3 +102,10 @@ def test_signing_out_ends_the_window_its_tray_icon_and_its_client(qt_loop, clien
         await clients.aclose_for_test()
 
     qt_loop.run_until_complete(asyncio.wait_for(scenario(), 60))
+
+
+def test_the_server_flag_is_what_the_sign_in_dialog_shows_and_is_remembered(tmp_path):
+    assert settings_for(tmp_path, None).server_url == ""
+    assert settings_for(tmp_path, "ws://chat.example:8765").server_url == "ws://chat.example:8765"
+    # The next start without --server goes to the same server.
+    assert settings_for(tmp_path, None).server_url == "ws://chat.example:8765"
