@@ -7,7 +7,8 @@ to be a message of the same conversation the sender can see), `fetch_history` an
 
 For several writers (nodes on PostgreSQL): `send` takes the conversation's seq,
 which locks its row, before it reads the group's members, so a membership change
-is ordered wholly before or after the message.
+is ordered wholly before or after the message; a msg_id another request stored
+between the look-up and the insert is a `StoreConflict`, whose retry is a resend.
 
 Never: change receipt marks (that is `receipts.py`).
 """
@@ -20,7 +21,7 @@ from desktop_chat.protocol.validation import is_group_id
 from desktop_chat.server.core import Core, ServiceError, encode_body
 from desktop_chat.server.hub import Connection
 from desktop_chat.server.mutes import mute_state
-from desktop_chat.server.store import MessageRow
+from desktop_chat.server.storage.interface import MessageRow, MsgIdTakenError, StoreConflict
 
 
 class Messages(Core):
@@ -58,24 +59,30 @@ class Messages(Core):
             recipient_id, group_id, member_count = None, group.id, len(audience) - 1
         if req.reply_to is not None:
             self._check_reply_to(req.reply_to, conv_id, sender_id, group_id)
-        self.store.insert_message(
-            msg_id=req.msg_id,
-            conv_id=conv_id,
-            conv_seq=conv_seq,
-            chat_type=req.chat_type,
-            sender_id=sender_id,
-            recipient_id=recipient_id,
-            group_id=group_id,
-            body=body,
-            server_time=now,
-            local_time=req.local_time,
-            need_delivery_ack=req.need_delivery_ack,
-            need_read_ack=req.need_read_ack,
-            need_group_ack=req.need_group_ack,
-            mark=Mark.SENT,
-            group_member_count=member_count,
-            reply_to=req.reply_to,
-        )
+        try:
+            self.store.insert_message(
+                msg_id=req.msg_id,
+                conv_id=conv_id,
+                conv_seq=conv_seq,
+                chat_type=req.chat_type,
+                sender_id=sender_id,
+                recipient_id=recipient_id,
+                group_id=group_id,
+                body=body,
+                server_time=now,
+                local_time=req.local_time,
+                need_delivery_ack=req.need_delivery_ack,
+                need_read_ack=req.need_read_ack,
+                need_group_ack=req.need_group_ack,
+                mark=Mark.SENT,
+                group_member_count=member_count,
+                reply_to=req.reply_to,
+            )
+        except MsgIdTakenError as exc:
+            # Stored since the look-up above, by a concurrent request (another node, on
+            # PostgreSQL, whose commit the insert waited for). Rolled back and run again,
+            # this request finds that message and answers as a resend, or a clash.
+            raise StoreConflict(f"msg_id {req.msg_id} was stored meanwhile") from exc
         self.store.count_new_message(conv_id, sender_id, now)
         info = f.MessageInfo(
             msg_id=req.msg_id,

@@ -7,7 +7,9 @@ read lists of group messages (`fetch_group_acks`, `fetch_group_unread`,
 `remind_group_unread`).
 
 Batched acks: valid ids are applied even when others in the same frame are
-refused; the reply then is an `error` that lists both.
+refused; the reply then is an `error` that lists both. Their message rows are
+written in message id order (`delivery_ack` here, `read_by_recipient` in the
+store), so concurrent batches on several nodes queue instead of deadlocking.
 
 A recalled message gets no receipt of any kind: acks on it are refused with
 MESSAGE_RECALLED, conversation acks pass over it, and it never counts as unread.
@@ -135,18 +137,27 @@ class Receipts(Core):
     def delivery_ack(self, conn: Connection, req: f.DeliveryAck) -> f.Reply:
         me, me_name, now = self.user_of(conn), conn.session.username or "", self.now()
         accepted, rejected = self._screen(req.msg_ids, me, self._delivery_wanted)
-        delivered: dict[int, list[str]] = defaultdict(list)
-        for message in accepted:
-            msg_id = message.msg_id
+        # The rows are written in message id order, as every writer of several message
+        # rows does: two batches on two nodes then queue on the first row they share
+        # instead of deadlocking. The pushes keep the order the client named them in.
+        marked: set[int] = set()
+        counts: dict[int, int] = {}
+        for message in sorted(accepted, key=lambda message: message.id):
             if message.chat_type == "chat":
                 mark = advance(Mark(message.mark), MarkEvent.DELIVERY_ACK)
                 if mark != message.mark:
                     self.store.set_delivered(message.id, mark, now)
-                    delivered[message.sender_id].append(msg_id)
+                    marked.add(message.id)
             else:
                 count = self.store.add_group_delivery(message.id, me, now)
                 if count is not None:
-                    self._group_delivered(message, count)
+                    counts[message.id] = count
+        delivered: dict[int, list[str]] = defaultdict(list)
+        for message in accepted:
+            if message.id in marked:
+                delivered[message.sender_id].append(message.msg_id)
+            elif message.id in counts:
+                self._group_delivered(message, counts[message.id])
         self._tell_senders(f.DeliveredPush, delivered, me_name, now)
         return _batch_reply(req.id, [m.msg_id for m in accepted], rejected)
 

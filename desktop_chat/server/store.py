@@ -11,8 +11,9 @@ rollback undid are cleared on every rollback.
 
 The methods are synchronous and fast (indexed lookups); the server calls them on
 its event loop between awaits, so each request's reads and writes are atomic
-with respect to other requests. A later PostgreSQL store implements the same
-public methods.
+with respect to other requests. `storage.postgres.PostgresStore` implements the
+same public methods (`storage.interface.Store`), with the same row types
+(`rows.py`).
 
 Never: build frames, decide permissions, or talk to sockets.
 """

@@ -10,8 +10,9 @@ Concurrency, where SQLite's single writer made it moot:
 - creating a conversation or a message is `INSERT … ON CONFLICT DO NOTHING`: when
   another node wrote the same pair or msg_id first, this one waits for its commit,
   then finds that row (or raises MsgIdTakenError) instead of failing.
-- `read_by_recipient` updates messages in id order, the order every writer of
-  message rows uses, so two acks of overlapping messages queue instead of deadlocking.
+- `read_by_recipient` takes its messages in id order (receipted and private reads
+  together), the order every writer of message rows uses, so two acks of overlapping
+  messages queue instead of deadlocking.
 
 Never: decide marks (the handlers do, through `protocol.status`), or cache
 anything but conversation ids.
@@ -260,6 +261,14 @@ class PgMessages(PgSession):
     ) -> None:
         """First reads: `receipted` (message id, new mark) pairs also move their mark;
         `private` message ids are only read (no receipt, their mark stays)."""
+        if receipted and private:
+            # Each kind is written in id order; with both, their rows are locked in one
+            # id order first, so that this never holds a higher row while it waits.
+            ids = sorted({message_id for message_id, _ in receipted} | set(private))
+            self._all(
+                "SELECT id FROM messages WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+                (ids,),
+            )
         self._write_many(
             "UPDATE messages SET recipient_read = true, mark = %s,"
             " delivered_at = COALESCE(delivered_at, %s), read_at = COALESCE(read_at, %s)"

@@ -13,8 +13,9 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
-from contract_tools import NOW, committed, make_group, send_group, users
+from contract_tools import NOW, committed, make_group, send_chat, send_group, users
 
+from desktop_chat.protocol import Mark
 from desktop_chat.server.storage.interface import MsgIdTakenError, StoreConflict
 from desktop_chat.server.storage.postgres import PostgresStore, store_error
 
@@ -157,6 +158,43 @@ def test_a_msg_id_sent_twice_at_once_is_taken_for_the_second(sessions, pg_url):
     first.commit()
     with pytest.raises(MsgIdTakenError):
         waiting.join()
+
+
+def locked(url: str, message_id: int) -> bool:
+    """Whether another session holds a lock on the message's row (asked without waiting)."""
+    with psycopg.connect(url) as conn:
+        try:
+            conn.execute("SELECT id FROM messages WHERE id = %s FOR UPDATE NOWAIT", (message_id,))
+        except psycopg.errors.LockNotAvailable:
+            return True
+    return False
+
+
+def test_first_reads_lock_their_messages_in_id_order_receipted_or_private(sessions, pg_url):
+    """read_by_recipient writes receipted and private first reads; it takes their rows
+    in one id order, not the receipted ones then the private ones, so two readers of
+    overlapping messages (two devices, two nodes) queue instead of deadlocking."""
+    first, second = sessions(), sessions("second")
+    alice, bob = users(first, "alice", "bob")
+    low = send_chat(first, alice, bob, "m-low")
+    high = send_chat(first, alice, bob, "m-high")
+    assert low.id < high.id
+    with first.request():
+        first.read_by_recipient([], [low.id], NOW)  # holds the lower row
+
+    def both_kinds() -> None:
+        with committed(second):
+            second.read_by_recipient([(high.id, int(Mark.READ))], [low.id], NOW)
+
+    waiting = Background(both_kinds)
+    wait_blocked(pg_url, "second")
+    assert not locked(pg_url, high.id), "took the higher row while waiting for the lower"
+    first.commit()
+    waiting.join()
+    assert (first.message("m-low").recipient_read, first.message("m-high").mark) == (
+        True,
+        Mark.READ,
+    )
 
 
 def test_a_look_alike_registered_meanwhile_is_seen(sessions, pg_url):
