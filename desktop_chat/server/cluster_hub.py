@@ -161,11 +161,20 @@ class ClusterHub(Hub):
 
     def go_live(self, conn: Connection, last_sent: int) -> None:
         """Live once the sync's reply is on its way, synced to exactly what it sent;
-        then fill whatever other nodes committed since the sync read its page."""
+        then fill whatever other nodes committed since the sync read its page.
+
+        A device that syncs again while live is never moved back (what was pushed to
+        it meanwhile stays sent, and is not sent twice), and one that claims a seq past
+        the log's head counts as synced to the head (it gets what comes next)."""
+        assert conn.user_id is not None
+        last_sent = min(last_sent, self.store.last_seq(conn.user_id))
 
         def live() -> None:
-            conn.live = True
-            conn.synced_upto = last_sent
+            if conn.live:
+                conn.synced_upto = max(conn.synced_upto, last_sent)
+            else:
+                conn.live = True
+                conn.synced_upto = last_sent
             self._fill(conn)
 
         self.on_commit(live)

@@ -111,3 +111,20 @@ async def test_a_device_through_the_proxy_gets_everything(cluster):
     assert_in_order(bob)
     await alice.close()
     await bob.close()
+
+
+async def test_syncing_again_while_live_neither_repeats_nor_loses_pushes(cluster):
+    await cluster.start()
+    node1, node2, _ = (node.url for node in cluster.nodes)
+    alice = await device(node1, "alice")
+    bob = await device(node2, "bob")
+    await send(alice, "bob", "live-000001")
+    await bob.wait_push("message", lambda p: p["message"]["msg_id"] == "live-000001")
+    # Bob's device syncs again from the start, then claims a seq past the head.
+    await bob.request("sync", after_seq=0, limit=1000)
+    await bob.request("sync", after_seq=2**53, limit=1000)
+    await send(alice, "bob", "live-000002")
+    await bob.wait_push("message", lambda p: p["message"]["msg_id"] == "live-000002")
+    assert_in_order(bob)
+    await alice.close()
+    await bob.close()

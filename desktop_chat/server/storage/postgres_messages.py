@@ -237,9 +237,11 @@ class PgMessages(PgSession):
     # ------------------------------------------------------------------ one-to-one marks
 
     def set_delivered(self, message_id: int, mark: int, now: int) -> None:
+        # GREATEST: the mark was computed from a read made before this row was locked; a
+        # read ack committed by another node meanwhile must not be moved back.
         self._write(
-            "UPDATE messages SET mark = %s, delivered_at = COALESCE(delivered_at, %s)"
-            " WHERE id = %s",
+            "UPDATE messages SET mark = GREATEST(mark, %s), delivered_at ="
+            " COALESCE(delivered_at, %s) WHERE id = %s",
             (mark, now, message_id),
         )
 
