@@ -153,12 +153,6 @@ class ClusterHub(Hub):
             items.extend(_Push(user_id, 0, body, skip_device) for user_id in user_ids)
         return []
 
-    def coalesce_group_read(self, sender_id: int, group_id: str, ack: f.GroupAckInfo) -> None:
-        self._current().group_reads[(sender_id, group_id)].append(ack)
-
-    def coalesce_group_delivered(self, sender_id: int, push: f.GroupDeliveredPush) -> None:
-        self._current().group_deliveries[(sender_id, push.msg_id)] = push
-
     def go_live(self, conn: Connection, last_sent: int) -> None:
         """Live once the sync's reply is on its way, synced to exactly what it sent;
         then fill whatever other nodes committed since the sync read its page.

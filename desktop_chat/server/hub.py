@@ -35,6 +35,28 @@ from desktop_chat.server.store import SqliteStore, StoreError
 
 log = logging.getLogger(__name__)
 
+NOT_SAVED = (
+    "the server could not save this change (its storage is unavailable, full or"
+    " read-only); nothing was applied, try again later"
+)
+
+
+def storage_refusal(
+    request_id: str | None, cause: BaseException, message: str = NOT_SAVED
+) -> ProtocolError:
+    """STORAGE_UNAVAILABLE for a request whose change was not (or may not be) saved."""
+    return ProtocolError(ErrorCode.STORAGE_UNAVAILABLE, message, request_id, cause=cause)
+
+
+def internal_refusal(request_id: str | None, cause: BaseException) -> ProtocolError:
+    """INTERNAL_ERROR for a request a bug stopped (it was rolled back)."""
+    return ProtocolError(
+        ErrorCode.INTERNAL_ERROR,
+        "the server failed on this request; it was not applied",
+        request_id,
+        cause=cause,
+    )
+
 
 class Connection:
     """One client connection: its protocol session and its outgoing frames.
@@ -445,12 +467,7 @@ class Hub:
     def _refuse(self, batch: _Batch, exc: BaseException) -> None:
         for callback in batch.on_rollback:
             callback()
-        error = ProtocolError(
-            ErrorCode.STORAGE_UNAVAILABLE,
-            "the server could not save this change (its storage is full or read-only);"
-            " nothing was applied, try again later",
-            cause=exc,
-        )
+        error = storage_refusal(None, exc)
         for item in batch.items:
             if not isinstance(item, _Reply):
                 continue

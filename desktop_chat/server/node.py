@@ -40,7 +40,7 @@ class ClusterNode:
         self.loop_session: Store | None = None
         self.store: Any = None
         self.hub: ClusterHub | None = None
-        self.runner: RequestRunner | None = None  # type: ignore[assignment]
+        self.runner: RequestRunner | None = None
         self.fanout: RedisFanout | None = None
         # Failed sign-ins and device rates counted by every node alike (with Redis).
         self.limits: SharedLimits | None = None

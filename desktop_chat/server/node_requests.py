@@ -37,12 +37,18 @@ from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from desktop_chat.protocol import ErrorCode, ProtocolError
+from desktop_chat.protocol import ProtocolError
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.codec import encode_error
 from desktop_chat.server.cluster_hub import ClusterHub, request_batch
 from desktop_chat.server.core import ServiceError
-from desktop_chat.server.hub import Connection, _Batch, _Reply
+from desktop_chat.server.hub import (
+    Connection,
+    _Batch,
+    _Reply,
+    internal_refusal,
+    storage_refusal,
+)
 from desktop_chat.server.storage.interface import (
     Store,
     StoreCommitUnknown,
@@ -56,10 +62,6 @@ T = TypeVar("T")
 current_store: ContextVar[Store | None] = ContextVar("current_store", default=None)
 MAX_TRIES = 6
 
-NOT_SAVED = (
-    "the server could not save this change (its database is unavailable, full or"
-    " read-only); nothing was applied, try again later"
-)
 MAYBE_SAVED = (
     "the server lost its database while saving this change: it may or may not have been"
     " saved; send it again (a retry cannot apply it twice)"
@@ -158,7 +160,7 @@ class RequestRunner:
                     conn.log.error(
                         "%s lost to concurrent requests %d times: %s", name, attempt, exc
                     )
-                    return _refusal(conn, request.id, self._storage_error(exc, NOT_SAVED))
+                    return _refusal(conn, request.id, storage_refusal(request.id, exc))
                 self.retries += 1
                 # A little jitter, so two requests that collided do not collide again.
                 time.sleep(random.uniform(0, 0.002 * attempt))
@@ -168,22 +170,13 @@ class RequestRunner:
                 )
             except StoreCommitUnknown as exc:
                 conn.log.error("the outcome of %s is unknown: %s", name, exc)
-                return _refusal(conn, request.id, self._storage_error(exc, MAYBE_SAVED))
+                return _refusal(conn, request.id, storage_refusal(request.id, exc, MAYBE_SAVED))
             except StoreError as exc:
                 conn.log.error("storage failed on %s: %s", name, exc)
-                return _refusal(conn, request.id, self._storage_error(exc, NOT_SAVED))
+                return _refusal(conn, request.id, storage_refusal(request.id, exc))
             except Exception as exc:
                 conn.log.exception("internal error on %s", name)
-                return _refusal(
-                    conn,
-                    request.id,
-                    ProtocolError(
-                        ErrorCode.INTERNAL_ERROR,
-                        "the server failed on this request; it was not applied",
-                        request.id,
-                        cause=exc,
-                    ),
-                )
+                return _refusal(conn, request.id, internal_refusal(request.id, exc))
             finally:
                 request_batch.reset(batch_token)
         raise AssertionError("unreachable")
@@ -207,7 +200,3 @@ class RequestRunner:
             for callback in batch.on_rollback:
                 callback()
             raise
-
-    @staticmethod
-    def _storage_error(exc: StoreError, message: str) -> ProtocolError:
-        return ProtocolError(ErrorCode.STORAGE_UNAVAILABLE, message, None, cause=exc)

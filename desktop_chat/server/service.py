@@ -37,7 +37,7 @@ from desktop_chat.server.config import ServerConfig
 from desktop_chat.server.core import ServiceError
 from desktop_chat.server.editing import Editing
 from desktop_chat.server.groups import Groups
-from desktop_chat.server.hub import Connection, Hub
+from desktop_chat.server.hub import Connection, Hub, internal_refusal, storage_refusal
 from desktop_chat.server.limits import LoginThrottle, SignUpThrottle
 from desktop_chat.server.messages import Messages
 from desktop_chat.server.mutes import Mutes
@@ -199,29 +199,12 @@ class Service:
         except (sqlite3.Error, StoreError) as exc:
             self.hub.drop_since(mark)
             conn.log.error("storage failed on %s: %s", type(request).__name__, exc)
-            self.hub.reply_error(
-                conn,
-                ProtocolError(
-                    ErrorCode.STORAGE_UNAVAILABLE,
-                    "the server could not save this change (its storage is full or"
-                    " read-only); nothing was applied, try again later",
-                    request.id,
-                    cause=exc,
-                ),
-            )
+            self.hub.reply_error(conn, storage_refusal(request.id, exc))
             return
         except Exception as exc:
             self.hub.drop_since(mark)
             conn.log.exception("internal error on %s", type(request).__name__)
-            self.hub.reply_error(
-                conn,
-                ProtocolError(
-                    ErrorCode.INTERNAL_ERROR,
-                    "the server failed on this request; it was not applied",
-                    request.id,
-                    cause=exc,
-                ),
-            )
+            self.hub.reply_error(conn, internal_refusal(request.id, exc))
             return
         read_only = self.store.changes == changes
         self.hub.reply(conn, request.id, reply, again=work if read_only else None)
