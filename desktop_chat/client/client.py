@@ -287,7 +287,11 @@ class ChatClient:
         joined: f.Groups = await connection.request(f.FetchGroups(id=""))
         self.group_manager.joined([group_from_info(info) for info in joined.groups])
         conversations: f.Conversations = await connection.request(f.FetchConversations(id=""))
+        # Reads still in the outbox are newer than the server's counts: keep this device's.
+        reading = self._conversations_being_read()
         for info in conversations.conversations:
+            if info.conversation_id in reading:
+                continue
             if store.unread_count(info.conversation_id) != info.unread_count:
                 store.touch_conversation(info.conversation_id, ChatType(info.chat_type), 0)
                 store.set_unread(info.conversation_id, info.unread_count)
@@ -299,6 +303,20 @@ class ChatClient:
         self._live.set()
         self.connection_handlers.dispatch("on_connected")
         self.outbox.kick(delay=False)
+
+    def _conversations_being_read(self) -> set[str]:
+        """Conversations with a read receipt of this device not yet sent."""
+        store = self.require_store()
+        reading = {
+            str(entry.payload.get("conversation_id", entry.key))
+            for entry in store.outbox("conversation_read_ack")
+        }
+        for kind in ("read_ack", "group_read_ack"):
+            for entry in store.outbox(kind):
+                message = store.message(entry.key)
+                if message is not None:
+                    reading.add(message.conversation_id)
+        return reading
 
     def _on_events(self, events: list[f.Push]) -> None:
         if self._applier is not None:

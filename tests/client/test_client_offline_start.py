@@ -70,3 +70,28 @@ async def test_a_server_answering_503_is_explained_as_up_but_not_serving(tmp_pat
     text = explain(raised.value, url)
     assert text.startswith(f"The server at {url} is up but can't serve right now")
     assert "Check the address" not in text
+
+
+async def test_a_chat_read_while_offline_keeps_its_count_when_the_server_returns(clients):
+    harness = clients.harness
+    await harness.start()
+    alice = await clients.login("alice")
+    bob = await clients.login("bob", device="bob-laptop")
+    await alice.chat_manager.send_message(ChatMessage.text("bob", "read me offline"))
+    await clients.events(bob).wait("on_messages_received")
+    await bob.close()
+    url = harness.url
+    await harness.stop()
+
+    back = clients.new("bob-laptop", server_url=url)
+    await back.resume("bob", offline_ok=True)
+    await back.chat_manager.send_conversation_read_ack("alice")
+    assert back.chat_manager.get_conversation("alice").unread_count == 0
+
+    await harness.start()
+    await clients.events(back).wait("on_connected", timeout=15)
+    # The server still counted 1 when the client caught up; the queued read wins.
+    assert back.chat_manager.get_conversation("alice").unread_count == 0
+    await clients.events(alice).wait("on_conversation_read", timeout=10)
+    await clients.settle(back)
+    assert back.chat_manager.get_conversation("alice").unread_count == 0
