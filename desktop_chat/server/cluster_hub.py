@@ -1,13 +1,15 @@
 """The hub of one node of a cluster: per-request batches, and pushes strictly in seq order.
 
 Owns `ClusterHub`, the `Hub` a server on PostgreSQL uses. Where the SQLite hub
-collects a whole event-loop iteration into one batch and one commit, here each
-request is its own transaction on a worker thread (`node_requests.py`):
+collects a whole event-loop iteration into one batch and one commit, here
+requests run in transactions of their own on worker threads, several requests
+to a transaction (`node_requests.py`):
 
-- the request's replies and pushes go to the request's own batch (a context
-  variable set by the worker), and its events are appended to the users' logs in
-  one statement at the end (`seal`), so each request locks the log heads it
-  needs once, in user_id order: the deadlock-free order across nodes;
+- each request's replies and pushes go to the request's own batch (a context
+  variable set by the worker), and the events of all the transaction's requests
+  are appended to the users' logs in one statement at the end (`seal`), so each
+  transaction locks the log heads it needs once, in user_id order: the
+  deadlock-free order across nodes;
 - the device maps stay on the event loop: a worker that signs a device in or out,
   or asks who is online, runs that part on the loop and waits for it;
 - after commit, back on the loop (`complete`): the request's callbacks run, its
@@ -22,9 +24,9 @@ request is its own transaction on a worker thread (`node_requests.py`):
   database, and a device behind it is filled. That is what makes the fan-out
   only a speed-up: whatever it drops arrives by the next check.
 
-Group read and delivery pushes are not coalesced across requests here: each ack
-request appends its own push (one event per ack request, in that request's
-transaction). A batch of acks in one request is still one push.
+Group read and delivery pushes are coalesced per transaction: the acks of all the
+requests committed together make one push per sender and group (`seal`), as the
+SQLite hub makes one per batch.
 
 Never: touch a connection off the event loop, or send a seq out of order.
 """
@@ -35,6 +37,7 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -173,17 +176,26 @@ class ClusterHub(Hub):
 
         self.on_commit(live)
 
-    def seal(self, batch: _Batch, store: Store) -> None:
-        """Before the request commits: its coalesced pushes, then every event it queued
+    def seal(self, batches: list[_Batch], store: Store) -> None:
+        """Before a transaction commits: the coalesced group pushes of all its requests
+        (one per sender and group, with the last request), then every event they queued
         appended in one statement (the log heads locked once, in user_id order)."""
-        for (sender_id, group_id), acks in batch.group_reads.items():
-            body = encode_push_body(f.GroupReadPush(seq=0, group_id=group_id, acks=acks))
-            batch.items.append(_Push(sender_id, 0, body, None))
-        for (sender_id, _), push in batch.group_deliveries.items():
-            batch.items.append(_Push(sender_id, 0, encode_push_body(push), None))
-        batch.group_reads.clear()
-        batch.group_deliveries.clear()
-        pushes = [item for item in batch.items if isinstance(item, _Push)]
+        reads: defaultdict[tuple[int, str], list[f.GroupAckInfo]] = defaultdict(list)
+        deliveries: dict[tuple[int, str], f.GroupDeliveredPush] = {}
+        for batch in batches:
+            for key, acks in batch.group_reads.items():
+                reads[key].extend(acks)
+            deliveries.update(batch.group_deliveries)
+            batch.group_reads.clear()
+            batch.group_deliveries.clear()
+        if batches:
+            last = batches[-1].items
+            for (sender_id, group_id), acks in reads.items():
+                body = encode_push_body(f.GroupReadPush(seq=0, group_id=group_id, acks=acks))
+                last.append(_Push(sender_id, 0, body, None))
+            for (sender_id, _), push in deliveries.items():
+                last.append(_Push(sender_id, 0, encode_push_body(push), None))
+        pushes = [item for batch in batches for item in batch.items if isinstance(item, _Push)]
         if not pushes:
             return
         seqs = store.append_event_batch(  # type: ignore[attr-defined]

@@ -5,8 +5,10 @@ It decodes (never raising), checks the connection's phase and the protocol's
 limits, runs the frame's handler as one atomic request (a savepoint), and queues
 the reply, or an `error` frame with the code and message, in the hub's batch.
 Requests are dispatched on their type through one dict. On a cluster node
-(PostgreSQL) each request is instead its own transaction on a worker thread
-(`node_requests.py`), and a sync first subscribes to the user's pushes.
+(PostgreSQL) requests are instead queued for the node's transactions on worker
+threads, several to a transaction (`node_requests.py`); a frame refused at once
+waits for the replies to the connection's earlier requests, so replies keep the
+order of requests; and a sync first subscribes to the user's pushes.
 
 Whatever a client sends, the connection and the server keep running, and a
 refused request changes nothing. A sign-up or sign-in refused with a time to wait
@@ -75,7 +77,7 @@ class Service:
         node: ClusterNode | None = None,
     ) -> None:
         self.config = config
-        # On PostgreSQL: each request its own transaction on the node's workers.
+        # On PostgreSQL: requests run in the node's transactions on worker threads.
         self.node = node
         self.store = store
         self.hub = hub
@@ -134,7 +136,7 @@ class Service:
         frame = decode_client_frame(data, self.config.max_frame_bytes)
         if isinstance(frame, ProtocolError):
             conn.log.info("< refused frame: %s %s", frame.code, frame.message)
-            self.hub.reply_error(conn, frame)
+            await self._refuse(conn, frame)
             return
         error = conn.session.check(frame) or validate_request(frame, self.limits)
         if error is None and conn.rates is not None:
@@ -145,7 +147,7 @@ class Service:
                 wait = conn.rates.check(frame)
             error = _rate_limited(frame, wait)
         if error is not None:
-            self.hub.reply_error(conn, error)
+            await self._refuse(conn, error)
             return
         if isinstance(frame, f.Hello):
             conn.session.hello_done()
@@ -167,12 +169,13 @@ class Service:
                 return
             if isinstance(frame, f.Sync):
                 await self.node.before_sync(conn)
-            await self.node.runner.run(conn, frame, lambda: handler(conn, frame))
+            waits = isinstance(frame, f.Resume | f.Logout | f.Sync)
+            await self.node.runner.run(conn, frame, lambda: handler(conn, frame), wait=waits)
             return
         try:
             finish = await self._async[type(frame)](conn, frame)
         except ServiceError as exc:
-            self.hub.reply_error(conn, ProtocolError(exc.code, exc.message, frame.id, exc.details))
+            await self._refuse(conn, ProtocolError(exc.code, exc.message, frame.id, exc.details))
             if exc.details and "retry_after_ms" in exc.details:
                 # A sign-up or sign-in told to wait: this connection's next frame waits too,
                 # so a client that ignores the wait cannot spin on refusals.
@@ -181,7 +184,14 @@ class Service:
         if self.node is None:
             self._run(conn, frame, finish)
         else:
-            await self.node.runner.run(conn, frame, finish)
+            await self.node.runner.run(conn, frame, finish, wait=True)
+
+    async def _refuse(self, conn: Connection, error: ProtocolError) -> None:
+        """Refuse a frame at once; on a cluster node, after the replies to the
+        connection's earlier requests (they may still be in a transaction)."""
+        if self.node is not None:
+            await self.node.runner.settled(conn)
+        self.hub.reply_error(conn, error)
 
     def _run(self, conn: Connection, request: f.Request, work: Callable[[], f.Reply]) -> None:
         """Run `work` as one atomic request and queue its reply (or its refusal)."""

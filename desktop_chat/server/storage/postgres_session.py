@@ -98,6 +98,7 @@ class PgSession:
         self._open = False  # a transaction this session began and has not ended
         self._lost = False  # that transaction broke: commit() must refuse the batch
         self._closed = False  # closed on purpose: never reconnect
+        self._next_lock_timeout_ms: int | None = None
         self._db = self._connect()
         self._cur = self._db.cursor()
         if migrate_schema:
@@ -177,18 +178,30 @@ class PgSession:
             self._forget_since(0)
             raise self._error(exc) from exc
 
+    def lock_waits_at_most(self, ms: int) -> None:
+        """The next transaction this session begins waits at most `ms` for a lock; a
+        longer wait fails its statement as a conflict (StoreConflict). A batch of
+        requests uses it so that a deadlock with another node's batch costs `ms`,
+        not PostgreSQL's deadlock_timeout (1 s by default)."""
+        self._next_lock_timeout_ms = int(ms)
+
     def _begin(self) -> None:
         if self._died:
             self._reconnect()
+        begin = "BEGIN ISOLATION LEVEL READ COMMITTED"
+        if self._next_lock_timeout_ms is not None:
+            # Both in one round trip (a query without parameters may hold several).
+            begin += f"; SET LOCAL lock_timeout = {self._next_lock_timeout_ms}"
+            self._next_lock_timeout_ms = None
         try:
-            self._cur.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+            self._cur.execute(begin)
         except psycopg.Error as exc:
             if not self._db.broken:
                 raise self._error(exc) from exc
             # The connection died while idle (a server restart, a failover, an idle
             # timeout): nothing was in flight, so connecting again loses nothing.
             self._reconnect()
-            self._run("BEGIN ISOLATION LEVEL READ COMMITTED")
+            self._run(begin)
         self._open = True
 
     def _undo_request(self, opened: bool, mark: int) -> None:
