@@ -72,10 +72,12 @@ T = TypeVar("T")
 
 current_store: ContextVar[Store | None] = ContextVar("current_store", default=None)
 MAX_TRIES = 6
-# Transactions of one node at once; requests in one transaction at most; requests one
-# connection may have unanswered before its next frame waits.
+# Transactions of one node at once; requests in one transaction at most (each writing
+# request is a subtransaction: PostgreSQL caches 64 per transaction, and past that
+# every other session's snapshots slow down); requests one connection may have
+# unanswered before its next frame waits.
 WRITERS = 2
-BATCH_MAX = 64
+BATCH_MAX = 48
 DEPTH = 64
 CLOSE_SECONDS = 10.0
 # A batch waits this long at most for a lock another transaction holds (a deadlock

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from functools import lru_cache
 from typing import Any
 
 import psycopg
@@ -47,6 +48,14 @@ _FULL = frozenset({"53100"})
 # too many connections, statement_timeout, shutdowns and crashes, database dropped
 _UNAVAILABLE = frozenset({"53300", "57014", "57P01", "57P02", "57P03", "57P04", "57P05"})
 _OPEN = (TransactionStatus.INTRANS, TransactionStatus.INERROR, TransactionStatus.ACTIVE)
+
+
+@lru_cache(maxsize=512)
+def _reads_only(sql: str) -> bool:
+    """A plain SELECT (no row locks): a request needs no savepoint before it."""
+    head = sql.lstrip()[:6].upper()
+    upper = sql.upper()
+    return head == "SELECT" and " FOR UPDATE" not in upper and " FOR SHARE" not in upper
 
 
 def store_error(
@@ -99,6 +108,8 @@ class PgSession:
         self._lost = False  # that transaction broke: commit() must refuse the batch
         self._closed = False  # closed on purpose: never reconnect
         self._next_lock_timeout_ms: int | None = None
+        self._savepoint_due = False  # a request of a batch has not written yet
+        self._depth = 0  # requests open inside the transaction
         self._db = self._connect()
         self._cur = self._db.cursor()
         if migrate_schema:
@@ -152,12 +163,20 @@ class PgSession:
 
     @contextmanager
     def request(self) -> Iterator[None]:
-        """One request's writes: rolled back alone if the request fails."""
+        """One request's writes: rolled back alone if the request fails.
+
+        Inside an open transaction (a batch of requests) the request's savepoint is
+        made lazily, in one round trip with its first write, and on success it is
+        left open (the next request's nests in it; COMMIT ends them all), so a
+        request costs no extra round trip. A request that only read needs none."""
         opened = not self._open
         if opened:
             self._begin()
         else:
-            self._batch_step("SAVEPOINT request")
+            if self._savepoint_due:
+                self._make_savepoint()  # the enclosing request's, before this one begins
+            self._savepoint_due = True
+            self._depth += 1
         mark = len(self._provisional)
         try:
             yield
@@ -165,7 +184,12 @@ class PgSession:
             self._undo_request(opened, mark)
             raise
         if not opened:
-            self._batch_step("RELEASE SAVEPOINT request")
+            self._depth -= 1
+            if self._savepoint_due:
+                self._savepoint_due = False  # it wrote nothing: no savepoint was made
+            elif self._depth > 0:
+                # Inside another request: its own rollback must find its savepoint.
+                self._batch_step("RELEASE SAVEPOINT request")
 
     def _batch_step(self, sql: str) -> None:
         """A savepoint command of a batch. If it fails, the transaction is broken (its
@@ -177,6 +201,23 @@ class PgSession:
             self._open, self._lost = False, True
             self._forget_since(0)
             raise self._error(exc) from exc
+
+    def _make_savepoint(
+        self, then: str | None = None, params: Sequence[object] | None = None
+    ) -> psycopg.Cursor:
+        """The due savepoint, and the statement `then` in the same round trip."""
+        self._savepoint_due = False
+        try:
+            with self._db.pipeline():
+                self._cur.execute("SAVEPOINT request")
+                if then is not None:
+                    self._cur.execute(then, params)
+        except psycopg.Error as exc:
+            if self._db.info.transaction_status != TransactionStatus.INERROR or then is None:
+                self._open, self._lost = False, True
+                self._forget_since(0)
+            raise self._error(exc) from exc
+        return self._cur
 
     def lock_waits_at_most(self, ms: int) -> None:
         """The next transaction this session begins waits at most `ms` for a lock; a
@@ -203,8 +244,22 @@ class PgSession:
             self._reconnect()
             self._run(begin)
         self._open = True
+        self._savepoint_due, self._depth = False, 0
 
     def _undo_request(self, opened: bool, mark: int) -> None:
+        if not opened:
+            self._depth -= 1
+            if self._savepoint_due:
+                # Nothing written, so nothing to undo, unless a read failed: without a
+                # savepoint that broke the whole batch, which then runs again request
+                # by request (StoreConflict), each in a transaction of its own.
+                self._savepoint_due = False
+                self._forget_since(mark)
+                if self._db.info.transaction_status == TransactionStatus.INERROR:
+                    self._open, self._lost = False, True
+                    self._forget_since(0)
+                    raise StoreConflict("a read failed inside a batch; run its requests alone")
+                return
         try:
             if opened:
                 self._open = False
@@ -238,7 +293,8 @@ class PgSession:
             # PostgreSQL would answer COMMIT with a silent ROLLBACK.
             self.rollback()
             raise StoreError("a statement failed outside a request; the batch was rolled back")
-        self._open = False
+        self._open = self._savepoint_due = False
+        self._depth = 0
         try:
             self._cur.execute("COMMIT")
         except psycopg.Error as exc:
@@ -251,7 +307,8 @@ class PgSession:
         if self.in_transaction:
             with suppress(psycopg.Error):
                 self._cur.execute("ROLLBACK")
-        self._open = self._lost = False
+        self._open = self._lost = self._savepoint_due = False
+        self._depth = 0
         self._forget_since(0)
 
     # ------------------------------------------------------------------ caches
@@ -272,6 +329,8 @@ class PgSession:
     def _run(self, sql: str, params: Sequence[object] | None = None) -> psycopg.Cursor:
         if self._died and not self._open:
             self._reconnect()  # outside a transaction nothing is in flight
+        if self._savepoint_due and not _reads_only(sql):
+            return self._make_savepoint(sql, params)
         try:
             return self._cur.execute(sql, params)
         except psycopg.Error as exc:
@@ -292,6 +351,8 @@ class PgSession:
     def _write_many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
         if not rows:
             return
+        if self._savepoint_due:
+            self._make_savepoint()
         try:
             self._cur.executemany(sql, rows)
         except psycopg.Error as exc:

@@ -129,3 +129,45 @@ def test_close_drops_what_was_not_committed(store, open_store):
         store.create_user("alice", "hash", NOW)
     store.close()
     assert open_store().user_id("alice") is None
+
+
+def test_in_a_batch_each_request_is_undone_alone_whatever_it_did_before_failing(store):
+    with store.request():
+        store.user_id("nobody")  # a request that only reads
+    with store.request():
+        store.create_user("alice", "hash", NOW)
+    with pytest.raises(RuntimeError), store.request():
+        store.user_id("alice")
+        raise RuntimeError("refused after reading only")
+    with pytest.raises(RuntimeError), store.request():
+        store.create_user("bob", "hash", NOW)
+        store.create_user("bobby", "hash", NOW)
+        raise RuntimeError("refused after writing")
+    with store.request():
+        store.create_user("carol", "hash", NOW)
+        with pytest.raises(RuntimeError), store.request():
+            store.create_user("dave", "hash", NOW)
+            raise RuntimeError("an inner step refused")
+        store.create_user("erin", "hash", NOW)
+    with pytest.raises(RuntimeError), store.request():
+        with store.request():
+            store.create_user("frank", "hash", NOW)
+        raise RuntimeError("refused after an inner step went through")
+    with store.request():
+        store.create_user("grace", "hash", NOW)
+    store.commit()
+    present = {
+        n: store.user_id(n) is not None
+        for n in ("alice", "bob", "bobby", "carol", "dave", "erin", "frank", "grace")
+    }
+    assert present == {
+        "alice": True,
+        "bob": False,
+        "bobby": False,
+        "carol": True,
+        "dave": False,
+        "erin": True,
+        "frank": False,
+        "grace": True,
+    }
+    assert store.check_invariants() == []

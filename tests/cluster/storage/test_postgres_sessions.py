@@ -304,3 +304,19 @@ def test_check_invariants_sees_a_log_that_lost_an_event(sessions, pg_url):
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("DELETE FROM events WHERE seq = 2")
     assert store.check_invariants() == [f"user {alice}: log head 3, but 2 events up to seq 3"]
+
+
+def test_a_read_that_fails_in_a_batch_sends_the_batch_back_and_the_store_goes_on(sessions):
+    # A request of a batch makes its savepoint only with its first write, so a read
+    # that fails before it breaks the whole transaction: that must be a conflict (the
+    # node then runs the batch's requests one transaction each), never a silent loss.
+    store = sessions()
+    with store.request():
+        store.create_user("alice", "hash", NOW)
+    with pytest.raises(StoreConflict), store.request():
+        store._one("SELECT 1 / 0")  # a read that fails (no store method fails on purpose)
+    store.rollback()
+    assert store.user_id("alice") is None  # the batch is gone, as the conflict said
+    with committed(store):
+        store.create_user("alice", "hash", NOW)
+    assert sessions("other").user_id("alice") is not None
