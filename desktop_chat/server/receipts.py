@@ -189,7 +189,7 @@ class Receipts(Core):
         accepted, rejected = self._screen(req.msg_ids, me, also)
         self._read_privately(conn, me, [m for m in accepted if m.chat_type == "groupchat"])
         chat = [message for message in accepted if message.chat_type == "chat"]
-        first = [message for message in chat if not message.recipient_read]
+        first = self._claim([message for message in chat if not message.recipient_read])
         receipted, private, by_sender = self._first_reads(first, req.notify)
         self.store.read_by_recipient(receipted, private, now)
         newly_read: dict[tuple[int, int], list[str]] = defaultdict(list)
@@ -209,6 +209,14 @@ class Receipts(Core):
             )
         self._tell_senders(f.ReadPush, by_sender, me_name, now)
         return _batch_reply(req.id, [m.msg_id for m in accepted], rejected)
+
+    def _claim(self, candidates: list[MessageRow]) -> list[MessageRow]:
+        """The candidates still unread once locked: another request (on another node)
+        may have read some since they were looked up, and each read counts once."""
+        if not candidates:
+            return candidates
+        unread = self.store.claim_unread([message.id for message in candidates])
+        return [message for message in candidates if message.id in unread]
 
     def _read_privately(self, conn: Connection, me: int, messages: list[MessageRow]) -> None:
         """Group messages read without a receipt: each that still counted as unread for
@@ -253,7 +261,7 @@ class Receipts(Core):
         upto = last if req.read_upto is None else min(req.read_upto, last)
         by_sender: dict[int, list[str]] = {}
         if peer_id is not None:
-            first = self.store.unread_received(conv_id, me, upto)
+            first = self._claim(self.store.unread_received(conv_id, me, upto))
             receipted, private, by_sender = self._first_reads(first, req.notify)
             self.store.read_by_recipient(receipted, private, now)
         read = self.store.read_conversation_upto(conv_id, me, upto, is_group=peer_id is None)

@@ -528,6 +528,14 @@ class SqliteStore(GroupStore, EditStore):
         )
         return [_message_row(row) for row in rows]
 
+    def claim_unread(self, message_ids: Sequence[int]) -> set[int]:
+        marks = ",".join("?" * len(message_ids))
+        rows = self._all(
+            f"SELECT id FROM messages WHERE id IN ({marks}) AND recipient_read = 0",
+            list(message_ids),
+        )
+        return {int(row[0]) for row in rows}
+
     def read_by_recipient(
         self, receipted: Sequence[tuple[int, int]], private: Sequence[int], now: int
     ) -> None:

@@ -43,7 +43,7 @@ BACKENDS = SQLITE_BACKEND | POSTGRES_BACKEND
 TO_CONVERT = {"hub.py", "service.py", "sessions.py"}
 # PostgreSQL-only: a request's events at once in one lock-ordered statement; the
 # committed log heads (a node's head check); a ping (its health check).
-POSTGRES_EXTRAS = {"append_event_batch", "log_heads", "ping"}
+POSTGRES_EXTRAS = {"append_event_batch", "lock_waits_at_most", "log_heads", "ping"}
 
 
 def public(cls: type) -> set[str]:

@@ -291,6 +291,13 @@ class ReceiptStore(Protocol):
         (a recalled message is never read, nor receipted)."""
         ...
 
+    def claim_unread(self, message_ids: Sequence[int]) -> set[int]:
+        """Of these messages, those their recipient has not read yet; where several
+        servers write (PostgreSQL) they stay locked until commit, taken in id order, so
+        that of two requests reading one message at once only one counts it as the
+        first read."""
+        ...
+
     def read_by_recipient(
         self, receipted: Sequence[tuple[int, int]], private: Sequence[int], now: int
     ) -> None:

@@ -258,6 +258,16 @@ class PgMessages(PgSession):
             )
         ]
 
+    def claim_unread(self, message_ids: Sequence[int]) -> set[int]:
+        """Locked in id order; a row another request read meanwhile is re-checked once
+        its lock is free (READ COMMITTED) and left out."""
+        rows = self._all(
+            "SELECT id FROM messages WHERE id = ANY(%s::bigint[]) AND NOT recipient_read"
+            " ORDER BY id FOR UPDATE",
+            (sorted(message_ids),),
+        )
+        return {int(row[0]) for row in rows}
+
     def read_by_recipient(
         self, receipted: Sequence[tuple[int, int]], private: Sequence[int], now: int
     ) -> None:

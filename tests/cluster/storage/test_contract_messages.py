@@ -155,3 +155,14 @@ def test_reading_a_chat_upto_counts_what_is_still_unread(store):
     assert typed(ReadState, store.read_conversation_upto(conv, 999_999, 3, False)) == (
         ReadState(3, 0)
     )
+
+
+def test_claim_unread_leaves_out_what_the_recipient_has_read(store):
+    alice, bob = users(store, "alice", "bob")
+    one = send_chat(store, alice, bob, "m-00000001")
+    two = send_chat(store, alice, bob, "m-00000002")
+    with committed(store):
+        store.read_by_recipient([(one.id, int(Mark.READ))], [], NOW)
+    with committed(store):
+        assert store.claim_unread([one.id, two.id]) == {two.id}
+        assert store.claim_unread([]) == set()

@@ -320,3 +320,24 @@ def test_a_read_that_fails_in_a_batch_sends_the_batch_back_and_the_store_goes_on
     with committed(store):
         store.create_user("alice", "hash", NOW)
     assert sessions("other").user_id("alice") is not None
+
+
+def test_a_message_read_by_two_sessions_at_once_is_a_first_read_for_one(sessions, pg_url):
+    # bob's phone and laptop ack one message at the same moment, on two nodes: only
+    # one of them may count the first read (lower the unread count, tell alice).
+    first, second = sessions(), sessions("second")
+    alice, bob = users(first, "alice", "bob")
+    one = send_chat(first, alice, bob, "m-00000001")
+    two = send_chat(first, alice, bob, "m-00000002")
+    with first.request():
+        assert first.claim_unread([one.id]) == {one.id}
+        first.read_by_recipient([(one.id, int(Mark.READ))], [], NOW)
+
+    def claim() -> set[int]:
+        with committed(second):
+            return second.claim_unread([two.id, one.id])
+
+    waiting = Background(claim)
+    wait_blocked(pg_url, "second")
+    first.commit()
+    assert waiting.join() == {two.id}
