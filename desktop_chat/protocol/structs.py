@@ -23,6 +23,9 @@ GROUP_ID_PATTERN = r"^[0-9]{1,18}\Z"
 MSG_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}\Z"
 CONVERSATION_ID_PATTERN = r"^([a-z][a-z0-9_.-]{1,31}|[0-9]{1,18})\Z"
 MAX_TEXT_CHARS = 8000
+MIN_PASSWORD_CHARS = 8
+MAX_PASSWORD_CHARS = 256
+MAX_GROUP_NAME_CHARS = 64
 # How much of a quoted message a reply carries (`ReplyPreview.text`).
 REPLY_PREVIEW_CHARS = 200
 
@@ -34,10 +37,12 @@ NewUsername = Annotated[str, msgspec.Meta(max_length=64)]
 GroupId = Annotated[str, msgspec.Meta(pattern=GROUP_ID_PATTERN)]
 MsgId = Annotated[str, msgspec.Meta(pattern=MSG_ID_PATTERN)]
 ConversationId = Annotated[str, msgspec.Meta(pattern=CONVERSATION_ID_PATTERN)]
-Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256)]
+Password = Annotated[
+    str, msgspec.Meta(min_length=MIN_PASSWORD_CHARS, max_length=MAX_PASSWORD_CHARS)
+]
 Token = Annotated[str, msgspec.Meta(min_length=16, max_length=128)]
 ShortText = Annotated[str, msgspec.Meta(max_length=64)]
-GroupName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+GroupName = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_GROUP_NAME_CHARS)]
 NonNegative = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
 # Lists and notes have no upper bound here: the frame size bounds them, and
 # `validation` refuses what is over a limit with that limit's own code.
