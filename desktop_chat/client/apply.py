@@ -17,6 +17,10 @@ counts as unread and is never acked. A message deleted on this device stays
 deleted whatever the log replays. Ephemeral pushes (`peer_typing`) have no seq:
 they are passed on as callbacks and never move the applied seq.
 
+A `BadEvent` (a logged event the client could not read) is never skipped unseen:
+it is logged and told (`on_bad_event`) in its place in seq order, and the applied
+seq moves past it only then, as for any event it applied.
+
 Never: send frames (the outbox does), or fire callbacks before commit.
 """
 
@@ -139,7 +143,7 @@ class EventApplier:
             f.ConversationMutedPush: self._muted,
         }
 
-    def apply(self, events: list[f.Push]) -> None:
+    def apply(self, events: list[f.Push | f.Ephemeral | f.BadEvent]) -> None:
         queued: list[tuple] = []
         acks_added = False
         last = self.store.last_seq
@@ -147,6 +151,11 @@ class EventApplier:
             for event in events:
                 if isinstance(event, f.Ephemeral):
                     self._ephemeral(event, queued)
+                    continue
+                if isinstance(event, f.BadEvent):
+                    if event.seq is None or event.seq > last:
+                        self._bad(event, queued)
+                        last = last if event.seq is None else event.seq
                     continue
                 if event.seq <= last:
                     continue
@@ -355,6 +364,16 @@ class EventApplier:
         self.store.touch_conversation(event.conversation_id, chat_type, 0)
         self.store.set_mute(event.conversation_id, event.muted, event.muted_until)
         queued.append(("on_conversation_muted", event.conversation_id, event.muted))
+
+    def _bad(self, event: f.BadEvent, queued: list) -> None:
+        log.warning(
+            "event %s of type %s cannot be read (%s: %s); moving past it",
+            event.seq,
+            event.type,
+            event.error.code,
+            event.error.message,
+        )
+        queued.append(("on_bad_event", event))
 
     def _ephemeral(self, event: f.Ephemeral, queued: list) -> None:
         if isinstance(event, f.PeerTypingPush):

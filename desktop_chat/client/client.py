@@ -36,7 +36,7 @@ from typing import TypeVar
 from desktop_chat.client.apply import EventApplier, group_from_info
 from desktop_chat.client.cancelling import raise_if_cancelling
 from desktop_chat.client.chat_manager import ChatManager
-from desktop_chat.client.connection import Connection
+from desktop_chat.client.connection import Connection, Event
 from desktop_chat.client.errors import ChatError, ChatErrorCode
 from desktop_chat.client.events import (
     ChatEventHandler,
@@ -327,7 +327,7 @@ class ChatClient:
                     reading.add(message.conversation_id)
         return reading
 
-    def _on_events(self, events: list[f.Push]) -> None:
+    def _on_events(self, events: list[Event]) -> None:
         if self._applier is not None:
             self._applier.apply(events)
 

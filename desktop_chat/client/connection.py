@@ -5,7 +5,8 @@ Owns: `Connection`, which says hello (and keeps the server's `limits` from
 when its reply arrives (typed: `request(Sync(...))` is a `SyncBatch`; a reply of
 another type, or one that cannot be read, is a RemoteProtocolError), hands every
 push (and every `sync_batch`, before its future resolves, so events apply in seq
-order) to the caller's `on_events`, and fails all waiting requests with
+order) to the caller's `on_events`, with a `BadEvent` (its seq kept) in place of
+each logged event that cannot be read, and fails all waiting requests with
 NETWORK_ERROR when the socket closes. Keepalive pings notice a silent server.
 
 Cancellation: a cancelled `request` always raises CancelledError, even when its
@@ -33,18 +34,20 @@ from desktop_chat.client.errors import ChatError, ChatErrorCode, RemoteProtocolE
 from desktop_chat.protocol import (
     PROTOCOL_VERSION,
     ProtocolError,
-    decode_server_frame,
     default_limits,
     encode,
 )
 from desktop_chat.protocol import frames as f
+from desktop_chat.protocol.codec import read_server_frame
 
 log = logging.getLogger(__name__)
 # websockets logs whole frames at DEBUG (passwords, tokens, message text): never here.
 _ws_log = logging.getLogger(f"{__name__}.websockets")
 _ws_log.setLevel(logging.WARNING)
 
-OnEvents = Callable[[list[f.Push]], None]
+# Logged pushes, ephemeral ones, and the logged events that could not be read.
+Event = f.Push | f.Ephemeral | f.BadEvent
+OnEvents = Callable[[list[Event]], None]
 R = TypeVar("R", bound=f.Reply)
 
 
@@ -134,15 +137,16 @@ class Connection:
             while True:
                 data = await self.ws.recv(decode=False)
                 self.frames_received += 1
-                frame = decode_server_frame(data)
+                frame = read_server_frame(data)
                 if isinstance(frame, ProtocolError):
                     self._unreadable(frame)
                     continue
-                if isinstance(frame, f.Push | f.Ephemeral):  # ephemeral: no seq, no id
+                # Ephemeral: no seq, no id. A BadEvent keeps its seq for the applier.
+                if isinstance(frame, f.Push | f.Ephemeral | f.BadEvent):
                     self._on_events([frame])
                     continue
                 if isinstance(frame, f.SyncBatch) and frame.events:
-                    self._on_events(frame.events)
+                    self._on_events(list(frame.events))
                 self._deliver(frame)
         except ConnectionClosed:
             pass

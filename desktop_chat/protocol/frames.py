@@ -21,7 +21,7 @@ Never: import asyncio, websockets, sqlite or Qt, or do I/O of any kind.
 from __future__ import annotations
 
 import functools
-from typing import Annotated, Any, Generic, TypeVar, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar, get_args
 
 import msgspec
 
@@ -29,6 +29,7 @@ import msgspec
 # module's names too (f.MessagePush, f.MessageInfo).
 from desktop_chat.protocol.pushes import EPHEMERAL_TYPES as EPHEMERAL_TYPES
 from desktop_chat.protocol.pushes import PUSH_TYPES as PUSH_TYPES
+from desktop_chat.protocol.pushes import BadEvent as BadEvent
 from desktop_chat.protocol.pushes import ConversationMutedPush as ConversationMutedPush
 from desktop_chat.protocol.pushes import ConversationReadPush as ConversationReadPush
 from desktop_chat.protocol.pushes import DeliveredPush as DeliveredPush
@@ -111,9 +112,13 @@ class LoginOk(Reply, frozen=True, tag="login_ok"):
 
 
 class SyncBatch(Reply, frozen=True, tag="sync_batch"):
-    # The server fills this with pre-encoded pushes (msgspec.Raw); clients
-    # decode them as pushes.
-    events: list[ServerPush]
+    # The server fills this with pre-encoded pushes (msgspec.Raw); clients decode
+    # them as pushes, and a client's reader (`codec.read_server_frame`) puts a
+    # BadEvent in place of one it cannot read: that is what the checker sees.
+    if TYPE_CHECKING:
+        events: list[ServerPush | BadEvent]
+    else:
+        events: list[ServerPush]
     last_seq: int
     more: bool
 
