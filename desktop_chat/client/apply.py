@@ -45,6 +45,7 @@ from desktop_chat.client.models import (
 from desktop_chat.client.options import ChatOptions
 from desktop_chat.protocol import Mark, MarkEvent, advance
 from desktop_chat.protocol import frames as f
+from desktop_chat.protocol.structs import MESSAGE_KEPT_FIELDS
 
 log = logging.getLogger(__name__)
 ACK_KINDS = ("delivery_ack", "read_ack", "group_read_ack")  # outbox entries keyed by msg_id
@@ -91,22 +92,11 @@ def message_from_info(info: f.MessageInfo, me: str) -> ChatMessage:
         chat_type=ChatType(info.chat_type),
         body=TextMessageBody(info.body.text if info.body is not None else ""),
         direction=MessageDirection.SEND if own else MessageDirection.RECEIVE,
-        server_time=info.server_time,
         local_time=info.local_time or info.server_time,
-        conv_seq=info.conv_seq,
         mark=mark,
         created=False,
-        need_group_ack=info.need_group_ack,
-        need_delivery_ack=info.need_delivery_ack,
-        need_read_ack=info.need_read_ack,
-        delivered_at=info.delivered_at,
-        read_at=info.read_at,
-        group_member_count=info.group_member_count,
-        group_ack_count=info.group_ack_count,
-        group_delivered_count=info.group_delivered_count,
-        reply_to=info.reply_to,
         reply_preview=preview_from_info(info.reply_preview),
-        edited_at=info.edited_at,
+        **{name: getattr(info, name) for name in MESSAGE_KEPT_FIELDS},
         # A body without text is a recalled message, whatever else the frame says.
         recalled_at=(info.recalled_at or info.server_time) if info.body is None else None,
     )

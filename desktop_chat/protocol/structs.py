@@ -2,8 +2,9 @@
 structures (message bodies, `MessageInfo` with its reply preview, group and
 conversation info, limits, user lookups), and `Frame`, the base every frame builds on.
 
-Owns: every pattern and length the decoder enforces on a field, and the structures
-that appear inside several frames. `frames` builds the frames from these and
+Owns: every pattern and length the decoder enforces on a field, the structures
+that appear inside several frames, and `MESSAGE_KEPT_FIELDS`, the message fields a
+client keeps as they come. `frames` builds the frames from these and
 re-exports them (`frames.MessageInfo` is the same class); docs/protocol.md §6
 describes each one.
 
@@ -103,6 +104,25 @@ class MessageInfo(msgspec.Struct, frozen=True, kw_only=True):
     reply_preview: ReplyPreview | None = None
     edited_at: int | None = None
     recalled_at: int | None = None
+
+
+# The fields of a `MessageInfo` a client keeps as they come, under the same name (its
+# message value and its store have each of them): the one list of them, so a field
+# added here reaches the client's message and its local store by this line alone.
+MESSAGE_KEPT_FIELDS: tuple[str, ...] = (
+    "server_time",
+    "conv_seq",
+    "need_group_ack",
+    "need_delivery_ack",
+    "need_read_ack",
+    "delivered_at",
+    "read_at",
+    "group_member_count",
+    "group_ack_count",
+    "group_delivered_count",
+    "reply_to",
+    "edited_at",
+)
 
 
 class GroupAckInfo(msgspec.Struct, frozen=True, kw_only=True):
