@@ -288,10 +288,14 @@ class ChatClient:
         """Fetch missed events (applied as they arrive), then unread counts."""
         store = self.require_store()
         while True:
-            reply: f.SyncBatch = await connection.request(
-                f.Sync(id="", after_seq=store.last_seq, limit=500)
-            )
+            after = store.last_seq
+            reply = await connection.request(f.Sync(id="", after_seq=after, limit=500))
             if not reply.more:
+                break
+            if store.last_seq == after:
+                # A page whose every event was unreadable down to its seq (each told
+                # as a BadEvent): asking again would get the same page for ever.
+                log.warning("sync after seq %d made no progress; stopping the catch-up", after)
                 break
         joined: f.Groups = await connection.request(f.FetchGroups(id=""))
         self.group_manager.joined([group_from_info(info) for info in joined.groups])
