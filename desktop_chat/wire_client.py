@@ -1,10 +1,17 @@
-"""A lean protocol client: raw frames over a websocket, with no local store.
+"""The lean raw protocol client of the tests and the benchmarks: frames as dicts over
+one websocket, with no local store.
 
 Owns: `WireClient`, which sends request frames as dicts, matches replies to
-requests by `id`, and keeps the pushes it receives in order (logged pushes with
-their `seq`, and ephemeral ones, which have none). The server tests
-and the benchmarks drive the server with it; it shows exactly what is on the
-wire. Applications use `desktop_chat.client.ChatClient` instead.
+requests by `id`, keeps the server's `limits` (from hello_ok), and counts the
+frames each way. It reads in one of two ways:
+- `connect(url)` (the server tests, the cluster and fault tests): a reader task
+  keeps every push in order (logged pushes with their `seq`, ephemeral ones,
+  which have none) for `wait_push`, and the errors that answer no request;
+- `open(url)` (the benchmarks): no reader and nothing kept, so a long run does not
+  grow memory; the caller reads with `recv` (or on `ws` itself), and `request`
+  reads up to its reply, dropping the pushes before it.
+It shows exactly what is on the wire. Applications use
+`desktop_chat.client.ChatClient` instead (its `Connection` is the product's).
 
 Never: retry, reconnect or ack anything on its own: each frame is the caller's.
 """
@@ -15,18 +22,24 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
+
+from desktop_chat.protocol import default_limits
 
 # websockets logs whole frames at DEBUG (passwords, tokens): never from this client.
 _ws_log = logging.getLogger(f"{__name__}.websockets")
 _ws_log.setLevel(logging.WARNING)
 _decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
+encode = _encoder.encode
+decode = _decoder.decode
 
 
 def text_body(text: str) -> dict[str, str]:
@@ -45,7 +58,7 @@ class WireError(Exception):
 
 
 class WireClient:
-    def __init__(self, ws: ClientConnection) -> None:
+    def __init__(self, ws: ClientConnection, *, keep_pushes: bool = True) -> None:
         self.ws = ws
         self.pushes: list[dict[str, Any]] = []
         self.orphan_errors: list[dict[str, Any]] = []
@@ -54,20 +67,27 @@ class WireClient:
         self.username: str | None = None
         self.token: str | None = None
         self.last_seq = 0
+        # The server's limits from its hello_ok; the protocol's defaults before it.
+        self.limits: dict[str, int] = msgspec.to_builtins(default_limits())
         self._ids = itertools.count(1)
         self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._taken: set[int] = set()
         self._changed = asyncio.Event()
-        self._reader = asyncio.create_task(self._read())
+        self._reader = asyncio.create_task(self._read()) if keep_pushes else None
 
     @classmethod
     async def connect(cls, url: str, *, hello: bool = True, **kwargs: Any) -> WireClient:
-        kwargs.setdefault("logger", _ws_log)
-        ws = await connect(url, compression=None, max_size=64 * 1024 * 1024, **kwargs)
-        client = cls(ws)
+        """A client whose reader keeps every push (`hello` first unless told not to)."""
+        client = cls(await _connect(url, **kwargs))
         if hello:
-            await client.request("hello", version=1, client="wire_client")
+            await client.hello("wire_client")
         return client
+
+    @classmethod
+    async def open(cls, url: str, **kwargs: Any) -> WireClient:
+        """A client that keeps nothing: the caller reads (`recv`). Nothing is sent."""
+        kwargs.setdefault("open_timeout", 30)
+        return cls(await _connect(url, **kwargs), keep_pushes=False)
 
     async def _read(self) -> None:
         try:
@@ -98,6 +118,8 @@ class WireClient:
 
     @property
     def closed(self) -> bool:
+        if self._reader is None:
+            return self.ws.state is State.CLOSED
         return self._reader.done()
 
     async def send_raw(self, data: str | bytes) -> None:
@@ -109,17 +131,40 @@ class WireClient:
         except ConnectionClosed as exc:
             raise ConnectionError(f"connection closed: {exc}") from exc
 
-    async def call(self, type_: str, **fields: Any) -> dict[str, Any]:
+    async def send(self, frame: dict[str, Any] | bytes) -> None:
+        """Send one frame, a dict or already encoded."""
+        await self.send_raw(frame if isinstance(frame, bytes) else _encoder.encode(frame))
+
+    async def recv(self, timeout: float) -> dict[str, Any]:
+        """The next frame (a client made by `open` only: `connect`'s reader reads)."""
+        if self._reader is not None:
+            raise RuntimeError("this client's reader reads the socket: use its pushes")
+        data = await asyncio.wait_for(self.ws.recv(decode=False), timeout)
+        self.frames_received += 1
+        return _decoder.decode(data)
+
+    async def call(self, type_: str, timeout: float = 30, **fields: Any) -> dict[str, Any]:
         """Send a request and return its reply frame, `error` frames included."""
         request_id = str(next(self._ids))
+        frame = _encoder.encode({"type": type_, "id": request_id, **fields})
+        if self._reader is None:
+            await self.send_raw(frame)
+            return await self._read_reply(request_id, timeout)
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._waiting[request_id] = future
-        await self.send_raw(_encoder.encode({"type": type_, "id": request_id, **fields}))
-        return await asyncio.wait_for(future, 30)
+        await self.send_raw(frame)
+        return await asyncio.wait_for(future, timeout)
 
-    async def request(self, type_: str, **fields: Any) -> dict[str, Any]:
+    async def _read_reply(self, request_id: str, timeout: float) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            frame = await self.recv(max(0.01, deadline - time.monotonic()))
+            if frame.get("id") == request_id:
+                return frame
+
+    async def request(self, type_: str, timeout: float = 30, **fields: Any) -> dict[str, Any]:
         """Send a request and return its reply; raise WireError on an `error` reply."""
-        reply = await self.call(type_, **fields)
+        reply = await self.call(type_, timeout, **fields)
         if reply.get("type") == "error":
             raise WireError(reply)
         return reply
@@ -131,12 +176,26 @@ class WireClient:
         self.username, self.token = username, reply["token"]
         return reply
 
-    async def sync(self, after_seq: int | None = None) -> list[dict[str, Any]]:
+    async def hello(self, name: str) -> dict[str, Any]:
+        """Say hello; keeps the server's `limits`."""
+        reply = await self.request("hello", version=1, client=name)
+        self.limits = reply["limits"]
+        return reply
+
+    async def sign_in(self, token: str, *, live: bool = True) -> None:
+        """hello, then `resume` with a session token; `live`: and sync to the head."""
+        await self.hello("desktop-chat-bench")
+        await self.request("resume", token=token)
+        self.token = token
+        if live:
+            await self.sync(after_seq=0, limit=1000)
+
+    async def sync(self, after_seq: int | None = None, limit: int = 500) -> list[dict[str, Any]]:
         """Fetch every event after `after_seq` (default: the last seen), page by page."""
         after = self.last_seq if after_seq is None else after_seq
         events: list[dict[str, Any]] = []
         while True:
-            reply = await self.request("sync", after_seq=after, limit=500)
+            reply = await self.request("sync", after_seq=after, limit=limit)
             events.extend(reply["events"])
             after = reply["last_seq"]
             if not reply["more"]:
@@ -190,6 +249,13 @@ class WireClient:
         return [push for push in self.pushes if push.get("type") == type_]
 
     async def close(self) -> None:
-        await self.ws.close()
         with contextlib.suppress(Exception):
-            await self._reader
+            await asyncio.wait_for(self.ws.close(), 5)
+        if self._reader is not None:
+            with contextlib.suppress(Exception):
+                await self._reader
+
+
+async def _connect(url: str, **kwargs: Any) -> ClientConnection:
+    kwargs.setdefault("logger", _ws_log)
+    return await connect(url, compression=None, max_size=64 * 1024 * 1024, **kwargs)

@@ -196,23 +196,7 @@ def harness(server_config: ServerConfig) -> Harness:
     return Harness(server_config)
 
 
-CALLBACKS = [
-    "on_messages_received",
-    "on_messages_delivered",
-    "on_messages_read",
-    "on_conversation_read",
-    "on_group_message_read",
-    "on_read_ack_for_group_message_updated",
-    "on_message_status_changed",
-    "on_group_messages_delivered",
-    "on_conversation_updated",
-    "on_group_changed",
-    "on_group_ack_reminder",
-    "on_message_recalled",
-    "on_message_content_changed",
-    "on_conversation_muted",
-    "on_typing",
-]
+CALLBACKS = [field.name for field in dataclasses.fields(ChatEventHandler)]
 
 
 class Recorder:
@@ -228,8 +212,8 @@ class Recorder:
     def connection_handler(self) -> ConnectionEventHandler:
         return ConnectionEventHandler(
             **{
-                name: self._recorder(name)
-                for name in ("on_connected", "on_disconnected", "on_token_did_expire", "on_error")
+                field.name: self._recorder(field.name)
+                for field in dataclasses.fields(ConnectionEventHandler)
             }
         )
 

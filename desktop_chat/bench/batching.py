@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from desktop_chat.bench.common import (
-    Lean,
     Proc,
     bulk_accounts,
     close_all,
@@ -35,13 +34,13 @@ from desktop_chat.bench.common import (
     start_server,
     table,
 )
-from desktop_chat.client.outbox import MAX_ACK_BATCH
+from desktop_chat.wire_client import WireClient
 
 WAYS = ("per_message", "batched", "conversation")
 DEADLINE = 60.0
 
 
-async def _send_all(sender: Lean, to: str, prefix: str, count: int) -> list[str]:
+async def _send_all(sender: WireClient, to: str, prefix: str, count: int) -> list[str]:
     """Send `count` messages to `to`, 64 in flight; returns their msg_ids."""
     ids = [f"{prefix}x{i:07d}" for i in range(count)]
     waiting: set[str] = set()
@@ -74,14 +73,15 @@ async def _send_all(sender: Lean, to: str, prefix: str, count: int) -> list[str]
     return ids
 
 
-async def _read(way: str, reader: Lean, sender: Lean, peer: str, ids: list[str]) -> int:
+async def _read(way: str, reader: WireClient, sender: WireClient, peer: str, ids: list[str]) -> int:
     """Ack `ids` one way; returns when the sender holds every receipt. Frames sent."""
     if way == "per_message":
         frames = [{"type": "read_ack", "id": f"a{i}", "msg_ids": [m]} for i, m in enumerate(ids)]
     elif way == "batched":
+        most = reader.limits["max_ack_batch"]  # the server's, as the client's outbox
         frames = [
-            {"type": "read_ack", "id": f"a{i}", "msg_ids": ids[i : i + MAX_ACK_BATCH]}
-            for i in range(0, len(ids), MAX_ACK_BATCH)
+            {"type": "read_ack", "id": f"a{i}", "msg_ids": ids[i : i + most]}
+            for i in range(0, len(ids), most)
         ]
     else:
         frames = [{"type": "conversation_read_ack", "id": "a0", "conversation_id": peer}]
@@ -125,12 +125,12 @@ async def _way(way: str, count: int, repeat: int, server: Proc, tokens, names) -
             # Drop what the setup left in the reader's queue (the message pushes).
             await _quiet(reader)
             await _quiet(sender)
-            received0 = sender.received
+            received0 = sender.frames_received
             cpu0, t0 = server.cpu_seconds(), time.perf_counter()
             frames_sent += await _read(way, reader, sender, sender_name, ids)
             seconds += time.perf_counter() - t0
             cpu += server.cpu_seconds() - cpu0
-            pushes += sender.received - received0
+            pushes += sender.frames_received - received0
         finally:
             await close_all([sender, reader])
     return {
@@ -142,7 +142,7 @@ async def _way(way: str, count: int, repeat: int, server: Proc, tokens, names) -
     }
 
 
-async def _quiet(client: Lean, idle: float = 0.2) -> None:
+async def _quiet(client: WireClient, idle: float = 0.2) -> None:
     """Read and drop frames until none came for `idle` seconds (at most 10 s)."""
     end = time.monotonic() + 10
     while time.monotonic() < end:

@@ -35,7 +35,6 @@ from typing import Any
 
 from desktop_chat.bench.common import (
     CpuMeter,
-    Lean,
     PostgresTarget,
     bulk_accounts,
     close_all,
@@ -46,6 +45,7 @@ from desktop_chat.bench.common import (
     table,
 )
 from desktop_chat.bench.receipts import drive, floor, pair_names, ratios
+from desktop_chat.wire_client import WireClient
 
 LATENCY_BAR_MS = 200.0
 # Longer than the nodes' head check (2 s): what Redis dropped arrives by the next one.
@@ -65,7 +65,7 @@ async def _cross_nodes(
     count = len(nodes)
     urls = [nodes[i % count].url for i in range(len(a_names))]
     urls += [nodes[(i + 1) % count].url for i in range(len(b_names))]
-    clients: list[Lean] = []
+    clients: list[WireClient] = []
     try:
         clients = await signed_in(urls, [tokens[n] for n in a_names + b_names])
         pairs = len(a_names)

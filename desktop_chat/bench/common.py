@@ -10,8 +10,9 @@ Owns:
   real argon2id hash, made once with cheap parameters: the production defaults
   (`ServerConfig`) are untouched, and the benchmark signs members in with
   `resume` and a session token, as a device that was signed in before would;
-- `Lean`: a lean raw-frame client (one websocket, msgspec, counters), leaner than
-  `WireClient`: it keeps no pushes, so a long run does not grow memory;
+- `signed_in`: many lean raw-frame clients signed in at once: the tests' own
+  `WireClient`, opened without its reader (`WireClient.open`: it keeps no pushes,
+  so a long run does not grow memory);
 - statistics (`percentile`) and the table printed at the end.
 
 Never: talk to anything but 127.0.0.1, or wait without a bound.
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import os
 import secrets
 import select
@@ -38,7 +38,8 @@ from urllib.parse import urlsplit
 
 import msgspec
 import psutil
-from websockets.asyncio.client import ClientConnection, connect
+
+from desktop_chat.wire_client import WireClient
 
 HOST = "127.0.0.1"
 PASSWORD = "bench-password"
@@ -394,79 +395,28 @@ def bulk_accounts(database: Path | str, names: Iterable[str]) -> dict[str, str]:
     return tokens
 
 
-# ---------------------------------------------------------------------- a lean client
-
-
-class Lean:
-    """One websocket speaking raw frames. Setup uses `request`; load loops use `ws`."""
-
-    def __init__(self, ws: ClientConnection) -> None:
-        self.ws = ws
-        self.ids = itertools.count(1)
-        self.sent = 0
-        self.received = 0
-
-    @classmethod
-    async def open(cls, url: str) -> Lean:
-        ws = await connect(url, compression=None, max_size=64 * 1024 * 1024, open_timeout=30)
-        return cls(ws)
-
-    async def send(self, frame: dict[str, Any] | bytes) -> None:
-        self.sent += 1
-        await self.ws.send(frame if isinstance(frame, bytes) else encode(frame), text=True)
-
-    async def recv(self, timeout: float) -> dict[str, Any]:
-        data = await asyncio.wait_for(self.ws.recv(decode=False), timeout)
-        self.received += 1
-        return decode(data)
-
-    async def request(self, type_: str, timeout: float = 30, **fields: Any) -> dict[str, Any]:
-        """Send a request and return its reply (pushes before it are dropped)."""
-        request_id = f"r{next(self.ids)}"
-        await self.send({"type": type_, "id": request_id, **fields})
-        deadline = time.monotonic() + timeout
-        while True:
-            frame = await self.recv(max(0.01, deadline - time.monotonic()))
-            if frame.get("id") == request_id:
-                if frame.get("type") == "error":
-                    raise RuntimeError(f"{type_}: {frame.get('code')} {frame.get('message')}")
-                return frame
-
-    async def sign_in(self, token: str, *, live: bool = True) -> None:
-        await self.request("hello", version=1, client="desktop-chat-bench")
-        await self.request("resume", token=token)
-        if live:
-            after = 0
-            for _ in range(1000):
-                reply = await self.request("sync", after_seq=after, limit=1000)
-                after = reply["last_seq"]
-                if not reply["more"]:
-                    break
-
-    async def close(self) -> None:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.ws.close(), 5)
+# ---------------------------------------------------------------------- lean clients
 
 
 async def signed_in(
     url: str | list[str], tokens: list[str], *, live: bool = True, limit: int = 64
-) -> list[Lean]:
-    """Open and sign in one `Lean` per token, `limit` at a time; in the same order.
+) -> list[WireClient]:
+    """Open and sign in one `WireClient` per token, `limit` at a time; in the same order.
     `url` is one server for all, or a list: the server of each token."""
     urls = [url] * len(tokens) if isinstance(url, str) else url
     assert len(urls) == len(tokens)
     gate = asyncio.Semaphore(limit)
 
-    async def one(where: str, token: str) -> Lean:
+    async def one(where: str, token: str) -> WireClient:
         async with gate:
-            client = await Lean.open(where)
+            client = await WireClient.open(where)
             await client.sign_in(token, live=live)
             return client
 
     return list(await asyncio.gather(*(one(u, t) for u, t in zip(urls, tokens, strict=True))))
 
 
-async def close_all(clients: Iterable[Lean]) -> None:
+async def close_all(clients: Iterable[WireClient]) -> None:
     await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
 
 

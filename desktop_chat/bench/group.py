@@ -27,7 +27,6 @@ from typing import Any
 
 from desktop_chat.bench.common import (
     PASSWORD,
-    Lean,
     bulk_accounts,
     close_all,
     percentile,
@@ -37,11 +36,12 @@ from desktop_chat.bench.common import (
     start_server,
     table,
 )
+from desktop_chat.wire_client import WireClient
 
 ACK_DEADLINE = 120.0
 
 
-async def _member(client: Lean, group_id: str, results: list[float], delivered: list[float]):
+async def _member(client: WireClient, group_id: str, results: list[float], delivered: list[float]):
     """Wait for the announcement, ack it, and note when the (committed) reply came."""
     deadline = time.monotonic() + ACK_DEADLINE
     msg_id = None
@@ -92,7 +92,7 @@ async def _one(members: int, workdir: Path) -> dict[str, Any]:
                 on_read_ack_for_group_message_updated=lambda: updated.append(time.perf_counter()),
             ),
         )
-        lean: list[Lean] = []
+        lean: list[WireClient] = []
         try:
             await owner.login("owner", PASSWORD)
             t = time.perf_counter()

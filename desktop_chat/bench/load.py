@@ -42,7 +42,6 @@ from typing import Any
 import msgspec
 
 from desktop_chat.bench.common import (
-    Lean,
     bulk_accounts,
     close_all,
     encode,
@@ -53,6 +52,7 @@ from desktop_chat.bench.common import (
     start_server,
     table,
 )
+from desktop_chat.wire_client import WireClient
 
 DRAIN_SECONDS = 15.0
 SIGN_IN_SECONDS = 300.0
@@ -65,7 +65,7 @@ _decode = msgspec.json.decode
 class _Device:
     __slots__ = ("client", "confirmed", "got", "name", "partner", "read", "receipted", "sent_at")
 
-    def __init__(self, client: Lean, name: str, partner: str) -> None:
+    def __init__(self, client: WireClient, name: str, partner: str) -> None:
         self.client = client
         self.name = name
         self.partner = partner

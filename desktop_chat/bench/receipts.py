@@ -43,7 +43,6 @@ import psutil
 
 from desktop_chat.bench.common import (
     CpuMeter,
-    Lean,
     PostgresTarget,
     bulk_accounts,
     close_all,
@@ -57,6 +56,7 @@ from desktop_chat.bench.common import (
     start_server,
     table,
 )
+from desktop_chat.wire_client import WireClient
 
 DRAIN_SECONDS = 3.0  # the drain ends when nothing more came for this long
 DRAIN_MAX_SECONDS = 60.0
@@ -87,7 +87,7 @@ class _Run:
         return len(self.undelivered.union(self.sent_at))
 
 
-async def _side_a(a: Lean, to: str, window: int, run: _Run) -> None:
+async def _side_a(a: WireClient, to: str, window: int, run: _Run) -> None:
     sent_at, undelivered = run.sent_at, run.undelivered
     count = 0
     clock = time.perf_counter
@@ -123,7 +123,7 @@ async def _side_a(a: Lean, to: str, window: int, run: _Run) -> None:
     ws = a.ws
     while True:
         data = await ws.recv(decode=False)
-        a.received += 1
+        a.frames_received += 1
         frame = _decode(data)
         kind = frame.get("type")
         if kind == "read" or kind == "read_ack":
@@ -150,12 +150,12 @@ async def _side_a(a: Lean, to: str, window: int, run: _Run) -> None:
             raise RuntimeError(f"the server refused a frame: {frame.get('code')}")
 
 
-async def _side_b(b: Lean) -> None:
+async def _side_b(b: WireClient) -> None:
     ws = b.ws
     count = 0
     while True:
         data = await ws.recv(decode=False)
-        b.received += 1
+        b.frames_received += 1
         frame = _decode(data)
         kind = frame.get("type")
         if kind == "error":
@@ -187,7 +187,7 @@ async def _drain(run: _Run, tasks: list[asyncio.Task], stall_seconds: float) -> 
 
 
 async def drive(
-    pairs: list[tuple[Lean, Lean, str]],
+    pairs: list[tuple[WireClient, WireClient, str]],
     window: int,
     seconds: float,
     meter: CpuMeter,
@@ -205,14 +205,14 @@ async def drive(
     clients = [c for a, b, _ in pairs for c in (a, b)]
     try:
         await asyncio.sleep(min(1.0, max(0.2, seconds * 0.2)))  # warm-up
-        frames0 = sum(c.sent + c.received for c in clients)
+        frames0 = sum(c.frames_sent + c.frames_received for c in clients)
         cpu0, gen0, t0 = meter.sample(), me.cpu_times(), time.perf_counter()
         run.measuring = True
         await asyncio.sleep(seconds)
         run.measuring = False
         elapsed = time.perf_counter() - t0
         cpu1, gen1 = meter.sample(), me.cpu_times()
-        frames1 = sum(c.sent + c.received for c in clients)
+        frames1 = sum(c.frames_sent + c.frames_received for c in clients)
         run.sending = False
         await _drain(run, tasks, drain_seconds)
         for task in tasks:
@@ -256,12 +256,12 @@ async def drive(
 async def floor(pairs: int, window: int, seconds: float, **drive_options: Any) -> dict[str, Any]:
     """The workload through the bare relay: the floor."""
     with start_relay() as relay:
-        clients: list[Lean] = []
+        clients: list[WireClient] = []
         try:
             made = []
             for index in range(pairs):
-                b = await Lean.open(f"{relay.url}/p{index}/b")
-                a = await Lean.open(f"{relay.url}/p{index}/a")
+                b = await WireClient.open(f"{relay.url}/p{index}/b")
+                a = await WireClient.open(f"{relay.url}/p{index}/a")
                 clients += [a, b]
                 made.append((a, b, f"ub{index}"))
             meter = CpuMeter().add("relay", relay.pid)
@@ -303,7 +303,7 @@ async def _ours(
         meter = CpuMeter().add("server", server.pid)
         if postgres is not None:
             meter.add("postgres", postgres.postmaster, children=True)
-        clients: list[Lean] = []
+        clients: list[WireClient] = []
         try:
             signed = await signed_in(server.url, [tokens[n] for n in names])
             clients = signed

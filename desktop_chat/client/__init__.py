@@ -9,7 +9,12 @@ is not imported here.
 """
 
 from desktop_chat.client.client import ChatClient
-from desktop_chat.client.errors import ChatError, ChatErrorCode
+from desktop_chat.client.errors import (
+    ChatError,
+    ChatErrorCode,
+    LocalProtocolError,
+    RemoteProtocolError,
+)
 from desktop_chat.client.events import ChatEventHandler, ConnectionEventHandler
 from desktop_chat.client.models import (
     ChatMessage,
@@ -40,8 +45,10 @@ __all__ = [
     "Group",
     "GroupMessageAck",
     "GroupRole",
+    "LocalProtocolError",
     "MessageDirection",
     "MessageStatus",
+    "RemoteProtocolError",
     "ReplyPreview",
     "TextMessageBody",
 ]

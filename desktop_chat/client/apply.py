@@ -17,6 +17,10 @@ counts as unread and is never acked. A message deleted on this device stays
 deleted whatever the log replays. Ephemeral pushes (`peer_typing`) have no seq:
 they are passed on as callbacks and never move the applied seq.
 
+A `BadEvent` (a logged event the client could not read) is never skipped unseen:
+it is logged and told (`on_bad_event`) in its place in seq order, and the applied
+seq moves past it only then, as for any event it applied.
+
 Never: send frames (the outbox does), or fire callbacks before commit.
 """
 
@@ -41,6 +45,7 @@ from desktop_chat.client.models import (
 from desktop_chat.client.options import ChatOptions
 from desktop_chat.protocol import Mark, MarkEvent, advance
 from desktop_chat.protocol import frames as f
+from desktop_chat.protocol.structs import MESSAGE_KEPT_FIELDS
 
 log = logging.getLogger(__name__)
 ACK_KINDS = ("delivery_ack", "read_ack", "group_read_ack")  # outbox entries keyed by msg_id
@@ -87,22 +92,11 @@ def message_from_info(info: f.MessageInfo, me: str) -> ChatMessage:
         chat_type=ChatType(info.chat_type),
         body=TextMessageBody(info.body.text if info.body is not None else ""),
         direction=MessageDirection.SEND if own else MessageDirection.RECEIVE,
-        server_time=info.server_time,
         local_time=info.local_time or info.server_time,
-        conv_seq=info.conv_seq,
         mark=mark,
         created=False,
-        need_group_ack=info.need_group_ack,
-        need_delivery_ack=info.need_delivery_ack,
-        need_read_ack=info.need_read_ack,
-        delivered_at=info.delivered_at,
-        read_at=info.read_at,
-        group_member_count=info.group_member_count,
-        group_ack_count=info.group_ack_count,
-        group_delivered_count=info.group_delivered_count,
-        reply_to=info.reply_to,
         reply_preview=preview_from_info(info.reply_preview),
-        edited_at=info.edited_at,
+        **{name: getattr(info, name) for name in MESSAGE_KEPT_FIELDS},
         # A body without text is a recalled message, whatever else the frame says.
         recalled_at=(info.recalled_at or info.server_time) if info.body is None else None,
     )
@@ -139,7 +133,7 @@ class EventApplier:
             f.ConversationMutedPush: self._muted,
         }
 
-    def apply(self, events: list[f.Push]) -> None:
+    def apply(self, events: list[f.Push | f.Ephemeral | f.BadEvent]) -> None:
         queued: list[tuple] = []
         acks_added = False
         last = self.store.last_seq
@@ -147,6 +141,11 @@ class EventApplier:
             for event in events:
                 if isinstance(event, f.Ephemeral):
                     self._ephemeral(event, queued)
+                    continue
+                if isinstance(event, f.BadEvent):
+                    if event.seq is None or event.seq > last:
+                        self._bad(event, queued)
+                        last = last if event.seq is None else event.seq
                     continue
                 if event.seq <= last:
                     continue
@@ -355,6 +354,16 @@ class EventApplier:
         self.store.touch_conversation(event.conversation_id, chat_type, 0)
         self.store.set_mute(event.conversation_id, event.muted, event.muted_until)
         queued.append(("on_conversation_muted", event.conversation_id, event.muted))
+
+    def _bad(self, event: f.BadEvent, queued: list) -> None:
+        log.warning(
+            "event %s of type %s cannot be read (%s: %s); moving past it",
+            event.seq,
+            event.type,
+            event.error.code,
+            event.error.message,
+        )
+        queued.append(("on_bad_event", event))
 
     def _ephemeral(self, event: f.Ephemeral, queued: list) -> None:
         if isinstance(event, f.PeerTypingPush):

@@ -39,7 +39,6 @@ from desktop_chat.protocol.structs import REPLY_PREVIEW_CHARS
 if TYPE_CHECKING:
     from desktop_chat.client.client import ChatClient
 
-MAX_NOTE_BYTES = 1024
 PRIVATE_KEY_SUFFIX = "#private"  # outbox key of a conversation read with receipts off
 
 
@@ -226,10 +225,9 @@ class ChatManager(MessageActions, Presence):
         client = self._client
         if not client.options.require_ack:
             return False
-        if content is not None and len(content.encode()) > MAX_NOTE_BYTES:
-            raise ChatError(
-                ChatErrorCode.NOTE_TOO_LONG, f"an ack note is at most {MAX_NOTE_BYTES} bytes"
-            )
+        limit = client.limits.max_note_bytes  # the server's
+        if content is not None and len(content.encode()) > limit:
+            raise ChatError(ChatErrorCode.NOTE_TOO_LONG, f"an ack note is at most {limit} bytes")
         stored = self._received(msg_id)
         if not stored.is_group or stored.conversation_id != group_id:
             raise ChatError(ChatErrorCode.INVALID_PARAM, f"{msg_id} is not in group {group_id}")

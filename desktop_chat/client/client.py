@@ -1,10 +1,11 @@
 """`ChatClient`: one signed-in device, its connection, and staying connected.
 
 Owns: register, login, resume (with the saved session token), logout and close;
-the connection loop, which reconnects with exponential backoff and jitter, then
-catches up (sync from the last applied seq, the user's groups and unread counts
-from the server) and drains the outbox; and the objects the managers share (store, outbox,
-notifier, handler registries).
+the server's `limits` (from the hello_ok of the last connection; the protocol's
+defaults before the first); the connection loop, which reconnects with
+exponential backoff and jitter, then catches up (sync from the last applied seq,
+the user's groups and unread counts from the server) and drains the outbox; and
+the objects the managers share (store, outbox, notifier, handler registries).
 
 Lifecycle: `await login(...)` returns once the device is signed in and has caught
 up. Signing in is one step: until the server accepts it nothing is kept (a failure
@@ -30,12 +31,12 @@ import contextlib
 import logging
 import random
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from desktop_chat.client.apply import EventApplier, group_from_info
 from desktop_chat.client.cancelling import raise_if_cancelling
 from desktop_chat.client.chat_manager import ChatManager
-from desktop_chat.client.connection import Connection
+from desktop_chat.client.connection import Connection, Event
 from desktop_chat.client.errors import ChatError, ChatErrorCode
 from desktop_chat.client.events import (
     ChatEventHandler,
@@ -50,9 +51,11 @@ from desktop_chat.client.options import ChatOptions
 from desktop_chat.client.outbox import OutboxSender
 from desktop_chat.client.private_files import check_username, private_file, user_dir
 from desktop_chat.client.token_store import TokenStore, open_token_store, take_legacy_token
+from desktop_chat.protocol import default_limits
 from desktop_chat.protocol import frames as f
 
 log = logging.getLogger(__name__)
+R = TypeVar("R", bound=f.Reply)
 
 
 class ChatClient:
@@ -79,6 +82,9 @@ class ChatClient:
         self._live = asyncio.Event()
         self._closed = False
         self.reconnects = 0
+        # The limits of the server last reached (its hello_ok); the protocol's
+        # defaults until one is.
+        self.limits: f.Limits = default_limits()
 
     # ------------------------------------------------------------------ state
 
@@ -107,7 +113,7 @@ class ChatClient:
     def remove_connection_event_handler(self, handler_id: str) -> None:
         self.connection_handlers.remove(handler_id)
 
-    async def request(self, frame: Any) -> Any:
+    async def request(self, frame: f.Request[R]) -> R:
         """Send one request on the live connection; ChatError when offline or refused."""
         if self.store is None:
             raise ChatError(ChatErrorCode.NOT_LOGGED_IN, "sign in first")
@@ -122,7 +128,7 @@ class ChatClient:
     # ------------------------------------------------------------------ accounts
 
     async def _open(self) -> Connection:
-        return await Connection.open(
+        connection = await Connection.open(
             self.options.server_url,
             self._on_events,
             timeout=self.options.request_timeout_seconds,
@@ -130,6 +136,8 @@ class ChatClient:
             ping_timeout=self.options.ping_timeout_seconds,
             tls_ca_file=self.options.tls_ca_file,
         )
+        self.limits = connection.limits
+        return connection
 
     async def register(self, username: str, password: str) -> None:
         """Create an account (where the server allows sign-ups)."""
@@ -248,6 +256,7 @@ class ChatClient:
             self.notifier,
             self._report,
             self.options.ack_batch_seconds,
+            lambda: self.limits,
         )
 
     async def _save_token(self, token: str) -> None:
@@ -279,10 +288,14 @@ class ChatClient:
         """Fetch missed events (applied as they arrive), then unread counts."""
         store = self.require_store()
         while True:
-            reply: f.SyncBatch = await connection.request(
-                f.Sync(id="", after_seq=store.last_seq, limit=500)
-            )
+            after = store.last_seq
+            reply = await connection.request(f.Sync(id="", after_seq=after, limit=500))
             if not reply.more:
+                break
+            if store.last_seq == after:
+                # A page whose every event was unreadable down to its seq (each told
+                # as a BadEvent): asking again would get the same page for ever.
+                log.warning("sync after seq %d made no progress; stopping the catch-up", after)
                 break
         joined: f.Groups = await connection.request(f.FetchGroups(id=""))
         self.group_manager.joined([group_from_info(info) for info in joined.groups])
@@ -318,7 +331,7 @@ class ChatClient:
                     reading.add(message.conversation_id)
         return reading
 
-    def _on_events(self, events: list[f.Push]) -> None:
+    def _on_events(self, events: list[Event]) -> None:
         if self._applier is not None:
             self._applier.apply(events)
 

@@ -1,9 +1,12 @@
 """One websocket to the server: requests matched to replies, pushes handed on.
 
-Owns: `Connection`, which says hello, sends request frames with fresh ids,
-resolves each request's future when its reply arrives, hands every push (and
-every `sync_batch`, before its future resolves, so events apply in seq order)
-to the caller's `on_events`, and fails all waiting requests with
+Owns: `Connection`, which says hello (and keeps the server's `limits` from
+`hello_ok`), sends request frames with fresh ids, resolves each request's future
+when its reply arrives (typed: `request(Sync(...))` is a `SyncBatch`; a reply of
+another type, or one that cannot be read, is a RemoteProtocolError), hands every
+push (and every `sync_batch`, before its future resolves, so events apply in seq
+order) to the caller's `on_events`, with a `BadEvent` (its seq kept) in place of
+each logged event that cannot be read, and fails all waiting requests with
 NETWORK_ERROR when the socket closes. Keepalive pings notice a silent server.
 
 Cancellation: a cancelled `request` always raises CancelledError, even when its
@@ -21,22 +24,31 @@ import itertools
 import logging
 import ssl
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
 
-from desktop_chat.client.errors import ChatError, ChatErrorCode
-from desktop_chat.protocol import PROTOCOL_VERSION, ProtocolError, decode_server_frame, encode
+from desktop_chat.client.errors import ChatError, ChatErrorCode, RemoteProtocolError
+from desktop_chat.protocol import (
+    PROTOCOL_VERSION,
+    ProtocolError,
+    default_limits,
+    encode,
+)
 from desktop_chat.protocol import frames as f
+from desktop_chat.protocol.codec import read_server_frame
 
 log = logging.getLogger(__name__)
 # websockets logs whole frames at DEBUG (passwords, tokens, message text): never here.
 _ws_log = logging.getLogger(f"{__name__}.websockets")
 _ws_log.setLevel(logging.WARNING)
 
-OnEvents = Callable[[list[f.Push]], None]
+# Logged pushes, ephemeral ones, and the logged events that could not be read.
+Event = f.Push | f.Ephemeral | f.BadEvent
+OnEvents = Callable[[list[Event]], None]
+R = TypeVar("R", bound=f.Reply)
 
 
 class Connection:
@@ -49,6 +61,8 @@ class Connection:
         self.frames_sent = 0
         self.frames_received = 0
         self.closed = asyncio.Event()
+        # The server's limits, from its hello_ok; the protocol's defaults until then.
+        self.limits: f.Limits = default_limits()
         self._reader = asyncio.create_task(self._read())
 
     @classmethod
@@ -109,9 +123,10 @@ class Connection:
             ) from exc
         connection = cls(ws, on_events, timeout)
         try:
-            await connection.request(
+            hello = await connection.request(
                 f.Hello(id="", version=PROTOCOL_VERSION, client="desktop_chat")
             )
+            connection.limits = hello.limits
         except BaseException:
             connection.abort()
             raise
@@ -122,15 +137,16 @@ class Connection:
             while True:
                 data = await self.ws.recv(decode=False)
                 self.frames_received += 1
-                frame = decode_server_frame(data)
+                frame = read_server_frame(data)
                 if isinstance(frame, ProtocolError):
-                    log.warning("< unreadable frame from the server: %s", frame.message)
+                    self._unreadable(frame)
                     continue
-                if isinstance(frame, f.Push | f.Ephemeral):  # ephemeral: no seq, no id
+                # Ephemeral: no seq, no id. A BadEvent keeps its seq for the applier.
+                if isinstance(frame, f.Push | f.Ephemeral | f.BadEvent):
                     self._on_events([frame])
                     continue
                 if isinstance(frame, f.SyncBatch) and frame.events:
-                    self._on_events(frame.events)
+                    self._on_events(list(frame.events))
                 self._deliver(frame)
         except ConnectionClosed:
             pass
@@ -147,6 +163,19 @@ class Connection:
                     )
             self._waiting.clear()
 
+    def _unreadable(self, error: ProtocolError) -> None:
+        """A frame the server sent that cannot be read: the request it answers (when
+        its id could be read) fails at once, rather than waiting for its timeout."""
+        log.warning("< unreadable frame from the server: %s", error.message)
+        future = self._waiting.pop(error.request_id or "", None)
+        if future is not None and not future.done():
+            future.set_exception(
+                RemoteProtocolError(
+                    ChatErrorCode.PROTOCOL_ERROR,
+                    f"the server's reply cannot be read ({error.message})",
+                )
+            )
+
     def _deliver(self, reply: f.Reply) -> None:
         """Hand a reply to the request waiting for it (none: it timed out, or never was)."""
         future = self._waiting.pop(reply.id or "", None)
@@ -155,8 +184,9 @@ class Connection:
         elif isinstance(reply, f.Error):
             log.warning("< error with no request: %s %s", reply.code, reply.message)
 
-    async def request(self, frame: Any) -> Any:
-        """Send a request (its `id` is replaced) and return the reply; raise on `error`.
+    async def request(self, frame: f.Request[R]) -> R:
+        """Send a request (its `id` is replaced) and return the reply; raise on `error`,
+        and on a reply of another type than the request names (RemoteProtocolError).
 
         A cancel always propagates, even one that arrives in the same loop iteration
         as the reply or as the connection's loss (`asyncio.wait_for` on Python 3.11
@@ -190,7 +220,13 @@ class Connection:
                 future.exception()
         if isinstance(reply, f.Error):
             raise ChatError.from_reply(reply)
-        return reply
+        if not isinstance(reply, f.reply_type(type(frame))):
+            raise RemoteProtocolError(
+                ChatErrorCode.PROTOCOL_ERROR,
+                f"the server answered `{frame.__struct_config__.tag}`"
+                f" with `{reply.__struct_config__.tag}`",
+            )
+        return reply  # type: ignore[return-value]
 
     async def wait_closed(self) -> None:
         await self.closed.wait()

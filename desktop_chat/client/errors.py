@@ -1,8 +1,22 @@
-"""The client's one exception, `ChatError`, and its documented code enum.
+"""The client's exceptions, in one tree, and their code enum.
 
-Owns: `ChatErrorCode` (every code the server sends, plus the client's own:
-NETWORK_ERROR, TIMEOUT, CLIENT_CLOSED, DATABASE_ERROR, ...) and `ChatError(code, description)`,
-which every public call raises on failure, as the SDK does.
+Owns: `ChatErrorCode`, built from the protocol's `ErrorCode` (every code the server
+sends, defined once there) and `LocalCode` (the client's own: NETWORK_ERROR,
+TIMEOUT, CLIENT_CLOSED, DATABASE_ERROR, PROTOCOL_ERROR, UNKNOWN); and the
+exceptions every public call raises on failure, as the SDK does:
+
+    ChatError                   every failed call: `code`, `description`, `details`
+    ├── LocalProtocolError      we misused the protocol: the server refused the
+    │                           frame itself, its fields or a limit (the codes of
+    │                           `protocol.errors.PROTOCOL_MISUSE`), or the client
+    │                           refused it before sending (INVALID_PARAM, ...)
+    └── RemoteProtocolError     the server sent garbage: a reply this client cannot
+                                read, or one of another type than its request's
+                                (PROTOCOL_ERROR)
+
+Any other code (a refusal: TOKEN_INVALID, PERMISSION_DENIED, ...; the network:
+NETWORK_ERROR, TIMEOUT, ...) is a plain `ChatError`. `ChatError(code, ...)` makes
+the right class from its code, so `except ChatError` still catches them all.
 
 Never: swallow a failure: every refused call raises, every refused ack is
 reported.
@@ -14,67 +28,68 @@ import enum
 from typing import Any
 
 from desktop_chat.protocol import ErrorCode
+from desktop_chat.protocol.errors import PROTOCOL_MISUSE
 
 
-class ChatErrorCode(enum.StrEnum):
-    # Codes the server sends (see docs/protocol.md)
-    MALFORMED_FRAME = ErrorCode.MALFORMED_FRAME.value
-    INVALID_PARAM = ErrorCode.INVALID_PARAM.value
-    UNKNOWN_TYPE = ErrorCode.UNKNOWN_TYPE.value
-    FRAME_TOO_LARGE = ErrorCode.FRAME_TOO_LARGE.value
-    UNSUPPORTED_VERSION = ErrorCode.UNSUPPORTED_VERSION.value
-    HELLO_REQUIRED = ErrorCode.HELLO_REQUIRED.value
-    NOT_LOGGED_IN = ErrorCode.NOT_LOGGED_IN.value
-    ALREADY_LOGGED_IN = ErrorCode.ALREADY_LOGGED_IN.value
-    REGISTRATION_DISABLED = ErrorCode.REGISTRATION_DISABLED.value
-    USER_EXISTS = ErrorCode.USER_EXISTS.value
-    USERNAME_NOT_ALLOWED = ErrorCode.USERNAME_NOT_ALLOWED.value
-    INVALID_CREDENTIALS = ErrorCode.INVALID_CREDENTIALS.value
-    TOKEN_INVALID = ErrorCode.TOKEN_INVALID.value
-    USER_NOT_FOUND = ErrorCode.USER_NOT_FOUND.value
-    MESSAGE_NOT_FOUND = ErrorCode.MESSAGE_NOT_FOUND.value
-    MSG_ID_CONFLICT = ErrorCode.MSG_ID_CONFLICT.value
-    PERMISSION_DENIED = ErrorCode.PERMISSION_DENIED.value
-    CANNOT_ACK_OWN_MESSAGE = ErrorCode.CANNOT_ACK_OWN_MESSAGE.value
-    ACK_NOT_REQUESTED = ErrorCode.ACK_NOT_REQUESTED.value
-    MESSAGE_EXPIRED = ErrorCode.MESSAGE_EXPIRED.value
-    MESSAGE_RECALLED = ErrorCode.MESSAGE_RECALLED.value
-    RECALL_TIME_LIMIT = ErrorCode.RECALL_TIME_LIMIT.value
-    GROUP_NOT_FOUND = ErrorCode.GROUP_NOT_FOUND.value
-    NOT_GROUP_MEMBER = ErrorCode.NOT_GROUP_MEMBER.value
-    GROUP_ACK_NOT_ALLOWED = ErrorCode.GROUP_ACK_NOT_ALLOWED.value
-    GROUP_FULL = ErrorCode.GROUP_FULL.value
-    NOTE_TOO_LONG = ErrorCode.NOTE_TOO_LONG.value
-    PAGE_SIZE_OUT_OF_RANGE = ErrorCode.PAGE_SIZE_OUT_OF_RANGE.value
-    BATCH_TOO_LARGE = ErrorCode.BATCH_TOO_LARGE.value
-    RATE_LIMITED = ErrorCode.RATE_LIMITED.value
-    SERVER_BUSY = ErrorCode.SERVER_BUSY.value
-    STORAGE_UNAVAILABLE = ErrorCode.STORAGE_UNAVAILABLE.value
-    INTERNAL_ERROR = ErrorCode.INTERNAL_ERROR.value
-    # The client's own
+class LocalCode(enum.StrEnum):
+    """Codes the client says of itself; never in an `error` frame."""
+
     NETWORK_ERROR = "NETWORK_ERROR"
     TIMEOUT = "TIMEOUT"
     CLIENT_CLOSED = "CLIENT_CLOSED"
     # The local store cannot be opened (made by a newer client, or unreadable).
     DATABASE_ERROR = "DATABASE_ERROR"
+    # The server sent a frame this client cannot read, or a reply of the wrong type.
+    PROTOCOL_ERROR = "PROTOCOL_ERROR"
     UNKNOWN = "UNKNOWN"
+
+
+# The server's codes (see docs/protocol.md), then the client's own.
+ChatErrorCode = enum.StrEnum(
+    "ChatErrorCode",
+    [(code.name, code.value) for code in (*ErrorCode, *LocalCode)],
+    module=__name__,
+)
+
+
+def _code(code: Any) -> Any:
+    try:
+        return ChatErrorCode(code)
+    except ValueError:
+        return ChatErrorCode.UNKNOWN
 
 
 class ChatError(Exception):
     """A failed call: `code` says what kind, `description` what happened and what to do."""
 
-    def __init__(
-        self, code: ChatErrorCode | str, description: str, details: dict[str, Any] | None = None
-    ) -> None:
-        try:
-            code = ChatErrorCode(code)
-        except ValueError:
-            code = ChatErrorCode.UNKNOWN
+    def __new__(
+        cls, code: Any, description: str = "", details: dict[str, Any] | None = None
+    ) -> ChatError:
+        if cls is ChatError:
+            cls = _KINDS.get(_code(code), ChatError)
+        return super().__new__(cls)
+
+    def __init__(self, code: Any, description: str, details: dict[str, Any] | None = None) -> None:
+        code = _code(code)
         super().__init__(f"{code.value}: {description}")
-        self.code: ChatErrorCode = code
+        self.code = code
         self.description = description
         self.details = details
 
     @classmethod
     def from_reply(cls, reply: Any) -> ChatError:
         return cls(reply.code, reply.message, reply.details)
+
+
+class LocalProtocolError(ChatError):
+    """We misused the protocol: this request should never have been sent as it is."""
+
+
+class RemoteProtocolError(ChatError):
+    """The server broke the protocol: what it sent cannot be what we asked for."""
+
+
+_KINDS: dict[Any, type[ChatError]] = {
+    **{ChatErrorCode(code.value): LocalProtocolError for code in PROTOCOL_MISUSE},
+    ChatErrorCode.PROTOCOL_ERROR: RemoteProtocolError,
+}

@@ -1,7 +1,9 @@
 """Event handlers, kept under unique ids, and their dispatch.
 
 Owns: `ChatEventHandler` (the SDK's receipt and message callbacks, plus a few the
-desktop app needs), `ConnectionEventHandler`, and `HandlerRegistry`, the one
+desktop app needs), `ConnectionEventHandler`, each callback with the types it is
+called with (`callback_args`: the Qt bridge builds its signals from them, so a new
+callback is one line here), and `HandlerRegistry`, the one
 registry both use: `add(handler_id, handler)`, `remove(handler_id)`,
 `dispatch(name, *args)`. A callback may be a plain function or a coroutine
 function. A callback that raises is logged and never stops the others.
@@ -16,42 +18,78 @@ import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, get_type_hints
 
 log = logging.getLogger(__name__)
 
 Callback = Callable[..., Any] | None
 
 
+class Takes:
+    """What a callback is called with: `Annotated[Callback, Takes(str, int)]` (the Qt
+    bridge builds the signal of the same name from these types)."""
+
+    def __init__(self, *types: type) -> None:
+        self.types = types
+
+
 @dataclass
 class ChatEventHandler:
-    """Callbacks for messages and receipts. Each is optional."""
+    """Callbacks for messages and receipts. Each is optional; the comment above each
+    names what its values are."""
 
-    on_messages_received: Callback = None  # (msgs: list[ChatMessage])
-    on_messages_delivered: Callback = None  # (msgs: list[ChatMessage])
-    on_messages_read: Callback = None  # (msgs: list[ChatMessage])
-    on_conversation_read: Callback = None  # (from_: str, to: str)
-    on_group_message_read: Callback = None  # (acks: list[GroupMessageAck])
-    on_read_ack_for_group_message_updated: Callback = None  # ()
+    # (msgs: list[ChatMessage])
+    on_messages_received: Annotated[Callback, Takes(list)] = None
+    on_messages_delivered: Annotated[Callback, Takes(list)] = None
+    on_messages_read: Annotated[Callback, Takes(list)] = None
+    # (from_: str, to: str)
+    on_conversation_read: Annotated[Callback, Takes(str, str)] = None
+    # (acks: list[GroupMessageAck])
+    on_group_message_read: Annotated[Callback, Takes(list)] = None
+    # ()
+    on_read_ack_for_group_message_updated: Annotated[Callback, Takes()] = None
     # Beyond the SDK's list, for apps:
-    on_message_status_changed: Callback = None  # (msg: ChatMessage): pending -> sent/failed
-    on_group_messages_delivered: Callback = None  # (msgs: list[ChatMessage])
-    on_conversation_updated: Callback = None  # (conversation_id: str, unread_count: int)
-    on_group_changed: Callback = None  # (change: str, group: Group, members: list[str])
-    on_group_ack_reminder: Callback = None  # (msg_id: str, group_id: str, from_: str)
+    # (msg: ChatMessage): pending -> sent/failed
+    on_message_status_changed: Annotated[Callback, Takes(object)] = None
+    # (msgs: list[ChatMessage])
+    on_group_messages_delivered: Annotated[Callback, Takes(list)] = None
+    # (conversation_id: str, unread_count: int)
+    on_conversation_updated: Annotated[Callback, Takes(str, int)] = None
+    # (change: str, group: Group, members: list[str])
+    on_group_changed: Annotated[Callback, Takes(str, object, list)] = None
+    # (msg_id: str, group_id: str, from_: str)
+    on_group_ack_reminder: Annotated[Callback, Takes(str, str, str)] = None
     # Everyday messaging (every device of both sides, the acting one included):
-    on_message_recalled: Callback = None  # (msgs: list[ChatMessage]), text dropped
-    on_message_content_changed: Callback = None  # (msg, operator_id: str, operation_time: int)
-    on_conversation_muted: Callback = None  # (conversation_id: str, muted: bool)
-    on_typing: Callback = None  # (conversation_id: str, from_: str): live only, never stored
+    # (msgs: list[ChatMessage]), text dropped
+    on_message_recalled: Annotated[Callback, Takes(list)] = None
+    # (msg: ChatMessage, operator_id: str, operation_time: int)
+    on_message_content_changed: Annotated[Callback, Takes(object, str, int)] = None
+    # (conversation_id: str, muted: bool)
+    on_conversation_muted: Annotated[Callback, Takes(str, bool)] = None
+    # (conversation_id: str, from_: str): live only, never stored
+    on_typing: Annotated[Callback, Takes(str, str)] = None
+    # (event: protocol BadEvent): a logged event this client cannot read; the client
+    # moved past its seq knowingly (told here and in the log, never skipped silently)
+    on_bad_event: Annotated[Callback, Takes(object)] = None
 
 
 @dataclass
 class ConnectionEventHandler:
-    on_connected: Callback = None  # ()
-    on_disconnected: Callback = None  # ()
-    on_token_did_expire: Callback = None  # ()
-    on_error: Callback = None  # (error: ChatError): a background failure worth showing
+    # ()
+    on_connected: Annotated[Callback, Takes()] = None
+    on_disconnected: Annotated[Callback, Takes()] = None
+    on_token_did_expire: Annotated[Callback, Takes()] = None
+    # (error: ChatError): a background failure worth showing
+    on_error: Annotated[Callback, Takes(object)] = None
+
+
+def callback_args(kind: type[ChatEventHandler | ConnectionEventHandler]) -> dict[str, tuple]:
+    """Each callback of a handler class, in order, with the types it is called with."""
+    hints = get_type_hints(kind, include_extras=True)
+    return {
+        f.name: next(m.types for m in hints[f.name].__metadata__ if isinstance(m, Takes))
+        for f in fields(kind)
+    }
 
 
 H = TypeVar("H", ChatEventHandler, ConnectionEventHandler)

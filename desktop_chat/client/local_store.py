@@ -22,7 +22,7 @@ Never: talk to the network, or fire callbacks.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import msgspec
@@ -41,39 +41,24 @@ from desktop_chat.client.models import (
     TextMessageBody,
 )
 from desktop_chat.protocol import Mark
-from desktop_chat.protocol.structs import REPLY_PREVIEW_CHARS
+from desktop_chat.protocol.structs import MESSAGE_KEPT_FIELDS, REPLY_PREVIEW_CHARS
 
-_COLUMN_NAMES = [
+# Columns holding the ChatMessage attribute of the same name as it is (bools as 0/1),
+# the protocol's kept message fields among them; then the ones converted each way.
+_SAME = (
     "msg_id",
     "conversation_id",
-    "chat_type",
-    "direction",
-    "sender",
-    "recipient",
-    "text",
-    "server_time",
     "local_time",
-    "conv_seq",
-    "mark",
-    "created",
-    "need_group_ack",
-    "need_delivery_ack",
-    "need_read_ack",
-    "delivered_at",
-    "read_at",
     "has_read",
     "deliver_ack_sent",
     "read_ack_sent",
-    "group_member_count",
-    "group_ack_count",
-    "group_delivered_count",
-    "reply_to",
-    "reply_from",
-    "reply_text",
-    "reply_recalled",
-    "edited_at",
     "recalled_at",
-]
+    *MESSAGE_KEPT_FIELDS,
+)
+_CONVERTED = ("chat_type", "direction", "sender", "recipient", "text", "mark", "created")
+_REPLY = ("reply_from", "reply_text", "reply_recalled")
+_COLUMN_NAMES = [*_SAME, *_CONVERTED, *_REPLY]
+_BOOLS = frozenset(f.name for f in fields(ChatMessage) if f.type == "bool")
 _COLUMNS = ", ".join(_COLUMN_NAMES)
 _PLACEHOLDERS = ", ".join("?" * len(_COLUMN_NAMES))
 # An upsert, not INSERT OR REPLACE: a replace deletes the row first, which the search
@@ -86,72 +71,42 @@ _SAVE = (
 
 def _row(message: ChatMessage) -> tuple:
     preview = message.reply_preview
+    same = [getattr(message, name) for name in _SAME]
     return (
-        message.msg_id,
-        message.conversation_id,
+        *(int(v) if name in _BOOLS else v for name, v in zip(_SAME, same, strict=True)),
         message.chat_type.value,
         message.direction.value,
         message.from_,
         message.to,
         message.body.content,
-        message.server_time,
-        message.local_time,
-        message.conv_seq,
         int(message.mark),
         int(message.created),
-        int(message.need_group_ack),
-        int(message.need_delivery_ack),
-        int(message.need_read_ack),
-        message.delivered_at,
-        message.read_at,
-        int(message.has_read),
-        int(message.deliver_ack_sent),
-        int(message.read_ack_sent),
-        message.group_member_count,
-        message.group_ack_count,
-        message.group_delivered_count,
-        message.reply_to,
         preview.from_ if preview else None,
         preview.text if preview else None,
         int(preview.recalled) if preview else 0,
-        message.edited_at,
-        message.recalled_at,
     )
 
 
 def _message(row: tuple) -> ChatMessage:
+    values = dict(zip(_COLUMN_NAMES, row, strict=True))
+    same = {name: bool(values[name]) if name in _BOOLS else values[name] for name in _SAME}
+    reply_to, reply_from = values["reply_to"], values["reply_from"]
     return ChatMessage(
-        msg_id=row[0],
-        conversation_id=row[1],
-        chat_type=ChatType(row[2]),
-        direction=MessageDirection(row[3]),
-        from_=row[4],
-        to=row[5],
-        body=TextMessageBody(row[6]),
-        server_time=row[7],
-        local_time=row[8],
-        conv_seq=row[9],
-        mark=Mark(row[10]),
-        created=bool(row[11]),
-        need_group_ack=bool(row[12]),
-        need_delivery_ack=bool(row[13]),
-        need_read_ack=bool(row[14]),
-        delivered_at=row[15],
-        read_at=row[16],
-        has_read=bool(row[17]),
-        deliver_ack_sent=bool(row[18]),
-        read_ack_sent=bool(row[19]),
-        group_member_count=row[20],
-        group_ack_count=row[21],
-        group_delivered_count=row[22],
-        reply_to=row[23],
+        chat_type=ChatType(values["chat_type"]),
+        direction=MessageDirection(values["direction"]),
+        from_=values["sender"],
+        to=values["recipient"],
+        body=TextMessageBody(values["text"]),
+        mark=Mark(values["mark"]),
+        created=bool(values["created"]),
         reply_preview=(
             None
-            if row[23] is None or row[24] is None
-            else ReplyPreview(row[23], row[24], row[25], bool(row[26]))
+            if reply_to is None or reply_from is None
+            else ReplyPreview(
+                reply_to, reply_from, values["reply_text"], bool(values["reply_recalled"])
+            )
         ),
-        edited_at=row[27],
-        recalled_at=row[28],
+        **same,
     )
 
 

@@ -3,8 +3,9 @@
 Owns: `OutboxSender`, which drains the local store's outbox over the current
 connection. Messages go one frame each, in the order they were written (a
 resend after a reconnect is harmless: the server knows the msg_id). Delivery
-and read acks issued within `ack_batch_seconds` go out together, up to 500 ids a
-frame. Conversation and group acks go one frame each.
+and read acks issued within `ack_batch_seconds` go out together, up to the
+server's `max_ack_batch` ids a frame (`limits`, from its hello_ok). Conversation
+and group acks go one frame each.
 
 An entry leaves the outbox once the server has answered it: confirmed, or
 refused for good (the message is then marked failed, or the refusal is
@@ -30,7 +31,7 @@ from desktop_chat.client.cancelling import raise_if_cancelling
 from desktop_chat.client.errors import ChatError, ChatErrorCode
 from desktop_chat.client.events import Notifier
 from desktop_chat.client.local_store import LocalStore, OutboxEntry
-from desktop_chat.protocol import Mark, MarkEvent, advance
+from desktop_chat.protocol import Mark, MarkEvent, advance, default_limits
 from desktop_chat.protocol import frames as f
 
 log = logging.getLogger(__name__)
@@ -44,11 +45,11 @@ TRANSIENT = frozenset(
         ChatErrorCode.RATE_LIMITED,
         ChatErrorCode.CLIENT_CLOSED,
         ChatErrorCode.NOT_LOGGED_IN,
+        ChatErrorCode.PROTOCOL_ERROR,  # a reply that cannot be read: as a timeout
     }
 )
 # Transient refusals that can last: the app is told once, when the first one comes.
 OUTAGES = frozenset({ChatErrorCode.STORAGE_UNAVAILABLE, ChatErrorCode.SERVER_BUSY})
-MAX_ACK_BATCH = 500
 RETRY_SECONDS = 1.0
 
 
@@ -61,6 +62,7 @@ class OutboxSender:
         notifier: Notifier,
         report: Callable[[ChatError], None],
         batch_seconds: float,
+        limits: Callable[[], f.Limits] = default_limits,
     ) -> None:
         self.store = store
         self._request = request
@@ -68,6 +70,7 @@ class OutboxSender:
         self._notifier = notifier
         self._report = report
         self._batch_seconds = batch_seconds
+        self._limits = limits
         self._wanted = asyncio.Event()
         self._waiters: dict[tuple[str, str], asyncio.Future[Any]] = {}
         self._task = asyncio.create_task(self._run())
@@ -147,7 +150,7 @@ class OutboxSender:
     async def drain(self) -> None:
         """Send everything in the outbox, oldest first; raises on a transient failure."""
         while True:
-            entries = self.store.outbox(limit=MAX_ACK_BATCH)
+            entries = self.store.outbox(limit=self._limits().max_ack_batch)
             if not entries:
                 return
             kind = entries[0].kind

@@ -1,8 +1,10 @@
 """Turning wire bytes into typed frames and back.
 
 Owns: `decode_client_frame` and `decode_server_frame`, which return a frame or a
-`ProtocolError` and never raise; `encode`, and helpers that build error replies
-and pushes from pre-encoded bodies.
+`ProtocolError` and never raise; `read_server_frame`, a client's reader, which
+returns a `BadEvent` for a logged event it cannot read (and a `sync_batch` with a
+BadEvent in place of each such event), so no seq is lost unseen; `encode`, and
+helpers that build error replies and pushes from pre-encoded bodies.
 
 Call `decode_client_frame(data)` for every text frame the server receives, then
 `validation.validate_request(frame)` for the limits that have their own codes.
@@ -19,7 +21,15 @@ from typing import Any
 import msgspec
 
 from desktop_chat.protocol.errors import ErrorCode, ProtocolError
-from desktop_chat.protocol.frames import ClientFrame, Error, RequestId, ServerFrame
+from desktop_chat.protocol.frames import (
+    BadEvent,
+    ClientFrame,
+    Error,
+    RequestId,
+    ServerFrame,
+    ServerPush,
+    SyncBatch,
+)
 
 DEFAULT_MAX_FRAME_BYTES = 1024 * 1024
 
@@ -215,6 +225,90 @@ def decode_server_frame(data: bytes | str) -> ServerFrame | ProtocolError:
         return _classify(exc, data)
     except Exception as exc:
         return ProtocolError(ErrorCode.MALFORMED_FRAME, f"undecodable frame: {exc}", cause=exc)
+
+
+# --------------------------------------------------------------------------- a client's reader
+
+_push_decoder = msgspec.json.Decoder(ServerPush)
+_DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, RecursionError, ValueError)
+
+
+class _EventProbe(msgspec.Struct):
+    """What may still be read of a frame that failed to decode. `id` stays UNSET when
+    the frame has none (a push), and is None or a value when it has one (a reply)."""
+
+    type: Any = None
+    seq: Any = None
+    id: Any = msgspec.UNSET
+
+
+class _LooseBatch(msgspec.Struct):
+    """A `sync_batch` with its events still unread, to read them one by one."""
+
+    id: str | None
+    events: list[msgspec.Raw]
+    last_seq: int
+    more: bool
+
+
+_probe_decoder = msgspec.json.Decoder(_EventProbe)
+_batch_decoder = msgspec.json.Decoder(_LooseBatch)
+
+
+def _probe(data: bytes) -> _EventProbe | None:
+    try:
+        return _probe_decoder.decode(data)
+    except _DECODE_ERRORS:
+        return None
+
+
+def _seq_of(probe: _EventProbe) -> int | None:
+    seq = probe.seq
+    return seq if type(seq) is int and seq >= 0 else None
+
+
+def _bad_event(data: bytes, probe: _EventProbe, error: ProtocolError) -> BadEvent:
+    kind = probe.type if isinstance(probe.type, str) else None
+    return BadEvent(_seq_of(probe), kind, data, error)
+
+
+def _event(raw: bytes) -> ServerPush | BadEvent:
+    """One event of a sync batch: the push, or a BadEvent (with its seq if it has one)."""
+    try:
+        return _push_decoder.decode(raw)
+    except _DECODE_ERRORS as exc:
+        error = _classify(exc, raw)
+    except Exception as exc:
+        error = ProtocolError(ErrorCode.MALFORMED_FRAME, f"undecodable event: {exc}", cause=exc)
+    return _bad_event(raw, _probe(raw) or _EventProbe(), error)
+
+
+def _salvage_batch(data: bytes) -> SyncBatch | None:
+    try:
+        loose = _batch_decoder.decode(data)
+    except _DECODE_ERRORS:
+        return None
+    events = [_event(bytes(raw)) for raw in loose.events]
+    return SyncBatch(id=loose.id, events=events, last_seq=loose.last_seq, more=loose.more)
+
+
+def read_server_frame(data: bytes | str) -> ServerFrame | BadEvent | ProtocolError:
+    """A client's read of one frame from the server: `decode_server_frame`, and where
+    that fails, what can still be kept of it. A push with a readable `seq` (no `id`)
+    is a `BadEvent`; a `sync_batch` is kept with a BadEvent in place of each event
+    that cannot be read; anything else stays the `ProtocolError`. Never raises."""
+    frame = decode_server_frame(data)
+    if not isinstance(frame, ProtocolError):
+        return frame
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+    probe = _probe(raw)
+    if probe is None:
+        return frame  # not a JSON object: nothing to keep
+    if probe.id is msgspec.UNSET and _seq_of(probe) is not None:
+        return _bad_event(raw, probe, frame)
+    if probe.type == "sync_batch":
+        return _salvage_batch(raw) or frame
+    return frame
 
 
 def to_builtins(frame: msgspec.Struct) -> Any:

@@ -1,8 +1,10 @@
 """Error codes of the wire protocol, and the failure value the decoder returns.
 
 Owns: the `ErrorCode` enum (every code the server may put in an `error` frame,
-documented one by one in docs/protocol.md) and `ProtocolError`, the typed value
-that stands for "this frame was refused".
+documented one by one in docs/protocol.md; a client's codes are built from it),
+`PROTOCOL_MISUSE` (the codes that say "your frame broke the protocol", not "the
+server cannot do that now"), and `ProtocolError`, the typed value that stands for
+"this frame was refused".
 
 Never: raise out of the decoder, or know about sockets, storage or Qt.
 """
@@ -56,6 +58,23 @@ class ErrorCode(enum.StrEnum):
     SERVER_BUSY = "SERVER_BUSY"
     STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+
+
+# The sender broke the protocol itself (a bug, or a peer too old or too new): the
+# frame, its fields, or a limit of hello_ok. Sending it again cannot succeed.
+PROTOCOL_MISUSE = frozenset(
+    {
+        ErrorCode.MALFORMED_FRAME,
+        ErrorCode.INVALID_PARAM,
+        ErrorCode.UNKNOWN_TYPE,
+        ErrorCode.FRAME_TOO_LARGE,
+        ErrorCode.UNSUPPORTED_VERSION,
+        ErrorCode.HELLO_REQUIRED,
+        ErrorCode.NOTE_TOO_LONG,
+        ErrorCode.PAGE_SIZE_OUT_OF_RANGE,
+        ErrorCode.BATCH_TOO_LARGE,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)

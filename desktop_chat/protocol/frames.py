@@ -6,7 +6,9 @@ codec decodes against. docs/protocol.md describes each of these frames; a change
 here is a change there.
 
 Three families:
-- requests, client to server: carry a client-chosen `id` that the reply echoes;
+- requests, client to server: carry a client-chosen `id` that the reply echoes,
+  and name their reply's type (`class Sync(Request[SyncBatch])`, read back with
+  `reply_type`), so a client's `request(Sync(...))` is typed a `SyncBatch`;
 - replies, server to client: carry the `id` of the request they answer;
 - pushes, server to client: carry no `id` but the `seq` of the recipient user's
   event log, so a device that was away can ask for what it missed (`sync`);
@@ -18,7 +20,8 @@ Never: import asyncio, websockets, sqlite or Qt, or do I/O of any kind.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import functools
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar, get_args
 
 import msgspec
 
@@ -26,6 +29,7 @@ import msgspec
 # module's names too (f.MessagePush, f.MessageInfo).
 from desktop_chat.protocol.pushes import EPHEMERAL_TYPES as EPHEMERAL_TYPES
 from desktop_chat.protocol.pushes import PUSH_TYPES as PUSH_TYPES
+from desktop_chat.protocol.pushes import BadEvent as BadEvent
 from desktop_chat.protocol.pushes import ConversationMutedPush as ConversationMutedPush
 from desktop_chat.protocol.pushes import ConversationReadPush as ConversationReadPush
 from desktop_chat.protocol.pushes import DeliveredPush as DeliveredPush
@@ -46,6 +50,7 @@ from desktop_chat.protocol.pushes import SelfReadPush as SelfReadPush
 from desktop_chat.protocol.pushes import ServerPush as ServerPush
 from desktop_chat.protocol.structs import CONVERSATION_ID_PATTERN as CONVERSATION_ID_PATTERN
 from desktop_chat.protocol.structs import GROUP_ID_PATTERN as GROUP_ID_PATTERN
+from desktop_chat.protocol.structs import MAX_PASSWORD_CHARS as MAX_PASSWORD_CHARS
 from desktop_chat.protocol.structs import MSG_ID_PATTERN as MSG_ID_PATTERN
 from desktop_chat.protocol.structs import USERNAME_PATTERN as USERNAME_PATTERN
 from desktop_chat.protocol.structs import (
@@ -82,218 +87,6 @@ from desktop_chat.protocol.structs import TextBody as TextBody
 PROTOCOL_VERSION = 1
 
 
-# --------------------------------------------------------------------------- requests
-
-
-class Request(Frame, frozen=True, kw_only=True):
-    id: RequestId
-
-
-class Hello(Request, frozen=True, tag="hello"):
-    version: int
-    client: ShortText = ""
-
-
-class Register(Request, frozen=True, tag="register"):
-    username: NewUsername
-    password: Password
-
-
-class Login(Request, frozen=True, tag="login"):
-    username: Username
-    password: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
-    device_name: ShortText = ""
-
-
-class Resume(Request, frozen=True, tag="resume"):
-    token: Token
-
-
-class Logout(Request, frozen=True, tag="logout"):
-    pass
-
-
-class Sync(Request, frozen=True, tag="sync"):
-    after_seq: NonNegative = 0
-    limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 500
-
-
-class SendMessage(Request, frozen=True, tag="send"):
-    msg_id: MsgId
-    chat_type: ChatType
-    to: ConversationId
-    body: MessageBody
-    local_time: NonNegative = 0
-    need_delivery_ack: bool = False
-    need_read_ack: bool = True
-    need_group_ack: bool = False
-    # The msg_id of a message of the same conversation that this one answers.
-    reply_to: MsgId | None = None
-
-
-class DeliveryAck(Request, frozen=True, tag="delivery_ack"):
-    msg_ids: MsgIdList
-
-
-class ReadAck(Request, frozen=True, tag="read_ack"):
-    """One-to-one messages read. With `notify` false, also group messages: a private
-    read (no receipt, no group ack), as when a device deletes an unread message."""
-
-    msg_ids: MsgIdList
-    notify: bool = True
-
-
-class ConversationReadAck(Request, frozen=True, tag="conversation_read_ack"):
-    """Read the conversation up to a bound: the `conv_seq` of the last message the
-    reader saw. The server marks nothing after it. Without a bound (older clients),
-    the conversation is read up to its newest message when the frame is handled."""
-
-    conversation_id: ConversationId
-    notify: bool = True
-    read_upto: NonNegative | None = None
-
-
-class GroupReadAck(Request, frozen=True, tag="group_read_ack"):
-    group_id: GroupId
-    msg_id: MsgId
-    content: str | None = None
-
-
-class FetchGroupAcks(Request, frozen=True, tag="fetch_group_acks"):
-    group_id: GroupId
-    msg_id: MsgId
-    cursor: Annotated[str, msgspec.Meta(max_length=32)] | None = None
-    page_size: int = 20
-
-
-class FetchGroupUnread(Request, frozen=True, tag="fetch_group_unread"):
-    group_id: GroupId
-    msg_id: MsgId
-    cursor: Username | None = None
-    page_size: int = 200
-
-
-class RemindGroupUnread(Request, frozen=True, tag="remind_group_unread"):
-    group_id: GroupId
-    msg_id: MsgId
-
-
-class FetchConversations(Request, frozen=True, tag="fetch_conversations"):
-    pass
-
-
-class FetchHistory(Request, frozen=True, tag="fetch_history"):
-    conversation_id: ConversationId
-    before_seq: NonNegative | None = None
-    page_size: int = 50
-
-
-class CreateGroup(Request, frozen=True, tag="create_group"):
-    name: GroupName
-    members: UsernameList = msgspec.field(default_factory=list)
-    ack_policy: AckPolicy = "admins"
-
-
-class AddMembers(Request, frozen=True, tag="add_members"):
-    group_id: GroupId
-    members: UsernameList
-
-
-class RemoveMembers(Request, frozen=True, tag="remove_members"):
-    group_id: GroupId
-    members: UsernameList
-
-
-class AddAdmin(Request, frozen=True, tag="add_admin"):
-    group_id: GroupId
-    member: Username
-
-
-class RemoveAdmin(Request, frozen=True, tag="remove_admin"):
-    group_id: GroupId
-    member: Username
-
-
-class SetGroupAckPolicy(Request, frozen=True, tag="set_group_ack_policy"):
-    group_id: GroupId
-    ack_policy: AckPolicy
-
-
-class GetGroup(Request, frozen=True, tag="get_group"):
-    group_id: GroupId
-    with_members: bool = True
-
-
-class FetchGroups(Request, frozen=True, tag="fetch_groups"):
-    pass
-
-
-class Recall(Request, frozen=True, tag="recall"):
-    """The sender takes a message back, within the server's recall limit."""
-
-    msg_id: MsgId
-
-
-class Edit(Request, frozen=True, tag="edit"):
-    """The sender replaces a message's text; receipts are unchanged."""
-
-    msg_id: MsgId
-    body: MessageBody
-
-
-class SetConversationMute(Request, frozen=True, tag="set_conversation_mute"):
-    """Mute (or unmute) a conversation on every device of the caller, until `until` (ms)
-    or for good."""
-
-    conversation_id: ConversationId
-    muted: bool
-    until: NonNegative | None = None
-
-
-class Typing(Request, frozen=True, tag="typing"):
-    """The caller is typing in a one-to-one conversation (relayed, never stored)."""
-
-    conversation_id: ConversationId
-
-
-class FetchUsers(Request, frozen=True, tag="fetch_users"):
-    """Which of these names are accounts (a bounded batch, rate limited)."""
-
-    usernames: NonEmptyUsernameList
-
-
-ClientFrame = (
-    Hello
-    | Register
-    | Login
-    | Resume
-    | Logout
-    | Sync
-    | SendMessage
-    | DeliveryAck
-    | ReadAck
-    | ConversationReadAck
-    | GroupReadAck
-    | FetchGroupAcks
-    | FetchGroupUnread
-    | RemindGroupUnread
-    | FetchConversations
-    | FetchHistory
-    | CreateGroup
-    | AddMembers
-    | RemoveMembers
-    | AddAdmin
-    | RemoveAdmin
-    | SetGroupAckPolicy
-    | GetGroup
-    | FetchGroups
-    | Recall
-    | Edit
-    | SetConversationMute
-    | Typing
-    | FetchUsers
-)
-
 # --------------------------------------------------------------------------- replies
 
 
@@ -319,9 +112,13 @@ class LoginOk(Reply, frozen=True, tag="login_ok"):
 
 
 class SyncBatch(Reply, frozen=True, tag="sync_batch"):
-    # The server fills this with pre-encoded pushes (msgspec.Raw); clients
-    # decode them as pushes.
-    events: list[ServerPush]
+    # The server fills this with pre-encoded pushes (msgspec.Raw); clients decode
+    # them as pushes, and a client's reader (`codec.read_server_frame`) puts a
+    # BadEvent in place of one it cannot read: that is what the checker sees.
+    if TYPE_CHECKING:
+        events: list[ServerPush | BadEvent]
+    else:
+        events: list[ServerPush]
     last_seq: int
     more: bool
 
@@ -435,7 +232,234 @@ ServerFrame = (
     | EphemeralPush
 )
 
-REQUEST_TYPES: dict[str, type[Request]] = {
+# --------------------------------------------------------------------------- requests
+
+
+R = TypeVar("R", bound=Reply, covariant=True)
+
+
+class Request(Frame, Generic[R], frozen=True, kw_only=True):
+    """A request whose reply is an `R` (or an `error`): `Request[SendOk]` is answered
+    `send_ok`. `reply_type` reads R back at run time."""
+
+    id: RequestId
+
+
+class Hello(Request[HelloOk], frozen=True, tag="hello"):
+    version: int
+    client: ShortText = ""
+
+
+class Register(Request[Ok], frozen=True, tag="register"):
+    username: NewUsername
+    password: Password
+
+
+class Login(Request[LoginOk], frozen=True, tag="login"):
+    username: Username
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PASSWORD_CHARS)]
+    device_name: ShortText = ""
+
+
+class Resume(Request[LoginOk], frozen=True, tag="resume"):
+    token: Token
+
+
+class Logout(Request[Ok], frozen=True, tag="logout"):
+    pass
+
+
+class Sync(Request[SyncBatch], frozen=True, tag="sync"):
+    after_seq: NonNegative = 0
+    limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 500
+
+
+class SendMessage(Request[SendOk], frozen=True, tag="send"):
+    msg_id: MsgId
+    chat_type: ChatType
+    to: ConversationId
+    body: MessageBody
+    local_time: NonNegative = 0
+    need_delivery_ack: bool = False
+    need_read_ack: bool = True
+    need_group_ack: bool = False
+    # The msg_id of a message of the same conversation that this one answers.
+    reply_to: MsgId | None = None
+
+
+class DeliveryAck(Request[AcksOk], frozen=True, tag="delivery_ack"):
+    msg_ids: MsgIdList
+
+
+class ReadAck(Request[AcksOk], frozen=True, tag="read_ack"):
+    """One-to-one messages read. With `notify` false, also group messages: a private
+    read (no receipt, no group ack), as when a device deletes an unread message."""
+
+    msg_ids: MsgIdList
+    notify: bool = True
+
+
+class ConversationReadAck(Request[ConversationAcked], frozen=True, tag="conversation_read_ack"):
+    """Read the conversation up to a bound: the `conv_seq` of the last message the
+    reader saw. The server marks nothing after it. Without a bound (older clients),
+    the conversation is read up to its newest message when the frame is handled."""
+
+    conversation_id: ConversationId
+    notify: bool = True
+    read_upto: NonNegative | None = None
+
+
+class GroupReadAck(Request[GroupAckOk], frozen=True, tag="group_read_ack"):
+    group_id: GroupId
+    msg_id: MsgId
+    content: str | None = None
+
+
+class FetchGroupAcks(Request[GroupAcks], frozen=True, tag="fetch_group_acks"):
+    group_id: GroupId
+    msg_id: MsgId
+    cursor: Annotated[str, msgspec.Meta(max_length=32)] | None = None
+    page_size: int = 20
+
+
+class FetchGroupUnread(Request[GroupUnread], frozen=True, tag="fetch_group_unread"):
+    group_id: GroupId
+    msg_id: MsgId
+    cursor: Username | None = None
+    page_size: int = 200
+
+
+class RemindGroupUnread(Request[Reminded], frozen=True, tag="remind_group_unread"):
+    group_id: GroupId
+    msg_id: MsgId
+
+
+class FetchConversations(Request[Conversations], frozen=True, tag="fetch_conversations"):
+    pass
+
+
+class FetchHistory(Request[History], frozen=True, tag="fetch_history"):
+    conversation_id: ConversationId
+    before_seq: NonNegative | None = None
+    page_size: int = 50
+
+
+class CreateGroup(Request[Group], frozen=True, tag="create_group"):
+    name: GroupName
+    members: UsernameList = msgspec.field(default_factory=list)
+    ack_policy: AckPolicy = "admins"
+
+
+class AddMembers(Request[Group], frozen=True, tag="add_members"):
+    group_id: GroupId
+    members: UsernameList
+
+
+class RemoveMembers(Request[Group | Ok], frozen=True, tag="remove_members"):
+    group_id: GroupId
+    members: UsernameList
+
+
+class AddAdmin(Request[Group], frozen=True, tag="add_admin"):
+    group_id: GroupId
+    member: Username
+
+
+class RemoveAdmin(Request[Group], frozen=True, tag="remove_admin"):
+    group_id: GroupId
+    member: Username
+
+
+class SetGroupAckPolicy(Request[Group], frozen=True, tag="set_group_ack_policy"):
+    group_id: GroupId
+    ack_policy: AckPolicy
+
+
+class GetGroup(Request[Group], frozen=True, tag="get_group"):
+    group_id: GroupId
+    with_members: bool = True
+
+
+class FetchGroups(Request[Groups], frozen=True, tag="fetch_groups"):
+    pass
+
+
+class Recall(Request[RecallOk], frozen=True, tag="recall"):
+    """The sender takes a message back, within the server's recall limit."""
+
+    msg_id: MsgId
+
+
+class Edit(Request[EditOk], frozen=True, tag="edit"):
+    """The sender replaces a message's text; receipts are unchanged."""
+
+    msg_id: MsgId
+    body: MessageBody
+
+
+class SetConversationMute(Request[MuteOk], frozen=True, tag="set_conversation_mute"):
+    """Mute (or unmute) a conversation on every device of the caller, until `until` (ms)
+    or for good."""
+
+    conversation_id: ConversationId
+    muted: bool
+    until: NonNegative | None = None
+
+
+class Typing(Request[Ok], frozen=True, tag="typing"):
+    """The caller is typing in a one-to-one conversation (relayed, never stored)."""
+
+    conversation_id: ConversationId
+
+
+class FetchUsers(Request[Users], frozen=True, tag="fetch_users"):
+    """Which of these names are accounts (a bounded batch, rate limited)."""
+
+    usernames: NonEmptyUsernameList
+
+
+ClientFrame = (
+    Hello
+    | Register
+    | Login
+    | Resume
+    | Logout
+    | Sync
+    | SendMessage
+    | DeliveryAck
+    | ReadAck
+    | ConversationReadAck
+    | GroupReadAck
+    | FetchGroupAcks
+    | FetchGroupUnread
+    | RemindGroupUnread
+    | FetchConversations
+    | FetchHistory
+    | CreateGroup
+    | AddMembers
+    | RemoveMembers
+    | AddAdmin
+    | RemoveAdmin
+    | SetGroupAckPolicy
+    | GetGroup
+    | FetchGroups
+    | Recall
+    | Edit
+    | SetConversationMute
+    | Typing
+    | FetchUsers
+)
+
+REQUEST_TYPES: dict[str, type[Request[Reply]]] = {
     cls.__struct_config__.tag: cls  # type: ignore[misc]
     for cls in ClientFrame.__args__  # type: ignore[attr-defined]
 }
+
+
+@functools.cache
+def reply_type(request: type[Request[R]]) -> Any:
+    """The reply type R of a request class (`Request[R]`): a class, or a union of them."""
+    for base in getattr(request, "__orig_bases__", ()):
+        if getattr(base, "__origin__", None) is Request:
+            return get_args(base)[0]
+    raise TypeError(f"{request.__name__} names no reply type")

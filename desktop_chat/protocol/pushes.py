@@ -2,21 +2,25 @@
 
 Owns: `Push` (a logged event: it carries the `seq` of the recipient user's event
 log, so a device that was away gets it from `sync`), every logged push, the
-`ServerPush` union and `PUSH_TYPES`; and `Ephemeral` pushes (`peer_typing`), which
+`ServerPush` union and `PUSH_TYPES`; `Ephemeral` pushes (`peer_typing`), which
 carry neither `id` nor `seq`: they are never logged, reach only devices that are
 live at that moment, and a client's seq-ordered applier lets them pass without
-moving its applied seq. `frames` re-exports all of these. docs/protocol.md §9
-describes each push.
+moving its applied seq; and `BadEvent`, never on the wire: what a client's reader
+(`codec.read_server_frame`) puts in place of a logged event it cannot read, with
+its seq, so the applier records it and moves past it knowingly. `frames`
+re-exports all of these. docs/protocol.md §9 describes each push.
 
 Never: import asyncio, websockets, sqlite or Qt, or do I/O of any kind.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Literal
 
 import msgspec
 
+from desktop_chat.protocol.errors import ProtocolError
 from desktop_chat.protocol.structs import (
     ChatType,
     Frame,
@@ -187,6 +191,24 @@ class PeerTypingPush(Ephemeral, frozen=True, tag="peer_typing"):
 
 
 EphemeralPush = PeerTypingPush
+
+
+# --------------------------------------------------------------------------- unreadable
+
+
+@dataclass(frozen=True, slots=True)
+class BadEvent:
+    """A logged event the server sent that this client cannot read: a push of a type
+    it does not know (a newer server), or one with a field it cannot take.
+
+    `seq` is its place in the log (None only when even that could not be read);
+    `type` its `type` when that is a string; `source` the frame as it came; `error`
+    why it was refused. Never encoded, never sent."""
+
+    seq: int | None
+    type: str | None
+    source: bytes = field(repr=False)
+    error: ProtocolError
 
 
 PUSH_TYPES: dict[str, type[Push]] = {

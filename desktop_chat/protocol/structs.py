@@ -2,8 +2,9 @@
 structures (message bodies, `MessageInfo` with its reply preview, group and
 conversation info, limits, user lookups), and `Frame`, the base every frame builds on.
 
-Owns: every pattern and length the decoder enforces on a field, and the structures
-that appear inside several frames. `frames` builds the frames from these and
+Owns: every pattern and length the decoder enforces on a field, the structures
+that appear inside several frames, and `MESSAGE_KEPT_FIELDS`, the message fields a
+client keeps as they come. `frames` builds the frames from these and
 re-exports them (`frames.MessageInfo` is the same class); docs/protocol.md §6
 describes each one.
 
@@ -23,6 +24,9 @@ GROUP_ID_PATTERN = r"^[0-9]{1,18}\Z"
 MSG_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}\Z"
 CONVERSATION_ID_PATTERN = r"^([a-z][a-z0-9_.-]{1,31}|[0-9]{1,18})\Z"
 MAX_TEXT_CHARS = 8000
+MIN_PASSWORD_CHARS = 8
+MAX_PASSWORD_CHARS = 256
+MAX_GROUP_NAME_CHARS = 64
 # How much of a quoted message a reply carries (`ReplyPreview.text`).
 REPLY_PREVIEW_CHARS = 200
 
@@ -34,10 +38,12 @@ NewUsername = Annotated[str, msgspec.Meta(max_length=64)]
 GroupId = Annotated[str, msgspec.Meta(pattern=GROUP_ID_PATTERN)]
 MsgId = Annotated[str, msgspec.Meta(pattern=MSG_ID_PATTERN)]
 ConversationId = Annotated[str, msgspec.Meta(pattern=CONVERSATION_ID_PATTERN)]
-Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256)]
+Password = Annotated[
+    str, msgspec.Meta(min_length=MIN_PASSWORD_CHARS, max_length=MAX_PASSWORD_CHARS)
+]
 Token = Annotated[str, msgspec.Meta(min_length=16, max_length=128)]
 ShortText = Annotated[str, msgspec.Meta(max_length=64)]
-GroupName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+GroupName = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_GROUP_NAME_CHARS)]
 NonNegative = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
 # Lists and notes have no upper bound here: the frame size bounds them, and
 # `validation` refuses what is over a limit with that limit's own code.
@@ -98,6 +104,25 @@ class MessageInfo(msgspec.Struct, frozen=True, kw_only=True):
     reply_preview: ReplyPreview | None = None
     edited_at: int | None = None
     recalled_at: int | None = None
+
+
+# The fields of a `MessageInfo` a client keeps as they come, under the same name (its
+# message value and its store have each of them): the one list of them, so a field
+# added here reaches the client's message and its local store by this line alone.
+MESSAGE_KEPT_FIELDS: tuple[str, ...] = (
+    "server_time",
+    "conv_seq",
+    "need_group_ack",
+    "need_delivery_ack",
+    "need_read_ack",
+    "delivered_at",
+    "read_at",
+    "group_member_count",
+    "group_ack_count",
+    "group_delivered_count",
+    "reply_to",
+    "edited_at",
+)
 
 
 class GroupAckInfo(msgspec.Struct, frozen=True, kw_only=True):

@@ -35,6 +35,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.protocol.frames import USERNAME_PATTERN
+from desktop_chat.protocol.structs import (
+    MAX_GROUP_NAME_CHARS,
+    MAX_PASSWORD_CHARS,
+    MIN_PASSWORD_CHARS,
+)
 
 _USERNAME = re.compile(USERNAME_PATTERN)
 USERNAME_RULE = (
@@ -42,9 +47,9 @@ USERNAME_RULE = (
     "starting with a letter."
 )
 _MEMBER_SEPARATORS = re.compile(r"[\s,;]+")
-MIN_PASSWORD = 8
-MAX_PASSWORD = 256
-MAX_GROUP_NAME = 64
+MIN_PASSWORD = MIN_PASSWORD_CHARS
+MAX_PASSWORD = MAX_PASSWORD_CHARS
+MAX_GROUP_NAME = MAX_GROUP_NAME_CHARS
 
 
 def username_problem(name: str) -> str | None:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox
 from desktop_chat.client import ChatMessage, ChatType, MessageDirection
 from desktop_chat.client.models import now_ms
 from desktop_chat.protocol import Mark
+from desktop_chat.protocol.validation import DEFAULT_RECALL_SECONDS
 from desktop_chat.ui.message_delegate import receipt_tooltip
 from desktop_chat.ui.message_menu import MenuChoice, MessageMenu
 from desktop_chat.ui.message_search import MessageSearchDialog, SearchResult
@@ -33,17 +34,17 @@ from desktop_chat.ui.message_search import MessageSearchDialog, SearchResult
 if TYPE_CHECKING:
     from desktop_chat.ui.controller import ChatController
 
-RECALL_SECONDS = 120  # the server's default; hello_ok's limits are not exposed by the client
 
-
-def can_recall(message: ChatMessage, now: int | None = None) -> bool:
-    """Own, on the server, not recalled yet, and sent less than the limit ago."""
+def can_recall(
+    message: ChatMessage, now: int | None = None, recall_seconds: int = DEFAULT_RECALL_SECONDS
+) -> bool:
+    """Own, on the server, not recalled yet, and sent less than the server's limit ago."""
     now = now_ms() if now is None else now
     return (
         message.direction is MessageDirection.SEND
         and not message.recalled
         and message.mark >= Mark.SENT
-        and now - message.sort_time < RECALL_SECONDS * 1000
+        and now - message.sort_time < recall_seconds * 1000
     )
 
 
@@ -171,7 +172,7 @@ class MessageActions:
             choices.append(MenuChoice.REPLY)
         if can_edit(message):
             choices.append(MenuChoice.EDIT)
-        if can_recall(message):
+        if can_recall(message, recall_seconds=self.client.limits.recall_seconds):
             choices.append(MenuChoice.RECALL)
         choices.append(MenuChoice.DELETE)
         if not message.recalled and (own or (message.is_group and message.need_group_ack)):

@@ -62,3 +62,42 @@ def test_ten_thousand_signal_emits_do_not_crash(qapp):
         emitter.flag.emit(True)
         emitter.pair.emit("conversation", n)
     assert len(seen) == 20_000 and seen[-1] == 9_999
+
+
+_SAMPLES = {list: ["item"], str: "text", int: 2**40, bool: True, object: object()}
+
+
+def test_every_callback_has_its_signal_and_every_signal_its_callback(qapp, tmp_path):
+    """The bridge is built from the handlers: each callback, called as its handler
+    says, comes out of its own signal with the same values (a time in ms, over
+    Qt's 32-bit int, included), and the bridge has no signal of its own."""
+    from dataclasses import fields
+
+    from desktop_chat.client import ChatClient, ChatEventHandler, ChatOptions
+    from desktop_chat.client.events import ConnectionEventHandler, callback_args
+    from desktop_chat.client.qt_bridge import signal_name
+
+    client = ChatClient(ChatOptions(server_url="ws://127.0.0.1:9"), tmp_path)
+    signals = ChatSignals(client)
+    declared = {
+        name
+        for cls in type(signals).__mro__
+        for name, value in vars(cls).items()
+        if isinstance(value, Signal) and cls is not QObject
+    }
+    callbacks = {
+        field.name: (registry, kind)
+        for kind, registry in (
+            (ChatEventHandler, client.chat_handlers),
+            (ConnectionEventHandler, client.connection_handlers),
+        )
+        for field in fields(kind)
+    }
+    assert declared == {signal_name(name) for name in callbacks}
+    for name, (registry, kind) in callbacks.items():
+        args = tuple(_SAMPLES[t] for t in callback_args(kind)[name])
+        seen: list[tuple] = []
+        getattr(signals, signal_name(name)).connect(lambda *values, seen=seen: seen.append(values))
+        registry.dispatch(name, *args)
+        assert seen == [args], name
+    signals.detach()

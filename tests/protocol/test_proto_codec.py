@@ -168,3 +168,34 @@ def test_encode_error_without_id_sends_null_and_never_the_cause() -> None:
     assert obj["id"] is None
     assert obj["details"] is None
     assert "secret" not in encode_error(error).decode()
+
+
+def test_a_clients_reader_keeps_the_seq_of_an_event_it_cannot_read() -> None:
+    """`read_server_frame`: a push it cannot read is a BadEvent with its seq; in a
+    sync_batch, each unreadable event becomes a BadEvent in its place; a reply or
+    a non-object stays a ProtocolError."""
+    from desktop_chat.protocol.codec import read_server_frame
+
+    future = b'{"type":"poll_closed","seq":7,"poll_id":"p"}'
+    bad = read_server_frame(future)
+    assert isinstance(bad, f.BadEvent)
+    assert (bad.seq, bad.type, bad.source, bad.error.code) == (
+        7,
+        "poll_closed",
+        future,
+        ErrorCode.UNKNOWN_TYPE,
+    )
+    muted = (
+        b'{"type":"conversation_muted","seq":1,"conversation_id":"bob",'
+        b'"muted":true,"muted_until":null}'
+    )
+    batch = read_server_frame(
+        b'{"type":"sync_batch","id":"4","events":[%s,{"type":"message","seq":2},%s],'
+        b'"last_seq":7,"more":false}' % (muted, future)
+    )
+    assert isinstance(batch, f.SyncBatch) and batch.id == "4" and batch.last_seq == 7
+    kinds = [(type(e).__name__, e.seq) for e in batch.events]
+    assert kinds == [("ConversationMutedPush", 1), ("BadEvent", 2), ("BadEvent", 7)]
+    for garbage in (b'{"type":"ok"}', b"[1]", b'{"type":"ok","id":"1","seq":3,"x":', b"\xff"):
+        assert isinstance(read_server_frame(garbage), ProtocolError), garbage
+    assert read_server_frame(muted) == decode_server_frame(muted)

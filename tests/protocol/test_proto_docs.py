@@ -61,6 +61,18 @@ def test_every_request_is_documented_with_its_fields(cls: type) -> None:
         assert f"| `{name}` |" in text, f"§7 `{_tag(cls)}` lacks a row for `{name}`"
 
 
+@pytest.mark.parametrize("cls", list(f.REQUEST_TYPES.values()), ids=_tag)
+def test_every_request_names_the_reply_its_section_says(cls: type) -> None:
+    """`class Sync(Request[SyncBatch])` is what §7's `Reply:` says, so a client's
+    typed `request(Sync(...))` gets the reply the server sends."""
+    text = frame_section(7, _tag(cls))
+    said = text[text.index("Reply:") :].split("\n\n")[0]
+    documented = set(re.findall(r"\[`(\w+)`\]\(#8", said))
+    declared = f.reply_type(cls)
+    classes = getattr(declared, "__args__", (declared,))
+    assert {_tag(reply) for reply in classes} == documented
+
+
 @pytest.mark.parametrize("cls", REPLY_CLASSES, ids=_tag)
 def test_every_reply_is_documented_with_its_fields(cls: type) -> None:
     text = frame_section(8, _tag(cls))

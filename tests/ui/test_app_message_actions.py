@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from app_driver import until
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QContextMenuEvent
@@ -16,6 +17,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox, QStyleOptionViewItem
 
 from desktop_chat.client import ChatMessage, ChatType
+from desktop_chat.server.config import wall_clock_ms
 from desktop_chat.ui.controller import ChatController
 from desktop_chat.ui.conversation_delegate import ConversationDelegate
 from desktop_chat.ui.message_delegate import MessageDelegate, MessageRow
@@ -129,18 +131,40 @@ def test_a_recall_from_the_menu_shows_a_quiet_line_on_both_sides_and_after_a_res
 
 def test_recall_after_the_limit_says_why_in_words(qt_loop, clients):
     async def scenario():
-        await clients.harness.start(recall_seconds=0)
+        # The server's clock runs ahead of this computer's once the message is sent.
+        ahead = [0]
+        await clients.harness.start(clock=lambda: wall_clock_ms() + ahead[0])
         alice = await clients.login("alice")
         await clients.login("bob")
         sender = app_of(alice)
         sent = await send(alice, "bob", "too late")
         sender.open_conversation("bob")
-        await asyncio.sleep(1.1)
-        # The menu still offers it (this computer's clock says 2 minutes); the server refuses.
+        ahead[0] = 10 * 60 * 1000
+        # The menu still offers it (this computer's clock says it was just sent, within
+        # the server's limit); the server, 10 minutes on, refuses.
         right_click(sender, sent.msg_id).choose(MenuChoice.RECALL)
         await until(lambda: sender.errors, what="the refusal shown")
         assert "too late to recall" in sender.errors[-1].lower()
         assert "delete it for yourself" in sender.errors[-1].lower()
+        await sender.shutdown()
+        await clients.aclose_for_test()
+
+    qt_loop.run_until_complete(asyncio.wait_for(scenario(), 60))
+
+
+def test_the_menu_offers_recall_only_within_the_servers_limit(qt_loop, clients):
+    """The server's own limit (its hello_ok), not the default: with none left, the
+    menu has no Recall."""
+
+    async def scenario():
+        await clients.harness.start(recall_seconds=0)
+        alice = await clients.login("alice")
+        await clients.login("bob")
+        sender = app_of(alice)
+        sent = await send(alice, "bob", "too late already")
+        sender.open_conversation("bob")
+        with pytest.raises(LookupError):
+            right_click(sender, sent.msg_id).choose(MenuChoice.RECALL)
         await sender.shutdown()
         await clients.aclose_for_test()
 
