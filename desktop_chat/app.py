@@ -1,10 +1,10 @@
 """The `desktop-chat` command: the desktop app's entry point.
 
 Owns: the command line, the one QApplication and the one qasync event loop of
-the process, the sign-in flow (resume the saved session, else the sign-in
-dialog), the embedded local server when no server is configured, and the
-orderly shutdown when the window closes: stop acking, flush and close the
-client (its outbox is kept), stop the local server, quit.
+the process, the private data directory, and the choice between the demo and
+the real app (`ui/session.py`: the sign-in flow, the embedded local server when
+no server is configured, the orderly shutdown). It sits on top of every layer:
+nothing in the package imports it.
 
 Never: block the GUI thread, or run a modal dialog inside a coroutine.
 """
@@ -17,7 +17,6 @@ import contextlib
 import logging
 import os
 import sys
-import traceback
 from pathlib import Path
 
 import platformdirs
@@ -70,16 +69,6 @@ def _desktop_entry(install: bool) -> int:
     if not files:
         print("nothing to remove: the desktop entry was not installed")
     return 0
-
-
-def install_excepthook(show) -> None:
-    """Errors in async slots reach sys.excepthook: log them and tell the person."""
-
-    def hook(kind, value, tb) -> None:
-        log.error("unexpected error:\n%s", "".join(traceback.format_exception(kind, value, tb)))
-        show(f"Something went wrong: {value}. The app keeps running; please try again.")
-
-    sys.excepthook = hook
 
 
 def main(argv: list[str] | None = None) -> int:

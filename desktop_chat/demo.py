@@ -141,7 +141,7 @@ class DemoWorld:
 async def run_demo(root: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
-    from desktop_chat.app import install_excepthook
+    from desktop_chat.ui.excepthook import install_excepthook
     from desktop_chat.ui.session import make_controller
     from desktop_chat.ui.settings import AppSettings
 
