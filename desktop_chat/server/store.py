@@ -384,16 +384,9 @@ class SqliteStore(GroupStore, EditStore):
         )
         return None if row is None else MemberState(*row)
 
-    def add_unread(self, conv_id: int, except_user: int, now: int) -> None:
-        self._db.execute(
-            "UPDATE conversation_members SET unread_count = unread_count + 1, updated_at = ?"
-            " WHERE conv_id = ? AND user_id != ?",
-            (now, conv_id, except_user),
-        )
-
     def count_new_message(self, conv_id: int, sender_id: int, now: int) -> None:
-        """`add_unread` for everyone but the sender and `touch_conversation` for the
-        sender, in one statement."""
+        """One more unread message for everyone but the sender, and `touch_conversation`
+        for the sender, in one statement."""
         self._db.execute(
             "UPDATE conversation_members SET unread_count = unread_count + (user_id != ?),"
             " updated_at = ? WHERE conv_id = ?",

@@ -107,16 +107,9 @@ class PgMessages(PgSession):
         )
         return None if row is None else MemberState(*row)
 
-    def add_unread(self, conv_id: int, except_user: int, now: int) -> None:
-        self._write(
-            "UPDATE conversation_members SET unread_count = unread_count + 1, updated_at = %s"
-            " WHERE conv_id = %s AND user_id <> %s",
-            (now, conv_id, except_user),
-        )
-
     def count_new_message(self, conv_id: int, sender_id: int, now: int) -> None:
-        """`add_unread` for everyone but the sender and `touch_conversation` for the
-        sender, in one statement."""
+        """One more unread message for everyone but the sender, and `touch_conversation`
+        for the sender, in one statement."""
         self._write(
             "UPDATE conversation_members"
             " SET unread_count = unread_count + (user_id <> %s)::int, updated_at = %s"

@@ -63,7 +63,7 @@ def test_unread_counts_rise_for_the_recipient_only_and_never_go_below_zero(store
     assert typed(MemberState, store.member_state(conv, bob)).unread_count == 2
     assert typed(MemberState, store.member_state(conv, alice)).unread_count == 0
     with committed(store):
-        store.add_unread(conv, alice, NOW)
+        store.count_new_message(conv, alice, NOW)
         assert store.decrement_unread(conv, bob, 1) == 2
         assert store.decrement_unread(conv, bob, 10) == 0
         assert store.decrement_unread(conv, alice, 1) == 0
