@@ -2,7 +2,8 @@
 
 Owns: the command line, the one QApplication and the one qasync event loop of
 the process, the sign-in flow (resume the saved session, else the sign-in
-dialog), the embedded local server when no server is configured, and the
+dialog), the embedded local server when no server is configured, Python's
+garbage collection on the GUI thread only (`ui.gui_gc`), and the
 orderly shutdown when the window closes: stop acking, flush and close the
 client (its outbox is kept), stop the local server, quit.
 
@@ -91,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import Qt  # noqa: F401  (enum-typed signals need Qt loaded first)
     from PySide6.QtWidgets import QApplication
 
+    from desktop_chat.ui.gui_gc import GuiThreadCollector
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("desktop_chat")
     app.setQuitOnLastWindowClosed(False)
@@ -107,8 +110,15 @@ def main(argv: list[str] | None = None) -> int:
         from desktop_chat.ui.session import run_app
 
         coro = run_app(data_dir, args.server)
-    with contextlib.suppress(asyncio.CancelledError):
-        qasync.run(coro)
+    # Cyclic garbage is collected on the GUI thread only: the embedded server's thread
+    # and the loop's worker threads must never run a QObject's destructor (gui_gc).
+    collector = GuiThreadCollector(parent=app)
+    collector.start()
+    try:
+        with contextlib.suppress(asyncio.CancelledError):
+            qasync.run(coro)
+    finally:
+        collector.stop()
     return 0
 
 
