@@ -1,10 +1,11 @@
 """The `desktop-chat` command: the desktop app's entry point.
 
 Owns: the command line, the one QApplication and the one qasync event loop of
-the process, the private data directory, and the choice between the demo and
-the real app (`ui/session.py`: the sign-in flow, the embedded local server when
-no server is configured, the orderly shutdown). It sits on top of every layer:
-nothing in the package imports it.
+the process, the private data directory, Python's garbage collection on the GUI
+thread only (`ui.gui_gc`), and the choice between the demo and the real app
+(`ui/session.py`: the sign-in flow, the embedded local server when no server is
+configured, the orderly shutdown). It sits on top of every layer: nothing in the
+package imports it.
 
 Never: block the GUI thread, or run a modal dialog inside a coroutine.
 """
@@ -80,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import Qt  # noqa: F401  (enum-typed signals need Qt loaded first)
     from PySide6.QtWidgets import QApplication
 
+    from desktop_chat.ui.gui_gc import GuiThreadCollector
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("desktop_chat")
     app.setQuitOnLastWindowClosed(False)
@@ -96,8 +99,15 @@ def main(argv: list[str] | None = None) -> int:
         from desktop_chat.ui.session import run_app
 
         coro = run_app(data_dir, args.server)
-    with contextlib.suppress(asyncio.CancelledError):
-        qasync.run(coro)
+    # Cyclic garbage is collected on the GUI thread only: the embedded server's thread
+    # and the loop's worker threads must never run a QObject's destructor (gui_gc).
+    collector = GuiThreadCollector(parent=app)
+    collector.start()
+    try:
+        with contextlib.suppress(asyncio.CancelledError):
+            qasync.run(coro)
+    finally:
+        collector.stop()
     return 0
 
 

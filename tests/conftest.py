@@ -7,6 +7,12 @@ and the shared fixtures:
   asyncio (never block on qtbot.waitSignal inside a coroutine: see PLATFORM.md).
 Nothing is mocked: frames cross a real websocket.
 
+Every test that uses the QApplication runs as the app does (`ui.gui_gc`): Python's
+cyclic garbage is collected on the GUI thread only, during Qt tests and once after
+a row of them, so a worker thread (`asyncio.to_thread`, password hashing) never runs
+a QObject's destructor. One that did left the main thread's event dispatcher with
+timers of a freed object: a rare SIGSEGV inside `app.exec()` in a later test.
+
 With DESKTOP_CHAT_TEST_BACKEND=postgres the `harness` server is a cluster node on
 a private PostgreSQL instead (a fresh database per test): the same tests check the
 PostgreSQL server. Tests that open the SQLite file themselves are marked
@@ -22,9 +28,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import inspect
 import os
 import shutil
+import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -48,6 +56,74 @@ async def _run(test, kwargs: dict, timeout: float = ASYNC_TEST_TIMEOUT) -> None:
             closer = getattr(value, "aclose_for_test", None)
             if closer is not None:
                 await closer()
+
+
+def _uses_qt(item: pytest.Item | None) -> bool:
+    return item is not None and "qapp" in getattr(item, "fixturenames", ())
+
+
+# While Qt tests run, whether the automatic collector was on before them (else None).
+_gc_before_qt: bool | None = None
+
+
+def _end_qt_gc() -> None:
+    """Leave the Qt tests' regime: collect what they left in reference cycles here,
+    on the GUI thread (their fixtures' values are released by now), then give the
+    automatic collector back."""
+    global _gc_before_qt
+    if _gc_before_qt is None:
+        return
+    gc.collect()
+    if _gc_before_qt:
+        gc.enable()
+    _gc_before_qt = None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """Qt tests run with the automatic collector off, from the first one's set-up to
+    after the teardown of the last one in a row; in between, only the GUI thread
+    collects (`_gc_on_the_gui_thread`, and once at the end of the row)."""
+    global _gc_before_qt
+    if _uses_qt(item) and _gc_before_qt is None:
+        _gc_before_qt = gc.isenabled()
+        gc.disable()
+    try:
+        return (yield)
+    finally:
+        if not _uses_qt(nextitem):
+            _end_qt_gc()
+
+
+@pytest.fixture(autouse=True)
+def _gc_on_the_gui_thread(request: pytest.FixtureRequest):
+    """During a Qt test, the app's own collector runs Python's collections from a
+    QTimer on the GUI thread (whenever the test runs the Qt loop)."""
+    if not _uses_qt(request.node):
+        yield
+        return
+    from desktop_chat.ui.gui_gc import GuiThreadCollector
+
+    request.getfixturevalue("qapp")
+    collector = GuiThreadCollector()
+    collector.start()
+    yield
+    collector.stop()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Give the collector back (a run stopped early, -x); and empty the clipboard
+    while Python still runs: a QMimeData made in Python and handed to it would
+    otherwise be deleted by Qt at process exit, after Python has finalized (SIGSEGV
+    in Shiboken::Object::destroy)."""
+    _end_qt_gc()
+    if "PySide6.QtWidgets" not in sys.modules:
+        return
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is not None:
+        app.clipboard().clear()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -321,3 +397,17 @@ def qt_loop(qapp):
     loop.run_until_complete(loop.shutdown_asyncgens())
     loop.close()
     asyncio.set_event_loop(None)
+    close_qt_timers(loop)
+
+
+def close_qt_timers(loop: qasync.QEventLoop) -> None:
+    """Delete the closed loop's timer object now, on the GUI thread. qasync never
+    stops the Qt timer of a cancelled `call_later` (a finished `wait_for`'s timeout is
+    one), so a closed loop still has Qt timers running for up to a minute; whoever
+    deleted the object later (in any thread, during any test) would have to stop them."""
+    import shiboken6
+
+    assert loop.is_closed()
+    timer = loop._timer  # qasync 0.28's _SimpleTimer: the QObject every callback runs on
+    if shiboken6.isValid(timer):
+        shiboken6.delete(timer)
