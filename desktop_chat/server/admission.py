@@ -137,7 +137,7 @@ class Door:
     def opened(self, ws: ServerConnection, admitted: bool) -> None:
         ws.made = True  # type: ignore[attr-defined]
         if not admitted or ws not in self.open:  # refused, or displaced meanwhile
-            ws.transport.abort()
+            link.abort(ws)
 
     def identified(self, ws: ServerConnection, request: Request) -> Response | None:
         """The HTTP upgrade came: who the client is, and whether it may wait here too."""

@@ -155,7 +155,6 @@ class ChatServer:
         assert self.service is not None and self.hub is not None and self.door is not None
         config = self.config
         address = ws.remote_address
-        transport = ws.transport
         conn = Connection(
             lambda data: ws.send(data, text=True),
             config.max_queued_bytes,
@@ -168,9 +167,9 @@ class ChatServer:
                 config.rate_ack_burst,
             ),
             write=link.frame_writer(ws),
-            drain=ws.drain,
-            buffered=transport.get_write_buffer_size,
-            abort=transport.abort,
+            drain=link.drainer(ws),
+            buffered=link.buffered(ws),
+            abort=lambda: link.abort(ws),
             end=lambda code, reason: link.end(ws, code, reason, config.close_grace_seconds),
             stall_seconds=config.write_stall_seconds,
         )
