@@ -204,6 +204,7 @@ CALLBACKS = [
     "on_group_message_read",
     "on_read_ack_for_group_message_updated",
     "on_message_status_changed",
+    "on_messages_marked_read",
     "on_group_messages_delivered",
     "on_conversation_updated",
     "on_group_changed",

@@ -35,6 +35,7 @@ class ChatEventHandler:
     on_read_ack_for_group_message_updated: Callback = None  # ()
     # Beyond the SDK's list, for apps:
     on_message_status_changed: Callback = None  # (msg: ChatMessage): pending -> sent/failed
+    on_messages_marked_read: Callback = None  # (msgs: list[ChatMessage]): read here (mark_read)
     on_group_messages_delivered: Callback = None  # (msgs: list[ChatMessage])
     on_conversation_updated: Callback = None  # (conversation_id: str, unread_count: int)
     on_group_changed: Callback = None  # (change: str, group: Group, members: list[str])
@@ -121,6 +122,7 @@ class Notifier:
             "on_messages_received",
             "on_messages_delivered",
             "on_messages_read",
+            "on_messages_marked_read",
             "on_group_message_read",
             "on_group_messages_delivered",
             "on_message_recalled",

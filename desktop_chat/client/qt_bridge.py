@@ -29,6 +29,7 @@ class ChatSignals(QObject):
     group_message_read = Signal(list)  # list[GroupMessageAck]
     read_ack_for_group_message_updated = Signal()
     message_status_changed = Signal(object)  # ChatMessage
+    messages_marked_read = Signal(list)  # list[ChatMessage], read on this device
     group_messages_delivered = Signal(list)  # list[ChatMessage]
     conversation_updated = Signal(str, int)  # conversation_id, unread_count
     group_changed = Signal(str, object, list)  # change, Group, member names
@@ -56,6 +57,7 @@ class ChatSignals(QObject):
                 on_group_message_read=self.group_message_read.emit,
                 on_read_ack_for_group_message_updated=self.read_ack_for_group_message_updated.emit,
                 on_message_status_changed=self.message_status_changed.emit,
+                on_messages_marked_read=self.messages_marked_read.emit,
                 on_group_messages_delivered=self.group_messages_delivered.emit,
                 on_conversation_updated=self.conversation_updated.emit,
                 on_group_changed=self.group_changed.emit,
