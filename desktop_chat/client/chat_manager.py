@@ -2,9 +2,12 @@
 
 Owns: the SDK's chat calls. Sends and acks are written to the local outbox
 first (so they survive a crash or a lost connection) and then handed to the
-outbox sender. The `require_ack` switch is checked here: when it is off, every
-`send_*_read_ack` sends nothing and returns False. A recalled message gets no
-read ack either (the calls return False). Recall, edit, delete and search are in
+outbox sender. `mark_read` (what the app calls when the person read something)
+is the one place that decides which receipts a read sends, in one local
+transaction; the SDK's `send_*_read_ack` calls go through it too. The
+`require_ack` switch is checked there: when it is off, every `send_*_read_ack`
+sends nothing and returns False, and `mark_read` reads privately. A recalled
+message gets no read ack either (the calls return False). Recall, edit, delete and search are in
 `message_actions`; typing, user lookup and mute in `presence`: both are parts of
 `ChatManager`.
 
@@ -15,6 +18,7 @@ read that the caller did not ack.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from desktop_chat.client.cancelling import wait_shared
@@ -40,6 +44,12 @@ if TYPE_CHECKING:
     from desktop_chat.client.client import ChatClient
 
 PRIVATE_KEY_SUFFIX = "#private"  # outbox key of a conversation read with receipts off
+EVERYTHING = 2**62  # a bound above every conv_seq: read all this device holds
+
+
+def _bound(read_upto: int | None) -> int:
+    """A conversation ack's bound: the one given, or everything this device holds."""
+    return EVERYTHING if read_upto is None else read_upto
 
 
 class ChatManager(MessageActions, Presence):
@@ -129,50 +139,170 @@ class ChatManager(MessageActions, Presence):
             msg.__dict__.update(sent.__dict__)
         return msg
 
-    # ------------------------------------------------------------------ read acks
+    # ------------------------------------------------------------------ reading
+
+    def mark_read(
+        self, conversation_id: str, up_to: int | None, seen: Iterable[str] = ()
+    ) -> list[ChatMessage]:
+        """The person read this conversation: everything in it up to conv_seq `up_to`
+        (a watermark: None for none; capped at the newest message this device holds,
+        so a bound above every seq reads all it holds), and the messages `seen`, one
+        by one. The receipts that are due go out: with `require_ack` on, a
+        conversation ack for the watermark, a message ack for each one-to-one message
+        above it (a receipt only if the sender asked for one), a group ack for each
+        group message that asked for read receipts; with it off, the same reads go
+        to this user's other devices and the server only, and no group ack. Recalled
+        messages are never acked.
+
+        One local transaction; returns the messages it marked read (also sent to
+        `on_messages_marked_read`). The acks go out through the outbox, batched."""
+        ids = list(dict.fromkeys(seen))
+        found = {m.msg_id: m for m in self._client.require_store().messages(ids)}
+        messages = [found[i] for i in ids if i in found]
+        return self._read(conversation_id, up_to, messages, self._client.options.require_ack)
+
+    def _read(
+        self,
+        conversation_id: str,
+        up_to: int | None,
+        seen: list[ChatMessage],
+        notify: bool,
+        note: str | None = None,
+    ) -> list[ChatMessage]:
+        """The one place that decides what a read sends (see `mark_read`): one local
+        transaction, then the notifications and the outbox's kick."""
+        client = self._client
+        store = client.require_store()
+        now = now_ms()
+        bound = None
+        if up_to is not None:
+            # Never a bound past what this device received: the server may hold more.
+            bound = min(up_to, store.newest_received_seq(conversation_id))
+        try:
+            changed, acks, urgent = self._read_one_by_one(
+                conversation_id, seen, bound, notify, note, now
+            )
+            unread = None  # the conversation's new unread count, if it changed
+            if bound is not None:
+                by_watermark, unread = self._read_up_to(conversation_id, bound, notify, now)
+                changed += by_watermark
+                urgent = True
+            elif acks:
+                unread = max(0, store.unread_count(conversation_id) - acks)
+            if unread is not None:
+                store.set_unread(conversation_id, unread)
+            store.commit()
+        except Exception:
+            store.rollback()
+            raise
+        if unread is not None:
+            client.notifier.queue("on_conversation_updated", conversation_id, unread)
+        if changed:
+            client.notifier.queue("on_messages_marked_read", changed)
+        if urgent or acks:
+            client.outbox.kick(delay=not urgent)
+        return changed
+
+    def _read_one_by_one(
+        self,
+        conversation_id: str,
+        seen: list[ChatMessage],
+        bound: int | None,
+        notify: bool,
+        note: str | None,
+        now: int,
+    ) -> tuple[list[ChatMessage], int, bool]:
+        """The messages read one by one (in the open transaction): those newly read,
+        how many one-to-one message acks were queued, and whether a group ack was."""
+        store = self._client.require_store()
+        changed: list[ChatMessage] = []
+        acks = 0
+        group_ack = False
+        for message in seen:
+            if (
+                message.direction is not MessageDirection.RECEIVE
+                or message.conversation_id != conversation_id
+                or message.recalled
+            ):
+                continue
+            if message.is_group:
+                if not (message.need_group_ack and notify):
+                    continue  # read with the conversation, by the watermark
+                payload = {"group_id": conversation_id, "content": note}
+                store.outbox_add("group_read_ack", message.msg_id, payload, now)
+                group_ack = True
+            elif message.has_read or (bound is not None and 0 < message.conv_seq <= bound):
+                continue  # read already (never receipted later), or by the watermark
+            else:
+                # A receipt only if the sender asked for one; else a private read.
+                payload = {"notify": notify and message.need_read_ack}
+                store.outbox_add("read_ack", message.msg_id, payload, now)
+                acks += 1
+            if not message.has_read:
+                message.has_read = True
+                store.save_message(message)
+                changed.append(message)
+        return changed, acks, group_ack
+
+    def _read_up_to(
+        self, conversation_id: str, bound: int, notify: bool, now: int
+    ) -> tuple[list[ChatMessage], int]:
+        """The watermark (in the open transaction): what it marked read, and how many
+        messages this device still holds unread in the conversation."""
+        store = self._client.require_store()
+        by_watermark = store.unread_received(conversation_id, bound)
+        unread = store.mark_received_read(conversation_id, bound, read_ack_sent=notify)
+        for message in by_watermark:
+            message.has_read = True
+            message.read_ack_sent = message.read_ack_sent or notify
+        # A private read and a receipted one are separate entries: a later receipt
+        # must not replace (and so receipt) what was read privately.
+        key = conversation_id if notify else f"{conversation_id}{PRIVATE_KEY_SUFFIX}"
+        payload = {"notify": notify, "read_upto": bound, "conversation_id": conversation_id}
+        store.outbox_add("conversation_read_ack", key, payload, now)
+        return by_watermark, unread
+
+    # The SDK's calls, each a read of one kind through `_read`.
 
     def _received(self, msg: ChatMessage | str) -> ChatMessage:
-        store = self._client.require_store()
+        """The stored copy of a message this user received (one SELECT)."""
         msg_id = msg if isinstance(msg, str) else msg.msg_id
-        stored = store.message(msg_id)
+        stored = self._client.require_store().message(msg_id)
         if stored is None:
             raise ChatError(ChatErrorCode.MESSAGE_NOT_FOUND, f"no message {msg_id} on this device")
         if stored.direction is MessageDirection.SEND:
             raise ChatError(ChatErrorCode.CANNOT_ACK_OWN_MESSAGE, "you cannot ack your own message")
         return stored
 
-    async def send_message_read_ack(self, msg: ChatMessage) -> bool:
-        """Tell the sender `msg` was read. False (nothing sent) when require_ack is off
-        or the message was recalled."""
-        if not self._client.options.require_ack or self._received(msg).recalled:
-            return False
-        self._message_read(msg, notify=True)
-        return True
-
-    async def mark_message_read_locally(self, msg: ChatMessage) -> None:
-        """Read on this user's devices (the badge drops everywhere); no receipt to anyone.
-        A recalled message is never unread: nothing to do."""
-        if not self._received(msg).recalled:
-            self._message_read(msg, notify=False)
-
-    def _message_read(self, msg: ChatMessage, notify: bool) -> None:
-        client = self._client
+    def _one_to_one(self, msg: ChatMessage) -> ChatMessage | None:
+        """The received one-to-one message to ack; None if it was recalled."""
         stored = self._received(msg)
+        if stored.recalled:
+            return None
         if stored.is_group:
             raise ChatError(
                 ChatErrorCode.INVALID_PARAM,
                 "for group messages use send_group_message_read_ack",
             )
-        store = client.require_store()
-        if not stored.has_read:
-            stored.has_read = True
-            store.save_message(stored)
-            unread = store.unread_count(stored.conversation_id) - 1
-            store.set_unread(stored.conversation_id, unread)
-            client.notifier.queue("on_conversation_updated", stored.conversation_id, max(0, unread))
-        store.outbox_add("read_ack", stored.msg_id, {"notify": notify}, now_ms())
-        store.commit()
-        client.outbox.kick()
+        return stored
+
+    async def send_message_read_ack(self, msg: ChatMessage) -> bool:
+        """Tell the sender `msg` was read. False (nothing sent) when require_ack is off
+        or the message was recalled."""
+        if not self._client.options.require_ack:
+            return False
+        stored = self._one_to_one(msg)
+        if stored is None:
+            return False
+        self._read(stored.conversation_id, None, [stored], notify=True)
+        return True
+
+    async def mark_message_read_locally(self, msg: ChatMessage) -> None:
+        """Read on this user's devices (the badge drops everywhere); no receipt to anyone.
+        A recalled message is never unread: nothing to do."""
+        stored = self._one_to_one(msg)
+        if stored is not None:
+            self._read(stored.conversation_id, None, [stored], notify=False)
 
     async def send_conversation_read_ack(
         self, conversation_id: str, read_upto: int | None = None
@@ -182,37 +312,14 @@ class ChatManager(MessageActions, Presence):
         Nothing after the bound is read. False when require_ack is off."""
         if not self._client.options.require_ack:
             return False
-        await self._conversation_read(conversation_id, read_upto, notify=True)
+        self._read(conversation_id, _bound(read_upto), [], notify=True)
         return True
 
     async def mark_conversation_read_locally(
         self, conversation_id: str, read_upto: int | None = None
     ) -> None:
         """Read on this user's devices (badges agree everywhere); no receipt to anyone."""
-        await self._conversation_read(conversation_id, read_upto, notify=False)
-
-    async def _conversation_read(
-        self, conversation_id: str, read_upto: int | None, notify: bool
-    ) -> None:
-        client = self._client
-        store = client.require_store()
-        newest = store.newest_received_seq(conversation_id)
-        # Never a bound past what this device received: the server may hold more.
-        upto = newest if read_upto is None else min(read_upto, newest)
-        unread = store.mark_received_read(conversation_id, upto, read_ack_sent=notify)
-        store.set_unread(conversation_id, unread)
-        # A private read and a receipted one are separate entries: a later receipt
-        # must not replace (and so receipt) what was read with receipts off.
-        key = conversation_id if notify else f"{conversation_id}{PRIVATE_KEY_SUFFIX}"
-        store.outbox_add(
-            "conversation_read_ack",
-            key,
-            {"notify": notify, "read_upto": upto, "conversation_id": conversation_id},
-            now_ms(),
-        )
-        store.commit()
-        client.notifier.queue("on_conversation_updated", conversation_id, unread)
-        client.outbox.kick(delay=False)
+        self._read(conversation_id, _bound(read_upto), [], notify=False)
 
     async def send_group_message_read_ack(
         self, msg_id: str, group_id: str, content: str | None = None
@@ -237,16 +344,8 @@ class ChatManager(MessageActions, Presence):
             )
         if stored.recalled:
             return False
-        store = client.require_store()
-        if not stored.has_read:
-            stored.has_read = True
-            store.save_message(stored)
-        store.outbox_add(
-            "group_read_ack", msg_id, {"group_id": group_id, "content": content}, now_ms()
-        )
-        store.commit()
+        self._read(group_id, None, [stored], notify=True, note=content)
         waiter = client.outbox.waiter("group_read_ack", msg_id)
-        client.outbox.kick(delay=False)
         if client.is_connected:
             with contextlib.suppress(TimeoutError):
                 await wait_shared(waiter, client.options.send_timeout_seconds)

@@ -51,6 +51,8 @@ class ChatEventHandler:
     # Beyond the SDK's list, for apps:
     # (msg: ChatMessage): pending -> sent/failed
     on_message_status_changed: Annotated[Callback, Takes(object)] = None
+    # (msgs: list[ChatMessage]): read on this device (ChatManager.mark_read)
+    on_messages_marked_read: Annotated[Callback, Takes(list)] = None
     # (msgs: list[ChatMessage])
     on_group_messages_delivered: Annotated[Callback, Takes(list)] = None
     # (conversation_id: str, unread_count: int)
@@ -159,6 +161,7 @@ class Notifier:
             "on_messages_received",
             "on_messages_delivered",
             "on_messages_read",
+            "on_messages_marked_read",
             "on_group_message_read",
             "on_group_messages_delivered",
             "on_message_recalled",

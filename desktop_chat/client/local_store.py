@@ -241,6 +241,16 @@ class LocalStore(LocalSearch):
         ).fetchone()
         return int(row[0]) if row and row[0] is not None else 0
 
+    def unread_received(self, conversation_id: str, upto: int) -> list[ChatMessage]:
+        """Received messages up to conv_seq `upto` not read yet: what a read up to
+        there changes."""
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM messages WHERE conversation_id = ? AND direction = 'RECEIVE'"
+            " AND has_read = 0 AND conv_seq <= ? ORDER BY conv_seq",
+            (conversation_id, upto),
+        ).fetchall()
+        return [_message(row) for row in rows]
+
     def mark_received_read(self, conversation_id: str, upto: int, read_ack_sent: bool) -> int:
         """Received messages up to conv_seq `upto` are read; how many are still unread
         after it (on this device)."""

@@ -271,6 +271,8 @@ class OutboxSender:
             if exc.code in TRANSIENT:
                 raise
             self._forget([entry])
+            if ("group_read_ack", entry.key) not in self._waiters:
+                self._report(exc)  # a read in the app (mark_read): nobody waits for it
             self._resolve("group_read_ack", entry.key, error=exc)
             return
         message = self.store.message(entry.key)

@@ -1,16 +1,18 @@
 """The thin controller that wires one signed-in client to its window.
 
 Owns: `ChatController`: it feeds the models from the client's store and the Qt
-bridge's signals, turns the read-ack controller's requests into the client's
-ack calls (private reads when read receipts are off), sends what the composer
-asks, keeps each chat's draft (in the client's local store: it survives
-switching chats and restarts), and applies settings; its group side (read-by
-view, members and roles) is `group_views.GroupViews`; what a person does to a
-message (its menu, replies, edits, recalls, typing) is
-`message_actions.MessageActions`. Every client call runs as
-an asyncio task; a failure becomes a clear message in the window.
+bridge's signals (receipts go straight to the models), reports what the read-ack
+controller saw to the client in one call (`ChatManager.mark_read`, which decides
+which receipts that sends), sends what the composer asks, keeps each chat's
+draft (in the client's local store: it survives switching chats and restarts),
+and applies settings; its group side (read-by view, members and roles) is
+`group_views.GroupViews`; what a person does to a message (its menu, replies,
+edits, recalls, typing) is `message_actions.MessageActions`. Every client call
+that waits for the server runs as an asyncio task; a failure becomes a clear
+message in the window.
 
-Never: paint, or decide what counts as read (the read-ack controller does).
+Never: paint, decide what counts as read (the read-ack controller does) or which
+receipt a read sends (the client does), or read back what it just wrote.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from desktop_chat.client import (
     ChatError,
     ChatMessage,
     ChatType,
+    Conversation,
     Group,
     GroupMessageAck,
     MessageDirection,
@@ -102,10 +105,12 @@ class ChatController(GroupViews, MessageActions, QObject):
     def _wire(self) -> None:
         s = self.signals
         s.messages_received.connect(self._on_received)
-        s.messages_delivered.connect(self._refresh)
-        s.messages_read.connect(self._refresh)
+        # Receipts go straight to the models: each repaints a row once per flush.
+        for receipts in (s.messages_delivered, s.messages_read, s.group_messages_delivered):
+            receipts.connect(self.messages.update)
+            receipts.connect(self.conversations.show_receipts)
+        s.messages_marked_read.connect(self.messages.update)  # what this person read
         s.message_status_changed.connect(self._on_status_changed)
-        s.group_messages_delivered.connect(self._refresh)
         s.conversation_read.connect(self._on_conversation_read)
         s.group_message_read.connect(self._on_group_read)
         s.conversation_updated.connect(self._on_conversation_updated)
@@ -126,9 +131,7 @@ class ChatController(GroupViews, MessageActions, QObject):
         self.chat_view.send_requested.connect(self._send)
         self.chat_view.draft_edited.connect(lambda _text: self._draft_timer.start())
         self.chat_view.info_requested.connect(self.open_group_info)
-        self.tracker.conversation_ack_requested.connect(self._ack_conversation)
-        self.tracker.message_acks_requested.connect(self._ack_messages)
-        self.tracker.group_acks_requested.connect(self._ack_group_messages)
+        self.tracker.messages_seen.connect(self._on_seen)
         delegate = self.chat_view.list.itemDelegate()
         if hasattr(delegate, "read_count_clicked"):
             delegate.read_count_clicked.connect(self.open_read_by)
@@ -181,9 +184,12 @@ class ChatController(GroupViews, MessageActions, QObject):
         group = self.client.groups.get(conversation_id)
         return group.name if group else f"Group {conversation_id}"
 
-    def _row(self, conversation_id: str, is_group: bool, unread: int) -> ConversationRow:
-        latest = self.client.chat_manager.local_messages(conversation_id, None, 1)
-        last = latest[0] if latest else None
+    def _row(
+        self, conversation: Conversation, is_group: bool, unread: int | None = None
+    ) -> ConversationRow:
+        """A conversation as its list row (the store's copy, with its last message)."""
+        conversation_id = conversation.conversation_id
+        last = conversation.latest_message
         outgoing = last is not None and last.direction is MessageDirection.SEND
         return ConversationRow(
             conversation_id=conversation_id,
@@ -191,23 +197,26 @@ class ChatController(GroupViews, MessageActions, QObject):
             is_group=is_group,
             last_text=(notice_of(last) or last.body.content) if last else "",
             last_time=last.sort_time if last else 0,
-            unread=unread,
+            unread=conversation.unread_count if unread is None else unread,
             last_outgoing_mark=last.mark if outgoing and last is not None else None,
             draft=self.client.require_store().draft(conversation_id),
-            muted=self.is_muted(conversation_id),
+            muted=conversation.is_muted,
+            last_msg_id=last.msg_id if last else "",
         )
 
     def reload_conversations(self) -> None:
         rows = [
-            self._row(c.conversation_id, c.type is ChatType.GROUP_CHAT, c.unread_count)
+            self._row(c, c.type is ChatType.GROUP_CHAT)
             for c in self.client.chat_manager.load_all_conversations()
         ]
         self.conversations.reset(rows)
 
     def _touch_conversation(self, conversation_id: str, is_group: bool) -> None:
+        """Rebuild a conversation's row from the store (3 SELECTs): after a message
+        arrived, was sent, recalled, edited or deleted; receipts never need it."""
         conversation = self.client.chat_manager.get_conversation(conversation_id)
-        unread = conversation.unread_count if conversation else 0
-        self.conversations.upsert(self._row(conversation_id, is_group, unread))
+        assert conversation is not None
+        self.conversations.upsert(self._row(conversation, is_group))
 
     # ------------------------------------------------------------------ drafts
 
@@ -327,15 +336,9 @@ class ChatController(GroupViews, MessageActions, QObject):
         self.messages.upsert(message)
         self._touch_conversation(message.conversation_id, message.is_group)
 
-    def _refresh(self, messages: list[ChatMessage]) -> None:
-        self.messages.update(messages)
-        for message in messages:
-            row = self.conversations.row(message.conversation_id)
-            if row is not None:
-                self._touch_conversation(message.conversation_id, row.is_group)
-
     def _reload_marks(self, conversation_id: str) -> None:
-        """Re-read the open conversation's rows from the store (after a conversation ack)."""
+        """Re-read the open conversation's rows from the store, after a conversation ack
+        from the peer or another of my devices (the push names no messages)."""
         if self.messages.conversation_id != conversation_id:
             return
         fresh = self.client.chat_manager.local_messages(
@@ -376,49 +379,15 @@ class ChatController(GroupViews, MessageActions, QObject):
         text = short_preview(message.body.content) if message else "an announcement"
         self.window.notify(f"{from_} asks you to read", text)
 
-    # ------------------------------------------------------------------ acks
+    # ------------------------------------------------------------------ reading
 
-    def _received(self, msg_ids: list[str]) -> list[ChatMessage]:
-        found = (self.client.chat_manager.get_message(i) for i in msg_ids)
-        return [m for m in found if m is not None]
-
-    def _ack_conversation(self, conversation_id: str, read_upto: int | None) -> None:
-        manager = self.client.chat_manager
-        if self.client.options.require_ack:
-            self.spawn(
-                manager.send_conversation_read_ack(conversation_id, read_upto),
-                "send a read receipt",
-            )
-        else:
-            self.spawn(
-                manager.mark_conversation_read_locally(conversation_id, read_upto), "mark as read"
-            )
-        self._reload_marks(conversation_id)
-
-    def _ack_messages(self, conversation_id: str, msg_ids: list[str]) -> None:
-        manager = self.client.chat_manager
-
-        async def ack() -> None:
-            for message in self._received(msg_ids):
-                if self.client.options.require_ack:
-                    await manager.send_message_read_ack(message)
-                else:
-                    await manager.mark_message_read_locally(message)
-            self._reload_marks(conversation_id)
-
-        self.spawn(ack(), "send a read receipt")
-
-    def _ack_group_messages(self, group_id: str, msg_ids: list[str]) -> None:
-        manager = self.client.chat_manager
-
-        async def ack() -> None:
-            for msg_id in msg_ids:
-                if self.client.options.require_ack:
-                    await manager.send_group_message_read_ack(msg_id, group_id)
-            # The badge drops through the tracker's bounded conversation ack.
-            self._reload_marks(group_id)
-
-        self.spawn(ack(), "send a read receipt")
+    def _on_seen(self, conversation_id: str, msg_ids: list[str], up_to: int | None) -> None:
+        """Report what the person saw; the client decides what receipts that sends, and
+        its changed rows come back through `messages_marked_read`."""
+        try:
+            self.client.chat_manager.mark_read(conversation_id, up_to, msg_ids)
+        except ChatError as error:
+            self.show_error(f"Could not mark the chat as read. {self.explain(error)}")
 
     # ------------------------------------------------------------------ sending
 
@@ -440,8 +409,9 @@ class ChatController(GroupViews, MessageActions, QObject):
         self.spawn(self.client.chat_manager.resend_message(msg_id), "resend the message")
 
     def start_chat(self, username: str) -> None:
-        self.client.chat_manager.get_conversation(username, ChatType.CHAT)
-        self.conversations.upsert(self._row(username, False, 0))
+        conversation = self.client.chat_manager.get_conversation(username, ChatType.CHAT)
+        assert conversation is not None
+        self.conversations.upsert(self._row(conversation, False, 0))
         self.open_conversation(username)
 
     async def start_chat_if_exists(self, username: str) -> str | None:
@@ -464,7 +434,10 @@ class ChatController(GroupViews, MessageActions, QObject):
     async def create_group(self, name: str, members: list[str], ack_policy: str) -> Group:
         """Create a group and open it; ChatError (e.g. an unknown member) is the caller's."""
         group = await self.client.group_manager.create_group(name, members, ack_policy)
-        self.conversations.upsert(self._row(group.group_id, True, 0))
+        manager = self.client.chat_manager
+        conversation = manager.get_conversation(group.group_id, ChatType.GROUP_CHAT)
+        assert conversation is not None
+        self.conversations.upsert(self._row(conversation, True, 0))
         self.open_conversation(group.group_id)
         return group
 

@@ -3,7 +3,10 @@
 Owns: `ConversationListModel` and its rows (`ConversationRow`): title, last
 message, time, unread badge, the tick of our own last message and the draft; the total
 unread count (`total_unread_changed`) that the window title and the tray show.
-A change repaints or moves only its row.
+Rows are found through a dict (`coalesced_model.CoalescedListModel`); a change
+moves only its row, and repaints it once per flush, naming the roles that changed.
+Receipts (`show_receipts`) change only the tick of a chat whose last message they
+name: no store read, one repaint per row however many receipts come.
 
 Never: count anything as read (that is the read-ack controller's job), or talk
 to the client.
@@ -11,11 +14,15 @@ to the client.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import bisect
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 
+from desktop_chat.client.models import ChatMessage, MessageDirection
 from desktop_chat.protocol import Mark
+from desktop_chat.ui.coalesced_model import CoalescedListModel
 from desktop_chat.ui.roles import ConversationRole
 
 
@@ -30,9 +37,10 @@ class ConversationRow:
     last_outgoing_mark: Mark | None = None
     draft: str = ""
     muted: bool = False
+    last_msg_id: str = ""  # the message last_text shows (receipts for it move the tick)
 
 
-_ROLE_VALUES = {
+_ROLE_VALUES: dict[int, Callable[[ConversationRow], object]] = {
     int(ConversationRole.CONVERSATION_ID): lambda r: r.conversation_id,
     int(ConversationRole.TITLE): lambda r: r.title,
     int(Qt.ItemDataRole.DisplayRole): lambda r: r.title,
@@ -44,18 +52,41 @@ _ROLE_VALUES = {
     int(ConversationRole.DRAFT): lambda r: r.draft,
     int(ConversationRole.MUTED): lambda r: r.muted,
 }
+# The roles each field of a row answers (last_msg_id is not shown).
+_FIELD_ROLES: dict[str, tuple[int, ...]] = {
+    "conversation_id": (int(ConversationRole.CONVERSATION_ID),),
+    "title": (int(ConversationRole.TITLE), int(Qt.ItemDataRole.DisplayRole)),
+    "is_group": (int(ConversationRole.IS_GROUP),),
+    "last_text": (int(ConversationRole.LAST_TEXT),),
+    "last_time": (int(ConversationRole.LAST_TIME),),
+    "unread": (int(ConversationRole.UNREAD),),
+    "last_outgoing_mark": (int(ConversationRole.LAST_OUTGOING_MARK),),
+    "draft": (int(ConversationRole.DRAFT),),
+    "muted": (int(ConversationRole.MUTED),),
+    "last_msg_id": (),
+}
+assert set(_FIELD_ROLES) == {f.name for f in fields(ConversationRow)}
 
 
-class ConversationListModel(QAbstractListModel):
+def _changed_roles(old: ConversationRow, new: ConversationRow) -> set[int]:
+    return {
+        role
+        for name, roles in _FIELD_ROLES.items()
+        if getattr(old, name) != getattr(new, name)
+        for role in roles
+    }
+
+
+class ConversationListModel(CoalescedListModel):
     total_unread_changed = Signal(int)
+    _rows: list[ConversationRow]
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._rows: list[ConversationRow] = []
         self._total = 0
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+    def _key(self, row: ConversationRow) -> str:
+        return row.conversation_id
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -71,11 +102,13 @@ class ConversationListModel(QAbstractListModel):
     def reset(self, rows: list[ConversationRow]) -> None:
         self.beginResetModel()
         self._rows = sorted(rows, key=lambda r: r.last_time, reverse=True)
+        self._reindex()
+        self._dirty.clear()
         self.endResetModel()
         self._total_changed()
 
     def row(self, conversation_id: str) -> ConversationRow | None:
-        index = self._find(conversation_id)
+        index = self._row_of.get(conversation_id)
         return None if index is None else self._rows[index]
 
     def rows(self) -> list[ConversationRow]:
@@ -83,63 +116,67 @@ class ConversationListModel(QAbstractListModel):
 
     def upsert(self, row: ConversationRow) -> None:
         """Add or replace a conversation's row, keeping newest-first order."""
-        current = self._find(row.conversation_id)
-        others = [r for r in self._rows if r.conversation_id != row.conversation_id]
-        target = next(
-            (i for i, other in enumerate(others) if other.last_time <= row.last_time), len(others)
-        )
+        current = self._row_of.get(row.conversation_id)
+        # The first row at or below its time, counted without the row itself.
+        target = bisect.bisect_left(self._rows, -row.last_time, key=lambda r: -r.last_time)
         if current is None:
             self.beginInsertRows(QModelIndex(), target, target)
             self._rows.insert(target, row)
+            self._reindex(target)
             self.endInsertRows()
-        elif target == current:
-            self._rows[current] = row
-            index = self.index(current)
-            self.dataChanged.emit(index, index)
-        else:
+            self._total_changed()
+            return
+        if target > current:
+            target -= 1
+        old = self._rows[current]
+        if target != current:
             # Qt counts the destination before the move takes the row out.
             destination = target if target < current else target + 1
             self.beginMoveRows(QModelIndex(), current, current, QModelIndex(), destination)
             self._rows.pop(current)
             self._rows.insert(target, row)
+            self._reindex(min(current, target))
             self.endMoveRows()
-            index = self.index(target)
-            self.dataChanged.emit(index, index)
+        else:
+            self._rows[current] = row
+        self._mark_dirty(row.conversation_id, _changed_roles(old, row))
         self._total_changed()
 
+    def show_receipts(self, messages: list[ChatMessage]) -> None:
+        """New receipt marks: a chat whose last message is one of ours among them shows
+        its tick (grouped by conversation; nothing is read from the store)."""
+        for message in messages:
+            index = self._row_of.get(message.conversation_id)
+            if index is None or message.direction is not MessageDirection.SEND:
+                continue
+            row = self._rows[index]
+            if row.last_msg_id == message.msg_id and row.last_outgoing_mark is not message.mark:
+                self._set(index, replace(row, last_outgoing_mark=message.mark))
+
     def set_unread(self, conversation_id: str, unread: int) -> None:
-        index = self._find(conversation_id)
+        index = self._row_of.get(conversation_id)
         if index is None or self._rows[index].unread == unread:
             return
-        self._rows[index] = replace(self._rows[index], unread=unread)
-        model_index = self.index(index)
-        self.dataChanged.emit(model_index, model_index, [int(ConversationRole.UNREAD)])
+        self._set(index, replace(self._rows[index], unread=unread))
         self._total_changed()
 
     def set_draft(self, conversation_id: str, draft: str) -> None:
-        index = self._find(conversation_id)
-        if index is None or self._rows[index].draft == draft:
-            return
-        self._rows[index] = replace(self._rows[index], draft=draft)
-        model_index = self.index(index)
-        self.dataChanged.emit(model_index, model_index, [int(ConversationRole.DRAFT)])
+        index = self._row_of.get(conversation_id)
+        if index is not None and self._rows[index].draft != draft:
+            self._set(index, replace(self._rows[index], draft=draft))
 
     def set_muted(self, conversation_id: str, muted: bool) -> None:
-        index = self._find(conversation_id)
-        if index is None or self._rows[index].muted == muted:
-            return
-        self._rows[index] = replace(self._rows[index], muted=muted)
-        model_index = self.index(index)
-        self.dataChanged.emit(model_index, model_index, [int(ConversationRole.MUTED)])
+        index = self._row_of.get(conversation_id)
+        if index is not None and self._rows[index].muted != muted:
+            self._set(index, replace(self._rows[index], muted=muted))
 
     def total_unread(self) -> int:
         return self._total
 
-    def _find(self, conversation_id: str) -> int | None:
-        for i, row in enumerate(self._rows):
-            if row.conversation_id == conversation_id:
-                return i
-        return None
+    def _set(self, index: int, row: ConversationRow) -> None:
+        """Replace a row in place (its time is unchanged), repainted at the next flush."""
+        old, self._rows[index] = self._rows[index], row
+        self._mark_dirty(row.conversation_id, _changed_roles(old, row))
 
     def _total_changed(self) -> None:
         total = sum(row.unread for row in self._rows)

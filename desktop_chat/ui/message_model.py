@@ -2,12 +2,12 @@
 
 Owns: `MessageListModel`: rows in conversation order (server time, or local time
 while pending), which rows open a day (the `DATE` role: "Today", "Yesterday",
-"3 March") and which carries the "N unread messages" line (`BANNER`), a dict
-from msg_id to row (no `list.index`), history paged in with
-`canFetchMore`/`fetchMore` behind a "fetch running" guard, and receipt updates
-that repaint only their rows: changes are coalesced and flushed once per
-event-loop iteration as one `dataChanged` per run of adjacent rows, naming the
-roles that change.
+"3 March") and which carries the "N unread messages" line (`BANNER`), history
+paged in with `canFetchMore`/`fetchMore` behind a "fetch running" guard, and
+receipt updates that repaint only their rows. The dict from msg_id to row and the
+coalescing (changes flushed once per event-loop iteration as one `dataChanged`
+per run of adjacent rows, naming the roles that change: `PAINT_ONLY_ROLES` when
+the row keeps its size) are `coalesced_model.CoalescedListModel`'s.
 
 Never: reset the model for one receipt, or talk to the client (rows come in
 through `load`, `upsert` and `update`).
@@ -19,9 +19,10 @@ import bisect
 from collections.abc import Callable
 from datetime import date, datetime
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from desktop_chat.client.models import ChatMessage, MessageDirection
+from desktop_chat.ui.coalesced_model import CoalescedListModel
 from desktop_chat.ui.paint import day_label
 from desktop_chat.ui.roles import MessageRole
 
@@ -42,19 +43,21 @@ PAINT_ONLY_ROLES = frozenset(
     }
 )
 # ...and those that may (the "Read n/m" label, the time while pending).
-_RECEIPT_ROLES = [
-    *sorted(PAINT_ONLY_ROLES),
-    int(MessageRole.TIME),
-    int(MessageRole.GROUP_ACK_COUNT),
-    int(MessageRole.GROUP_MEMBER_COUNT),
-    int(MessageRole.BANNER),
-    int(MessageRole.DATE),
-    int(MessageRole.TEXT),
-    int(MessageRole.NOTICE),
-    int(MessageRole.EDITED),
-    int(MessageRole.REPLY_SENDER),
-    int(MessageRole.REPLY_TEXT),
-]
+_RESIZING_ROLES = frozenset(
+    {
+        *PAINT_ONLY_ROLES,
+        int(MessageRole.TIME),
+        int(MessageRole.GROUP_ACK_COUNT),
+        int(MessageRole.GROUP_MEMBER_COUNT),
+        int(MessageRole.BANNER),
+        int(MessageRole.DATE),
+        int(MessageRole.TEXT),
+        int(MessageRole.NOTICE),
+        int(MessageRole.EDITED),
+        int(MessageRole.REPLY_SENDER),
+        int(MessageRole.REPLY_TEXT),
+    }
+)
 
 
 def _day(ms: int) -> date:
@@ -121,13 +124,13 @@ _ROLE_VALUES: dict[int, Callable[[ChatMessage], object]] = {
 }
 
 
-class MessageListModel(QAbstractListModel):
+class MessageListModel(CoalescedListModel):
+    _rows: list[ChatMessage]
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.conversation_id: str | None = None
-        self._rows: list[ChatMessage] = []
         self._keys: list[tuple[int, str]] = []  # (sort_time, msg_id), parallel to _rows
-        self._row_of: dict[str, int] = {}
         self._loader: Loader | None = None
         self._has_more = False
         self._fetching = False
@@ -135,15 +138,13 @@ class MessageListModel(QAbstractListModel):
         # on its own whenever the scrollbar reaches the bottom, which is where a chat
         # lives: honouring that would load all history, page after page.
         self.older_wanted = False
-        self._dirty: dict[str, bool] = {}  # msg_id -> its size may have changed
         self._unread_marker: tuple[str, int] | None = None  # (msg_id, count)
-        self.repainted_rows = 0  # rows named in dataChanged since load (for benchmarks)
         self._highlighted: str | None = None
 
-    # ------------------------------------------------------------------ Qt API
+    def _key(self, row: ChatMessage) -> str:
+        return row.msg_id
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+    # ------------------------------------------------------------------ Qt API
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -192,7 +193,7 @@ class MessageListModel(QAbstractListModel):
                 self._reindex()
                 self.endInsertRows()
                 if len(self._rows) > len(older):
-                    self._mark_dirty(self._rows[len(older)].msg_id)  # its date line may go
+                    self._changed(self._rows[len(older)].msg_id)  # its date line may go
         finally:
             self._fetching = False
 
@@ -222,14 +223,14 @@ class MessageListModel(QAbstractListModel):
         self._unread_marker = (msg_id, count)
         for marked in {msg_id, old[0] if old else msg_id}:
             if marked in self._row_of:
-                self._mark_dirty(marked)
+                self._changed(marked)
 
     def set_highlighted(self, msg_id: str | None) -> None:
         """Mark one row (a jump's target) until `set_highlighted(None)`."""
         old, self._highlighted = self._highlighted, msg_id
         for marked in {old, msg_id} - {None}:
             if marked in self._row_of:
-                self._mark_dirty(marked, resized=False)
+                self._changed(marked, resized=False)
 
     def fetch_older(self) -> bool:
         """Load one older page now (a jump to a message not loaded yet); False at the start."""
@@ -249,7 +250,7 @@ class MessageListModel(QAbstractListModel):
         self._reindex()
         self.endRemoveRows()
         if row < len(self._rows):
-            self._mark_dirty(self._rows[row].msg_id)  # its date line and sender may change
+            self._changed(self._rows[row].msg_id)  # its date line and sender may change
 
     @property
     def has_older(self) -> bool:
@@ -272,7 +273,7 @@ class MessageListModel(QAbstractListModel):
         if row is not None and self._fits(row, key):
             resized = not _same_size(self._rows[row], message)
             self._rows[row], self._keys[row] = message, key
-            self._mark_dirty(message.msg_id, resized)
+            self._changed(message.msg_id, resized)
             return
         if row is not None:  # its place moved (a pending message got its server time)
             self.beginRemoveRows(QModelIndex(), row, row)
@@ -280,7 +281,7 @@ class MessageListModel(QAbstractListModel):
             self._reindex()
             self.endRemoveRows()
             if row < len(self._rows):
-                self._mark_dirty(self._rows[row].msg_id)  # its date line may change
+                self._changed(self._rows[row].msg_id)  # its date line may change
         row = bisect.bisect(self._keys, key)
         self.beginInsertRows(QModelIndex(), row, row)
         self._rows.insert(row, message)
@@ -289,7 +290,7 @@ class MessageListModel(QAbstractListModel):
         self.endInsertRows()
         if row + 1 < len(self._rows):
             # Its "show sender" and its date line may change.
-            self._mark_dirty(self._rows[row + 1].msg_id)
+            self._changed(self._rows[row + 1].msg_id)
 
     def update(self, messages: list[ChatMessage]) -> None:
         """New receipt state for rows already shown; repainted once this loop iteration."""
@@ -298,9 +299,6 @@ class MessageListModel(QAbstractListModel):
                 self.upsert(message)
 
     # ------------------------------------------------------------------ lookups
-
-    def row_of(self, msg_id: str) -> int | None:
-        return self._row_of.get(msg_id)
 
     def message_at(self, row: int) -> ChatMessage:
         return self._rows[row]
@@ -336,37 +334,6 @@ class MessageListModel(QAbstractListModel):
             return False
         return row == 0 or self._rows[row - 1].from_ != message.from_
 
-    def _reindex(self, start: int = 0) -> None:
-        if start == 0:
-            self._row_of = {m.msg_id: i for i, m in enumerate(self._rows)}
-            return
-        for i in range(start, len(self._rows)):
-            self._row_of[self._rows[i].msg_id] = i
-
-    def _mark_dirty(self, msg_id: str, resized: bool = True) -> None:
-        if not self._dirty:
-            QTimer.singleShot(0, self._flush)
-        self._dirty[msg_id] = self._dirty.get(msg_id, False) or resized
-
-    def _flush(self) -> None:
-        dirty, self._dirty = self._dirty, {}
-        for resized in (False, True):
-            roles = _RECEIPT_ROLES if resized else sorted(PAINT_ONLY_ROLES)
-            rows = sorted(
-                row
-                for row in (self._row_of.get(m) for m, r in dirty.items() if r is resized)
-                if row is not None
-            )
-            self._emit_runs(rows, roles)
-
-    def _emit_runs(self, rows: list[int], roles: list[int]) -> None:
-        """One dataChanged per run of adjacent rows."""
-        start = previous = None
-        for row in [*rows, None]:
-            if row is not None and previous is not None and row == previous + 1:
-                previous = row
-                continue
-            if start is not None and previous is not None:
-                self.dataChanged.emit(self.index(start), self.index(previous), roles)
-                self.repainted_rows += previous - start + 1
-            start = previous = row
+    def _changed(self, msg_id: str, resized: bool = True) -> None:
+        """Repaint a row at the next flush; `resized`: its size may have changed."""
+        self._mark_dirty(msg_id, _RESIZING_ROLES if resized else PAINT_ONLY_ROLES)

@@ -24,12 +24,18 @@ not seen:
   the newest group message below which everything was seen: the badge drops on
   every device, and never for an unseen message.
 
+What it reports is one signal per evaluation, `messages_seen(conversation_id,
+msg_ids, up_to)`: the messages seen that need a receipt of their own, and the
+watermark `up_to` (a conv_seq; None: none yet) below which everything was seen.
+Whether a receipt goes out, and of what kind, is the client's decision
+(`ChatManager.mark_read`).
+
 Its inputs are injectable callables (active, visible, last input, clock), so
 tests drive every rule without a real window manager. A notification, the tray
 or the conversation list never reach it, so they never count as reading.
 
-Never: send anything itself (it emits signals; the controller sends), ack a
-message twice, or name a bound above a message that was not seen.
+Never: send anything itself (it reports; the controller hands that to the
+client), ack a message twice, or name a bound above a message that was not seen.
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop_chat.client.chat_manager import EVERYTHING
 
 VISIBLE_FRACTION = 0.5
 
@@ -53,9 +61,10 @@ Unread = tuple[str, "ReadKind"] | tuple[str, "ReadKind", int]  # msg_id, kind[, 
 
 
 class ReadAckController(QObject):
-    conversation_ack_requested = Signal(str, object)  # conversation_id, read_upto (int | None)
-    message_acks_requested = Signal(str, list)  # conversation_id, [msg_id]
-    group_acks_requested = Signal(str, list)  # group_id, [msg_id]
+    # conversation_id, [msg_id] each to ack on its own (one-to-one messages not under
+    # the watermark, group messages that asked for receipts), up_to: the watermark's
+    # conv_seq (EVERYTHING: all the device holds), or None
+    messages_seen = Signal(str, list, object)
 
     def __init__(
         self,
@@ -190,12 +199,9 @@ class ReadAckController(QObject):
             conversation_ack, bound = True, group_read[0]
         self._acked.update(seen)
         self._update_timer()
-        if conversation_ack:
-            self.conversation_ack_requested.emit(conversation_id, bound)
-        if chat:
-            self.message_acks_requested.emit(conversation_id, chat)
-        if group:
-            self.group_acks_requested.emit(conversation_id, group)
+        if conversation_ack or chat or group:
+            up_to = (EVERYTHING if bound is None else bound) if conversation_ack else None
+            self.messages_seen.emit(conversation_id, chat + group, up_to)
 
     def _group_bound(self) -> tuple[int | None] | None:
         """(bound,): the newest seen plain group message below which every group message

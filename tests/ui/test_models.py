@@ -146,3 +146,51 @@ def test_flush_is_scheduled_on_the_event_loop(model, qtbot):
     QTimer.singleShot(0, lambda: fired.append("timer"))
     qtbot.waitUntil(lambda: len(fired) >= 2, timeout=2000)
     assert fired[0] == 1
+
+
+def test_conversation_rows_repaint_once_per_flush_naming_the_roles_that_changed(qapp, qtbot):
+    model = ConversationListModel()
+    QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    last = message(7, conv="bob")
+    model.reset(
+        [
+            ConversationRow("bob", "bob", False, "hi", 10, 2, Mark.SENT, last_msg_id=last.msg_id),
+            ConversationRow("carol", "carol", False, "yo", 5, 0),
+        ]
+    )
+    changes = []
+    model.dataChanged.connect(
+        lambda first, last_index, roles: changes.append((first.row(), last_index.row(), roles))
+    )
+    older = message(3, conv="bob", mark=Mark.READ)
+    for mark in (Mark.DELIVERED, Mark.READ):  # a burst: receipts for the last and an older one
+        receipt = message(7, conv="bob", mark=mark)
+        model.show_receipts([older, receipt])
+    model.set_unread("bob", 0)
+    model.set_draft("carol", "later")
+    assert changes == []  # coalesced until the flush
+    assert model.row("bob").last_outgoing_mark is Mark.READ  # the data is current at once
+    qtbot.waitUntil(lambda: len(changes) == 2, timeout=2000)
+    qtbot.wait(50)
+    bob_roles = {int(ConversationRole.LAST_OUTGOING_MARK), int(ConversationRole.UNREAD)}
+    assert sorted((first, last_row, set(roles)) for first, last_row, roles in changes) == [
+        (0, 0, bob_roles),
+        (1, 1, {int(ConversationRole.DRAFT)}),
+    ]
+    assert model.row_of("carol") == 1 and model.row_of("nobody") is None
+    # A move keeps the dict right, and names what changed.
+    changes.clear()
+    model.upsert(ConversationRow("carol", "carol", False, "new", 20, 1, draft="later"))
+    assert [model.index(r).data(ConversationRole.CONVERSATION_ID) for r in range(2)] == [
+        "carol",
+        "bob",
+    ]
+    assert model.row_of("carol") == 0 and model.row_of("bob") == 1
+    qtbot.waitUntil(lambda: changes != [], timeout=2000)
+    assert [set(roles) for _, _, roles in changes] == [
+        {
+            int(ConversationRole.LAST_TEXT),
+            int(ConversationRole.LAST_TIME),
+            int(ConversationRole.UNREAD),
+        }
+    ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from desktop_chat.client.chat_manager import EVERYTHING
 from desktop_chat.ui.read_tracker import ReadAckController, ReadKind
 
 
@@ -28,12 +29,17 @@ class World:
             dwell_seconds=dwell,
             idle_seconds=idle,
         )
-        controller.conversation_ack_requested.connect(
-            lambda c, upto: self.acks.append(("conv", c, upto))
-        )
-        controller.message_acks_requested.connect(lambda c, ids: self.acks.append(("msg", c, ids)))
-        controller.group_acks_requested.connect(lambda g, ids: self.acks.append(("group", g, ids)))
+        controller.messages_seen.connect(self.seen)
         return controller
+
+    def seen(self, conversation_id: str, msg_ids: list[str], up_to) -> None:
+        """One report, as the acks it asks for: ("conv", id, bound), then ("msg", chat,
+        ids) for a one-to-one chat or ("group", group, ids) for a group (digits)."""
+        if up_to is not None:
+            self.acks.append(("conv", conversation_id, None if up_to == EVERYTHING else up_to))
+        if msg_ids:
+            kind = "group" if conversation_id.isdigit() else "msg"
+            self.acks.append((kind, conversation_id, msg_ids))
 
     def wait(self, controller: ReadAckController, seconds: float, step: float = 0.2) -> None:
         """Let time pass, evaluating as the app's timer would."""
