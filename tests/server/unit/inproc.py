@@ -8,8 +8,8 @@ sleeps. `settle()` lets the event loop run the turns the hub needs: one to commi
 the batch, one to write its frames.
 
 Devices sign in with `resume`, on a device row written straight into the store
-(no password hashing); `sign_up` goes through `register` and `login` for the tests
-of those.
+(no password hashing); the tests of `register` and `login` send those frames
+themselves (argon2 runs, at its cheapest cost).
 """
 
 from __future__ import annotations
