@@ -474,16 +474,28 @@ class Hub:
             if item.again is not None:
                 # A read: answer it from what is committed, so reads keep working.
                 try:
-                    with self.store.request():
-                        data = item.again()
-                    self.store.rollback()
+                    data = self._answer_again(item.again)
                 except Exception as read_exc:
-                    self.store.rollback()
                     log.error("read failed after a refused batch: %s", read_exc)
                 else:
                     item.conn.send(data)
                     continue
             item.conn.send(encode_error(error.with_request_id(item.request_id)))
+
+    def _answer_again(self, again: Callable[[], bytes]) -> bytes:
+        """A read run again on what is committed. Its answer is final: its undo (of a
+        sync's going live, a resume's sign-in) goes nowhere, lest the next refused batch
+        undo it; what waits for a commit runs now."""
+        batch, self._batch = self._batch, _Batch()
+        try:
+            with self.store.request():
+                data = again()
+        finally:
+            self.store.rollback()
+            own, self._batch = self._batch, batch
+        for callback in own.on_commit:
+            callback()
+        return data
 
     def _deliver(self, push: _Push) -> None:
         devices = self.online.get(push.user_id)
