@@ -213,5 +213,5 @@ class BadEvent:
 
 PUSH_TYPES: dict[str, type[Push]] = {cls.__struct_config__.tag: cls for cls in ServerPush.__args__}
 EPHEMERAL_TYPES: dict[str, type[Ephemeral]] = {
-    PeerTypingPush.__struct_config__.tag: PeerTypingPush  # type: ignore[dict-item]
+    str(PeerTypingPush.__struct_config__.tag): PeerTypingPush
 }
