@@ -112,7 +112,14 @@ async def _read(way: str, reader: WireClient, sender: WireClient, peer: str, ids
     return len(frames)
 
 
-async def _way(way: str, count: int, repeat: int, server: Proc, tokens, names) -> dict[str, Any]:
+async def _way(
+    way: str,
+    count: int,
+    repeat: int,
+    server: Proc,
+    tokens: dict[str, str],
+    names: dict[tuple[str, int], tuple[str, str]],
+) -> dict[str, Any]:
     frames_sent = pushes = 0
     seconds = cpu = 0.0
     for r in range(repeat):

@@ -27,7 +27,7 @@ from typing import Any
 from desktop_chat.bench import batching, cluster, group, load, receipts, ui
 from desktop_chat.bench.common import machine
 
-QUICK = {
+QUICK: dict[str, dict[str, Any]] = {
     "receipts": {"pairs": [2], "window": [4], "seconds": 0.5},
     "group": {"members": [20]},
     "batching": {"messages": 50, "repeat": 1},
@@ -72,7 +72,9 @@ def _cluster(args: argparse.Namespace) -> dict[str, Any]:
     )
 
 
-SCENARIOS: dict[str, tuple[Callable[[argparse.Namespace], dict[str, Any]], Callable]] = {
+SCENARIOS: dict[
+    str, tuple[Callable[[argparse.Namespace], dict[str, Any]], Callable[[dict[str, Any]], str]]
+] = {
     "receipts": (_receipts, receipts.render),
     "group": (_group, group.render),
     "batching": (_batching, batching.render),

@@ -33,13 +33,16 @@ import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import msgspec
 import psutil
 
 from desktop_chat.wire_client import WireClient
+
+if TYPE_CHECKING:
+    from desktop_chat.bench.engines import PostgresEngine
 
 HOST = "127.0.0.1"
 PASSWORD = "bench-password"
@@ -204,7 +207,7 @@ class PostgresTarget:
     def __init__(self, database_url: str | None = None, *, fsync: bool = True) -> None:
         self.given = database_url
         self.fsync = fsync
-        self.engine: Any = None
+        self.engine: PostgresEngine | None = None
         self.postmaster = 0
         self._root: Path | None = None
         self._runs = 0
@@ -238,9 +241,9 @@ class PostgresTarget:
         # Not under another temporary directory: the server runs as the postgres user
         # and must reach its directory (a root-owned 0700 parent would stop it).
         self._root = Path(tempfile.mkdtemp(prefix="dcbench-pg-"))
-        self.engine = PostgresEngine(self._root, fsync=self.fsync)
-        self.engine.start()
-        pid = self.engine.postmaster_pid()
+        self.engine = engine = PostgresEngine(self._root, fsync=self.fsync)
+        engine.start()
+        pid = engine.postmaster_pid()
         assert pid is not None, "PostgreSQL started without a postmaster.pid"
         self.postmaster = pid
 
@@ -257,7 +260,12 @@ class PostgresTarget:
         self._runs += 1
         if self.given is not None:
             return self.given
-        return self.engine.fresh_database()
+        return self._started().fresh_database()
+
+    def _started(self) -> PostgresEngine:
+        if self.engine is None:
+            raise RuntimeError("the private PostgreSQL is not running: use `with PostgresTarget()`")
+        return self.engine
 
     def prefix(self) -> str:
         """What the next run's account names start with (unique in a shared database)."""
@@ -266,12 +274,13 @@ class PostgresTarget:
     def settings(self) -> dict[str, Any]:
         import psycopg
 
-        url = self.given or self.engine.url("postgres")
+        url = self.given or self._started().url("postgres")
+        shown: dict[str, Any] = {}
         with psycopg.connect(url, connect_timeout=10, autocommit=True) as db:
-            shown = {
-                name: db.execute(f"SHOW {name}").fetchone()[0]  # type: ignore[index]
-                for name in ("server_version", "fsync", "synchronous_commit", "full_page_writes")
-            }
+            for name in ("server_version", "fsync", "synchronous_commit", "full_page_writes"):
+                row = db.execute(f"SHOW {name}").fetchone()
+                assert row is not None  # SHOW answers one row
+                shown[name] = row[0]
         shown["where"] = "--database" if self.given else "private, started by the bench"
         return shown
 

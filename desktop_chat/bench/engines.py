@@ -62,7 +62,8 @@ class MissingProgram(RuntimeError):
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def find_program(name: str) -> str | None:
@@ -80,7 +81,9 @@ def program(name: str) -> str:
     return path
 
 
-def _wait_port(port: int, timeout: float, what: str, process: subprocess.Popen | None) -> None:
+def _wait_port(
+    port: int, timeout: float, what: str, process: subprocess.Popen[bytes] | None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -194,7 +197,7 @@ class RedisEngine:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.port = free_port()
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -255,7 +258,7 @@ class HAProxy:
         self.root = root
         self.backends = backends
         self.port = free_port()
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[str] | None = None
 
     @property

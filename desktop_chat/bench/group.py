@@ -41,7 +41,9 @@ from desktop_chat.wire_client import WireClient
 ACK_DEADLINE = 120.0
 
 
-async def _member(client: WireClient, group_id: str, results: list[float], delivered: list[float]):
+async def _member(
+    client: WireClient, group_id: str, results: list[float], delivered: list[float]
+) -> None:
     """Wait for the announcement, ack it, and note when the (committed) reply came."""
     deadline = time.monotonic() + ACK_DEADLINE
     msg_id = None
@@ -62,7 +64,7 @@ async def _member(client: WireClient, group_id: str, results: list[float], deliv
 
 async def _one(members: int, workdir: Path) -> dict[str, Any]:
     from desktop_chat.client import ChatClient, ChatEventHandler, ChatOptions
-    from desktop_chat.client.models import ChatMessage, ChatType
+    from desktop_chat.client.models import ChatMessage, ChatType, GroupMessageAck
     from desktop_chat.protocol import frames as f
 
     db = workdir / f"group-{members}.db"
@@ -79,7 +81,7 @@ async def _one(members: int, workdir: Path) -> dict[str, Any]:
         done = asyncio.Event()
         best = [0]
 
-        def on_read(acks: list) -> None:
+        def on_read(acks: list[GroupMessageAck]) -> None:
             callbacks.append((time.perf_counter(), len(acks)))
             best[0] = max([best[0], *(a.read_count for a in acks)])
             if best[0] >= members - 1:

@@ -158,7 +158,9 @@ class _Worker:
                 self.errors[str(frame.get("code"))] += 1
 
 
-async def _work(url: str, names: list[str], tokens: list[str], rate: float, seconds: float) -> dict:
+async def _work(
+    url: str, names: list[str], tokens: list[str], rate: float, seconds: float
+) -> dict[str, Any]:
     raise_fd_limit()
     worker = _Worker(rate)
     clients = await signed_in(url, tokens, limit=32)
@@ -243,11 +245,11 @@ def worker_main(argv: list[str]) -> int:
 # ---------------------------------------------------------------------- the parent
 
 
-def _readline(proc: subprocess.Popen, deadline: float) -> str:
+def _readline(proc: subprocess.Popen[str], deadline: float) -> str:
     """One line from a worker (the worker only prints `ready` and `result ...`)."""
     assert proc.stdout is not None
     while time.monotonic() < deadline:
-        line = proc.stdout.readline()
+        line: str = proc.stdout.readline()
         if line:
             return line.strip()
         if proc.poll() is not None:
@@ -262,7 +264,7 @@ def run(devices: int, seconds: float, rate: float, workers: int) -> dict[str, An
     workers = max(1, min(workers, devices // 2))
     raise_fd_limit()  # inherited by the server and the workers
     names = [f"ld{i}" for i in range(devices)]
-    procs: list[subprocess.Popen] = []
+    procs: list[subprocess.Popen[str]] = []
     with tempfile.TemporaryDirectory(prefix="dcbench-load-") as tmp:
         db = Path(tmp) / "load.db"
         tokens = bulk_accounts(db, names)

@@ -171,7 +171,7 @@ async def _side_b(b: WireClient) -> None:
         await b.send(encode({"type": "read_ack", "id": f"r{count}", "msg_ids": [msg_id]}))
 
 
-async def _drain(run: _Run, tasks: list[asyncio.Task], stall_seconds: float) -> None:
+async def _drain(run: _Run, tasks: list[asyncio.Task[Any]], stall_seconds: float) -> None:
     """Wait for what is in flight: until nothing is, or nothing more came for
     `stall_seconds`, and never longer than DRAIN_MAX_SECONDS."""
     clock = time.monotonic
@@ -216,8 +216,8 @@ async def drive(
         run.sending = False
         await _drain(run, tasks, drain_seconds)
         for task in tasks:
-            if task.done() and not task.cancelled() and task.exception() is not None:
-                raise task.exception()  # type: ignore[misc]
+            if task.done() and not task.cancelled() and (error := task.exception()) is not None:
+                raise error
     finally:
         for task in tasks:
             task.cancel()

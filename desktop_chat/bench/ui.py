@@ -27,8 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from desktop_chat.bench.common import percentile, rnd, table
 
@@ -53,7 +54,8 @@ def run(messages: int = 100_000, storm_seconds: float = 3.0, frames: int = 300) 
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"ui child failed ({done.returncode}): {done.stderr[-3000:]}")
-    return json.loads(lines[-1])
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
 
 
 def render(r: dict[str, Any]) -> str:
@@ -89,6 +91,28 @@ def render(r: dict[str, Any]) -> str:
 
 
 # ---------------------------------------------------------------------- the child
+
+
+class _Rows(Protocol):
+    """What `on_screen_rows` reads of a `MessageListModel`."""
+
+    def row_of(self, msg_id: str) -> int | None: ...
+
+    def rowCount(self) -> int: ...
+
+
+def on_screen_rows(model: _Rows, msg_ids: Iterable[str]) -> list[int]:
+    """The rows of the messages on screen (row 0 included); the last row if none is."""
+    rows = [row for msg_id in msg_ids if (row := model.row_of(msg_id)) is not None]
+    return rows or [model.rowCount() - 1]
+
+
+@dataclasses.dataclass
+class _StormState:
+    n: int = 0  # receipts sent
+    gap: float = 0.0  # the longest stall between two heartbeats, ms
+    last: float | None = None  # the last heartbeat, ms
+    ticks: int = 0
 
 
 def _fill(path: Path, count: int) -> str:
@@ -152,7 +176,7 @@ def _child(messages: int, storm_seconds: float, frames: int) -> dict[str, Any]:
         class PaintSeen(QObject):
             painted = 0
 
-            def eventFilter(self, watched, event) -> bool:
+            def eventFilter(self, watched: QObject, event: QEvent) -> bool:
                 if event.type() == QEvent.Type.Paint:
                     self.painted += 1
                 return False
@@ -229,10 +253,7 @@ def _child(messages: int, storm_seconds: float, frames: int) -> dict[str, Any]:
         view.scroll_to_bottom()
         for _ in range(5):
             app.processEvents()
-        visible = [
-            model.row_of(msg_id) for msg_id in view.visible_fractions() if model.row_of(msg_id)
-        ]
-        visible = [row for row in visible if row is not None] or [model.rowCount() - 1]
+        visible = on_screen_rows(model, view.visible_fractions())
         lowest = min(visible)
         offscreen = list(range(max(0, lowest - 1000), max(0, lowest - 5)))
         rate, tick_ms = 1000, 10
@@ -240,15 +261,15 @@ def _child(messages: int, storm_seconds: float, frames: int) -> dict[str, Any]:
         counts = {"visible": 0, "offscreen": 0, "unloaded": 0, "receipts": 0}
         start_repainted = model.repainted_rows
         marks = [Mark.DELIVERED, Mark.READ]
-        state = {"n": 0, "gap": 0.0, "last": None, "ticks": 0}
+        state = _StormState()
         clock = QElapsedTimer()
         clock.start()
 
         def storm() -> None:
             batch = []
             for _ in range(per_tick):
-                n = state["n"]
-                state["n"] += 1
+                n = state.n
+                state.n += 1
                 kind = n % 3
                 if kind == 0 or not offscreen:
                     row = visible[n % len(visible)]
@@ -272,10 +293,10 @@ def _child(messages: int, storm_seconds: float, frames: int) -> dict[str, Any]:
 
         def beat() -> None:
             now = clock.nsecsElapsed() / 1e6
-            if state["last"] is not None:
-                state["gap"] = max(state["gap"], now - state["last"])
-            state["last"] = now
-            state["ticks"] += 1
+            if state.last is not None:
+                state.gap = max(state.gap, now - state.last)
+            state.last = now
+            state.ticks += 1
 
         storm_timer = QTimer()
         storm_timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -301,7 +322,7 @@ def _child(messages: int, storm_seconds: float, frames: int) -> dict[str, Any]:
         out["storm_visible"] = counts["visible"]
         out["storm_offscreen"] = counts["offscreen"]
         out["storm_unloaded"] = counts["unloaded"]
-        out["storm_max_stall_ms"] = rnd(state["gap"], 2)
+        out["storm_max_stall_ms"] = rnd(state.gap, 2)
         out["storm_repainted_rows"] = model.repainted_rows - start_repainted
         out["rss_mb_end"] = rnd(me.memory_info().rss / 2**20, 1)
         model.clear()

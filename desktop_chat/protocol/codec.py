@@ -33,8 +33,9 @@ from desktop_chat.protocol.frames import (
 
 DEFAULT_MAX_FRAME_BYTES = 1024 * 1024
 
-_client_decoder = msgspec.json.Decoder(ClientFrame)
-_server_decoder = msgspec.json.Decoder(ServerFrame)
+# Typed by hand: a union is no `type[T]`, so the checker cannot infer what they decode.
+_client_decoder: msgspec.json.Decoder[ClientFrame] = msgspec.json.Decoder(ClientFrame)
+_server_decoder: msgspec.json.Decoder[ServerFrame] = msgspec.json.Decoder(ServerFrame)
 _loose_decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
 _SEQ_ZERO_TAIL = b',"seq":0}'
@@ -229,7 +230,7 @@ def decode_server_frame(data: bytes | str) -> ServerFrame | ProtocolError:
 
 # --------------------------------------------------------------------------- a client's reader
 
-_push_decoder = msgspec.json.Decoder(ServerPush)
+_push_decoder: msgspec.json.Decoder[ServerPush] = msgspec.json.Decoder(ServerPush)
 _DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, RecursionError, ValueError)
 
 

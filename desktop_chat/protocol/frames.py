@@ -53,36 +53,34 @@ from desktop_chat.protocol.structs import GROUP_ID_PATTERN as GROUP_ID_PATTERN
 from desktop_chat.protocol.structs import MAX_PASSWORD_CHARS as MAX_PASSWORD_CHARS
 from desktop_chat.protocol.structs import MSG_ID_PATTERN as MSG_ID_PATTERN
 from desktop_chat.protocol.structs import USERNAME_PATTERN as USERNAME_PATTERN
-from desktop_chat.protocol.structs import (
-    AckPolicy,
-    ChatType,
-    ConversationId,
-    ConversationInfo,
-    Frame,
-    GroupAckInfo,
-    GroupId,
-    GroupInfo,
-    GroupName,
-    Limits,
-    MessageBody,
-    MessageInfo,
-    MsgId,
-    MsgIdList,
-    NewUsername,
-    NonEmptyUsernameList,
-    NonNegative,
-    Password,
-    RequestId,
-    ShortText,
-    Token,
-    UserInfo,
-    Username,
-    UsernameList,
-)
+from desktop_chat.protocol.structs import AckPolicy as AckPolicy
+from desktop_chat.protocol.structs import ChatType as ChatType
+from desktop_chat.protocol.structs import ConversationId as ConversationId
+from desktop_chat.protocol.structs import ConversationInfo as ConversationInfo
+from desktop_chat.protocol.structs import Frame as Frame
+from desktop_chat.protocol.structs import GroupAckInfo as GroupAckInfo
+from desktop_chat.protocol.structs import GroupId as GroupId
+from desktop_chat.protocol.structs import GroupInfo as GroupInfo
 from desktop_chat.protocol.structs import GroupMember as GroupMember
+from desktop_chat.protocol.structs import GroupName as GroupName
 from desktop_chat.protocol.structs import GroupRole as GroupRole
+from desktop_chat.protocol.structs import Limits as Limits
+from desktop_chat.protocol.structs import MessageBody as MessageBody
+from desktop_chat.protocol.structs import MessageInfo as MessageInfo
+from desktop_chat.protocol.structs import MsgId as MsgId
+from desktop_chat.protocol.structs import MsgIdList as MsgIdList
+from desktop_chat.protocol.structs import NewUsername as NewUsername
+from desktop_chat.protocol.structs import NonEmptyUsernameList as NonEmptyUsernameList
+from desktop_chat.protocol.structs import NonNegative as NonNegative
+from desktop_chat.protocol.structs import Password as Password
 from desktop_chat.protocol.structs import ReplyPreview as ReplyPreview
+from desktop_chat.protocol.structs import RequestId as RequestId
+from desktop_chat.protocol.structs import ShortText as ShortText
 from desktop_chat.protocol.structs import TextBody as TextBody
+from desktop_chat.protocol.structs import Token as Token
+from desktop_chat.protocol.structs import UserInfo as UserInfo
+from desktop_chat.protocol.structs import Username as Username
+from desktop_chat.protocol.structs import UsernameList as UsernameList
 
 PROTOCOL_VERSION = 1
 
@@ -451,8 +449,7 @@ ClientFrame = (
 )
 
 REQUEST_TYPES: dict[str, type[Request[Reply]]] = {
-    cls.__struct_config__.tag: cls  # type: ignore[misc]
-    for cls in ClientFrame.__args__  # type: ignore[attr-defined]
+    cls.__struct_config__.tag: cls for cls in ClientFrame.__args__
 }
 
 

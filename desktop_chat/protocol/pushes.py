@@ -211,10 +211,7 @@ class BadEvent:
     error: ProtocolError
 
 
-PUSH_TYPES: dict[str, type[Push]] = {
-    cls.__struct_config__.tag: cls  # type: ignore[misc]
-    for cls in ServerPush.__args__  # type: ignore[attr-defined]
-}
+PUSH_TYPES: dict[str, type[Push]] = {cls.__struct_config__.tag: cls for cls in ServerPush.__args__}
 EPHEMERAL_TYPES: dict[str, type[Ephemeral]] = {
-    PeerTypingPush.__struct_config__.tag: PeerTypingPush  # type: ignore[dict-item]
+    str(PeerTypingPush.__struct_config__.tag): PeerTypingPush
 }

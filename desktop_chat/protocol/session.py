@@ -35,7 +35,7 @@ class ConnectionSession:
         self.username: str | None = None
         self.device_id: int | None = None
 
-    def check(self, request: f.Request) -> ProtocolError | None:
+    def check(self, request: f.Request[f.Reply]) -> ProtocolError | None:
         """Why `request` may not be handled in the current phase, or None."""
         if isinstance(request, f.Hello):
             if request.version != f.PROTOCOL_VERSION:

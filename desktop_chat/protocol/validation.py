@@ -53,11 +53,13 @@ def default_limits() -> f.Limits:
     )
 
 
-def _error(request: f.Request, code: ErrorCode, message: str, **details: object) -> ProtocolError:
+def _error(
+    request: f.Request[f.Reply], code: ErrorCode, message: str, **details: object
+) -> ProtocolError:
     return ProtocolError(code, message, request.id, details or None)
 
 
-def _page(request: f.Request, page_size: int, maximum: int) -> ProtocolError | None:
+def _page(request: f.Request[f.Reply], page_size: int, maximum: int) -> ProtocolError | None:
     if 1 <= page_size <= maximum:
         return None
     return _error(
@@ -69,7 +71,9 @@ def _page(request: f.Request, page_size: int, maximum: int) -> ProtocolError | N
     )
 
 
-def _members(request: f.Request, members: list[str], limits: f.Limits) -> ProtocolError | None:
+def _members(
+    request: f.Request[f.Reply], members: list[str], limits: f.Limits
+) -> ProtocolError | None:
     if len(set(members)) > limits.max_group_members:
         return _error(
             request,
@@ -80,7 +84,7 @@ def _members(request: f.Request, members: list[str], limits: f.Limits) -> Protoc
     return None
 
 
-def _stored_text(request: f.Request) -> tuple[str, str | None] | None:
+def _stored_text(request: f.Request[f.Reply]) -> tuple[str, str | None] | None:
     """The free text of `request` that the server stores, with its field's path."""
     match request:
         case f.SendMessage(body=body) | f.Edit(body=body):
@@ -94,7 +98,7 @@ def _stored_text(request: f.Request) -> tuple[str, str | None] | None:
     return None
 
 
-def _nul(request: f.Request) -> ProtocolError | None:
+def _nul(request: f.Request[f.Reply]) -> ProtocolError | None:
     stored = _stored_text(request)
     if stored is None or stored[1] is None or "\x00" not in stored[1]:
         return None
@@ -107,7 +111,7 @@ def _nul(request: f.Request) -> ProtocolError | None:
     )
 
 
-def validate_request(request: f.Request, limits: f.Limits) -> ProtocolError | None:
+def validate_request(request: f.Request[f.Reply], limits: f.Limits) -> ProtocolError | None:
     """Return why `request` breaks a rule or a limit, or None when it is fine."""
     if (error := _nul(request)) is not None:
         return error

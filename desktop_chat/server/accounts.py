@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -26,7 +26,8 @@ from desktop_chat.server.core import Core, ServiceError
 from desktop_chat.server.hub import Connection, Hub
 from desktop_chat.server.limits import LoginThrottle, SignUpThrottle
 from desktop_chat.server.sessions import TOUCH_INTERVAL_MS, Sessions
-from desktop_chat.server.store import SqliteStore, UserExistsError
+from desktop_chat.server.storage.interface import Store
+from desktop_chat.server.store import UserExistsError
 
 if TYPE_CHECKING:
     from desktop_chat.server.shared_limits import SharedLoginThrottle
@@ -50,7 +51,7 @@ def _busy(exc: HashPoolBusy) -> ServiceError:
 class Accounts(Core):
     def __init__(
         self,
-        store: SqliteStore,
+        store: Store,
         hub: Hub,
         config: ServerConfig,
         passwords: Passwords,
@@ -62,7 +63,7 @@ class Accounts(Core):
         self.passwords = passwords
         self.throttle = throttle
         self.shared_throttle: SharedLoginThrottle | None = None
-        self._clearing: set[asyncio.Task] = set()
+        self._clearing: set[asyncio.Task[None]] = set()
         self.sign_ups = sign_ups
         self.sessions = sessions
 
@@ -241,5 +242,6 @@ class Accounts(Core):
         if not more:
             # Live from here on: events written later are pushed after the reply.
             self.hub.go_live(conn, last_seq)
-        events = [msgspec.Raw(frame_with_seq(row.body, row.seq)) for row in rows]
+        # Pre-encoded pushes; `SyncBatch.events` is typed as a client reads them.
+        events: list[Any] = [msgspec.Raw(frame_with_seq(row.body, row.seq)) for row in rows]
         return f.SyncBatch(id=req.id, events=events, last_seq=last_seq, more=more)

@@ -15,8 +15,15 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from typing import Protocol
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class Headers(Protocol):
+    """HTTP headers as websockets' `Headers` has them: every value of one name."""
+
+    def get_all(self, key: str) -> list[str]: ...
 
 
 def _parse(text: str) -> IPAddress | None:
@@ -57,10 +64,10 @@ def _forwarded_for(value: str) -> list[str]:
     return nodes
 
 
-def client_address(peer: str, headers: object, proxies: TrustedProxies) -> str:
+def client_address(peer: str, headers: Headers, proxies: TrustedProxies) -> str:
     """The client's address for a connection from `peer` with these HTTP headers.
 
-    `headers` is websockets' `Headers` (`get_all` is used). A node that is not an IP
+    `headers` is websockets' `Headers`. A node that is not an IP
     address (`unknown`, an obfuscated name) ends the walk: the last proxy seen
     stands for the client then.
     """
@@ -69,10 +76,9 @@ def client_address(peer: str, headers: object, proxies: TrustedProxies) -> str:
         return peer
     if not proxies or current not in proxies:
         return str(current)
-    get_all = headers.get_all  # type: ignore[attr-defined]
-    hops = [hop for line in get_all("X-Forwarded-For") for hop in line.split(",")]
+    hops = [hop for line in headers.get_all("X-Forwarded-For") for hop in line.split(",")]
     if not hops:
-        hops = [node for line in get_all("Forwarded") for node in _forwarded_for(line)]
+        hops = [node for line in headers.get_all("Forwarded") for node in _forwarded_for(line)]
     for hop in reversed(hops):
         address = _parse(hop)
         if address is None:

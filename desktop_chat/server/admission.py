@@ -38,7 +38,7 @@ from desktop_chat.server.config import ServerConfig
 try:
     import resource
 except ImportError:  # Windows: no descriptor limit to manage
-    resource = None  # type: ignore[assignment]
+    resource = None  # type: ignore[assignment]  # None: the module is missing
 
 log = logging.getLogger(__name__)
 LOW_LIMIT = 4096  # below this, the limit is worth a warning
@@ -135,14 +135,14 @@ class Door:
         return True
 
     def opened(self, ws: ServerConnection, admitted: bool) -> None:
-        ws.made = True  # type: ignore[attr-defined]
+        ws.made = True  # type: ignore[attr-defined]  # on a DoorConnection (below)
         if not admitted or ws not in self.open:  # refused, or displaced meanwhile
             link.abort(ws)
 
     def identified(self, ws: ServerConnection, request: Request) -> Response | None:
         """The HTTP upgrade came: who the client is, and whether it may wait here too."""
         address = client_address(str(ws.remote_address[0]), request.headers, self.proxies)
-        ws.client_address = address  # type: ignore[attr-defined]
+        ws.client_address = address  # type: ignore[attr-defined]  # on a DoorConnection (below)
         if ws not in self.waiting:  # refused or displaced meanwhile
             return ws.respond(503, "the server is full; try again later\n")
         if self.per_address[address] >= self.config.max_unauthenticated_per_address:
@@ -150,7 +150,7 @@ class Door:
                 429, "too many connections from this address wait to sign in; sign in first\n"
             )
         self.per_address[address] += 1
-        ws.counted_address = address  # type: ignore[attr-defined]
+        ws.counted_address = address  # type: ignore[attr-defined]  # on a DoorConnection (below)
         return None
 
     def closed(self, ws: ServerConnection) -> None:
@@ -181,7 +181,7 @@ class Door:
             timer.cancel()
         address = getattr(ws, "counted_address", None)
         if address is not None:
-            ws.counted_address = None  # type: ignore[attr-defined]
+            ws.counted_address = None  # type: ignore[attr-defined]  # on a DoorConnection (below)
             self.per_address[address] -= 1
             if self.per_address[address] <= 0:
                 del self.per_address[address]

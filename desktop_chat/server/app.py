@@ -65,7 +65,7 @@ class ChatServer:
         self.passwords: Passwords | None = None
         self._server: Server | None = None
         self._connections: dict[ServerConnection, Connection] = {}
-        self._session_checks: asyncio.Task | None = None
+        self._session_checks: asyncio.Task[None] | None = None
         self._stopping = False
         self.port: int = config.port
 

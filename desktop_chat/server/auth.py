@@ -93,7 +93,8 @@ class HashPool:
 
     def _used(self, address: str, now: float) -> float:
         jobs, when = self._usage.get(address, (0.0, now))
-        return jobs * 0.5 ** ((now - when) / self.USAGE_HALF_LIFE)
+        decay: float = 0.5 ** ((now - when) / self.USAGE_HALF_LIFE)
+        return jobs * decay
 
     def _charge(self, address: str) -> None:
         now = time.monotonic()

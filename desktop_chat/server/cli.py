@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import getpass
 import logging
 import signal
@@ -280,12 +281,9 @@ def main(argv: list[str] | None = None) -> int:
         registration_burst=args.registration_burst,
         argon2_time_cost=args.argon2_time_cost,
         argon2_memory_kib=args.argon2_memory_kib,
-        **(
-            {"rate_messages_per_second": 0.0, "rate_acks_per_second": 0.0}
-            if args.no_rate_limits
-            else {}
-        ),
     )
+    if args.no_rate_limits:
+        config = dataclasses.replace(config, rate_messages_per_second=0.0, rate_acks_per_second=0.0)
     try:
         asyncio.run(_serve(config))
     except StoreError as exc:

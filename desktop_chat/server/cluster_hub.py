@@ -40,7 +40,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
@@ -48,6 +48,9 @@ from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.codec import encode_push_body, frame_with_seq
 from desktop_chat.server.hub import Connection, Hub, _Batch, _Push, _Reply
 from desktop_chat.server.storage.interface import Store, StoreError
+
+if TYPE_CHECKING:  # a transaction's session (psycopg is imported by a cluster only)
+    from desktop_chat.server.storage.postgres import PostgresStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -67,6 +70,11 @@ class _Fill:
         self.again = False
 
 
+def _events_page(user_id: int, after: int) -> Callable[[Any], Any]:
+    """A read of the page of `user_id`'s events after `after` (both bound now)."""
+    return lambda s: s.events_after(user_id, after, FILL_PAGE)
+
+
 class ClusterHub(Hub):
     def __init__(
         self,
@@ -75,7 +83,7 @@ class ClusterHub(Hub):
         read: Callable[[Callable[[Any], Any]], Awaitable[Any]],
     ) -> None:
         """`read(fn)` runs `fn(store_session)` on a worker thread and returns its result."""
-        super().__init__(store, clock)  # type: ignore[arg-type]
+        super().__init__(store, clock)
         self._read = read
         self.loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
@@ -176,7 +184,7 @@ class ClusterHub(Hub):
 
         self.on_commit(live)
 
-    def seal(self, batches: list[_Batch], store: Store) -> None:
+    def seal(self, batches: list[_Batch], store: PostgresStore) -> None:
         """Before a transaction commits: the coalesced group pushes of all its requests
         (one per sender and group, with the last request), then every event they queued
         appended in one statement (the log heads locked once, in user_id order)."""
@@ -193,12 +201,12 @@ class ClusterHub(Hub):
             for (sender_id, group_id), acks in reads.items():
                 body = encode_push_body(f.GroupReadPush(seq=0, group_id=group_id, acks=acks))
                 last.append(_Push(sender_id, 0, body, None))
-            for (sender_id, _), push in deliveries.items():
-                last.append(_Push(sender_id, 0, encode_push_body(push), None))
+            for (sender_id, _), delivery in deliveries.items():
+                last.append(_Push(sender_id, 0, encode_push_body(delivery), None))
         pushes = [item for batch in batches for item in batch.items if isinstance(item, _Push)]
         if not pushes:
             return
-        seqs = store.append_event_batch(  # type: ignore[attr-defined]
+        seqs = store.append_event_batch(
             [(push.user_id, push.body) for push in pushes], self.clock()
         )
         for push, seq in zip(pushes, seqs, strict=True):
@@ -264,10 +272,7 @@ class ClusterHub(Hub):
         try:
             while user_id is not None and conn.live and conn.user_id == user_id:
                 fill.again = False
-                after = conn.synced_upto
-                rows = await self._read(
-                    lambda s, after=after: s.events_after(user_id, after, FILL_PAGE)
-                )
+                rows = await self._read(_events_page(user_id, conn.synced_upto))
                 for row in rows:
                     if not conn.live or conn.user_id != user_id:
                         return

@@ -20,7 +20,8 @@ from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.structs import REPLY_PREVIEW_CHARS
 from desktop_chat.server.config import ServerConfig
 from desktop_chat.server.hub import Connection, Hub
-from desktop_chat.server.store import GroupRow, MessageRow, SqliteStore
+from desktop_chat.server.storage.interface import Store
+from desktop_chat.server.store import GroupRow, MessageRow
 
 _body_decoder = msgspec.json.Decoder(f.MessageBody)
 _body_encoder = msgspec.json.Encoder()
@@ -47,7 +48,7 @@ def decode_body(body: bytes) -> f.MessageBody:
 class Core:
     """Base of the feature handlers: shared state and lookups."""
 
-    def __init__(self, store: SqliteStore, hub: Hub, config: ServerConfig) -> None:
+    def __init__(self, store: Store, hub: Hub, config: ServerConfig) -> None:
         self.store = store
         self.hub = hub
         self.config = config
@@ -126,7 +127,7 @@ class Core:
             msg_id=message.msg_id,
             from_=self.store.username(message.sender_id),
             to=to,
-            chat_type=message.chat_type,  # type: ignore[arg-type]
+            chat_type=message.chat_type,
             body=None if message.recalled else decode_body(message.body),
             server_time=message.server_time,
             local_time=message.local_time,
@@ -149,14 +150,14 @@ class Core:
         members = None
         if with_members:
             members = [
-                f.GroupMember(member.username, member.role)  # type: ignore[arg-type]
+                f.GroupMember(member.username, member.role)
                 for member in self.store.members_with_roles(group.id)
             ]
         return f.GroupInfo(
             group_id=str(group.id),
             name=group.name,
             owner=self.store.username(group.owner_id),
-            ack_policy=group.ack_policy,  # type: ignore[arg-type]
+            ack_policy=group.ack_policy,
             member_count=len(members) if members is not None else self.store.member_count(group.id),
             members=members,
         )

@@ -72,7 +72,7 @@ class RedisFanout:
         self._wanted: set[int] = set()
         self._waiting: list[_Push] = []
         self._wake = asyncio.Event()
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
         self._last_warning = 0.0
         self.published = 0
         self.received = 0

@@ -62,7 +62,7 @@ class Groups(Core):
             ),
         )
 
-    def _reply(self, req: f.Request, group: GroupRow) -> f.Reply:
+    def _reply(self, req: f.Request[f.Reply], group: GroupRow) -> f.Reply:
         return f.Group(id=req.id, group=self.group_info(group, True))
 
     def create_group(self, conn: Connection, req: f.CreateGroup) -> f.Reply:

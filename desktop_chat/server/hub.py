@@ -31,7 +31,8 @@ from desktop_chat.protocol import ConnectionSession, ErrorCode, ProtocolError
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.codec import encode, encode_error, encode_push_body, frame_with_seq
 from desktop_chat.server.limits import DeviceRates
-from desktop_chat.server.store import SqliteStore, StoreError
+from desktop_chat.server.storage.interface import Store
+from desktop_chat.server.store import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -311,7 +312,7 @@ class _Batch:
 
 
 class Hub:
-    def __init__(self, store: SqliteStore, clock: Callable[[], int]) -> None:
+    def __init__(self, store: Store, clock: Callable[[], int]) -> None:
         self.store = store
         self.clock = clock
         self.online: dict[int, set[Connection]] = defaultdict(set)

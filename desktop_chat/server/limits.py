@@ -22,7 +22,7 @@ MESSAGE_FRAMES = (f.SendMessage,)
 ACK_FRAMES = (f.DeliveryAck, f.ReadAck, f.ConversationReadAck, f.GroupReadAck)
 
 
-def rate_class(request: f.Request) -> str | None:
+def rate_class(request: f.Request[f.Reply]) -> str | None:
     """The budget `request` draws from: "messages", "acks", or None (not limited).
 
     The names are `DeviceRates`' bucket attributes; `shared_limits` keys by them too."""
@@ -77,12 +77,13 @@ class DeviceRates:
         self.messages = TokenBucket(messages_per_second or 1, message_burst or 1, clock)
         self.acks = TokenBucket(acks_per_second or 1, ack_burst or 1, clock)
 
-    def check(self, request: f.Request) -> float:
+    def check(self, request: f.Request[f.Reply]) -> float:
         """0 when `request` may go ahead, else the seconds to wait."""
         kind = rate_class(request)
         if not self.enabled or kind is None:
             return 0.0
-        return getattr(self, kind).take()
+        bucket: TokenBucket = getattr(self, kind)
+        return bucket.take()
 
 
 class LoginThrottle:

@@ -178,6 +178,7 @@ class Messages(Core):
         conversations = []
         now = self.now()
         for row in self.store.conversations_of(user_id):
+            chat_type: f.ChatType
             if row.kind == "chat":
                 peer_id = row.user_b if row.user_a == user_id else row.user_a
                 assert peer_id is not None
@@ -189,7 +190,7 @@ class Messages(Core):
             conversations.append(
                 f.ConversationInfo(
                     conversation_id=conversation_id,
-                    chat_type=chat_type,  # type: ignore[arg-type]
+                    chat_type=chat_type,
                     unread_count=row.unread_count,
                     last_message=self.message_info(last) if last else None,
                     muted=is_muted,

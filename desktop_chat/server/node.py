@@ -45,7 +45,7 @@ class ClusterNode:
         # Failed sign-ins and device rates counted by every node alike (with Redis).
         self.limits: SharedLimits | None = None
         self.healthy = False
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def open(self) -> None:
         from desktop_chat.server.storage.postgres import PostgresStore
@@ -82,6 +82,12 @@ class ClusterNode:
             asyncio.create_task(self._health_probes(), name="health-probes"),
         ]
 
+    @property
+    def requests(self) -> RequestRunner:
+        """The runner of this node's transactions: there once `open` has run."""
+        assert self.runner is not None, "the cluster node is not open"
+        return self.runner
+
     def describe(self) -> str:
         if self.fanout is None:
             return f"node {self.name}: PostgreSQL, a single node (no --redis)"
@@ -102,7 +108,7 @@ class ClusterNode:
         self._tasks.append(task)
         task.add_done_callback(self._forget)
 
-    def _forget(self, task: asyncio.Task) -> None:
+    def _forget(self, task: asyncio.Task[None]) -> None:
         with contextlib.suppress(ValueError):
             self._tasks.remove(task)
 
@@ -123,7 +129,7 @@ class ClusterNode:
         while True:
             await asyncio.sleep(HEALTH_PROBE_SECONDS)
             try:
-                await self.runner.read(lambda s: s.ping())  # type: ignore[attr-defined]
+                await self.runner.read(lambda s: s.ping())
             except StoreError as exc:
                 if self.healthy:
                     log.error("the database does not answer: %s", exc)

@@ -45,7 +45,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from desktop_chat.protocol import ProtocolError
 from desktop_chat.protocol import frames as f
@@ -66,6 +66,9 @@ from desktop_chat.server.storage.interface import (
     StoreError,
     StoreUnavailable,
 )
+
+if TYPE_CHECKING:  # the sessions the runner makes (psycopg is imported by a cluster only)
+    from desktop_chat.server.storage.postgres import PostgresStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -115,7 +118,7 @@ class _Job:
     def __init__(
         self,
         conn: Connection,
-        request: f.Request,
+        request: f.Request[f.Reply],
         work: Callable[[], f.Reply],
         done: asyncio.Future[None],
     ) -> None:
@@ -133,7 +136,7 @@ class _Conflict(Exception):
 class RequestRunner:
     def __init__(
         self,
-        connect: Callable[[], Store],
+        connect: Callable[[], PostgresStore],
         workers: int,
         hub: ClusterHub,
         *,
@@ -146,7 +149,7 @@ class RequestRunner:
         self._writers = max(1, min(writers, workers))
         self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="db")
         self._local = threading.local()
-        self._sessions: list[Store] = []
+        self._sessions: list[PostgresStore] = []
         self._lock = threading.Lock()
         self.hub = hub
         self.batch_max = max(1, batch_max)
@@ -169,7 +172,7 @@ class RequestRunner:
     async def run(
         self,
         conn: Connection,
-        request: f.Request,
+        request: f.Request[f.Reply],
         work: Callable[[], f.Reply],
         *,
         wait: bool = False,
@@ -198,7 +201,7 @@ class RequestRunner:
         if pending:
             await asyncio.shield(pending[-1].done)
 
-    async def read(self, fn: Callable[[Store], T]) -> T:
+    async def read(self, fn: Callable[[PostgresStore], T]) -> T:
         """`fn(session)` on a worker, outside any transaction (each read is its own)."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, lambda: fn(self._session()))
@@ -255,7 +258,7 @@ class RequestRunner:
                 for job in jobs
             ]
         finally:
-            self._running.discard(asyncio.current_task())  # type: ignore[arg-type]
+            self._running.discard(asyncio.current_task())
         self.batches += 1
         for job, batch in zip(jobs, batches, strict=True):
             self.hub.complete(batch)
@@ -275,8 +278,8 @@ class RequestRunner:
 
     # ------------------------------------------------------------------ on a worker
 
-    def _session(self) -> Store:
-        store: Store | None = getattr(self._local, "store", None)
+    def _session(self) -> PostgresStore:
+        store: PostgresStore | None = getattr(self._local, "store", None)
         if store is None:
             store = self._connect()
             self._local.store = store
@@ -296,7 +299,7 @@ class RequestRunner:
 
     def _transact_together(self, jobs: list[_Job]) -> list[_Batch]:
         store = self._session()
-        store.lock_waits_at_most(BATCH_LOCK_WAIT_MS)  # type: ignore[attr-defined]
+        store.lock_waits_at_most(BATCH_LOCK_WAIT_MS)
         answers: list[_Batch] = []
         done: list[_Batch] = []  # the requests that went through, for a rollback
         try:
@@ -327,7 +330,7 @@ class RequestRunner:
             raise
         return answers
 
-    def _in_savepoint(self, job: _Job, store: Store) -> tuple[_Batch, bool]:
+    def _in_savepoint(self, job: _Job, store: PostgresStore) -> tuple[_Batch, bool]:
         """One request of a batch, in its own savepoint: its batch and True, or its
         refusal and False. Raises what fails the whole transaction: a conflict (the
         batch runs again), a broken connection."""
@@ -366,14 +369,14 @@ class RequestRunner:
         return _refusal(job.conn, job.request.id, error)
 
     @staticmethod
-    def _undo(store: Store, done: list[_Batch]) -> None:
+    def _undo(store: PostgresStore, done: list[_Batch]) -> None:
         store.rollback()
         for batch in done:
             for callback in batch.on_rollback:
                 callback()
 
     def _transact(
-        self, conn: Connection, request: f.Request, work: Callable[[], f.Reply]
+        self, conn: Connection, request: f.Request[f.Reply], work: Callable[[], f.Reply]
     ) -> _Batch:
         name = type(request).__name__
         for attempt in range(1, self.max_tries + 1):
@@ -416,9 +419,9 @@ class RequestRunner:
     def _attempt(
         self,
         conn: Connection,
-        request: f.Request,
+        request: f.Request[f.Reply],
         work: Callable[[], f.Reply],
-        store: Store,
+        store: PostgresStore,
         batch: _Batch,
     ) -> None:
         try:

@@ -27,7 +27,7 @@ from desktop_chat.server.config import ServerConfig
 from desktop_chat.server.core import Core, ServiceError
 from desktop_chat.server.hub import Connection, Hub
 from desktop_chat.server.limits import TokenBucket
-from desktop_chat.server.store import SqliteStore
+from desktop_chat.server.storage.interface import Store
 
 MAX_TRACKED = 10_000  # (typer, peer) pairs and lookup budgets kept before old ones go
 
@@ -56,7 +56,7 @@ class NameBudget(TokenBucket):
 class Presence(Core):
     def __init__(
         self,
-        store: SqliteStore,
+        store: Store,
         hub: Hub,
         config: ServerConfig,
         monotonic: Callable[[], float] = time.monotonic,

@@ -38,7 +38,7 @@ PUSH_IDS = 500  # message ids per conversation_read push: a push stays well unde
 _ACK_CURSOR = re.compile(r"[0-9]{1,18}")  # ASCII digits that fit SQLite's integers
 
 
-def _batch_reply(request_id: str, applied: list[str], rejected: list[dict]) -> f.Reply:
+def _batch_reply(request_id: str, applied: list[str], rejected: list[dict[str, str]]) -> f.Reply:
     if not rejected:
         return f.AcksOk(id=request_id, applied=applied)
     first = rejected[0]
@@ -63,8 +63,11 @@ class Receipts(Core):
             if message.recipient_id != me:
                 return ErrorCode.PERMISSION_DENIED, f"{msg_id} was not sent to you"
             return self._recalled(message)
-        if self.store.role(message.group_id, me) is None or not self.store.was_member_at(
-            message.group_id, me, message.conv_seq
+        group_id = message.group_id  # set on every groupchat message
+        if (
+            group_id is None
+            or self.store.role(group_id, me) is None
+            or not self.store.was_member_at(group_id, me, message.conv_seq)
         ):
             return ErrorCode.NOT_GROUP_MEMBER, f"{msg_id} is in a group you were not in"
         return self._recalled(message)
@@ -77,21 +80,22 @@ class Receipts(Core):
 
     def _screen(
         self, msg_ids: list[str], me: int, also: Callable[[MessageRow], _Refusal | None]
-    ) -> tuple[list[MessageRow], list[dict]]:
+    ) -> tuple[list[MessageRow], list[dict[str, str]]]:
         """The messages of a batch ack that `me` may ack, and the refusals of the rest."""
         messages = self.store.messages(list(dict.fromkeys(msg_ids)))
         accepted: list[MessageRow] = []
-        rejected: list[dict] = []
+        rejected: list[dict[str, str]] = []
         for msg_id in dict.fromkeys(msg_ids):
             message = messages.get(msg_id)
             refusal = self._refusal(message, me, msg_id)
             if refusal is None and message is not None:
                 refusal = also(message)
-            if refusal is not None or message is None:
-                code, text = refusal  # type: ignore[misc]
-                rejected.append({"msg_id": msg_id, "code": str(code), "message": text})
-            else:
-                accepted.append(message)
+                if refusal is None:
+                    accepted.append(message)
+                    continue
+            assert refusal is not None  # `_refusal` refuses a message that is not there
+            code, text = refusal
+            rejected.append({"msg_id": msg_id, "code": str(code), "message": text})
         return accepted, rejected
 
     @staticmethod

@@ -18,6 +18,10 @@ building a row.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+# The database's CHECK constraints hold these columns to the protocol's values.
+from desktop_chat.protocol.structs import AckPolicy, ChatType, GroupRole
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +30,7 @@ class MessageRow:
     msg_id: str
     conv_id: int
     conv_seq: int
-    chat_type: str
+    chat_type: ChatType
     sender_id: int
     recipient_id: int | None
     group_id: int | None
@@ -60,7 +64,7 @@ _MESSAGE_FLAGS = tuple(
 )
 
 
-def message_row(row: tuple) -> MessageRow:
+def message_row(row: tuple[Any, ...]) -> MessageRow:
     values = list(row)
     for index in _MESSAGE_FLAGS:
         values[index] = bool(values[index])
@@ -134,7 +138,7 @@ class GroupRow:
     id: int
     name: str
     owner_id: int
-    ack_policy: str
+    ack_policy: AckPolicy
     created_at: int
 
 
@@ -150,7 +154,7 @@ class AckRow:
 @dataclass(frozen=True, slots=True)
 class MemberRole:
     username: str
-    role: str
+    role: GroupRole
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,7 +47,8 @@ from desktop_chat.server.node import ClusterNode
 from desktop_chat.server.presence import Presence
 from desktop_chat.server.receipts import Receipts
 from desktop_chat.server.sessions import Sessions
-from desktop_chat.server.store import SqliteStore, StoreError
+from desktop_chat.server.storage.interface import Store
+from desktop_chat.server.store import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ SyncHandler = Callable[[Connection, Any], f.Reply]
 AsyncHandler = Callable[[Connection, Any], Awaitable[Callable[[], f.Reply]]]
 
 
-def _rate_limited(request: f.Request, wait: float) -> ProtocolError | None:
+def _rate_limited(request: f.Request[f.Reply], wait: float) -> ProtocolError | None:
     if wait <= 0:
         return None
     retry_ms = max(1, round(wait * 1000))
@@ -71,7 +72,7 @@ class Service:
     def __init__(
         self,
         config: ServerConfig,
-        store: SqliteStore,
+        store: Store,
         hub: Hub,
         passwords: Passwords,
         node: ClusterNode | None = None,
@@ -170,7 +171,7 @@ class Service:
             if isinstance(frame, f.Sync):
                 await self.node.before_sync(conn)
             waits = isinstance(frame, f.Resume | f.Logout | f.Sync)
-            await self.node.runner.run(conn, frame, lambda: handler(conn, frame), wait=waits)
+            await self.node.requests.run(conn, frame, lambda: handler(conn, frame), wait=waits)
             return
         try:
             finish = await self._async[type(frame)](conn, frame)
@@ -184,16 +185,18 @@ class Service:
         if self.node is None:
             self._run(conn, frame, finish)
         else:
-            await self.node.runner.run(conn, frame, finish, wait=True)
+            await self.node.requests.run(conn, frame, finish, wait=True)
 
     async def _refuse(self, conn: Connection, error: ProtocolError) -> None:
         """Refuse a frame at once; on a cluster node, after the replies to the
         connection's earlier requests (they may still be in a transaction)."""
         if self.node is not None:
-            await self.node.runner.settled(conn)
+            await self.node.requests.settled(conn)
         self.hub.reply_error(conn, error)
 
-    def _run(self, conn: Connection, request: f.Request, work: Callable[[], f.Reply]) -> None:
+    def _run(
+        self, conn: Connection, request: f.Request[f.Reply], work: Callable[[], f.Reply]
+    ) -> None:
         """Run `work` as one atomic request and queue its reply (or its refusal)."""
         mark = self.hub.mark()
         changes = self.store.changes

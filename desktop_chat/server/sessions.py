@@ -25,14 +25,15 @@ from collections import defaultdict
 from desktop_chat.server import link
 from desktop_chat.server.config import ServerConfig
 from desktop_chat.server.hub import Connection, Hub
-from desktop_chat.server.store import SqliteStore, StoreError
+from desktop_chat.server.storage.interface import Store
+from desktop_chat.server.store import StoreError
 
 log = logging.getLogger(__name__)
 TOUCH_INTERVAL_MS = 3600 * 1000  # how precisely "last seen" (token expiry) is kept
 
 
 class Sessions:
-    def __init__(self, store: SqliteStore, hub: Hub, config: ServerConfig) -> None:
+    def __init__(self, store: Store, hub: Hub, config: ServerConfig) -> None:
         self.store = store
         self.hub = hub
         self.config = config

@@ -38,6 +38,8 @@ from urllib.parse import quote
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.commands.core import AsyncScript
+from redis.typing import EncodableT
 
 from desktop_chat.protocol import frames as f
 from desktop_chat.server.config import ServerConfig
@@ -170,7 +172,9 @@ class _Link:
         self.warned_at = -math.inf
         self.failed = False  # the last call failed (for the "answers again" log line)
 
-    async def run(self, script, keys: Sequence[str], args: Sequence[object]) -> int | None:
+    async def run(
+        self, script: AsyncScript, keys: Sequence[str], args: Sequence[EncodableT]
+    ) -> int | None:
         """The script's answer, or None when Redis failed now or a moment ago."""
         if self.clock() < self.down_until:
             return None
@@ -287,7 +291,7 @@ class SharedDeviceRates:
         """The Redis key of one device's bucket ("messages" or "acks")."""
         return f"{self.prefix}{device_id}:{kind}"
 
-    async def check(self, device_id: int, request: f.Request) -> float:
+    async def check(self, device_id: int, request: f.Request[f.Reply]) -> float:
         """0 when `request` from `device_id` may go ahead, else the seconds to wait."""
         kind = rate_class(request)
         if not self.enabled or kind is None:

@@ -24,6 +24,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 from desktop_chat.protocol.names import KEY_VERSION, name_key
 from desktop_chat.server.migrations import SchemaError, prepare
@@ -156,23 +157,29 @@ class SqliteStore(GroupStore, EditStore):
         self._chat_convs.clear()
         self._group_convs.clear()
 
-    def _one(self, sql: str, params: Sequence[object] = ()) -> tuple | None:
-        return self._db.execute(sql, params).fetchone()
+    def _one(self, sql: str, params: Sequence[object] = ()) -> tuple[Any, ...] | None:
+        row: tuple[Any, ...] | None = self._db.execute(sql, params).fetchone()
+        return row
 
-    def _all(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+    def _all(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         return self._db.execute(sql, params).fetchall()
+
+    def _insert(self, sql: str, params: Sequence[object]) -> int:
+        """Run an INSERT; the rowid of the row it made."""
+        rowid = self._db.execute(sql, params).lastrowid
+        assert rowid is not None  # set by every INSERT into a rowid table
+        return rowid
 
     # ------------------------------------------------------------------ users and devices
 
     def create_user(self, username: str, password_hash: str, now: int) -> int:
         try:
-            cur = self._db.execute(
+            user_id = self._insert(
                 "INSERT INTO users(username, password_hash, created_at) VALUES (?, ?, ?)",
                 (username, password_hash, now),
             )
         except sqlite3.IntegrityError as exc:
             raise UserExistsError(username) from exc
-        user_id = int(cur.lastrowid)  # type: ignore[arg-type]
         self._db.execute(
             "INSERT INTO user_name_keys(user_id, name_key) VALUES (?, ?)",
             (user_id, name_key(username)),
@@ -257,12 +264,11 @@ class SqliteStore(GroupStore, EditStore):
         return name
 
     def create_device(self, user_id: int, name: str, token_hash: bytes, now: int) -> int:
-        cur = self._db.execute(
+        return self._insert(
             "INSERT INTO devices(user_id, name, token_hash, created_at, last_seen_at)"
             " VALUES (?, ?, ?, ?, ?)",
             (user_id, name, token_hash, now, now),
         )
-        return int(cur.lastrowid)  # type: ignore[arg-type]
 
     def device_by_token(self, token_hash: bytes) -> DeviceRow | None:
         row = self._one(
@@ -270,7 +276,10 @@ class SqliteStore(GroupStore, EditStore):
             " FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = ?",
             (token_hash,),
         )
-        return None if row is None else DeviceRow(*row[:5], revoked=bool(row[5]))
+        if row is None:
+            return None
+        device_id, user_id, username, name, last_seen_at, revoked = row
+        return DeviceRow(device_id, user_id, username, name, last_seen_at, bool(revoked))
 
     def device_states(self, device_ids: Sequence[int]) -> dict[int, DeviceState]:
         """The state of each device id that exists."""
@@ -330,11 +339,10 @@ class SqliteStore(GroupStore, EditStore):
         if conv_id is not None:
             return conv_id
         user_a, user_b = sorted((user_x, user_y))
-        cur = self._db.execute(
+        conv_id = self._insert(
             "INSERT INTO conversations(kind, user_a, user_b) VALUES ('chat', ?, ?)",
             (user_a, user_b),
         )
-        conv_id = int(cur.lastrowid)  # type: ignore[arg-type]
         self._db.executemany(
             "INSERT INTO conversation_members(conv_id, user_id, updated_at) VALUES (?, ?, ?)",
             [(conv_id, user_a, now), (conv_id, user_b, now)],
@@ -416,7 +424,10 @@ class SqliteStore(GroupStore, EditStore):
             " WHERE m.user_id = ? AND c.last_seq > 0 ORDER BY m.updated_at DESC, c.id DESC",
             (user_id,),
         )
-        return [ConversationRow(*row[:7], bool(row[7]), row[8]) for row in rows]
+        return [
+            ConversationRow(conv_id, kind, a, b, group_id, unread, seq, bool(muted), until)
+            for conv_id, kind, a, b, group_id, unread, seq, muted, until in rows
+        ]
 
     # ------------------------------------------------------------------ messages
 
@@ -441,7 +452,7 @@ class SqliteStore(GroupStore, EditStore):
         reply_to: str | None = None,
     ) -> int:
         try:
-            cur = self._db.execute(
+            return self._insert(
                 "INSERT INTO messages(msg_id, conv_id, conv_seq, chat_type, sender_id,"
                 " recipient_id, group_id, body, server_time, local_time, need_delivery_ack,"
                 " need_read_ack, need_group_ack, mark, group_member_count, reply_to)"
@@ -467,7 +478,6 @@ class SqliteStore(GroupStore, EditStore):
             )
         except sqlite3.IntegrityError as exc:
             raise MsgIdTakenError(msg_id) from exc
-        return int(cur.lastrowid)  # type: ignore[arg-type]
 
     def message(self, msg_id: str) -> MessageRow | None:
         row = self._one(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE msg_id = ?", (msg_id,))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from desktop_chat.server.rows import MESSAGE_COLUMNS, EventRow, MessageRow, message_row
 
@@ -23,9 +23,9 @@ class EditStore:
 
     if TYPE_CHECKING:  # provided by SqliteStore
 
-        def _one(self, sql: str, params: Sequence[object] = ()) -> tuple | None: ...
+        def _one(self, sql: str, params: Sequence[object] = ()) -> tuple[Any, ...] | None: ...
 
-        def _all(self, sql: str, params: Sequence[object] = ()) -> list[tuple]: ...
+        def _all(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]: ...
 
     # ------------------------------------------------------------------ recall and edit
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from desktop_chat.server.rows import AckRow, GroupRow, MemberRole, MessageRow, UnreadMember
 
@@ -23,9 +23,11 @@ class GroupStore:
 
     if TYPE_CHECKING:  # provided by SqliteStore
 
-        def _one(self, sql: str, params: Sequence[object] = ()) -> tuple | None: ...
+        def _one(self, sql: str, params: Sequence[object] = ()) -> tuple[Any, ...] | None: ...
 
-        def _all(self, sql: str, params: Sequence[object] = ()) -> list[tuple]: ...
+        def _all(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]: ...
+
+        def _insert(self, sql: str, params: Sequence[object]) -> int: ...
 
         def conv_last_seq(self, conv_id: int) -> int: ...
 
@@ -191,12 +193,12 @@ class GroupStore:
         )
         assert row is not None
         read_count = int(row[0])
-        cur = self._db.execute(
+        ack_id = self._insert(
             "INSERT INTO group_acks(message_id, user_id, content, read_count, created_at)"
             " VALUES (?, ?, ?, ?, ?)",
             (message_id, user_id, content, read_count, now),
         )
-        return AckRow(int(cur.lastrowid), user_id, content, read_count, now)  # type: ignore[arg-type]
+        return AckRow(ack_id, user_id, content, read_count, now)
 
     def group_acks_page(
         self, message_id: int, before_ack_id: int | None, limit: int

@@ -140,6 +140,8 @@ def test_a_wheel_carries_the_resources_into_a_fresh_venv(tmp_path):
     out = run(str(python), "-c", probe, env=clean_env, cwd=tmp_path).split()
     assert out[0].startswith(str(venv)), "the wheel's copy, not the checkout's"
     assert out[1:] == ["True", "True"]
+    # PEP 561: the installed package says it ships its types.
+    assert (Path(out[0]).parent / "py.typed").is_file()
 
 
 def test_the_apps_data_directory_and_its_files_are_private(tmp_path):

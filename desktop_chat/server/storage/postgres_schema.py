@@ -218,7 +218,7 @@ def _state(conn: psycopg.Connection) -> tuple[int, str | None]:
     ).fetchone()
     if row is None or not row[0]:
         return 0, None
-    values = dict(
+    values: dict[str, str] = dict(
         conn.execute(
             "SELECT key, value FROM meta WHERE key IN ('schema_version', 'name_key_version')"
         ).fetchall()

@@ -336,10 +336,10 @@ class PgSession:
         except psycopg.Error as exc:
             raise self._error(exc) from exc
 
-    def _one(self, sql: str, params: Sequence[object] | None = None) -> tuple | None:
+    def _one(self, sql: str, params: Sequence[object] | None = None) -> tuple[Any, ...] | None:
         return self._run(sql, params).fetchone()
 
-    def _all(self, sql: str, params: Sequence[object] | None = None) -> list[tuple]:
+    def _all(self, sql: str, params: Sequence[object] | None = None) -> list[tuple[Any, ...]]:
         return self._run(sql, params).fetchall()
 
     def _write(self, sql: str, params: Sequence[object] | None = None) -> psycopg.Cursor:
