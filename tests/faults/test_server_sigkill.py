@@ -143,9 +143,17 @@ async def test_sigkill_three_times_during_5000_acked_messages(tmp_path):
         read_by_senders = lambda: sum(  # noqa: E731
             len(recorders[name].ids("on_messages_read")) for name in SENDERS
         )
-        await wait_until(
-            lambda: len(confirmed) == TOTAL and read_by_senders() == TOTAL, 60, "all read"
-        )
+        # Bounded for a loaded machine (the CI's three parts share 2 cores): what the
+        # person needs is every message receipted, not a speed.
+        try:
+            await wait_until(
+                lambda: len(confirmed) == TOTAL and read_by_senders() == TOTAL, 150, "all read"
+            )
+        except TimeoutError as exc:
+            raise TimeoutError(
+                f"{exc}: {len(confirmed)} confirmed, {read_by_senders()} read receipts"
+                f" of {TOTAL}, kills {len(kills)}"
+            ) from exc
         await asyncio.wait_for(asyncio.gather(*restarts), 30)
         await wait_until(lambda: all(c.is_connected for c in clients.values()), 15, "all back")
         await wait_until(
