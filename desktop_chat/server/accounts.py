@@ -23,7 +23,7 @@ from desktop_chat.protocol.names import look_alike_problem
 from desktop_chat.server.auth import HashPoolBusy, Passwords, new_token, token_digest
 from desktop_chat.server.config import ServerConfig
 from desktop_chat.server.core import Core, ServiceError
-from desktop_chat.server.hub import Connection, Hub
+from desktop_chat.server.hub import DeviceConnection, Hub
 from desktop_chat.server.limits import LoginThrottle, SignUpThrottle
 from desktop_chat.server.sessions import TOUCH_INTERVAL_MS, Sessions
 from desktop_chat.server.storage.interface import Store
@@ -70,7 +70,7 @@ class Accounts(Core):
     # register and login hash a password off the loop first, then return the
     # synchronous part, which the service runs as one atomic request.
 
-    async def register(self, conn: Connection, req: f.Register) -> Callable[[], f.Reply]:
+    async def register(self, conn: DeviceConnection, req: f.Register) -> Callable[[], f.Reply]:
         if not self.config.allow_registration:
             raise ServiceError(
                 ErrorCode.REGISTRATION_DISABLED,
@@ -105,7 +105,7 @@ class Accounts(Core):
 
         return finish
 
-    async def login(self, conn: Connection, req: f.Login) -> Callable[[], f.Reply]:
+    async def login(self, conn: DeviceConnection, req: f.Login) -> Callable[[], f.Reply]:
         name, address = req.username, conn.peer_host
         # Reserved before the password is checked: parallel guesses get no extra checks.
         wait = await self._reserve(name, address)
@@ -186,7 +186,7 @@ class Accounts(Core):
 
         self.hub.on_commit(clear)
 
-    def resume(self, conn: Connection, req: f.Resume) -> f.Reply:
+    def resume(self, conn: DeviceConnection, req: f.Resume) -> f.Reply:
         device = self.store.device_by_token(token_digest(req.token))
         now = self.now()
         if (
@@ -211,7 +211,7 @@ class Accounts(Core):
             last_seq=self.store.last_seq(device.user_id),
         )
 
-    def _sign_in(self, conn: Connection, username: str, user_id: int, device_id: int) -> None:
+    def _sign_in(self, conn: DeviceConnection, username: str, user_id: int, device_id: int) -> None:
         conn.session.logged_in(username, device_id)
         self.hub.attach(conn, user_id)
 
@@ -221,7 +221,7 @@ class Accounts(Core):
 
         self.hub.on_rollback(undo)
 
-    def logout(self, conn: Connection, req: f.Logout) -> f.Reply:
+    def logout(self, conn: DeviceConnection, req: f.Logout) -> f.Reply:
         assert conn.device_id is not None
         self.store.revoke_device(conn.device_id)
         # The device's other connections (resumed with the same token) end with it.
@@ -233,7 +233,7 @@ class Accounts(Core):
         conn.synced_upto = 0
         return f.Ok(id=req.id)
 
-    def sync(self, conn: Connection, req: f.Sync) -> f.Reply:
+    def sync(self, conn: DeviceConnection, req: f.Sync) -> f.Reply:
         user_id = self.user_of(conn)
         rows = self.store.events_after(user_id, req.after_seq, req.limit + 1)
         more = len(rows) > req.limit

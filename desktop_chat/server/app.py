@@ -34,7 +34,7 @@ from desktop_chat.server.admission import (
 )
 from desktop_chat.server.auth import Passwords
 from desktop_chat.server.config import ServerConfig
-from desktop_chat.server.hub import Connection, Hub
+from desktop_chat.server.hub import DeviceConnection, Hub
 from desktop_chat.server.limits import DeviceRates
 from desktop_chat.server.node import ClusterNode
 from desktop_chat.server.service import Service
@@ -64,7 +64,7 @@ class ChatServer:
         self.door: Door | None = None
         self.passwords: Passwords | None = None
         self._server: Server | None = None
-        self._connections: dict[ServerConnection, Connection] = {}
+        self._connections: dict[ServerConnection, DeviceConnection] = {}
         self._session_checks: asyncio.Task[None] | None = None
         self._stopping = False
         self.port: int = config.port
@@ -155,7 +155,7 @@ class ChatServer:
         assert self.service is not None and self.hub is not None and self.door is not None
         config = self.config
         address = ws.remote_address
-        conn = Connection(
+        conn = DeviceConnection(
             lambda data: ws.send(data, text=True),
             config.max_queued_bytes,
             peer=str(address),

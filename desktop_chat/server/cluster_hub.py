@@ -46,7 +46,7 @@ import msgspec
 
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.codec import encode_push_body, frame_with_seq
-from desktop_chat.server.hub import Connection, Hub, _Batch, _Push, _Reply
+from desktop_chat.server.hub import DeviceConnection, Hub, _Batch, _Push, _Reply
 from desktop_chat.server.storage.interface import Store, StoreError
 
 if TYPE_CHECKING:  # a transaction's session (psycopg is imported by a cluster only)
@@ -87,7 +87,7 @@ class ClusterHub(Hub):
         self._read = read
         self.loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
-        self._fills: dict[Connection, _Fill] = {}
+        self._fills: dict[DeviceConnection, _Fill] = {}
         # Told the pushes of each committed request (the fan-out publishes them).
         self.publish: Callable[[list[_Push]], None] | None = None
         # Told when a user has no device left on this node (the fan-out unsubscribes).
@@ -115,26 +115,26 @@ class ClusterHub(Hub):
         self.loop.call_soon_threadsafe(run)
         return done.result(LOOP_CALL_SECONDS)
 
-    def attach(self, conn: Connection, user_id: int) -> None:
+    def attach(self, conn: DeviceConnection, user_id: int) -> None:
         self._on_loop(super().attach, conn, user_id)
 
-    def detach(self, conn: Connection) -> None:
+    def detach(self, conn: DeviceConnection) -> None:
         self._on_loop(self._detach_here, conn)
 
-    def _detach_here(self, conn: Connection) -> None:
+    def _detach_here(self, conn: DeviceConnection) -> None:
         user_id = conn.user_id
         super().detach(conn)
         self._fills.pop(conn, None)
         if user_id is not None and user_id not in self.online and self.on_user_gone is not None:
             self.on_user_gone(user_id)
 
-    def devices_of(self, user_id: int) -> list[Connection]:
+    def devices_of(self, user_id: int) -> list[DeviceConnection]:
         return self._on_loop(super().devices_of, user_id)
 
-    def connections_of_device(self, user_id: int, device_id: int) -> list[Connection]:
+    def connections_of_device(self, user_id: int, device_id: int) -> list[DeviceConnection]:
         return self._on_loop(super().connections_of_device, user_id, device_id)
 
-    def all_connections(self) -> list[Connection]:
+    def all_connections(self) -> list[DeviceConnection]:
         return self._on_loop(super().all_connections)
 
     # ------------------------------------------------------------------ a request's batch
@@ -164,7 +164,7 @@ class ClusterHub(Hub):
             items.extend(_Push(user_id, 0, body, skip_device) for user_id in user_ids)
         return []
 
-    def go_live(self, conn: Connection, last_sent: int) -> None:
+    def go_live(self, conn: DeviceConnection, last_sent: int) -> None:
         """Live once the sync's reply is on its way, synced to exactly what it sent;
         then fill whatever other nodes committed since the sync read its page.
 
@@ -257,7 +257,7 @@ class ClusterHub(Hub):
             else:
                 self._fill(conn)
 
-    def _fill(self, conn: Connection) -> None:
+    def _fill(self, conn: DeviceConnection) -> None:
         fill = self._fills.get(conn)
         if fill is not None:
             fill.again = True
@@ -266,7 +266,7 @@ class ClusterHub(Hub):
         self.fills_started += 1
         asyncio.get_running_loop().create_task(self._run_fill(conn, fill))
 
-    async def _run_fill(self, conn: Connection, fill: _Fill) -> None:
+    async def _run_fill(self, conn: DeviceConnection, fill: _Fill) -> None:
         """Send `conn` the events after its `synced_upto`, read from the database."""
         user_id = conn.user_id
         try:

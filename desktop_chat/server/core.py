@@ -19,7 +19,7 @@ from desktop_chat.protocol import ErrorCode
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.structs import REPLY_PREVIEW_CHARS
 from desktop_chat.server.config import ServerConfig
-from desktop_chat.server.hub import Connection, Hub
+from desktop_chat.server.hub import DeviceConnection, Hub
 from desktop_chat.server.storage.interface import Store
 from desktop_chat.server.store import GroupRow, MessageRow
 
@@ -57,7 +57,7 @@ class Core:
         return self.config.clock()
 
     @staticmethod
-    def user_of(conn: Connection) -> int:
+    def user_of(conn: DeviceConnection) -> int:
         assert conn.user_id is not None, "session phase check lets only signed-in frames here"
         return conn.user_id
 

@@ -24,7 +24,7 @@ from desktop_chat.protocol import ErrorCode, decode_server_frame
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.codec import encode_push_body, frame_with_seq
 from desktop_chat.server.core import Core, ServiceError, encode_body
-from desktop_chat.server.hub import Connection
+from desktop_chat.server.hub import DeviceConnection
 from desktop_chat.server.store import MessageRow
 
 # Logged events are found by the time they were written; this much earlier than the
@@ -40,7 +40,7 @@ def _duration(seconds: int) -> str:
 
 
 class Editing(Core):
-    def _own_message(self, conn: Connection, msg_id: str, action: str) -> MessageRow:
+    def _own_message(self, conn: DeviceConnection, msg_id: str, action: str) -> MessageRow:
         me = self.user_of(conn)
         message = self.store.message(msg_id)
         if message is None:
@@ -55,7 +55,7 @@ class Editing(Core):
 
     # ------------------------------------------------------------------ recall
 
-    def recall(self, conn: Connection, req: f.Recall) -> f.Reply:
+    def recall(self, conn: DeviceConnection, req: f.Recall) -> f.Reply:
         message = self._own_message(conn, req.msg_id, "recall")
         if message.recalled_at is not None:
             return f.RecallOk(id=req.id, msg_id=req.msg_id, recalled_at=message.recalled_at)
@@ -80,7 +80,7 @@ class Editing(Core):
         return f.RecallOk(id=req.id, msg_id=req.msg_id, recalled_at=now)
 
     def _announce_recall(
-        self, conn: Connection, message: MessageRow, now: int, counts: dict[int, int]
+        self, conn: DeviceConnection, message: MessageRow, now: int, counts: dict[int, int]
     ) -> None:
         info = self.message_info(message)
 
@@ -139,7 +139,7 @@ class Editing(Core):
 
     # ------------------------------------------------------------------ edit
 
-    def edit(self, conn: Connection, req: f.Edit) -> f.Reply:
+    def edit(self, conn: DeviceConnection, req: f.Edit) -> f.Reply:
         message = self._own_message(conn, req.msg_id, "edit")
         if message.recalled:
             raise ServiceError(

@@ -15,7 +15,7 @@ import secrets
 from desktop_chat.protocol import ErrorCode
 from desktop_chat.protocol import frames as f
 from desktop_chat.server.core import Core, ServiceError
-from desktop_chat.server.hub import Connection
+from desktop_chat.server.hub import DeviceConnection
 from desktop_chat.server.store import GroupRow
 
 
@@ -39,7 +39,9 @@ class Groups(Core):
                 {"limit": self.config.max_group_members},
             )
 
-    def _managed(self, conn: Connection, group_id: str, *, owner_only: bool = False) -> GroupRow:
+    def _managed(
+        self, conn: DeviceConnection, group_id: str, *, owner_only: bool = False
+    ) -> GroupRow:
         group, role = self.require_member(group_id, self.user_of(conn))
         allowed = ("owner",) if owner_only else ("owner", "admin")
         if role not in allowed:
@@ -65,7 +67,7 @@ class Groups(Core):
     def _reply(self, req: f.Request[f.Reply], group: GroupRow) -> f.Reply:
         return f.Group(id=req.id, group=self.group_info(group, True))
 
-    def create_group(self, conn: Connection, req: f.CreateGroup) -> f.Reply:
+    def create_group(self, conn: DeviceConnection, req: f.CreateGroup) -> f.Reply:
         me, now = self.user_of(conn), self.now()
         names = [name for name in dict.fromkeys(req.members) if name != conn.session.username]
         self._check_size(len(names) + 1)
@@ -83,7 +85,7 @@ class Groups(Core):
         self._announce(group, "created", [])
         return self._reply(req, group)
 
-    def add_members(self, conn: Connection, req: f.AddMembers) -> f.Reply:
+    def add_members(self, conn: DeviceConnection, req: f.AddMembers) -> f.Reply:
         group = self._managed(conn, req.group_id)
         ids = self._user_ids(list(dict.fromkeys(req.members)))
         current = set(self.store.member_ids(group.id))
@@ -97,7 +99,7 @@ class Groups(Core):
             self._announce(group, "members_added", [name for name, _ in new])
         return self._reply(req, group)
 
-    def remove_members(self, conn: Connection, req: f.RemoveMembers) -> f.Reply:
+    def remove_members(self, conn: DeviceConnection, req: f.RemoveMembers) -> f.Reply:
         me = self.user_of(conn)
         group, my_role = self.require_member(req.group_id, me)
         ids = self._user_ids(list(dict.fromkeys(req.members)))
@@ -128,7 +130,7 @@ class Groups(Core):
             return f.Ok(id=req.id)
         return self._reply(req, group)
 
-    def _set_admin(self, conn: Connection, group_id: str, member: str, role: str) -> GroupRow:
+    def _set_admin(self, conn: DeviceConnection, group_id: str, member: str, role: str) -> GroupRow:
         group = self._managed(conn, group_id, owner_only=True)
         user_id = self.require_user(member)
         current = self.store.role(group.id, user_id)
@@ -141,24 +143,24 @@ class Groups(Core):
             self._announce(group, "admin_added" if role == "admin" else "admin_removed", [member])
         return group
 
-    def add_admin(self, conn: Connection, req: f.AddAdmin) -> f.Reply:
+    def add_admin(self, conn: DeviceConnection, req: f.AddAdmin) -> f.Reply:
         return self._reply(req, self._set_admin(conn, req.group_id, req.member, "admin"))
 
-    def remove_admin(self, conn: Connection, req: f.RemoveAdmin) -> f.Reply:
+    def remove_admin(self, conn: DeviceConnection, req: f.RemoveAdmin) -> f.Reply:
         return self._reply(req, self._set_admin(conn, req.group_id, req.member, "member"))
 
-    def set_group_ack_policy(self, conn: Connection, req: f.SetGroupAckPolicy) -> f.Reply:
+    def set_group_ack_policy(self, conn: DeviceConnection, req: f.SetGroupAckPolicy) -> f.Reply:
         group = self._managed(conn, req.group_id, owner_only=True)
         if group.ack_policy != req.ack_policy:
             self.store.set_ack_policy(group.id, req.ack_policy)
             self._announce(group, "ack_policy_changed", [])
         return self._reply(req, self.store.group(group.id) or group)
 
-    def get_group(self, conn: Connection, req: f.GetGroup) -> f.Reply:
+    def get_group(self, conn: DeviceConnection, req: f.GetGroup) -> f.Reply:
         group, _ = self.require_member(req.group_id, self.user_of(conn))
         return f.Group(id=req.id, group=self.group_info(group, req.with_members))
 
-    def fetch_groups(self, conn: Connection, req: f.FetchGroups) -> f.Reply:
+    def fetch_groups(self, conn: DeviceConnection, req: f.FetchGroups) -> f.Reply:
         groups = []
         for group_id in self.store.groups_of(self.user_of(conn)):
             group = self.store.group(group_id)

@@ -1,7 +1,7 @@
 """Who is online, and the commit batch that turns accepted frames into sent frames.
 
 Owns:
-- `Connection`: one websocket's outgoing queue and its signed-in device, and
+- `DeviceConnection`: one websocket's outgoing queue and its signed-in device, and
   whether the device is live (has synced, so gets pushes as they happen);
 - `Hub`: the online devices of each user, and the group commit. Every reply and
   every push is queued in the current batch, in order; once per event-loop
@@ -59,8 +59,9 @@ def internal_refusal(request_id: str | None, cause: BaseException) -> ProtocolEr
     )
 
 
-class Connection:
-    """One client connection: its protocol session and its outgoing frames.
+class DeviceConnection:
+    """One device's connection, as the server sees it: its protocol session and its
+    outgoing frames. (The client's `client.connection.Connection` is the other end.)
 
     Frames are written in batches: every frame queued during one event-loop
     iteration goes out in one write (`write`, synchronous, no task switch) on the
@@ -93,8 +94,8 @@ class Connection:
         end: Callable[[int, str], None] | None = None,
         stall_seconds: float = 20.0,
     ) -> None:
-        Connection._next_id += 1
-        self.id = Connection._next_id
+        DeviceConnection._next_id += 1
+        self.id = DeviceConnection._next_id
         self.peer = peer
         self.peer_host = peer_host
         self.rates = rates
@@ -284,7 +285,7 @@ def _frame_type(data: bytes) -> str:
 
 @dataclass
 class _Reply:
-    conn: Connection
+    conn: DeviceConnection
     request_id: str | None
     data: bytes
     # For a request that only read: how to answer it again from committed state
@@ -315,19 +316,19 @@ class Hub:
     def __init__(self, store: Store, clock: Callable[[], int]) -> None:
         self.store = store
         self.clock = clock
-        self.online: dict[int, set[Connection]] = defaultdict(set)
+        self.online: dict[int, set[DeviceConnection]] = defaultdict(set)
         self._batch = _Batch()
         self._flush_scheduled = False
 
     # ------------------------------------------------------------------ devices
 
-    def attach(self, conn: Connection, user_id: int) -> None:
+    def attach(self, conn: DeviceConnection, user_id: int) -> None:
         conn.user_id = user_id
         self.online[user_id].add(conn)
         if conn.on_sign_in is not None:
             conn.on_sign_in(True)
 
-    def detach(self, conn: Connection) -> None:
+    def detach(self, conn: DeviceConnection) -> None:
         was_attached = conn.user_id is not None
         if conn.user_id is not None:
             devices = self.online.get(conn.user_id)
@@ -340,13 +341,13 @@ class Hub:
         if was_attached and conn.on_sign_in is not None:
             conn.on_sign_in(False)
 
-    def devices_of(self, user_id: int) -> list[Connection]:
+    def devices_of(self, user_id: int) -> list[DeviceConnection]:
         return list(self.online.get(user_id, ()))
 
-    def connections_of_device(self, user_id: int, device_id: int) -> list[Connection]:
+    def connections_of_device(self, user_id: int, device_id: int) -> list[DeviceConnection]:
         return [c for c in self.online.get(user_id, ()) if c.device_id == device_id]
 
-    def all_connections(self) -> list[Connection]:
+    def all_connections(self) -> list[DeviceConnection]:
         return [conn for conns in self.online.values() for conn in conns]
 
     def commit_soon(self) -> None:
@@ -355,16 +356,16 @@ class Hub:
 
     # ------------------------------------------------------------------ the batch
 
-    def mark(self) -> int:
+    def checkpoint(self) -> int:
         """Where the current request's entries start, to drop them if it fails."""
         return len(self._current().items)
 
-    def drop_since(self, mark: int) -> None:
-        del self._current().items[mark:]
+    def drop_since(self, checkpoint: int) -> None:
+        del self._current().items[checkpoint:]
 
     def reply(
         self,
-        conn: Connection,
+        conn: DeviceConnection,
         request_id: str | None,
         frame: msgspec.Struct,
         again: Callable[[], msgspec.Struct] | None = None,
@@ -373,7 +374,7 @@ class Hub:
         again_bytes = None if again is None else (lambda: encode(again()))
         self._enqueue(_Reply(conn, request_id, encode(frame), again_bytes))
 
-    def reply_error(self, conn: Connection, error: ProtocolError) -> None:
+    def reply_error(self, conn: DeviceConnection, error: ProtocolError) -> None:
         self._enqueue(_Reply(conn, error.request_id, encode_error(error)))
 
     def emit(
@@ -405,7 +406,7 @@ class Hub:
     def on_rollback(self, callback: Callable[[], None]) -> None:
         self._current().on_rollback.append(callback)
 
-    def go_live(self, conn: Connection, last_sent: int) -> None:
+    def go_live(self, conn: DeviceConnection, last_sent: int) -> None:
         """`conn` finished its sync with the events up to `last_sent`: from now on it gets
         pushes as they happen. With one writer every event up to the log's head is in
         this batch or was read by the sync, so the device counts as synced to the head."""

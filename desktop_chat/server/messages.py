@@ -19,13 +19,13 @@ from desktop_chat.protocol import ErrorCode, Mark
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.validation import is_group_id
 from desktop_chat.server.core import Core, ServiceError, encode_body
-from desktop_chat.server.hub import Connection
+from desktop_chat.server.hub import DeviceConnection
 from desktop_chat.server.mutes import mute_state
 from desktop_chat.server.storage.interface import MessageRow, MsgIdTakenError, StoreConflict
 
 
 class Messages(Core):
-    def send(self, conn: Connection, req: f.SendMessage) -> f.Reply:
+    def send(self, conn: DeviceConnection, req: f.SendMessage) -> f.Reply:
         sender_id = self.user_of(conn)
         body = encode_body(req.body)
         existing = self.store.message(req.msg_id)
@@ -164,7 +164,7 @@ class Messages(Core):
         peer_id = self.require_user(conversation_id)
         return self.store.find_chat_conversation(user_id, peer_id), 0
 
-    def fetch_history(self, conn: Connection, req: f.FetchHistory) -> f.Reply:
+    def fetch_history(self, conn: DeviceConnection, req: f.FetchHistory) -> f.Reply:
         conv_id, visible_after = self._conversation(self.user_of(conn), req.conversation_id)
         if conv_id is None:
             return f.History(id=req.id, messages=[], more=False)
@@ -173,7 +173,7 @@ class Messages(Core):
         rows = rows[-req.page_size :] if more else rows
         return f.History(id=req.id, messages=[self.message_info(row) for row in rows], more=more)
 
-    def fetch_conversations(self, conn: Connection, req: f.FetchConversations) -> f.Reply:
+    def fetch_conversations(self, conn: DeviceConnection, req: f.FetchConversations) -> f.Reply:
         user_id = self.user_of(conn)
         conversations = []
         now = self.now()

@@ -17,7 +17,7 @@ from desktop_chat.protocol import ErrorCode
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.validation import is_group_id
 from desktop_chat.server.core import Core, ServiceError
-from desktop_chat.server.hub import Connection
+from desktop_chat.server.hub import DeviceConnection
 
 
 def mute_state(muted: bool, until: int | None, now: int) -> tuple[bool, int | None]:
@@ -28,7 +28,7 @@ def mute_state(muted: bool, until: int | None, now: int) -> tuple[bool, int | No
 
 
 class Mutes(Core):
-    def set_conversation_mute(self, conn: Connection, req: f.SetConversationMute) -> f.Reply:
+    def set_conversation_mute(self, conn: DeviceConnection, req: f.SetConversationMute) -> f.Reply:
         me, now = self.user_of(conn), self.now()
         if req.until is not None and req.until <= now:
             raise ServiceError(

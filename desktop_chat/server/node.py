@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from desktop_chat.server.cluster_hub import ClusterHub
 from desktop_chat.server.config import ServerConfig
-from desktop_chat.server.hub import Connection
+from desktop_chat.server.hub import DeviceConnection
 from desktop_chat.server.node_requests import RequestRunner, StoreProxy
 from desktop_chat.server.storage.interface import Store, StoreError
 
@@ -97,7 +97,7 @@ class ClusterNode:
         assert self.runner is not None
         return await self.runner.read(fn)
 
-    async def before_sync(self, conn: Connection) -> None:
+    async def before_sync(self, conn: DeviceConnection) -> None:
         """Subscribe to the user's pushes before the sync reads the log."""
         if self.fanout is not None and conn.user_id is not None:
             await self.fanout.subscribe(conn.user_id)

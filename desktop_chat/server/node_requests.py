@@ -53,7 +53,7 @@ from desktop_chat.protocol.codec import encode_error
 from desktop_chat.server.cluster_hub import ClusterHub, request_batch
 from desktop_chat.server.core import ServiceError
 from desktop_chat.server.hub import (
-    Connection,
+    DeviceConnection,
     _Batch,
     _Reply,
     internal_refusal,
@@ -104,7 +104,7 @@ class StoreProxy:
         return getattr(self._loop_session if store is None else store, name)
 
 
-def _refusal(conn: Connection, request_id: str | None, error: ProtocolError) -> _Batch:
+def _refusal(conn: DeviceConnection, request_id: str | None, error: ProtocolError) -> _Batch:
     batch = _Batch()
     batch.items.append(_Reply(conn, request_id, encode_error(error.with_request_id(request_id))))
     return batch
@@ -117,7 +117,7 @@ class _Job:
 
     def __init__(
         self,
-        conn: Connection,
+        conn: DeviceConnection,
         request: f.Request[f.Reply],
         work: Callable[[], f.Reply],
         done: asyncio.Future[None],
@@ -161,8 +161,8 @@ class RequestRunner:
         # connections with a request in a running transaction; each connection's
         # requests not yet answered; the running transactions.
         self._queue: deque[_Job] = deque()
-        self._busy: Counter[Connection] = Counter()
-        self._pending: dict[Connection, deque[_Job]] = {}
+        self._busy: Counter[DeviceConnection] = Counter()
+        self._pending: dict[DeviceConnection, deque[_Job]] = {}
         self._running: set[asyncio.Task[None]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -171,7 +171,7 @@ class RequestRunner:
 
     async def run(
         self,
-        conn: Connection,
+        conn: DeviceConnection,
         request: f.Request[f.Reply],
         work: Callable[[], f.Reply],
         *,
@@ -195,7 +195,7 @@ class RequestRunner:
         elif len(pending) > self.depth:
             await asyncio.shield(pending[0].done)
 
-    async def settled(self, conn: Connection) -> None:
+    async def settled(self, conn: DeviceConnection) -> None:
         """Once every request `conn` has queued is answered."""
         pending = self._pending.get(conn)
         if pending:
@@ -236,7 +236,7 @@ class RequestRunner:
         after it), so each connection's requests commit and answer in order."""
         taken: list[_Job] = []
         kept: deque[_Job] = deque()
-        held: set[Connection] = set()
+        held: set[DeviceConnection] = set()
         while self._queue:
             job = self._queue.popleft()
             if len(taken) < self.batch_max and job.conn not in held and not self._busy[job.conn]:
@@ -376,7 +376,7 @@ class RequestRunner:
                 callback()
 
     def _transact(
-        self, conn: Connection, request: f.Request[f.Reply], work: Callable[[], f.Reply]
+        self, conn: DeviceConnection, request: f.Request[f.Reply], work: Callable[[], f.Reply]
     ) -> _Batch:
         name = type(request).__name__
         for attempt in range(1, self.max_tries + 1):
@@ -418,7 +418,7 @@ class RequestRunner:
 
     def _attempt(
         self,
-        conn: Connection,
+        conn: DeviceConnection,
         request: f.Request[f.Reply],
         work: Callable[[], f.Reply],
         store: PostgresStore,

@@ -25,7 +25,7 @@ from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.codec import encode
 from desktop_chat.server.config import ServerConfig
 from desktop_chat.server.core import Core, ServiceError
-from desktop_chat.server.hub import Connection, Hub
+from desktop_chat.server.hub import DeviceConnection, Hub
 from desktop_chat.server.limits import TokenBucket
 from desktop_chat.server.storage.interface import Store
 
@@ -68,7 +68,7 @@ class Presence(Core):
 
     # ------------------------------------------------------------------ typing
 
-    def typing(self, conn: Connection, req: f.Typing) -> f.Reply:
+    def typing(self, conn: DeviceConnection, req: f.Typing) -> f.Reply:
         me = self.user_of(conn)
         peer_id = self.require_user(req.conversation_id)
         if peer_id == me:
@@ -111,7 +111,7 @@ class Presence(Core):
             )
         return budget
 
-    def fetch_users(self, conn: Connection, req: f.FetchUsers) -> f.Reply:
+    def fetch_users(self, conn: DeviceConnection, req: f.FetchUsers) -> f.Reply:
         me = self.user_of(conn)
         names = list(dict.fromkeys(req.usernames))
         if self.config.user_lookup_per_second > 0:

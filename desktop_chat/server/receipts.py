@@ -30,7 +30,7 @@ from desktop_chat.protocol import ErrorCode, Mark, MarkEvent, advance
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.validation import is_group_id
 from desktop_chat.server.core import Core, ServiceError
-from desktop_chat.server.hub import Connection
+from desktop_chat.server.hub import DeviceConnection
 from desktop_chat.server.store import GroupRow, MessageRow
 
 _Refusal = tuple[ErrorCode, str]
@@ -138,7 +138,7 @@ class Receipts(Core):
             ),
         )
 
-    def delivery_ack(self, conn: Connection, req: f.DeliveryAck) -> f.Reply:
+    def delivery_ack(self, conn: DeviceConnection, req: f.DeliveryAck) -> f.Reply:
         me, me_name, now = self.user_of(conn), conn.session.username or "", self.now()
         accepted, rejected = self._screen(req.msg_ids, me, self._delivery_wanted)
         # The rows are written in message id order, as every writer of several message
@@ -187,7 +187,7 @@ class Receipts(Core):
                 private.append(message.id)
         return receipted, private, by_sender
 
-    def read_ack(self, conn: Connection, req: f.ReadAck) -> f.Reply:
+    def read_ack(self, conn: DeviceConnection, req: f.ReadAck) -> f.Reply:
         me, me_name, now = self.user_of(conn), conn.session.username or "", self.now()
         also = self._one_to_one if req.notify else (lambda message: None)
         accepted, rejected = self._screen(req.msg_ids, me, also)
@@ -222,7 +222,7 @@ class Receipts(Core):
         unread = self.store.claim_unread([message.id for message in candidates])
         return [message for message in candidates if message.id in unread]
 
-    def _read_privately(self, conn: Connection, me: int, messages: list[MessageRow]) -> None:
+    def _read_privately(self, conn: DeviceConnection, me: int, messages: list[MessageRow]) -> None:
         """Group messages read without a receipt: each that still counted as unread for
         `me` stops counting, and `me`'s other devices are told (`self_read`)."""
         newly: dict[tuple[int, int], list[str]] = defaultdict(list)
@@ -245,7 +245,7 @@ class Receipts(Core):
                 skip_device=conn.device_id,
             )
 
-    def conversation_read_ack(self, conn: Connection, req: f.ConversationReadAck) -> f.Reply:
+    def conversation_read_ack(self, conn: DeviceConnection, req: f.ConversationReadAck) -> f.Reply:
         """Read a conversation up to the reader's bound (RECEIPTS.md §5): messages that
         reached the server after the person looked are never covered."""
         me, me_name, now = self.user_of(conn), conn.session.username or "", self.now()
@@ -313,7 +313,7 @@ class Receipts(Core):
             raise ServiceError(ErrorCode.MESSAGE_NOT_FOUND, f"no message {msg_id} in this group")
         return group, message
 
-    def group_read_ack(self, conn: Connection, req: f.GroupReadAck) -> f.Reply:
+    def group_read_ack(self, conn: DeviceConnection, req: f.GroupReadAck) -> f.Reply:
         me, me_name, now = self.user_of(conn), conn.session.username or "", self.now()
         group, message = self._group_message(req.group_id, req.msg_id)
         if message.sender_id == me:
@@ -371,7 +371,7 @@ class Receipts(Core):
             id=req.id, msg_id=req.msg_id, ack_id=str(ack.ack_id), read_count=ack.read_count
         )
 
-    def _read_list_access(self, conn: Connection, group_id: str, msg_id: str) -> MessageRow:
+    def _read_list_access(self, conn: DeviceConnection, group_id: str, msg_id: str) -> MessageRow:
         """The message, if the caller may see who read it (sender, owner, admins)."""
         me = self.user_of(conn)
         group, message = self._group_message(group_id, msg_id)
@@ -394,7 +394,7 @@ class Receipts(Core):
             )
         return message
 
-    def fetch_group_acks(self, conn: Connection, req: f.FetchGroupAcks) -> f.Reply:
+    def fetch_group_acks(self, conn: DeviceConnection, req: f.FetchGroupAcks) -> f.Reply:
         message = self._read_list_access(conn, req.group_id, req.msg_id)
         before: int | None = None
         if req.cursor is not None:
@@ -422,7 +422,7 @@ class Receipts(Core):
             member_count=message.group_member_count or 0,
         )
 
-    def fetch_group_unread(self, conn: Connection, req: f.FetchGroupUnread) -> f.Reply:
+    def fetch_group_unread(self, conn: DeviceConnection, req: f.FetchGroupUnread) -> f.Reply:
         message = self._read_list_access(conn, req.group_id, req.msg_id)
         rows = self.store.unread_members_at(message, req.cursor, req.page_size + 1)
         more = len(rows) > req.page_size
@@ -434,7 +434,7 @@ class Receipts(Core):
             unread_count=max(0, (message.group_member_count or 0) - message.group_ack_count),
         )
 
-    def remind_group_unread(self, conn: Connection, req: f.RemindGroupUnread) -> f.Reply:
+    def remind_group_unread(self, conn: DeviceConnection, req: f.RemindGroupUnread) -> f.Reply:
         message = self._read_list_access(conn, req.group_id, req.msg_id)
         assert message.group_id is not None
         current = set(self.store.member_ids(message.group_id))

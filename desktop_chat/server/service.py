@@ -39,7 +39,7 @@ from desktop_chat.server.config import ServerConfig
 from desktop_chat.server.core import ServiceError
 from desktop_chat.server.editing import Editing
 from desktop_chat.server.groups import Groups
-from desktop_chat.server.hub import Connection, Hub, internal_refusal, storage_refusal
+from desktop_chat.server.hub import DeviceConnection, Hub, internal_refusal, storage_refusal
 from desktop_chat.server.limits import LoginThrottle, SignUpThrottle
 from desktop_chat.server.messages import Messages
 from desktop_chat.server.mutes import Mutes
@@ -52,8 +52,8 @@ from desktop_chat.server.store import StoreError
 
 log = logging.getLogger(__name__)
 
-SyncHandler = Callable[[Connection, Any], f.Reply]
-AsyncHandler = Callable[[Connection, Any], Awaitable[Callable[[], f.Reply]]]
+SyncHandler = Callable[[DeviceConnection, Any], f.Reply]
+AsyncHandler = Callable[[DeviceConnection, Any], Awaitable[Callable[[], f.Reply]]]
 
 
 def _rate_limited(request: f.Request[f.Reply], wait: float) -> ProtocolError | None:
@@ -132,7 +132,7 @@ class Service:
             f.FetchUsers: presence.fetch_users,
         }
 
-    async def handle_data(self, conn: Connection, data: bytes | str) -> None:
+    async def handle_data(self, conn: DeviceConnection, data: bytes | str) -> None:
         """Handle one frame from `conn`; its reply goes out after the next commit."""
         frame = decode_client_frame(data, self.config.max_frame_bytes)
         if isinstance(frame, ProtocolError):
@@ -187,7 +187,7 @@ class Service:
         else:
             await self.node.requests.run(conn, frame, finish, wait=True)
 
-    async def _refuse(self, conn: Connection, error: ProtocolError) -> None:
+    async def _refuse(self, conn: DeviceConnection, error: ProtocolError) -> None:
         """Refuse a frame at once; on a cluster node, after the replies to the
         connection's earlier requests (they may still be in a transaction)."""
         if self.node is not None:
@@ -195,27 +195,27 @@ class Service:
         self.hub.reply_error(conn, error)
 
     def _run(
-        self, conn: Connection, request: f.Request[f.Reply], work: Callable[[], f.Reply]
+        self, conn: DeviceConnection, request: f.Request[f.Reply], work: Callable[[], f.Reply]
     ) -> None:
         """Run `work` as one atomic request and queue its reply (or its refusal)."""
-        mark = self.hub.mark()
+        checkpoint = self.hub.checkpoint()
         changes = self.store.changes
         try:
             with self.store.request():
                 reply = work()
         except ServiceError as exc:
-            self.hub.drop_since(mark)
+            self.hub.drop_since(checkpoint)
             self.hub.reply_error(
                 conn, ProtocolError(exc.code, exc.message, request.id, exc.details)
             )
             return
         except (sqlite3.Error, StoreError) as exc:
-            self.hub.drop_since(mark)
+            self.hub.drop_since(checkpoint)
             conn.log.error("storage failed on %s: %s", type(request).__name__, exc)
             self.hub.reply_error(conn, storage_refusal(request.id, exc))
             return
         except Exception as exc:
-            self.hub.drop_since(mark)
+            self.hub.drop_since(checkpoint)
             conn.log.exception("internal error on %s", type(request).__name__)
             self.hub.reply_error(conn, internal_refusal(request.id, exc))
             return

@@ -24,7 +24,7 @@ from collections import defaultdict
 
 from desktop_chat.server import link
 from desktop_chat.server.config import ServerConfig
-from desktop_chat.server.hub import Connection, Hub
+from desktop_chat.server.hub import DeviceConnection, Hub
 from desktop_chat.server.storage.interface import Store
 from desktop_chat.server.store import StoreError
 
@@ -38,7 +38,7 @@ class Sessions:
         self.hub = hub
         self.config = config
 
-    def end_device(self, user_id: int, device_id: int, why: str, keep: Connection) -> None:
+    def end_device(self, user_id: int, device_id: int, why: str, keep: DeviceConnection) -> None:
         """End the session of `device_id` on its connections other than `keep`."""
         ended = [c for c in self.hub.connections_of_device(user_id, device_id) if c is not keep]
         if not ended:
@@ -63,7 +63,7 @@ class Sessions:
 
     def check(self) -> None:
         """Close the connections whose session was revoked or expired; touch the rest."""
-        by_device: dict[int, list[Connection]] = defaultdict(list)
+        by_device: dict[int, list[DeviceConnection]] = defaultdict(list)
         for conn in self.hub.all_connections():
             if conn.device_id is not None and not conn.closed:
                 by_device[conn.device_id].append(conn)
@@ -91,7 +91,7 @@ class Sessions:
             else:
                 self.hub.commit_soon()
 
-    def _close(self, conns: list[Connection], why: str) -> None:
+    def _close(self, conns: list[DeviceConnection], why: str) -> None:
         for conn in conns:
             conn.log.info("closing: %s", why)
             self.hub.detach(conn)

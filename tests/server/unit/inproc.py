@@ -1,7 +1,7 @@
 """A server in the test's own process with no socket: the real SqliteStore (a file in
 the test's tmp dir), Hub and Service, fed raw frames through `Service.handle_data`.
 
-Each `Device` is a real `hub.Connection` whose `write` (the only thing a socket
+Each `Device` is a real `hub.DeviceConnection` whose `write` (the only thing a socket
 would do) decodes every frame into a list, so a test reads replies and pushes as
 typed protocol frames. Time is a number the test moves (`InProcess.now`); nothing
 sleeps. `settle()` lets the event loop run the turns the hub needs: one to commit
@@ -28,7 +28,7 @@ from desktop_chat.protocol.codec import decode_server_frame
 from desktop_chat.protocol.errors import ProtocolError
 from desktop_chat.server.auth import Passwords, new_token, token_digest
 from desktop_chat.server.config import ServerConfig
-from desktop_chat.server.hub import Connection, Hub
+from desktop_chat.server.hub import DeviceConnection, Hub
 from desktop_chat.server.limits import DeviceRates
 from desktop_chat.server.service import Service
 from desktop_chat.server.store import SqliteStore
@@ -55,7 +55,7 @@ class Device:
         self.server = server
         self.writes: list[list[bytes]] = []  # each call of `write`: one loop turn's frames
         self.frames: list[Any] = []
-        self.conn = Connection(
+        self.conn = DeviceConnection(
             self._never_sent, max_queued_bytes, peer="test", rates=rates, write=self._write
         )
         self.username: str | None = None

@@ -1,4 +1,4 @@
-"""`hub.Connection`, a connection's outgoing queue, against a stand-in for its socket
+"""`hub.DeviceConnection`, a connection's outgoing queue, against a stand-in for its socket
 (`Socket`: what `write` was given, a settable buffer size, a drain the test opens):
 the frames of one loop turn go out in one write, in order; what waits (queued frames
 and the socket's buffer, besides the largest frame) is bounded, and past the bound the
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
-from desktop_chat.server.hub import Connection
+from desktop_chat.server.hub import DeviceConnection
 
 
 class Socket:
@@ -44,8 +44,10 @@ class Socket:
     async def close(self) -> None:
         self.closed += 1
 
-    def connection(self, max_queued_bytes: int = 100, stall_seconds: float = 60.0) -> Connection:
-        return Connection(
+    def connection(
+        self, max_queued_bytes: int = 100, stall_seconds: float = 60.0
+    ) -> DeviceConnection:
+        return DeviceConnection(
             self._one_by_one,
             max_queued_bytes,
             write=self.write,
@@ -204,7 +206,7 @@ async def test_without_write_the_writer_sends_frame_by_frame():
     async def send(data: bytes) -> None:
         sent.append(data)
 
-    conn = Connection(send, 100)
+    conn = DeviceConnection(send, 100)
     closed: list[bool] = []
 
     async def close() -> None:
