@@ -52,7 +52,7 @@ from desktop_chat.server.rows import (
     ReadState,
     UnreadMember,
 )
-from desktop_chat.server.store import MsgIdTakenError, StoreError, UserExistsError
+from desktop_chat.server.store_errors import MsgIdTakenError, StoreError, UserExistsError
 
 __all__ = [
     "AccountStore",
