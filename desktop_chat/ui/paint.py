@@ -3,8 +3,9 @@
 Owns: the app's colours (the per-name hue of avatars and sender names, the
 bubble colours derived from a palette, WCAG luminance and contrast), the avatar
 painter and initials, the short time texts, the receipt tick art, the fonts a
-painter derives from the view's font, and the small caches (per palette, LRU)
-the painters keep.
+painter derives from the view's font, the small caches (per palette, LRU)
+the painters keep, and what every people-list row starts with (the style's
+item panel, `paint_item_panel`, and the row's text inks, `row_inks`).
 
 Never: know about a particular row, model or delegate, change a model, talk to
 the client, or decide a message's state. Colours come from the palette the
@@ -23,6 +24,7 @@ from typing import Any
 
 from PySide6.QtCore import QPointF, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette, QPen
+from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop_chat.protocol import Mark
 
@@ -173,6 +175,31 @@ def paint_avatar(
     painter.setPen(QColor(Qt.GlobalColor.white))
     painter.setFont(font)
     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, initials(name))
+
+
+def row_inks(option: QStyleOptionViewItem) -> tuple[QColor, QColor]:
+    """An item row's text colour (the highlighted text's when selected) and the
+    same at 60 % for its quieter parts."""
+    selected = bool(option.state & QStyle.StateFlag.State_Selected)
+    text = option.palette.color(
+        QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+    )
+    dim = QColor(text)
+    dim.setAlphaF(0.6)
+    return text, dim
+
+
+def paint_item_panel(
+    delegate: QStyledItemDelegate, painter: QPainter, option: QStyleOptionViewItem, index: Any
+) -> None:
+    """The style's panel of an item (hover, selection) without its text, for a
+    delegate that paints the row itself on top."""
+    panel = QStyleOptionViewItem(option)
+    delegate.initStyleOption(panel, index)
+    panel.text = ""
+    widget = option.widget
+    style = widget.style() if widget is not None else QApplication.style()
+    style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, panel, painter, widget)
 
 
 @lru_cache(maxsize=1024)
