@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from desktop_chat.ui.gui_gc import GuiThreadCollector
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()  # a test's, say; the window needs a QApplication
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("desktop_chat")
     app.setQuitOnLastWindowClosed(False)
     data_dir = args.data_dir or default_data_dir()

@@ -201,8 +201,8 @@ class ChatView(QWidget):
         self.mute_button = QPushButton("Mute")
         self.mute_button.setObjectName("muteButton")
         self.mute_button.setToolTip("Mute notifications (unread messages still count)")
-        self.mute_button.clicked.connect(lambda: self.mute_requested.emit(not self.muted))
         self.muted = False
+        self.mute_button.clicked.connect(lambda: self.mute_requested.emit(not self.muted))
         titles = QVBoxLayout()
         titles.setSpacing(0)
         titles.addWidget(self.title)

@@ -7,7 +7,8 @@ which receipts that sends), sends what the composer asks, keeps each chat's
 draft (in the client's local store: it survives switching chats and restarts),
 and applies settings; its group side (read-by view, members and roles) is
 `group_views.GroupViews`; what a person does to a message (its menu, replies,
-edits, recalls, typing) is `message_actions.MessageActions`. Every client call
+edits, recalls, typing) is `message_actions.MessageActions` (what those two use of
+it is declared in `controller_host.ControllerHost`). Every client call
 that waits for the server runs as an asyncio task; a failure becomes a clear
 message in the window.
 
@@ -87,8 +88,8 @@ class ChatController(GroupViews, MessageActions, QObject):
         self.tracker = ReadAckController(
             dwell_seconds=dwell_seconds, idle_seconds=idle_seconds, parent=self, **sources
         )
-        self.read_by_views: dict[str, Any] = {}
-        self.group_info_view: Any = None
+        self.read_by_views = {}
+        self.group_info_view = None
         self._tasks: set[asyncio.Task] = set()
         self.errors: list[str] = []
         # A draft is written to the store once typing pauses, and whenever the chat changes.

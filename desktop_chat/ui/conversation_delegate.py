@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPoint, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -74,7 +74,7 @@ class ConversationRow:
     muted: bool = False  # the badge is grey
 
     @classmethod
-    def from_index(cls, index: QModelIndex) -> ConversationRow:
+    def from_index(cls, index: QModelIndex | QPersistentModelIndex) -> ConversationRow:
         def get(role: ConversationRole) -> Any:
             return index.data(int(role))
 
@@ -116,11 +116,13 @@ class ConversationPainter:
             self._elided.clear()
         return self._fonts
 
-    def size_hint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def size_hint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
         return QSize(200, self.ROW_HEIGHT)
 
     @staticmethod
-    def second_line(index: QModelIndex) -> tuple[str, str]:
+    def second_line(index: QModelIndex | QPersistentModelIndex) -> tuple[str, str]:
         """(prefix, text) of a row's second line: ("Draft: ", the draft) while the
         person left one, else ("", the last message), each as one line."""
         row = ConversationRow.from_index(index)
@@ -175,7 +177,12 @@ class ConversationPainter:
             )
         return cached
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
         row = ConversationRow.from_index(index)
         fonts = self.fonts(option.font)
         colours = self._palettes.get(option.palette)
@@ -292,8 +299,15 @@ class ConversationDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.row_painter = ConversationPainter()
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
         self.row_painter.paint(painter, option, index)
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
         return self.row_painter.size_hint(option, index)

@@ -18,7 +18,7 @@ import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QByteArray, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from desktop_chat.client.models import ChatMessage, MessageDirection
 from desktop_chat.protocol import Mark
@@ -94,8 +94,8 @@ class ConversationListModel(CoalescedListModel):
         value = _ROLE_VALUES.get(role)
         return None if value is None else value(self._rows[index.row()])
 
-    def roleNames(self) -> dict[int, bytes]:
-        return {int(role): role.name.lower().encode() for role in ConversationRole}
+    def roleNames(self) -> dict[int, QByteArray]:
+        return {int(role): QByteArray(role.name.lower().encode()) for role in ConversationRole}
 
     # ------------------------------------------------------------------ feeding it
 

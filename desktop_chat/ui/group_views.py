@@ -16,10 +16,12 @@ from collections.abc import Coroutine
 from typing import Any
 
 from desktop_chat.client import ChatError, Group, GroupMessageAck, GroupRole
+from desktop_chat.ui.controller_host import ControllerHost
 
 
-class GroupViews:
-    """Mixed into `ChatController`, whose client, window, views and `spawn` it uses."""
+class GroupViews(ControllerHost):
+    """Mixed into `ChatController`, whose client, window, views and `spawn` it uses
+    (as `controller_host.ControllerHost` declares them)."""
 
     # ------------------------------------------------------------------ read-by view
 

@@ -189,7 +189,9 @@ class MainWindow(QMainWindow):
         self.resize(960, 680)
         conversations.total_unread_changed.connect(self.show_unread)
         self.show_unread(conversations.total_unread())
-        QApplication.instance().installEventFilter(self)
+        app = QApplication.instance()
+        assert app is not None  # a window exists only in a running application
+        app.installEventFilter(self)
         self._obscured: X11Obscured | None = None
         self._disposed = False
         self._told_about_tray = False
@@ -327,10 +329,13 @@ class MainWindow(QMainWindow):
         if self._disposed:
             return
         self._disposed = True
-        QApplication.instance().removeEventFilter(self)
+        app = QApplication.instance()
+        assert app is not None  # installed in __init__; the application outlives its windows
+        app.removeEventFilter(self)
         if self._tray is not None:
             self._tray.hide()
-            self._tray.setContextMenu(None)
+            # Qt takes a null menu here (PySide6's stub types it QMenu only).
+            self._tray.setContextMenu(None)  # type: ignore[arg-type]
             self._tray.deleteLater()
             self._tray = None
         self.blockSignals(True)

@@ -18,8 +18,6 @@ client's calls do).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QMessageBox
 
@@ -27,12 +25,10 @@ from desktop_chat.client import ChatMessage, ChatType, MessageDirection
 from desktop_chat.client.models import now_ms
 from desktop_chat.protocol import Mark
 from desktop_chat.protocol.validation import DEFAULT_RECALL_SECONDS
+from desktop_chat.ui.controller_host import ControllerHost
 from desktop_chat.ui.message_delegate import receipt_tooltip
 from desktop_chat.ui.message_menu import MenuChoice, MessageMenu
 from desktop_chat.ui.message_search import MessageSearchDialog, SearchResult
-
-if TYPE_CHECKING:
-    from desktop_chat.ui.controller import ChatController
 
 
 def can_recall(
@@ -63,8 +59,8 @@ def info_text(message: ChatMessage) -> str:
     ) or ("Sending…" if message.mark is Mark.PENDING else "Not sent yet.")
 
 
-class MessageActions:
-    def _wire_message_actions(self: ChatController) -> None:
+class MessageActions(ControllerHost):
+    def _wire_message_actions(self) -> None:
         s = self.signals
         s.message_recalled.connect(self._on_recalled)
         s.message_content_changed.connect(self._on_content_changed)
@@ -90,7 +86,7 @@ class MessageActions:
 
     # ------------------------------------------------------------------ from any device
 
-    def _on_recalled(self: ChatController, messages: list[ChatMessage]) -> None:
+    def _on_recalled(self, messages: list[ChatMessage]) -> None:
         # A recalled message is never read: it must not wait for a receipt.
         self.tracker.forget([m.msg_id for m in messages])
         self.messages.update(messages)
@@ -102,13 +98,13 @@ class MessageActions:
                 self._touch_conversation(message.conversation_id, message.is_group)
         self.tracker.evaluate()
 
-    def _on_content_changed(self: ChatController, message: ChatMessage, _by: str, _at: int):
+    def _on_content_changed(self, message: ChatMessage, _by: str, _at: int):
         self.messages.update([message])
         self._refresh_quotes_of(message.msg_id)
         if self.conversations.row(message.conversation_id) is not None:
             self._touch_conversation(message.conversation_id, message.is_group)
 
-    def _refresh_quotes_of(self: ChatController, msg_id: str) -> None:
+    def _refresh_quotes_of(self, msg_id: str) -> None:
         """Replies shown now that quote `msg_id` re-read their quote from the store."""
         quoting = [m.msg_id for m in self.messages.messages() if m.reply_to == msg_id]
         fresh = [m for m in (self.client.chat_manager.get_message(i) for i in quoting) if m]
@@ -116,7 +112,7 @@ class MessageActions:
 
     # ------------------------------------------------------------------ typing
 
-    def _typed(self: ChatController, text: str) -> None:
+    def _typed(self, text: str) -> None:
         conversation_id = self.messages.conversation_id
         if not text.strip() or conversation_id is None or conversation_id.isdigit():
             return
@@ -124,18 +120,18 @@ class MessageActions:
             return
         self.spawn(self.client.chat_manager.send_typing(conversation_id), "say you are typing")
 
-    def _on_typing(self: ChatController, conversation_id: str, from_: str) -> None:
+    def _on_typing(self, conversation_id: str, from_: str) -> None:
         # One-to-one only: the chat with `from_` is the one open.
         if from_ != self.me and self.messages.conversation_id == from_:
             self.chat_view.show_typing(from_)
 
     # ------------------------------------------------------------------ mute
 
-    def is_muted(self: ChatController, conversation_id: str) -> bool:
+    def is_muted(self, conversation_id: str) -> bool:
         conversation = self.client.chat_manager.get_conversation(conversation_id, create=False)
         return bool(conversation and conversation.is_muted)
 
-    def set_muted(self: ChatController, conversation_id: str | None, muted: bool) -> None:
+    def set_muted(self, conversation_id: str | None, muted: bool) -> None:
         """Mute or unmute on the server: it holds on every device and after a restart."""
         if conversation_id is None:
             return
@@ -144,12 +140,12 @@ class MessageActions:
             "mute the chat" if muted else "unmute the chat",
         )
 
-    def _on_muted(self: ChatController, conversation_id: str, muted: bool) -> None:
+    def _on_muted(self, conversation_id: str, muted: bool) -> None:
         self.conversations.set_muted(conversation_id, muted)
         if conversation_id == self.messages.conversation_id:
             self.chat_view.set_muted(muted)
 
-    def open_conversation_menu(self: ChatController, conversation_id: str, global_pos) -> QMenu:
+    def open_conversation_menu(self, conversation_id: str, global_pos) -> QMenu:
         menu = QMenu(self.window)
         menu.setObjectName("conversationMenu")
         muted = self.is_muted(conversation_id)
@@ -162,7 +158,7 @@ class MessageActions:
 
     # ------------------------------------------------------------------ the menu
 
-    def open_message_menu(self: ChatController, msg_id: str, global_pos) -> MessageMenu | None:
+    def open_message_menu(self, msg_id: str, global_pos) -> MessageMenu | None:
         message = self.client.chat_manager.get_message(msg_id)
         if message is None:
             return None
@@ -183,7 +179,7 @@ class MessageActions:
         menu.popup(global_pos)
         return menu
 
-    def _menu_chosen(self: ChatController, msg_id: str, choice: str) -> None:
+    def _menu_chosen(self, msg_id: str, choice: str) -> None:
         message = self.client.chat_manager.get_message(msg_id)
         if message is None:
             return
@@ -203,14 +199,14 @@ class MessageActions:
             else:
                 self._show_box("Message info", info_text(message))
 
-    def _show_box(self: ChatController, title: str, text: str) -> QMessageBox:
+    def _show_box(self, title: str, text: str) -> QMessageBox:
         box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=self.window)
         box.setStandardButtons(QMessageBox.StandardButton.Close)
         self.message_box = box
         box.open()
         return box
 
-    def _confirm_delete(self: ChatController, message: ChatMessage) -> None:
+    def _confirm_delete(self, message: ChatMessage) -> None:
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Delete message",
@@ -229,7 +225,7 @@ class MessageActions:
         box.finished.connect(finished)
         box.open()
 
-    def delete_for_me(self: ChatController, msg_id: str) -> None:
+    def delete_for_me(self, msg_id: str) -> None:
         message = self.client.chat_manager.get_message(msg_id)
         if message is None:
             return
@@ -242,7 +238,7 @@ class MessageActions:
 
     # ------------------------------------------------------------------ replies and edits
 
-    def _send_reply(self: ChatController, text: str, need_group_ack: bool, reply_to: str) -> None:
+    def _send_reply(self, text: str, need_group_ack: bool, reply_to: str) -> None:
         conversation_id = self.messages.conversation_id
         if conversation_id is None:
             return
@@ -257,12 +253,12 @@ class MessageActions:
         self._clear_draft(conversation_id)
         self.spawn(self.client.chat_manager.send_message(message), "send the reply")
 
-    def _save_edit(self: ChatController, msg_id: str, text: str) -> None:
+    def _save_edit(self, msg_id: str, text: str) -> None:
         self.spawn(self.client.chat_manager.modify_message(msg_id, text), "edit the message")
 
     # ------------------------------------------------------------------ message search
 
-    def open_message_search(self: ChatController) -> MessageSearchDialog:
+    def open_message_search(self) -> MessageSearchDialog:
         dialog = self.search_dialog
         if dialog is None:
             dialog = MessageSearchDialog(self.window)
@@ -276,7 +272,7 @@ class MessageActions:
         dialog.field.selectAll()
         return dialog
 
-    def _search(self: ChatController, query: str) -> None:
+    def _search(self, query: str) -> None:
         """Results only: searching reads nothing."""
         assert self.search_dialog is not None
         found = self.client.chat_manager.search_messages(query) if query else []
@@ -295,7 +291,7 @@ class MessageActions:
             ],
         )
 
-    def open_at_message(self: ChatController, conversation_id: str, msg_id: str) -> None:
+    def open_at_message(self, conversation_id: str, msg_id: str) -> None:
         """A search hit: open its chat scrolled to it, highlighted."""
         self.open_conversation(conversation_id, focus_composer=False)
         self.jump_to_message(msg_id)
@@ -303,7 +299,7 @@ class MessageActions:
 
     # ------------------------------------------------------------------ jumping to a message
 
-    def jump_to_message(self: ChatController, msg_id: str, max_pages: int = 40) -> bool:
+    def jump_to_message(self, msg_id: str, max_pages: int = 40) -> bool:
         """Scroll the open chat to `msg_id` and highlight it, loading older pages until
         it is loaded (at most `max_pages`). Jumping reads nothing by itself."""
         for _ in range(max_pages):

@@ -28,6 +28,7 @@ from PySide6.QtCore import (
     QAbstractItemModel,
     QEvent,
     QModelIndex,
+    QPersistentModelIndex,
     QPoint,
     QRect,
     QRectF,
@@ -38,6 +39,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import (
     QColor,
     QHelpEvent,
+    QMouseEvent,
     QPainter,
     QPalette,
     QPen,
@@ -48,6 +50,7 @@ from PySide6.QtWidgets import (
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QToolTip,
+    QWidget,
 )
 
 from desktop_chat.protocol import Mark
@@ -115,7 +118,12 @@ class MessagePainter(BubbleLayout):
     def colours(self, palette: QPalette) -> BubbleColours:
         return self._palettes.get(palette)
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
         row = MessageRow.from_index(index)
         geo = self.geometry(option, row)
         fonts = self.fonts(option.font)
@@ -304,19 +312,25 @@ class MessagePainter(BubbleLayout):
 
     # -- hit testing, in view coordinates
 
-    def tick_rect(self, option: QStyleOptionViewItem, index: QModelIndex) -> QRect:
+    def tick_rect(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QRect:
         geo = self.geometry(option, MessageRow.from_index(index))
         if geo.tick_rect is None:
             return QRect()
         return geo.tick_rect.translated(option.rect.topLeft())
 
-    def read_count_rect(self, option: QStyleOptionViewItem, index: QModelIndex) -> QRect | None:
+    def read_count_rect(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QRect | None:
         geo = self.geometry(option, MessageRow.from_index(index))
         if geo.read_rect is None:
             return None
         return geo.read_rect.translated(option.rect.topLeft())
 
-    def hit(self, option: QStyleOptionViewItem, index: QModelIndex, pos: QPoint) -> str | None:
+    def hit(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex, pos: QPoint
+    ) -> str | None:
         """ "read_count", "retry", "quote" or None for a point in view coordinates."""
         row = MessageRow.from_index(index)
         geo = self.geometry(option, row)
@@ -334,7 +348,7 @@ class MessagePainter(BubbleLayout):
         return None
 
     def tooltip_text(
-        self, option: QStyleOptionViewItem, index: QModelIndex, pos: QPoint
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex, pos: QPoint
     ) -> str | None:
         row = MessageRow.from_index(index)
         geo = self.geometry(option, row)
@@ -357,21 +371,33 @@ class MessageDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.row_painter = MessagePainter()
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
         self.row_painter.paint(painter, option, index)
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
         return self.row_painter.size_hint(option, index)
 
     # -- the selectable text: a read-only editor over the bubble (double-click, F2)
 
-    def createEditor(self, parent, option: QStyleOptionViewItem, index: QModelIndex):
+    def createEditor(
+        self,
+        parent: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> QWidget:
         return MessageTextEditor(parent)
 
-    def setEditorData(self, editor, index: QModelIndex) -> None:
+    def setEditorData(self, editor, index: QModelIndex | QPersistentModelIndex) -> None:
         editor.show_text(str(index.data(int(MessageRole.TEXT)) or ""))
 
-    def setModelData(self, editor, model, index: QModelIndex) -> None:
+    def setModelData(self, editor, model, index: QModelIndex | QPersistentModelIndex) -> None:
         """Read-only: nothing goes back into the model."""
 
     def updateEditorGeometry(self, editor, option: QStyleOptionViewItem, index) -> None:
@@ -381,16 +407,20 @@ class MessageDelegate(QStyledItemDelegate):
         editor.setFont(self.row_painter.fonts(option.font).text)
         editor.setGeometry(inner.translated(option.rect.topLeft()))
 
-    def tick_rect(self, option: QStyleOptionViewItem, index: QModelIndex) -> QRect:
+    def tick_rect(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QRect:
         """The tick's box in view coordinates (an empty rect for incoming messages)."""
         return self.row_painter.tick_rect(option, index)
 
-    def read_count_rect(self, option: QStyleOptionViewItem, index: QModelIndex) -> QRect | None:
+    def read_count_rect(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QRect | None:
         """The clickable "Read n/m" ring and label in view coordinates, if the row has one."""
         return self.row_painter.read_count_rect(option, index)
 
     def tooltip_text(
-        self, option: QStyleOptionViewItem, index: QModelIndex, pos: QPoint
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex, pos: QPoint
     ) -> str | None:
         """The tooltip for a point in view coordinates, or None where the row has none."""
         return self.row_painter.tooltip_text(option, index, pos)
@@ -400,11 +430,12 @@ class MessageDelegate(QStyledItemDelegate):
         event: QEvent,
         model: QAbstractItemModel,
         option: QStyleOptionViewItem,
-        index: QModelIndex,
+        index: QModelIndex | QPersistentModelIndex,
     ) -> bool:
         kind = event.type()
         if (
-            kind
+            isinstance(event, QMouseEvent)
+            and kind
             in (
                 QEvent.Type.MouseButtonPress,
                 QEvent.Type.MouseButtonRelease,
@@ -430,7 +461,7 @@ class MessageDelegate(QStyledItemDelegate):
         event: QHelpEvent,
         view: QAbstractItemView,
         option: QStyleOptionViewItem,
-        index: QModelIndex,
+        index: QModelIndex | QPersistentModelIndex,
     ) -> bool:
         if event is not None and event.type() == QEvent.Type.ToolTip and index.isValid():
             text = self.row_painter.tooltip_text(option, index, event.pos())

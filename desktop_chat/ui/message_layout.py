@@ -21,7 +21,7 @@ import dataclasses
 import math
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QPainterPath, QTextLayout, QTextOption
 from PySide6.QtWidgets import QStyleOptionViewItem
 
@@ -45,7 +45,7 @@ BANNER_HEIGHT = 30  # px of a separator band above a bubble ("3 unread messages"
 DATE_HEIGHT = 32  # px of the date line above the first message of a day ("Today")
 
 
-def separator_height(index: QModelIndex) -> int:
+def separator_height(index: QModelIndex | QPersistentModelIndex) -> int:
     """How far a row's bubble starts below the row's top: its date and unread lines."""
     date = DATE_HEIGHT if index.data(int(MessageRole.DATE)) else 0
     return date + (BANNER_HEIGHT if index.data(int(MessageRole.BANNER)) else 0)
@@ -78,7 +78,7 @@ class MessageRow:
     highlighted: bool = False  # just jumped to
 
     @classmethod
-    def from_index(cls, index: QModelIndex) -> MessageRow:
+    def from_index(cls, index: QModelIndex | QPersistentModelIndex) -> MessageRow:
         def get(role: MessageRole) -> Any:
             return index.data(int(role))
 
@@ -426,7 +426,9 @@ class BubbleLayout:
             quote_text=quote_text,
         )
 
-    def size_hint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def size_hint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
         geometry = self.geometry(option, MessageRow.from_index(index))
         return QSize(max(1, self.available_width(option)), geometry.height)
 

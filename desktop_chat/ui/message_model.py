@@ -19,7 +19,7 @@ import bisect
 from collections.abc import Callable
 from datetime import date, datetime
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QByteArray, QModelIndex, QPersistentModelIndex, Qt
 
 from desktop_chat.client.models import ChatMessage, MessageDirection
 from desktop_chat.ui.coalesced_model import CoalescedListModel
@@ -171,8 +171,8 @@ class MessageListModel(CoalescedListModel):
     def setData(self, index, value, role: int = 0) -> bool:
         return False  # messages are never edited here
 
-    def roleNames(self) -> dict[int, bytes]:
-        return {int(role): role.name.lower().encode() for role in MessageRole}
+    def roleNames(self) -> dict[int, QByteArray]:
+        return {int(role): QByteArray(role.name.lower().encode()) for role in MessageRole}
 
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and self.older_wanted and self._has_more and not self._fetching

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -101,7 +101,9 @@ class ReadAckController(QObject):
 
     # ------------------------------------------------------------------ inputs
 
-    def open_chat(self, conversation_id: str, unread: list[Unread], complete: bool = True) -> None:
+    def open_chat(
+        self, conversation_id: str, unread: Sequence[Unread], complete: bool = True
+    ) -> None:
         """A chat is now shown; `unread` are its unread received messages, oldest first,
         with their conv_seq where known. `complete`: they are all its unread messages."""
         self.conversation_id = conversation_id

@@ -107,7 +107,12 @@ class AppSession(QObject):
         dialog.register_requested.connect(
             lambda url, user, pw: asyncio.ensure_future(self._sign_in(url, user, pw, True))
         )
-        dialog.rejected.connect(lambda: self.client is None and self.quit.set())
+
+        def rejected() -> None:
+            if self.client is None:
+                self.quit.set()
+
+        dialog.rejected.connect(rejected)
         if error:
             dialog.show_error(error)
         self.login_dialog = dialog

@@ -1,0 +1,77 @@
+"""What the controller's parts may use of the controller they are part of.
+
+Owns: `ControllerHost`, the base of `group_views.GroupViews` and
+`message_actions.MessageActions`, the parts of `controller.ChatController`: it
+declares the controller's attributes they use, and, for the type checker only,
+the controller's methods they call and the ones each part calls on the other.
+`ChatController` sets and defines them all; the type checker holds it to these
+types, and the parts to what is declared here.
+
+Never: hold state or behaviour. At run time it is an empty class: its attributes
+are bare annotations and its methods exist only under `TYPE_CHECKING`. It never
+imports the controller or its parts (that would be an import cycle).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import asyncio
+    from abc import abstractmethod
+    from collections.abc import Coroutine
+    from typing import Any
+
+    from desktop_chat.client import ChatClient
+    from desktop_chat.client.qt_bridge import ChatSignals
+    from desktop_chat.ui.chat_view import ChatView
+    from desktop_chat.ui.conversation_model import ConversationListModel
+    from desktop_chat.ui.group_info import GroupInfoDialog
+    from desktop_chat.ui.main_window import MainWindow
+    from desktop_chat.ui.message_model import MessageListModel
+    from desktop_chat.ui.read_by import ReadByDialog
+    from desktop_chat.ui.read_tracker import ReadAckController
+
+
+class ControllerHost:
+    """The controller as its parts see it (see the module's docstring)."""
+
+    client: ChatClient
+    me: str  # the signed-in username
+    signals: ChatSignals
+    messages: MessageListModel  # the open chat's rows
+    conversations: ConversationListModel
+    chat_view: ChatView
+    window: MainWindow
+    tracker: ReadAckController
+    read_by_views: dict[str, ReadByDialog]  # by msg_id, while open
+    group_info_view: GroupInfoDialog | None
+
+    if TYPE_CHECKING:
+        # ChatController's own.
+
+        @abstractmethod
+        def spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]: ...
+
+        @abstractmethod
+        def show_error(self, text: str) -> None: ...
+
+        @abstractmethod
+        def reload_conversations(self) -> None: ...
+
+        @abstractmethod
+        def open_conversation(self, conversation_id: str, focus_composer: bool = True) -> None: ...
+
+        @abstractmethod
+        def _title(self, conversation_id: str, is_group: bool) -> str: ...
+
+        @abstractmethod
+        def _touch_conversation(self, conversation_id: str, is_group: bool) -> None: ...
+
+        @abstractmethod
+        def _clear_draft(self, conversation_id: str) -> None: ...
+
+        # GroupViews', called by MessageActions.
+
+        @abstractmethod
+        def open_read_by(self, msg_id: str) -> None: ...
