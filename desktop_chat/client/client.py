@@ -5,7 +5,8 @@ the server's `limits` (from the hello_ok of the last connection; the protocol's
 defaults before the first); the connection loop, which reconnects with
 exponential backoff and jitter, then catches up (sync from the last applied seq,
 the user's groups and unread counts from the server) and drains the outbox; and
-the objects the managers share (store, outbox, notifier, handler registries).
+the objects the managers share (store, outbox, notifier, handler registries),
+which they see through `shared.SharedClient`, never this class.
 
 Lifecycle: `await login(...)` returns once the device is signed in and has caught
 up. Signing in is one step: until the server accepts it nothing is kept (a failure

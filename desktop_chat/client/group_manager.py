@@ -18,11 +18,11 @@ from desktop_chat.client.models import Group
 from desktop_chat.protocol import frames as f
 
 if TYPE_CHECKING:
-    from desktop_chat.client.client import ChatClient
+    from desktop_chat.client.shared import SharedClient
 
 
 class GroupManager:
-    def __init__(self, client: ChatClient) -> None:
+    def __init__(self, client: SharedClient) -> None:
         self._client = client
 
     async def _group(self, frame: f.Request) -> Group:
