@@ -342,9 +342,11 @@ class ChatClient:
     # ------------------------------------------------------------------ staying connected
 
     def _backoff(self, attempt: int) -> float:
+        # Doubling stops well before 2.0**1024 (an OverflowError, the reconnect loop's
+        # end): by then every delay is the cap anyway.
+        growth = 2.0 ** min(attempt, 1000)
         cap = min(
-            self.options.reconnect_max_seconds,
-            self.options.reconnect_initial_seconds * (2**attempt),
+            self.options.reconnect_max_seconds, self.options.reconnect_initial_seconds * growth
         )
         return cap / 2 + random.uniform(0, cap / 2)
 
