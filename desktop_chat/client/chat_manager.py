@@ -228,7 +228,7 @@ class ChatManager(MessageActions, Presence):
             if message.is_group:
                 if not (message.need_group_ack and notify):
                     continue  # read with the conversation, by the watermark
-                payload = {"group_id": conversation_id, "content": note}
+                payload: dict[str, object] = {"group_id": conversation_id, "content": note}
                 store.outbox_add("group_read_ack", message.msg_id, payload, now)
                 group_ack = True
             elif message.has_read or (bound is not None and 0 < message.conv_seq <= bound):

@@ -79,7 +79,7 @@ class ChatClient:
         self._token: str | None = None
         self._applier: EventApplier | None = None
         self._connection: Connection | None = None
-        self._runner: asyncio.Task | None = None
+        self._runner: asyncio.Task[None] | None = None
         self._live = asyncio.Event()
         self._closed = False
         self.reconnects = 0
@@ -108,7 +108,9 @@ class ChatClient:
             raise ChatError(ChatErrorCode.NOT_LOGGED_IN, "sign in first")
         return self._outbox
 
-    def add_connection_event_handler(self, handler_id: str, handler: ConnectionEventHandler):
+    def add_connection_event_handler(
+        self, handler_id: str, handler: ConnectionEventHandler
+    ) -> None:
         self.connection_handlers.add(handler_id, handler)
 
     def remove_connection_event_handler(self, handler_id: str) -> None:
@@ -421,10 +423,10 @@ class ChatClient:
         outbox, store = self._outbox, self.store
         try:
             busy = outbox is not None and store is not None and store.outbox_size() > 0
-            if busy and self.is_connected:
+            if busy and outbox is not None and self.is_connected:
                 with contextlib.suppress(ChatError, TimeoutError):
                     async with asyncio.timeout(flush_seconds):
-                        await outbox.drain()  # type: ignore[union-attr]
+                        await outbox.drain()
         finally:
             await self._stop()
 
