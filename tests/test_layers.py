@@ -5,7 +5,8 @@ imports it (the demo and the UI bench are the only others above the ui); the
 protocol imports no I/O; only `ui/` and the client's Qt bridge import Qt. Every
 import counts, deferred ones inside functions included (a deferred import hides a
 cycle, it does not remove it); imports under `if TYPE_CHECKING:` are listed apart
-(they never run)."""
+(they never run), and count too for the type checker's graph inside the protocol,
+the server and the client, which has no cycle either."""
 
 from __future__ import annotations
 
@@ -107,6 +108,22 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 def test_the_runtime_import_graph_has_no_cycle():
     runtime = {name: own - {name} for name, (own, _, _) in GRAPH.items()}
     assert cycles(runtime) == []
+
+
+def test_the_protocol_server_and_client_have_no_cycle_even_for_the_type_checker():
+    # An import under `if TYPE_CHECKING:` never runs, but it still ties the two
+    # modules together: neither can be read, checked or changed without the other.
+    # Inside these layers the modules form floors with type-only imports too.
+    wrong = []
+    for floor in ("protocol", "server", "client"):
+        inside = {name for name in GRAPH if layer(name) == floor}
+        edges = {
+            name: {t for t in runtime | typed if t in inside} - {name}
+            for name, (runtime, typed, _) in GRAPH.items()
+            if name in inside
+        }
+        wrong += cycles(edges)
+    assert wrong == []
 
 
 def test_each_layer_imports_only_the_floors_below_it():

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any, TypeAlias
 
 from desktop_chat.client.events import Notifier
 from desktop_chat.client.local_store import LocalStore
@@ -49,6 +50,8 @@ from desktop_chat.protocol.structs import MESSAGE_KEPT_FIELDS
 
 log = logging.getLogger(__name__)
 ACK_KINDS = ("delivery_ack", "read_ack", "group_read_ack")  # outbox entries keyed by msg_id
+# The events a batch fires, in order: (callback name, *its arguments) for the notifier.
+Queued: TypeAlias = list[tuple[Any, ...]]
 
 
 def group_from_info(info: f.GroupInfo) -> Group:
@@ -118,7 +121,7 @@ class EventApplier:
         self.notifier = notifier
         self._wants_flush = wants_flush
         self.groups = groups
-        self._handlers: dict[type, Callable] = {
+        self._handlers: dict[type, Callable[[Any, Queued], bool | None]] = {
             f.MessagePush: self._message,
             f.DeliveredPush: self._delivered,
             f.ReadPush: self._read,
@@ -134,7 +137,7 @@ class EventApplier:
         }
 
     def apply(self, events: list[f.Push | f.Ephemeral | f.BadEvent]) -> None:
-        queued: list[tuple] = []
+        queued: Queued = []
         acks_added = False
         last = self.store.last_seq
         try:
@@ -166,16 +169,16 @@ class EventApplier:
 
     # ------------------------------------------------------------------ handlers
 
-    def _bump_unread(self, conversation_id: str, by: int, queued: list) -> None:
+    def _bump_unread(self, conversation_id: str, by: int, queued: Queued) -> None:
         count = self.store.unread_count(conversation_id) + by
         self.store.set_unread(conversation_id, count)
         queued.append(("on_conversation_updated", conversation_id, max(0, count)))
 
-    def _set_unread(self, conversation_id: str, count: int, queued: list) -> None:
+    def _set_unread(self, conversation_id: str, count: int, queued: Queued) -> None:
         self.store.set_unread(conversation_id, count)
         queued.append(("on_conversation_updated", conversation_id, count))
 
-    def _message(self, event: f.MessagePush, queued: list) -> bool:
+    def _message(self, event: f.MessagePush, queued: Queued) -> bool:
         incoming = message_from_info(event.message, self.me)
         if self.store.is_deleted(incoming.msg_id):
             return False  # deleted on this device: a replay does not bring it back
@@ -221,21 +224,21 @@ class EventApplier:
             changed.append(message)
         return changed
 
-    def _delivered(self, event: f.DeliveredPush, queued: list) -> None:
+    def _delivered(self, event: f.DeliveredPush, queued: Queued) -> None:
         if not self.options.require_delivery_ack:
             return
         changed = self._advance(event.msg_ids, MarkEvent.DELIVERY_ACK, event.time)
         if changed:
             queued.append(("on_messages_delivered", changed))
 
-    def _read(self, event: f.ReadPush, queued: list) -> None:
+    def _read(self, event: f.ReadPush, queued: Queued) -> None:
         if not self.options.require_ack:
             return
         changed = self._advance(event.msg_ids, MarkEvent.READ_ACK, event.time)
         if changed:
             queued.append(("on_messages_read", changed))
 
-    def _conversation_read(self, event: f.ConversationReadPush, queued: list) -> None:
+    def _conversation_read(self, event: f.ConversationReadPush, queued: Queued) -> None:
         if event.from_ == self.me:
             # Read on another of our devices, up to its bound.
             self.store.mark_received_read(
@@ -255,14 +258,14 @@ class EventApplier:
         self._advance(ids, MarkEvent.READ_ACK, event.time)
         queued.append(("on_conversation_read", event.from_, event.to))
 
-    def _self_read(self, event: f.SelfReadPush, queued: list) -> None:
+    def _self_read(self, event: f.SelfReadPush, queued: Queued) -> None:
         for message in self.store.messages(event.msg_ids):
             if not message.has_read:
                 message.has_read = True
                 self.store.save_message(message)
         self._set_unread(event.conversation_id, event.unread_count, queued)
 
-    def _group_read(self, event: f.GroupReadPush, queued: list) -> None:
+    def _group_read(self, event: f.GroupReadPush, queued: Queued) -> None:
         if not self.options.require_ack:
             return
         acks = []
@@ -284,7 +287,7 @@ class EventApplier:
         queued.append(("on_group_message_read", acks))
         queued.append(("on_read_ack_for_group_message_updated",))
 
-    def _group_delivered(self, event: f.GroupDeliveredPush, queued: list) -> None:
+    def _group_delivered(self, event: f.GroupDeliveredPush, queued: Queued) -> None:
         if not self.options.require_delivery_ack:
             return
         message = self.store.message(event.msg_id)
@@ -293,7 +296,7 @@ class EventApplier:
             self.store.save_message(message)
             queued.append(("on_group_messages_delivered", [message]))
 
-    def _group_changed(self, event: f.GroupChangedPush, queued: list) -> None:
+    def _group_changed(self, event: f.GroupChangedPush, queued: Queued) -> None:
         group = group_from_info(event.group)
         cached = self.groups.get(group.group_id)
         if event.change == "removed":
@@ -321,12 +324,12 @@ class EventApplier:
                 members[name] = GroupRole.MEMBER
         return members
 
-    def _reminder(self, event: f.GroupAckReminderPush, queued: list) -> None:
+    def _reminder(self, event: f.GroupAckReminderPush, queued: Queued) -> None:
         queued.append(("on_group_ack_reminder", event.msg_id, event.group_id, event.from_))
 
     # ------------------------------------------------------------------ everyday messaging
 
-    def _recalled(self, event: f.MessageRecalledPush, queued: list) -> None:
+    def _recalled(self, event: f.MessageRecalledPush, queued: Queued) -> None:
         conversation_id = conversation_of(event.chat_type, event.from_, event.to, self.me)
         message = self.store.message(event.msg_id)
         if message is not None and not message.recalled:
@@ -338,7 +341,7 @@ class EventApplier:
             # It was unread for this user: the server's count is the truth.
             self._set_unread(conversation_id, event.unread_count, queued)
 
-    def _edited(self, event: f.MessageEditedPush, queued: list) -> None:
+    def _edited(self, event: f.MessageEditedPush, queued: Queued) -> None:
         info = event.message
         message = self.store.message(info.msg_id)
         if message is None or message.recalled or info.body is None:
@@ -349,13 +352,13 @@ class EventApplier:
         changed = self.store.message(info.msg_id)
         queued.append(("on_message_content_changed", changed, event.by, event.time))
 
-    def _muted(self, event: f.ConversationMutedPush, queued: list) -> None:
+    def _muted(self, event: f.ConversationMutedPush, queued: Queued) -> None:
         chat_type = ChatType.GROUP_CHAT if event.conversation_id.isdigit() else ChatType.CHAT
         self.store.touch_conversation(event.conversation_id, chat_type, 0)
         self.store.set_mute(event.conversation_id, event.muted, event.muted_until)
         queued.append(("on_conversation_muted", event.conversation_id, event.muted))
 
-    def _bad(self, event: f.BadEvent, queued: list) -> None:
+    def _bad(self, event: f.BadEvent, queued: Queued) -> None:
         log.warning(
             "event %s of type %s cannot be read (%s: %s); moving past it",
             event.seq,
@@ -365,6 +368,6 @@ class EventApplier:
         )
         queued.append(("on_bad_event", event))
 
-    def _ephemeral(self, event: f.Ephemeral, queued: list) -> None:
+    def _ephemeral(self, event: f.Ephemeral, queued: Queued) -> None:
         if isinstance(event, f.PeerTypingPush):
             queued.append(("on_typing", event.conversation_id, event.from_))

@@ -41,7 +41,7 @@ from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.structs import REPLY_PREVIEW_CHARS
 
 if TYPE_CHECKING:
-    from desktop_chat.client.client import ChatClient
+    from desktop_chat.client.shared import SharedClient
 
 PRIVATE_KEY_SUFFIX = "#private"  # outbox key of a conversation read with receipts off
 EVERYTHING = 2**62  # a bound above every conv_seq: read all this device holds
@@ -53,7 +53,7 @@ def _bound(read_upto: int | None) -> int:
 
 
 class ChatManager(MessageActions, Presence):
-    def __init__(self, client: ChatClient) -> None:
+    def __init__(self, client: SharedClient) -> None:
         self._client = client
         self._typing_sent: dict[str, float] = {}
 
@@ -228,7 +228,7 @@ class ChatManager(MessageActions, Presence):
             if message.is_group:
                 if not (message.need_group_ack and notify):
                     continue  # read with the conversation, by the watermark
-                payload = {"group_id": conversation_id, "content": note}
+                payload: dict[str, object] = {"group_id": conversation_id, "content": note}
                 store.outbox_add("group_read_ack", message.msg_id, payload, now)
                 group_ack = True
             elif message.has_read or (bound is not None and 0 < message.conv_seq <= bound):

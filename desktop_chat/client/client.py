@@ -5,7 +5,8 @@ the server's `limits` (from the hello_ok of the last connection; the protocol's
 defaults before the first); the connection loop, which reconnects with
 exponential backoff and jitter, then catches up (sync from the last applied seq,
 the user's groups and unread counts from the server) and drains the outbox; and
-the objects the managers share (store, outbox, notifier, handler registries).
+the objects the managers share (store, outbox, notifier, handler registries),
+which they see through `shared.SharedClient`, never this class.
 
 Lifecycle: `await login(...)` returns once the device is signed in and has caught
 up. Signing in is one step: until the server accepts it nothing is kept (a failure
@@ -78,7 +79,7 @@ class ChatClient:
         self._token: str | None = None
         self._applier: EventApplier | None = None
         self._connection: Connection | None = None
-        self._runner: asyncio.Task | None = None
+        self._runner: asyncio.Task[None] | None = None
         self._live = asyncio.Event()
         self._closed = False
         self.reconnects = 0
@@ -107,7 +108,9 @@ class ChatClient:
             raise ChatError(ChatErrorCode.NOT_LOGGED_IN, "sign in first")
         return self._outbox
 
-    def add_connection_event_handler(self, handler_id: str, handler: ConnectionEventHandler):
+    def add_connection_event_handler(
+        self, handler_id: str, handler: ConnectionEventHandler
+    ) -> None:
         self.connection_handlers.add(handler_id, handler)
 
     def remove_connection_event_handler(self, handler_id: str) -> None:
@@ -341,9 +344,11 @@ class ChatClient:
     # ------------------------------------------------------------------ staying connected
 
     def _backoff(self, attempt: int) -> float:
+        # Doubling stops well before 2.0**1024 (an OverflowError, the reconnect loop's
+        # end): by then every delay is the cap anyway.
+        growth = 2.0 ** min(attempt, 1000)
         cap = min(
-            self.options.reconnect_max_seconds,
-            self.options.reconnect_initial_seconds * (2**attempt),
+            self.options.reconnect_max_seconds, self.options.reconnect_initial_seconds * growth
         )
         return cap / 2 + random.uniform(0, cap / 2)
 
@@ -418,10 +423,10 @@ class ChatClient:
         outbox, store = self._outbox, self.store
         try:
             busy = outbox is not None and store is not None and store.outbox_size() > 0
-            if busy and self.is_connected:
+            if busy and outbox is not None and self.is_connected:
                 with contextlib.suppress(ChatError, TimeoutError):
                     async with asyncio.timeout(flush_seconds):
-                        await outbox.drain()  # type: ignore[union-attr]
+                        await outbox.drain()
         finally:
             await self._stop()
 

@@ -85,7 +85,9 @@ class ConnectionEventHandler:
     on_error: Annotated[Callback, Takes(object)] = None
 
 
-def callback_args(kind: type[ChatEventHandler | ConnectionEventHandler]) -> dict[str, tuple]:
+def callback_args(
+    kind: type[ChatEventHandler | ConnectionEventHandler],
+) -> dict[str, tuple[type, ...]]:
     """Each callback of a handler class, in order, with the types it is called with."""
     hints = get_type_hints(kind, include_extras=True)
     return {
@@ -99,10 +101,10 @@ H = TypeVar("H", ChatEventHandler, ConnectionEventHandler)
 
 class HandlerRegistry(Generic[H]):
     def __init__(self, kind: type[H]) -> None:
-        self._kind = kind
+        self._kind: type[H] = kind
         self._names = {f.name for f in fields(kind)}
         self._handlers: dict[str, H] = {}
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Future[Any]] = set()
 
     def add(self, handler_id: str, handler: H) -> None:
         if not isinstance(handler, self._kind):
@@ -133,8 +135,8 @@ class HandlerRegistry(Generic[H]):
                 self._tasks.add(task)
                 task.add_done_callback(self._finished(handler_id, name))
 
-    def _finished(self, handler_id: str, name: str) -> Callable[[asyncio.Task], None]:
-        def done(task: asyncio.Task) -> None:
+    def _finished(self, handler_id: str, name: str) -> Callable[[asyncio.Future[Any]], None]:
+        def done(task: asyncio.Future[Any]) -> None:
             self._tasks.discard(task)
             if not task.cancelled() and task.exception() is not None:
                 log.error(

@@ -6,6 +6,10 @@ restart starts with every group's name, members and roles, refreshed from the
 server on every (re)connect (`joined`) and kept current by `group_changed`
 events.
 
+Refused before they are sent (INVALID_PARAM, as the server would refuse them or
+answer with no group): an `ack_policy` other than "admins" or "all", and
+`remove_members` of only yourself (leaving: `leave_group`).
+
 Never: change group state locally before the server confirms it.
 """
 
@@ -14,19 +18,34 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from desktop_chat.client.apply import group_from_info
+from desktop_chat.client.errors import ChatError, ChatErrorCode, RemoteProtocolError
 from desktop_chat.client.models import Group
 from desktop_chat.protocol import frames as f
 
 if TYPE_CHECKING:
-    from desktop_chat.client.client import ChatClient
+    from desktop_chat.client.shared import SharedClient
+
+_ACK_POLICIES: dict[str, f.AckPolicy] = {"admins": "admins", "all": "all"}
+
+
+def _ack_policy(ack_policy: str) -> f.AckPolicy:
+    known = _ACK_POLICIES.get(ack_policy)
+    if known is None:
+        raise ChatError(
+            ChatErrorCode.INVALID_PARAM, f"ack_policy is 'admins' or 'all', not {ack_policy!r}"
+        )
+    return known
 
 
 class GroupManager:
-    def __init__(self, client: ChatClient) -> None:
+    def __init__(self, client: SharedClient) -> None:
         self._client = client
 
-    async def _group(self, frame: f.Request) -> Group:
+    async def _group(self, frame: f.Request[f.Group]) -> Group:
         reply: f.Group = await self._client.request(frame)
+        return self._remembered(reply)
+
+    def _remembered(self, reply: f.Group) -> Group:
         group = group_from_info(reply.group)
         self.remember(group)
         return group
@@ -67,14 +86,26 @@ class GroupManager:
         """Create a group owned by this user. `ack_policy` "all" lets every member
         ask for read receipts; "admins" (the default) only the owner and admins."""
         return await self._group(
-            f.CreateGroup(id="", name=name, members=list(members), ack_policy=ack_policy)
+            f.CreateGroup(
+                id="", name=name, members=list(members), ack_policy=_ack_policy(ack_policy)
+            )
         )
 
     async def add_members(self, group_id: str, members: list[str]) -> Group:
         return await self._group(f.AddMembers(id="", group_id=group_id, members=list(members)))
 
     async def remove_members(self, group_id: str, members: list[str]) -> Group:
-        return await self._group(f.RemoveMembers(id="", group_id=group_id, members=list(members)))
+        """Remove others (the owner and admins may). Removing only yourself is leaving,
+        which returns no group: that is `leave_group`, and is refused here."""
+        if set(members) == {self._client.username}:
+            raise ChatError(ChatErrorCode.INVALID_PARAM, "to leave a group, call leave_group")
+        frame = f.RemoveMembers(id="", group_id=group_id, members=list(members))
+        reply: f.Group | f.Ok = await self._client.request(frame)
+        if not isinstance(reply, f.Group):
+            raise RemoteProtocolError(
+                ChatErrorCode.PROTOCOL_ERROR, "the server answered remove_members with ok"
+            )
+        return self._remembered(reply)
 
     async def leave_group(self, group_id: str) -> None:
         await self._client.request(
@@ -94,7 +125,7 @@ class GroupManager:
 
     async def set_ack_policy(self, group_id: str, ack_policy: str) -> Group:
         return await self._group(
-            f.SetGroupAckPolicy(id="", group_id=group_id, ack_policy=ack_policy)
+            f.SetGroupAckPolicy(id="", group_id=group_id, ack_policy=_ack_policy(ack_policy))
         )
 
     async def get_group(self, group_id: str, with_members: bool = True) -> Group:

@@ -20,7 +20,7 @@ Never: write to the store.
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from desktop_chat.client.models import ChatMessage
@@ -47,7 +47,7 @@ class LocalSearch:
     if TYPE_CHECKING:
 
         @staticmethod
-        def _to_message(row: tuple) -> ChatMessage: ...
+        def _to_message(row: tuple[Any, ...]) -> ChatMessage: ...
 
     def search(self, query: str, conversation_id: str | None, limit: int) -> list[ChatMessage]:
         """Messages whose text holds every word of `query`, newest first."""

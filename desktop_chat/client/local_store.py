@@ -24,6 +24,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -69,7 +70,7 @@ _SAVE = (
 )
 
 
-def _row(message: ChatMessage) -> tuple:
+def _row(message: ChatMessage) -> tuple[Any, ...]:
     preview = message.reply_preview
     same = [getattr(message, name) for name in _SAME]
     return (
@@ -87,9 +88,11 @@ def _row(message: ChatMessage) -> tuple:
     )
 
 
-def _message(row: tuple) -> ChatMessage:
+def _message(row: tuple[Any, ...]) -> ChatMessage:
     values = dict(zip(_COLUMN_NAMES, row, strict=True))
-    same = {name: bool(values[name]) if name in _BOOLS else values[name] for name in _SAME}
+    same: dict[str, Any] = {
+        name: bool(values[name]) if name in _BOOLS else values[name] for name in _SAME
+    }
     reply_to, reply_from = values["reply_to"], values["reply_from"]
     return ChatMessage(
         chat_type=ChatType(values["chat_type"]),
@@ -115,7 +118,7 @@ class OutboxEntry:
     id: int
     kind: str
     key: str
-    payload: dict
+    payload: dict[str, Any]
 
 
 class LocalStore(LocalSearch):
@@ -425,7 +428,7 @@ class LocalStore(LocalSearch):
 
     # ------------------------------------------------------------------ outbox
 
-    def outbox_add(self, kind: str, key: str, payload: dict, at: int) -> None:
+    def outbox_add(self, kind: str, key: str, payload: dict[str, Any], at: int) -> None:
         self._write().execute(
             "INSERT OR REPLACE INTO outbox(kind, key, payload, created_at) VALUES (?, ?, ?, ?)",
             (kind, key, msgspec.json.encode(payload), at),

@@ -27,14 +27,14 @@ from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.structs import MAX_TEXT_CHARS
 
 if TYPE_CHECKING:
-    from desktop_chat.client.client import ChatClient
+    from desktop_chat.client.shared import SharedClient
 
 MAX_SEARCH_RESULTS = 1000
 ACK_KINDS = ("delivery_ack", "read_ack", "group_read_ack")
 
 
 class MessageActions:
-    _client: ChatClient
+    _client: SharedClient
 
     def _stored(self, msg_id: str) -> ChatMessage:
         stored = self._client.require_store().message(msg_id)

@@ -7,8 +7,9 @@ and whether it was edited or recalled), `Conversation` (with its mute),
 (protocol `Mark`) reads as the SDK's fields: `status`, `has_deliver_ack`,
 `has_read_ack`.
 
-Never: do I/O. A `Conversation` reaches the store only through the manager it
-was handed.
+Never: do I/O, or import a manager. A `Conversation` reaches the store only
+through the manager it was handed, seen as a `ConversationSource` (what it needs
+of `ChatManager`, defined here).
 """
 
 from __future__ import annotations
@@ -17,12 +18,9 @@ import enum
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from desktop_chat.protocol import Mark
-
-if TYPE_CHECKING:
-    from desktop_chat.client.chat_manager import ChatManager
 
 T = TypeVar("T")
 
@@ -209,6 +207,20 @@ class Group:
         return self.members.get(username)
 
 
+class ConversationSource(Protocol):
+    """What a `Conversation` asks of the manager that made it (`ChatManager`)."""
+
+    def local_messages(
+        self, conversation_id: str, before_time: int | None, count: int
+    ) -> list[ChatMessage]: ...
+
+    def delete_message(self, msg_id: str) -> None: ...
+
+    async def mark_conversation_read_locally(
+        self, conversation_id: str, read_upto: int | None = None
+    ) -> None: ...
+
+
 @dataclass
 class Conversation:
     """A conversation as this device knows it: unread count, latest message, mute."""
@@ -217,7 +229,7 @@ class Conversation:
     type: ChatType
     unread_count: int
     latest_message: ChatMessage | None
-    _manager: ChatManager | None = field(default=None, repr=False, compare=False)
+    _manager: ConversationSource | None = field(default=None, repr=False, compare=False)
     muted: bool = False
     muted_until: int | None = None
 

@@ -94,7 +94,9 @@ class OutboxSender:
             self._waiters[(kind, key)] = future
         return future
 
-    def _resolve(self, kind: str, key: str, result: Any = None, error: Exception | None = None):
+    def _resolve(
+        self, kind: str, key: str, result: Any = None, error: Exception | None = None
+    ) -> None:
         future = self._waiters.pop((kind, key), None)
         if future is None or future.done():
             if error is not None and not isinstance(error, ChatError):

@@ -25,13 +25,13 @@ from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.validation import MAX_USER_LOOKUP, is_group_id, is_username
 
 if TYPE_CHECKING:
-    from desktop_chat.client.client import ChatClient
+    from desktop_chat.client.shared import SharedClient
 
 TYPING_INTERVAL_SECONDS = 3.0
 
 
 class Presence:
-    _client: ChatClient
+    _client: SharedClient
     _typing_sent: dict[str, float]
 
     async def send_typing(self, conversation_id: str) -> bool:

@@ -15,6 +15,7 @@ a controller).
 from __future__ import annotations
 
 import itertools
+import types
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
@@ -46,9 +47,14 @@ def _signals() -> dict[str, Any]:
 
 
 # The signals are class attributes, as Qt needs them when the class is made.
-_SignalsBase: Any = type(QObject)("_SignalsBase", (QObject,), _signals())
+# (`types.new_class` makes it with QObject's own metaclass, as a class statement would.)
+_SignalsBase: Any = types.new_class(
+    "_SignalsBase", (QObject,), exec_body=lambda namespace: namespace.update(_signals())
+)
 
 
+# Its base is made at run time (its signals come from the handlers), so the type
+# checker sees it as Any: hence the ignore, and `__getattr__` for the signals.
 class ChatSignals(_SignalsBase):  # type: ignore[misc]
     if TYPE_CHECKING:
 

@@ -93,7 +93,7 @@ class KeyringTokenStore:
         where = hashlib.sha256(str(user_dir.resolve()).encode()).hexdigest()[:16]
         self.account = f"{username}@{where}"
 
-    async def _call(self, method: str, *args: str) -> tuple[bool, Any]:
+    async def _call(self, method: str, *args: str) -> tuple[bool, str | None]:
         """(True, result) from the keyring, or (False, None) when it is unavailable."""
         try:
             call = getattr(self._keyring, method)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from test_client_basics import settle
 
-from desktop_chat.client import ChatMessage, MessageStatus
+from desktop_chat.client import ChatClient, ChatMessage, ChatOptions, MessageStatus
 
 CHILD = Path(__file__).with_name("outbox_child.py")
 
@@ -170,3 +170,13 @@ async def test_reconnect_catches_up_on_receipts_and_reads_from_other_devices(cli
     assert laptop.chat_manager.get_conversation("alice").unread_count == 0
     assert laptop.chat_manager.get_message(mine.msg_id).has_read_ack
     assert events.flat("on_messages_received") == []  # nothing new, nothing twice
+
+
+def test_the_reconnect_delay_stays_at_its_cap_however_long_the_server_is_away(tmp_path):
+    # A server away for a night is a thousand failed attempts and more: each waits
+    # the capped delay, and the loop never dies of the doubling (2**1024 is no float).
+    client = ChatClient(ChatOptions(server_url="ws://127.0.0.1:9"), tmp_path)
+    cap = client.options.reconnect_max_seconds
+    for attempt in (0, 8, 1023, 1024, 100_000):
+        assert 0 < client._backoff(attempt) <= cap
+    assert cap / 2 <= client._backoff(5000) <= cap

@@ -12,15 +12,20 @@ from desktop_chat.client import (
     LocalProtocolError,
     RemoteProtocolError,
 )
-from desktop_chat.client.errors import LocalCode
+from desktop_chat.client.errors import ALL_CODES, LocalCode, code_of
 from desktop_chat.protocol import ErrorCode
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.errors import PROTOCOL_MISUSE
 
 
 def test_the_codes_are_the_protocols_and_the_clients_own():
-    assert [c.value for c in ChatErrorCode] == [c.value for c in (*ErrorCode, *LocalCode)]
-    assert ChatErrorCode(ErrorCode.TOKEN_INVALID) is ChatErrorCode.TOKEN_INVALID
+    # ChatErrorCode names every code of both enums, once, as the members themselves.
+    named = {name: code for name, code in vars(ChatErrorCode).items() if name.isupper()}
+    assert list(named.values()) == list(ALL_CODES) == [*ErrorCode, *LocalCode]
+    assert all(named[code.name] is code for code in ALL_CODES)
+    assert len({code.value for code in ALL_CODES}) == len(ALL_CODES)  # none twice
+    assert code_of(ErrorCode.TOKEN_INVALID) is ChatErrorCode.TOKEN_INVALID
+    assert code_of("TIMEOUT") is ChatErrorCode.TIMEOUT is LocalCode.TIMEOUT
 
 
 def test_each_code_makes_its_branch():

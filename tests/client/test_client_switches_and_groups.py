@@ -1,5 +1,5 @@
-"""The two switches (require_delivery_ack, require_ack) and group read receipts,
-through the client API."""
+"""The two switches (require_delivery_ack, require_ack), group read receipts and
+group membership, through the client API."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ import asyncio
 import pytest
 from test_client_basics import settle
 
-from desktop_chat.client import ChatError, ChatErrorCode, ChatMessage, ChatType
+from desktop_chat.client import (
+    ChatError,
+    ChatErrorCode,
+    ChatMessage,
+    ChatType,
+    LocalProtocolError,
+)
 from desktop_chat.wire_client import WireClient
 
 
@@ -196,3 +202,18 @@ async def test_group_ack_refusals_raise_chat_errors(clients):
     with pytest.raises(ChatError) as not_allowed:
         await member.chat_manager.fetch_group_acks(plain.msg_id, group.group_id)
     assert not_allowed.value.code is ChatErrorCode.PERMISSION_DENIED
+
+
+async def test_removing_only_yourself_is_refused_before_sending_leave_group_leaves(clients):
+    # The server takes `remove_members([me])` as leaving and answers ok, with no group
+    # to return: the call is refused here instead, and the member stays in.
+    await clients.harness.start()
+    _owner, group, names = await make_group(clients, "olivia", 2)
+    member = await clients.login(names[0])
+    with pytest.raises(LocalProtocolError) as refused:
+        await member.group_manager.remove_members(group.group_id, [names[0]])
+    assert refused.value.code is ChatErrorCode.INVALID_PARAM
+    still = await member.group_manager.get_group(group.group_id)
+    assert names[0] in (still.members or {})
+    await member.group_manager.leave_group(group.group_id)
+    assert member.group_manager.get_group_from_cache(group.group_id) is None
