@@ -18,7 +18,9 @@ The chat view (the open chat):
 - `chat_view`: the header, the message list and the composer;
 - `composer` (where a person writes), `composer_bar` (replying to, editing) and
   `jump_button` ("jump to newest" with the unread count);
-- `message_model`: the open chat's messages; `message_delegate` and
+- `message_model`: the open chat's messages (both list models share
+  `coalesced_model`: rows found through a dict, repaints flushed once per
+  event-loop iteration with the roles that changed); `message_delegate` and
   `message_layout`: how a message row looks and is measured; `message_editor`:
   a message's text opened for selecting; `message_menu`: a message's menu.
 
@@ -41,8 +43,10 @@ and conversation models, which their delegates read).
 
 The controller: `controller` wires one signed-in client to its window;
 `group_views` is its group side (the read-by view, group info) and
-`message_actions` what a person does to a message; `read_tracker` decides when
-a message was really read.
+`message_actions` what a person does to a message, both parts of it that name
+what they use of it through `controller_host`; `read_tracker` decides when a
+message was really read, and the controller hands that to the client's
+`ChatManager.mark_read`.
 
 Plain values: `settings` (the app's settings and their file) and `wording`
 (what the app says when something goes wrong).

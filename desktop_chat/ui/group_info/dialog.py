@@ -48,7 +48,7 @@ from desktop_chat.ui.group_info.rules import (
 )
 
 
-def _button(text: str, name: str, on_click: Callable[[], None]) -> QPushButton:
+def _button(text: str, name: str, on_click: Callable[[], object]) -> QPushButton:
     button = QPushButton(text)
     button.setObjectName(name)
     button.setAutoDefault(False)
