@@ -124,8 +124,9 @@ class Calls:
 class Wire:
     """The outbox's `request`. Each frame is encoded, decoded by the server's decoder
     (it must be one the server takes) and recorded; then answered by the next scripted
-    answer when there is one (a reply, an `f.Error` the server sends, or a ChatError
-    raised as a lost connection raises it), else as a server that accepts it does."""
+    answer when there is one (a reply, an `f.Error` the server sends, a ChatError
+    raised as a lost connection raises it, or None: accepted), else as a server that
+    accepts it does."""
 
     def __init__(self) -> None:
         self.frames: list[Any] = []
@@ -138,7 +139,9 @@ class Wire:
         decoded = decode_client_frame(data)
         assert not isinstance(decoded, ProtocolError), (decoded, data)
         self.frames.append(decoded)
-        answer = self.script.popleft() if self.script else self.accept(decoded)
+        answer = self.script.popleft() if self.script else None
+        if answer is None:
+            answer = self.accept(decoded)
         if isinstance(answer, ChatError):
             raise answer
         if isinstance(answer, f.Error):
