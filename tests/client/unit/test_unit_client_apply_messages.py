@@ -75,6 +75,13 @@ async def test_events_apply_in_seq_order_and_a_seq_at_or_below_the_last_is_skipp
     assert device.store.message("order-0004") is None
     assert device.store.unread_count("bob") == 3
     assert device.calls.of("on_conversation_updated") == [("bob", 3)]
+    # What a replay would tell again (a reminder: a second notification), at the
+    # applied seq itself and below it.
+    device.calls.take()
+    remind = {"group_id": "123", "msg_id": "order-0001", "from": "bob"}
+    device.apply(push("group_ack_reminder", 6, **remind))
+    device.apply(push("group_ack_reminder", 6, **remind), push("group_ack_reminder", 3, **remind))
+    assert device.calls.of("on_group_ack_reminder") == [("order-0001", "123", "bob")]
 
 
 async def test_the_copy_of_our_own_message_confirms_it_once_and_never_moves_a_mark_back(
