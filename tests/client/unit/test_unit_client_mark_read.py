@@ -4,7 +4,8 @@ the frames its outbox then sends: a watermark never claims more than this device
 received; messages seen above it are acked one by one, once; what is read already,
 by the watermark or before, is never acked again; with read receipts off every read
 is private (its conversation ack kept apart from receipted ones) and no group ack
-goes out; a group message is acked only when it asked. The end-to-end cases (commit
+goes out; a group message is acked only when it asked, and its ack lowers this
+device's badge as the server lowers the others'. The end-to-end cases (commit
 counts, a real server's view) are in tests/client/test_client_mark_read.py."""
 
 from __future__ import annotations
@@ -98,3 +99,25 @@ async def test_a_group_message_is_acked_only_when_it_asked_and_receipts_are_on(d
         ("conversation_read_ack", ("123", 3, True)),
     ]
     assert device.store.unread_count("123") == 0
+
+
+async def test_a_group_ack_lowers_the_badge_here_as_the_server_does_for_the_others(device):
+    """The server counts a group read ack as a read (one fewer unread, `self_read` to
+    the reader's other devices, never the acking one): this device's badge drops too."""
+    group = {"to": "123", "chat_type": "groupchat"}
+    device.options.require_delivery_ack = False
+    device.apply(
+        message(1, "bob-000001", need_group_ack=True, **group), message(2, "bob-000002", **group)
+    )
+    assert device.store.unread_count("123") == 2
+    device.calls.take()
+    assert await device.chat.send_group_message_read_ack("bob-000001", "123", "seen it")
+    assert device.store.unread_count("123") == 1
+    device.notifier.flush()
+    assert device.calls.of("on_conversation_updated") == [("123", 1)]
+    # Acked again (read already): the ack may go again, the badge does not move.
+    assert await device.chat.send_group_message_read_ack("bob-000001", "123", "seen it")
+    assert device.store.unread_count("123") == 1
+    await device.outbox.drain()
+    (frame,) = device.wire.take()
+    assert (frame.group_id, frame.msg_id, frame.content) == ("123", "bob-000001", "seen it")
