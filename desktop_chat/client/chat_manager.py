@@ -187,8 +187,8 @@ class ChatManager(MessageActions, Presence):
                 by_watermark, unread = self._read_up_to(conversation_id, bound, notify, now)
                 changed += by_watermark
                 urgent = True
-            elif acks:
-                unread = max(0, store.unread_count(conversation_id) - acks)
+            elif changed:  # read one by one: one-to-one acks, group acks
+                unread = max(0, store.unread_count(conversation_id) - len(changed))
             if unread is not None:
                 store.set_unread(conversation_id, unread)
             store.commit()
