@@ -194,9 +194,6 @@ class BubbleLayout:
             self._geometry.clear()
         return self._fonts
 
-    def clear_caches(self) -> None:
-        self._geometry.clear()
-
     # -- measuring
 
     def layout_text(self, text: str, width: int, font: QFont) -> TextBlock:

@@ -33,7 +33,6 @@ MAX_OPEN_ROWS = 1000  # a chat opens with at most this many rows, unread ones in
 # Roles a receipt changes without changing the row's size (a tick, a time, a flag)...
 PAINT_ONLY_ROLES = frozenset(
     {
-        int(MessageRole.MESSAGE),
         int(MessageRole.MARK),
         int(MessageRole.DELIVERED_AT),
         int(MessageRole.READ_AT),
@@ -98,7 +97,6 @@ def _reply_text(message: ChatMessage) -> str:
 
 
 _ROLE_VALUES: dict[int, Callable[[ChatMessage], object]] = {
-    int(MessageRole.MESSAGE): lambda m: m,
     int(MessageRole.MSG_ID): lambda m: m.msg_id,
     int(MessageRole.TEXT): lambda m: m.body.content,
     int(Qt.ItemDataRole.DisplayRole): lambda m: m.body.content,

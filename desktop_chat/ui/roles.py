@@ -16,7 +16,6 @@ _USER = int(Qt.ItemDataRole.UserRole)
 
 
 class MessageRole(enum.IntEnum):
-    MESSAGE = _USER + 1  # the ChatMessage itself
     MSG_ID = _USER + 2  # str
     TEXT = _USER + 3  # str
     SENDER = _USER + 4  # str (username)
