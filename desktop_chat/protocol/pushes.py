@@ -26,12 +26,13 @@ from desktop_chat.protocol.structs import (
     Frame,
     GroupAckInfo,
     GroupInfo,
+    Int64,
     MessageInfo,
 )
 
 
 class Push(Frame, frozen=True, kw_only=True):
-    seq: int
+    seq: Int64
 
 
 class MessagePush(Push, frozen=True, tag="message"):
@@ -46,7 +47,7 @@ class DeliveredPush(Push, frozen=True, tag="delivered"):
     conversation_id: str
     msg_ids: list[str]
     by: str
-    time: int
+    time: Int64
 
 
 class ReadPush(Push, frozen=True, tag="read"):
@@ -55,7 +56,7 @@ class ReadPush(Push, frozen=True, tag="read"):
     conversation_id: str
     msg_ids: list[str]
     by: str
-    time: int
+    time: Int64
 
 
 class ConversationReadPush(Push, frozen=True, tag="conversation_read"):
@@ -72,9 +73,9 @@ class ConversationReadPush(Push, frozen=True, tag="conversation_read"):
     from_: str = msgspec.field(name="from")
     to: str
     conversation_id: str
-    read_upto: int
-    time: int
-    unread_count: int | None = None
+    read_upto: Int64
+    time: Int64
+    unread_count: Int64 | None = None
     msg_ids: list[str] | None = None
 
 
@@ -83,7 +84,7 @@ class SelfReadPush(Push, frozen=True, tag="self_read"):
 
     conversation_id: str
     msg_ids: list[str]
-    unread_count: int
+    unread_count: Int64
 
 
 class GroupReadPush(Push, frozen=True, tag="group_read"):
@@ -98,8 +99,8 @@ class GroupDeliveredPush(Push, frozen=True, tag="group_delivered"):
 
     group_id: str
     msg_id: str
-    delivered_count: int
-    member_count: int
+    delivered_count: Int64
+    member_count: Int64
 
 
 GroupChange = Literal[
@@ -138,9 +139,9 @@ class MessageRecalledPush(Push, frozen=True, tag="message_recalled"):
     from_: str = msgspec.field(name="from")
     to: str
     chat_type: ChatType
-    conv_seq: int
-    time: int
-    unread_count: int | None = None
+    conv_seq: Int64
+    time: Int64
+    unread_count: Int64 | None = None
 
 
 class MessageEditedPush(Push, frozen=True, tag="message_edited"):
@@ -148,7 +149,7 @@ class MessageEditedPush(Push, frozen=True, tag="message_edited"):
 
     message: MessageInfo
     by: str
-    time: int
+    time: Int64
 
 
 class ConversationMutedPush(Push, frozen=True, tag="conversation_muted"):
@@ -156,7 +157,7 @@ class ConversationMutedPush(Push, frozen=True, tag="conversation_muted"):
 
     conversation_id: str
     muted: bool
-    muted_until: int | None
+    muted_until: Int64 | None
 
 
 ServerPush = (
@@ -187,7 +188,7 @@ class PeerTypingPush(Ephemeral, frozen=True, tag="peer_typing"):
 
     from_: str = msgspec.field(name="from")
     conversation_id: str
-    time: int
+    time: Int64
 
 
 EphemeralPush = PeerTypingPush
@@ -205,7 +206,7 @@ class BadEvent:
     `type` its `type` when that is a string; `source` the frame as it came; `error`
     why it was refused. Never encoded, never sent."""
 
-    seq: int | None
+    seq: Int64 | None
     type: str | None
     source: bytes = field(repr=False)
     error: ProtocolError

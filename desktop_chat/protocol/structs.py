@@ -45,6 +45,9 @@ Token = Annotated[str, msgspec.Meta(min_length=16, max_length=128)]
 ShortText = Annotated[str, msgspec.Meta(max_length=64)]
 GroupName = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_GROUP_NAME_CHARS)]
 NonNegative = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
+# Every number the server sends fits a 64-bit integer (what SQLite, PostgreSQL and a
+# client's store can hold): a push with a larger one is unreadable (a BadEvent).
+Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 # Lists and notes have no upper bound here: the frame size bounds them, and
 # `validation` refuses what is over a limit with that limit's own code.
 MsgIdList = Annotated[list[MsgId], msgspec.Meta(min_length=1)]
@@ -89,21 +92,21 @@ class MessageInfo(msgspec.Struct, frozen=True, kw_only=True):
     to: str
     chat_type: ChatType
     body: MessageBody | None
-    server_time: int
-    local_time: int = 0
-    conv_seq: int = 0
+    server_time: Int64
+    local_time: Int64 = 0
+    conv_seq: Int64 = 0
     need_delivery_ack: bool = False
     need_read_ack: bool = False
     need_group_ack: bool = False
-    delivered_at: int | None = None
-    read_at: int | None = None
-    group_member_count: int | None = None
-    group_ack_count: int = 0
-    group_delivered_count: int = 0
+    delivered_at: Int64 | None = None
+    read_at: Int64 | None = None
+    group_member_count: Int64 | None = None
+    group_ack_count: Int64 = 0
+    group_delivered_count: Int64 = 0
     reply_to: str | None = None
     reply_preview: ReplyPreview | None = None
-    edited_at: int | None = None
-    recalled_at: int | None = None
+    edited_at: Int64 | None = None
+    recalled_at: Int64 | None = None
 
 
 # The fields of a `MessageInfo` a client keeps as they come, under the same name (its
@@ -132,8 +135,8 @@ class GroupAckInfo(msgspec.Struct, frozen=True, kw_only=True):
     ack_id: str
     from_: str = msgspec.field(name="from")
     content: str | None = None
-    read_count: int
-    timestamp: int
+    read_count: Int64
+    timestamp: Int64
 
 
 class GroupMember(msgspec.Struct, frozen=True):
@@ -146,18 +149,18 @@ class GroupInfo(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     owner: str
     ack_policy: AckPolicy
-    member_count: int
+    member_count: Int64
     members: list[GroupMember] | None = None
 
 
 class ConversationInfo(msgspec.Struct, frozen=True, kw_only=True):
     conversation_id: str
     chat_type: ChatType
-    unread_count: int
+    unread_count: Int64
     last_message: MessageInfo | None = None
     # The viewer's own mute of this conversation (the same on all its devices).
     muted: bool = False
-    muted_until: int | None = None
+    muted_until: Int64 | None = None
 
 
 class UserInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -168,11 +171,11 @@ class UserInfo(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Limits(msgspec.Struct, frozen=True, kw_only=True):
-    max_frame_bytes: int
-    max_ack_batch: int
-    max_group_members: int
-    max_note_bytes: int
-    max_page_size: int
-    ack_retention_seconds: int
+    max_frame_bytes: Int64
+    max_ack_batch: Int64
+    max_group_members: Int64
+    max_note_bytes: Int64
+    max_page_size: Int64
+    ack_retention_seconds: Int64
     # How long after sending the sender may recall a message.
-    recall_seconds: int = 120
+    recall_seconds: Int64 = 120

@@ -218,3 +218,14 @@ async def test_unreadable_events_are_told_in_their_place_and_typing_never_moves_
     assert device.calls.names() == ["on_typing", "on_bad_event"]
     assert device.calls.of("on_typing") == [("bob", "bob")]
     assert device.store.last_seq == 3
+
+
+async def test_a_push_whose_numbers_no_database_can_hold_is_a_bad_event_not_a_stuck_sync(device):
+    # A server (broken, or not ours) sends a time past 64 bits: the push must become a
+    # BadEvent the sync steps past, never an error that rolls the batch back forever.
+    huge = message(2, "huge-00002", server_time=2**63)
+    device.apply(message(1, "fine-00001"), huge, message(3, "fine-00003"))
+    bad = [event for (event,) in device.calls.of("on_bad_event")]
+    assert [(event.seq, event.type) for event in bad] == [(2, "message")]
+    assert device.calls.ids("on_messages_received") == [["fine-00001", "fine-00003"]]
+    assert device.store.last_seq == 3
