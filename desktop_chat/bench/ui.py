@@ -144,7 +144,7 @@ def _fill(path: Path, count: int) -> str:
                 mark=Mark.SENT,
                 created=False,
                 need_read_ack=True,
-                has_read=True,
+                recipient_read=True,
             )
         )
     store.touch_conversation("bob", ChatType.CHAT, base + count * 1000)

@@ -260,8 +260,8 @@ class EventApplier:
 
     def _self_read(self, event: f.SelfReadPush, queued: Queued) -> None:
         for message in self.store.messages(event.msg_ids):
-            if not message.has_read:
-                message.has_read = True
+            if not message.recipient_read:
+                message.recipient_read = True
                 self.store.save_message(message)
         self._set_unread(event.conversation_id, event.unread_count, queued)
 

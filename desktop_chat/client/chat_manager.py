@@ -231,15 +231,15 @@ class ChatManager(MessageActions, Presence):
                 payload: dict[str, object] = {"group_id": conversation_id, "content": note}
                 store.outbox_add("group_read_ack", message.msg_id, payload, now)
                 group_ack = True
-            elif message.has_read or (bound is not None and 0 < message.conv_seq <= bound):
+            elif message.recipient_read or (bound is not None and 0 < message.conv_seq <= bound):
                 continue  # read already (never receipted later), or by the watermark
             else:
                 # A receipt only if the sender asked for one; else a private read.
                 payload = {"notify": notify and message.need_read_ack}
                 store.outbox_add("read_ack", message.msg_id, payload, now)
                 acks += 1
-            if not message.has_read:
-                message.has_read = True
+            if not message.recipient_read:
+                message.recipient_read = True
                 store.save_message(message)
                 changed.append(message)
         return changed, acks, group_ack
@@ -253,7 +253,7 @@ class ChatManager(MessageActions, Presence):
         by_watermark = store.unread_received(conversation_id, bound)
         unread = store.mark_received_read(conversation_id, bound, read_ack_sent=notify)
         for message in by_watermark:
-            message.has_read = True
+            message.recipient_read = True
             message.read_ack_sent = message.read_ack_sent or notify
         # A private read and a receipted one are separate entries: a later receipt
         # must not replace (and so receipt) what was read privately.

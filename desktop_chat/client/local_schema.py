@@ -27,6 +27,10 @@ Version 2 (a group and a draft survive a restart):
   owner, ack policy, member count, members and roles as JSON);
 - `drafts`: the person's unsent text, one per conversation.
 
+Version 3 (one name for one fact): `messages.has_read` is `recipient_read`, the
+name the server gives the same fact (the recipient, this user, read it, with or
+without a receipt; `read_ack_sent` says whether a receipt went out).
+
 Never: query messages (that is `local_store`), or downgrade a store.
 """
 
@@ -34,7 +38,7 @@ from __future__ import annotations
 
 import sqlite3
 
-LOCAL_SCHEMA_VERSION = 2
+LOCAL_SCHEMA_VERSION = 3
 
 LOCAL_SCHEMA_V0 = """
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -140,6 +144,7 @@ LOCAL_MIGRATIONS: dict[int, tuple[str, ...]] = {
             updated_at INTEGER NOT NULL
         ) WITHOUT ROWID""",
     ),
+    3: ("ALTER TABLE messages RENAME COLUMN has_read TO recipient_read",),
 }
 # Parts of a migration that need an SQLite feature which may be missing (FTS5 trigram):
 # left out, in a savepoint, when the feature is not there.

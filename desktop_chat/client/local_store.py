@@ -50,7 +50,7 @@ _SAME = (
     "msg_id",
     "conversation_id",
     "local_time",
-    "has_read",
+    "recipient_read",
     "deliver_ack_sent",
     "read_ack_sent",
     "recalled_at",
@@ -249,7 +249,7 @@ class LocalStore(LocalSearch):
         there changes."""
         rows = self._db.execute(
             f"SELECT {_COLUMNS} FROM messages WHERE conversation_id = ? AND direction = 'RECEIVE'"
-            " AND has_read = 0 AND conv_seq <= ? ORDER BY conv_seq",
+            " AND recipient_read = 0 AND conv_seq <= ? ORDER BY conv_seq",
             (conversation_id, upto),
         ).fetchall()
         return [_message(row) for row in rows]
@@ -259,14 +259,14 @@ class LocalStore(LocalSearch):
         after it (on this device)."""
         db = self._write()
         db.execute(
-            "UPDATE messages SET has_read = 1, read_ack_sent = MAX(read_ack_sent, ?)"
-            " WHERE conversation_id = ? AND direction = 'RECEIVE' AND has_read = 0"
+            "UPDATE messages SET recipient_read = 1, read_ack_sent = MAX(read_ack_sent, ?)"
+            " WHERE conversation_id = ? AND direction = 'RECEIVE' AND recipient_read = 0"
             " AND conv_seq <= ?",
             (int(read_ack_sent), conversation_id, upto),
         )
         row = db.execute(
             "SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND direction = 'RECEIVE'"
-            " AND has_read = 0 AND recalled_at IS NULL",
+            " AND recipient_read = 0 AND recalled_at IS NULL",
             (conversation_id,),
         ).fetchone()
         return int(row[0])

@@ -102,7 +102,7 @@ class MessageActions:
         store = client.require_store()
         stored = self._stored(msg_id)
         received = stored.direction is MessageDirection.RECEIVE and not stored.recalled
-        was_unread = received and not stored.has_read
+        was_unread = received and not stored.recipient_read
         store.delete_message(msg_id)
         # No receipt for a deleted message, even one queued before: a read it stood for
         # still reaches the user's other devices and the server, privately.

@@ -90,7 +90,7 @@ class ChatMessage:
     delivered_at: int | None = None
     read_at: int | None = None
     # Received messages: whether this user has read it, and which acks went out.
-    has_read: bool = False
+    recipient_read: bool = False
     deliver_ack_sent: bool = False
     read_ack_sent: bool = False
     group_member_count: int | None = None

@@ -295,7 +295,7 @@ class ChatController(GroupViews, MessageActions, QObject):
 
     @staticmethod
     def _is_read(message: ChatMessage) -> bool:
-        return message.read_ack_sent if message.need_group_ack else message.has_read
+        return message.read_ack_sent if message.need_group_ack else message.recipient_read
 
     # ------------------------------------------------------------------ events from the client
 
@@ -351,7 +351,7 @@ class ChatController(GroupViews, MessageActions, QObject):
         if from_ == self.me:  # read on another of my devices
             conversation_id = to
             fresh = self.client.chat_manager.local_messages(conversation_id, None, 500)
-            self.tracker.forget([m.msg_id for m in fresh if m.has_read])
+            self.tracker.forget([m.msg_id for m in fresh if m.recipient_read])
         else:
             conversation_id = from_
         self._reload_marks(conversation_id)

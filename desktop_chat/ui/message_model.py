@@ -37,7 +37,7 @@ PAINT_ONLY_ROLES = frozenset(
         int(MessageRole.DELIVERED_AT),
         int(MessageRole.READ_AT),
         int(MessageRole.GROUP_DELIVERED_COUNT),
-        int(MessageRole.HAS_READ),
+        int(MessageRole.RECIPIENT_READ),
         int(MessageRole.HIGHLIGHTED),
     }
 )
@@ -111,7 +111,7 @@ _ROLE_VALUES: dict[int, Callable[[ChatMessage], object]] = {
     int(MessageRole.GROUP_ACK_COUNT): lambda m: m.group_ack_count,
     int(MessageRole.GROUP_MEMBER_COUNT): lambda m: m.group_member_count,
     int(MessageRole.GROUP_DELIVERED_COUNT): lambda m: m.group_delivered_count,
-    int(MessageRole.HAS_READ): lambda m: m.has_read,
+    int(MessageRole.RECIPIENT_READ): lambda m: m.recipient_read,
     int(MessageRole.NOTICE): notice_of,
     int(MessageRole.EDITED): lambda m: m.edited and not m.recalled,
     int(MessageRole.REPLY_TO): lambda m: (m.reply_to or "") if not m.recalled else "",

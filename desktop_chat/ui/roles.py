@@ -29,7 +29,7 @@ class MessageRole(enum.IntEnum):
     GROUP_ACK_COUNT = _USER + 12  # int: "Read n/m" n
     GROUP_MEMBER_COUNT = _USER + 13  # int | None: "Read n/m" m (members at send time)
     GROUP_DELIVERED_COUNT = _USER + 14  # int
-    HAS_READ = _USER + 15  # bool: received and read by this user
+    RECIPIENT_READ = _USER + 15  # bool: received and read by this user
     SHOW_SENDER = _USER + 16  # bool: group message whose sender differs from the row above
     BANNER = _USER + 17  # str: a separator drawn above the bubble ("3 unread messages"), or ""
     DATE = _USER + 18  # str: the day above the first message of a day ("Today", "3 March"), or ""

@@ -71,7 +71,7 @@ async def test_message_read_ack_reaches_peer_and_readers_other_device(clients):
     )
     assert bob.chat_manager.get_conversation("alice").unread_count == 1
     assert bob_phone.chat_manager.get_conversation("alice").unread_count == 1
-    assert bob_phone.chat_manager.get_message(first.msg_id).has_read
+    assert bob_phone.chat_manager.get_message(first.msg_id).recipient_read
 
 
 async def test_conversation_read_ack_reaches_peer_and_readers_other_device(clients):
@@ -98,7 +98,7 @@ async def test_conversation_read_ack_reaches_peer_and_readers_other_device(clien
     assert own == [("bob", "alice")]
     assert bob.chat_manager.get_conversation("alice").unread_count == 0
     assert bob_phone.chat_manager.get_conversation("alice").unread_count == 0
-    assert all(bob_phone.chat_manager.get_message(i).has_read for i in ids)
+    assert all(bob_phone.chat_manager.get_message(i).recipient_read for i in ids)
     # The server agrees: a fresh device of bob sees 0 unread too.
     fresh = await clients.login("bob", device="bob-tablet")
     assert fresh.chat_manager.get_conversation("alice").unread_count == 0

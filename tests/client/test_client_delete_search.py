@@ -50,7 +50,7 @@ async def test_deleting_an_unread_message_reads_it_privately_everywhere(clients)
         lambda r: r.calls["on_conversation_updated"][-1] == ("alice", 1),
     )
     assert bob_laptop.chat_manager.get_conversation("alice").unread_count == 1
-    assert bob_laptop.chat_manager.get_message(doomed.msg_id).has_read  # still there
+    assert bob_laptop.chat_manager.get_message(doomed.msg_id).recipient_read  # still there
     assert await server_unread(clients, "bob", "alice") == 1
     # Nothing told alice it was read.
     await asyncio.sleep(0.2)
@@ -190,11 +190,11 @@ async def test_searching_never_marks_anything_read(clients):
     await alice.chat_manager.send_message(ChatMessage.text("bob", "unread secret"))
     await received(clients, bob, 1)
     results = bob.chat_manager.search_messages("secret")
-    assert len(results) == 1 and not results[0].has_read
+    assert len(results) == 1 and not results[0].recipient_read
     await asyncio.sleep(0.2)
     assert bob.store.outbox_size() == 0
     assert bob.chat_manager.get_conversation("alice").unread_count == 1
-    assert not bob.chat_manager.get_message(results[0].msg_id).has_read
+    assert not bob.chat_manager.get_message(results[0].msg_id).recipient_read
     assert clients.events(alice).calls["on_messages_read"] == []
 
 

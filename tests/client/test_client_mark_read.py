@@ -48,7 +48,7 @@ async def test_n_message_acks_cost_one_commit_and_report_the_rows_read(clients):
     assert statements.count("SELECT") <= 2  # the messages, once; the unread count
     assert sum("INTO outbox" in s for s in sql) == 25
     assert [m.msg_id for m in changed] == [m.msg_id for m in messages]
-    assert all(m.has_read for m in changed)
+    assert all(m.recipient_read for m in changed)
     assert bob.chat_manager.get_conversation("alice").unread_count == 0
     await clients.events(bob).wait("on_messages_marked_read")
     assert {m.msg_id for m in clients.events(bob).flat("on_messages_marked_read")} == {

@@ -36,7 +36,7 @@ async def test_conversation_ack_with_a_bound_reads_only_up_to_it(clients):
     await settle(bob)
     assert read_at_alice(alice, messages) == [True, True, False, False]
     assert bob.chat_manager.get_conversation("alice").unread_count == 2
-    assert [bob.chat_manager.get_message(m.msg_id).has_read for m in messages] == [
+    assert [bob.chat_manager.get_message(m.msg_id).recipient_read for m in messages] == [
         True,
         True,
         False,
@@ -45,7 +45,7 @@ async def test_conversation_ack_with_a_bound_reads_only_up_to_it(clients):
     # The reader's laptop clears only what was read.
     await clients.events(bob_laptop).wait("on_conversation_read")
     assert bob_laptop.chat_manager.get_conversation("alice").unread_count == 2
-    assert [bob_laptop.chat_manager.get_message(m.msg_id).has_read for m in messages] == [
+    assert [bob_laptop.chat_manager.get_message(m.msg_id).recipient_read for m in messages] == [
         True,
         True,
         False,

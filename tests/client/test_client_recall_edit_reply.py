@@ -112,7 +112,7 @@ async def test_edit_reaches_both_sides_and_keeps_the_receipts(clients):
         assert device.chat_manager.search_messages("at 6")[0].msg_id == sent.msg_id
         assert device.chat_manager.search_messages("at 5") == []
     assert bob.chat_manager.get_conversation("alice").unread_count == 1
-    assert not bob.chat_manager.get_message(sent.msg_id).has_read
+    assert not bob.chat_manager.get_message(sent.msg_id).recipient_read
     assert len(clients.events(bob).flat("on_messages_received")) == 1
     with pytest.raises(ChatError) as refused:
         await bob.chat_manager.modify_message(incoming.msg_id, "mine")

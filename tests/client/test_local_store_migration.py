@@ -112,7 +112,7 @@ async def test_a_data_dir_made_before_is_upgraded_in_place(clients):
     await bob.resume("bob")
     assert user_version(path) == LOCAL_SCHEMA_VERSION
     old = bob.chat_manager.get_message("old-local-0001")
-    assert old.body.content == OLD_TEXT and not old.has_read
+    assert old.body.content == OLD_TEXT and not old.recipient_read
     assert (old.recalled, old.edited, old.reply_to, old.reply_preview) == (
         False,
         False,

@@ -44,7 +44,7 @@ async def test_a_message_is_stored_counted_and_acked_in_one_commit_before_callba
     # The callback already saw the message, its ack and the seq on disk.
     assert seen_at_callback == [("1", 1, 1)]
     stored = device.message("hello-0001")
-    assert (stored.direction, stored.conversation_id, stored.has_read) == (
+    assert (stored.direction, stored.conversation_id, stored.recipient_read) == (
         MessageDirection.RECEIVE,
         "bob",
         False,

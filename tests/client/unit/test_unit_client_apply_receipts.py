@@ -87,7 +87,7 @@ async def test_reads_on_our_other_devices_clear_the_badge_up_to_their_bound(devi
     read = {"from": ME, "to": "bob", "conversation_id": "bob", "time": NOW + 9}
     device.apply(push("conversation_read", 4, read_upto=2, unread_count=1, **read))
     read_here = [device.message(f"badge-{seq:04d}") for seq in (1, 2, 3)]
-    assert [(m.has_read, m.read_ack_sent) for m in read_here] == [
+    assert [(m.recipient_read, m.read_ack_sent) for m in read_here] == [
         (True, False),
         (True, False),
         (False, False),
@@ -99,7 +99,7 @@ async def test_reads_on_our_other_devices_clear_the_badge_up_to_their_bound(devi
     ]
     self_read = {"conversation_id": "bob", "msg_ids": ["badge-0003"], "unread_count": 0}
     device.apply(push("self_read", 5, **self_read))
-    assert device.message("badge-0003").has_read
+    assert device.message("badge-0003").recipient_read
     assert device.store.unread_count("bob") == 0
     assert device.calls.take() == [("on_conversation_updated", ("bob", 0))]
     assert [e.kind for e in device.store.outbox()] == []  # no receipt goes out from here
@@ -163,7 +163,7 @@ async def test_with_read_receipts_off_incoming_read_receipts_are_ignored(device)
     # A read on another device of ours is no receipt: the badge still clears.
     mine = {**peer, "from": ME, "to": "bob", "read_upto": 3, "unread_count": 0}
     device.apply(push("conversation_read", 7, **mine))
-    assert device.message("off-000003").has_read
+    assert device.message("off-000003").recipient_read
     assert device.store.unread_count("bob") == 0
 
 

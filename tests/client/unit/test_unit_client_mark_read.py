@@ -40,7 +40,7 @@ async def test_a_watermark_never_claims_more_than_this_device_received(device):
     assert device.wire.sent() == [("conversation_read_ack", ("bob", 3, True))]
     # A message that arrives later is unread, whatever the earlier bound said.
     device.apply(message(4, "bob-000004", conv_seq=4, need_read_ack=True))
-    assert not device.message("bob-000004").has_read
+    assert not device.message("bob-000004").recipient_read
     assert device.store.unread_count("bob") == 1
 
 
@@ -49,7 +49,9 @@ async def test_messages_seen_above_the_watermark_are_acked_one_by_one_and_once(d
     (elsewhere,) = conversation(device, 1, peer="carol")
     read = device.chat.mark_read("bob", 2, seen=[ids[3], elsewhere])
     assert sorted(m.msg_id for m in read) == [ids[0], ids[1], ids[3]]
-    assert not device.message(ids[2]).has_read and not device.message(elsewhere).has_read
+    assert (
+        not device.message(ids[2]).recipient_read and not device.message(elsewhere).recipient_read
+    )
     assert device.store.unread_count("bob") == 1
     # Seen again, by the watermark or one by one: read already, nothing more to send.
     assert device.chat.mark_read("bob", None, seen=[ids[3], ids[0]]) == []
