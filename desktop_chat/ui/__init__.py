@@ -15,7 +15,8 @@ The conversation list (the window's left pane):
 - `conversation_delegate`: how a conversation row looks.
 
 The chat view (the open chat):
-- `chat_view`: the header, the message list and the composer;
+- `chat_view`: the header, the message list and the composer; `message_list`:
+  the list itself (receipts repainted cheaply, the keyboard);
 - `composer` (where a person writes), `composer_bar` (replying to, editing) and
   `jump_button` ("jump to newest" with the unread count);
 - `message_model`: the open chat's messages (both list models share

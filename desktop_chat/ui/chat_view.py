@@ -1,22 +1,23 @@
 """The open chat: header, message list, and composer.
 
-Owns: `ChatView`, which shows a `MessageListModel` through a `QListView` with the
-message delegate, keeps the view at the bottom when new messages arrive (unless
-the person scrolled up to read history), measures how much of each bubble is
-inside the viewport (`visible_fractions`, the read-ack controller's eyes), and
-a composer (`composer.Composer`) that emits `send_requested` and, as the person
-types, `draft_edited`. In groups, owners and admins see an
-"Ask for read receipts" toggle; others don't. While the newest message is out
-of view a "jump to newest" button (`jump_button.JumpButton`, Ctrl+End) floats
-over the list with the chat's unread count. The messages are reachable by Tab:
-arrows move between them, Ctrl+C copies one, F2 or a double-click opens its
-text for selecting (the delegate's read-only editor), Enter opens its "Read
-n/m" or retries a failed one, and the Menu key or Shift+F10 opens its menu (as
-a right click does: `menu_requested`). A reply or an edit shows a bar above the
-composer (`composer_bar.ComposerBar`; Esc or × cancels); Enter then emits
-`reply_requested` or `edit_requested`. The header's subtitle says "bob is
-typing…" for a few seconds after `show_typing`; `reveal` scrolls to a message
-and highlights it briefly.
+Owns: `ChatView`, which shows a `MessageListModel` through a
+`message_list.MessageList` (a `QListView`) with the message delegate, keeps the
+view at the bottom when new messages arrive (unless the person scrolled up to
+read history), measures how much of each bubble is inside the viewport
+(`visible_fractions`, the read-ack controller's eyes), and a composer
+(`composer.Composer`) that emits `send_requested` and, as the person types,
+`draft_edited`. In groups, owners and admins see an "Ask for read receipts"
+toggle; others don't. While the newest message is out of view a "jump to
+newest" button (`jump_button.JumpButton`, Ctrl+End) floats over the list with
+the chat's unread count. The messages are reachable by Tab (the list's keyboard
+is `MessageList`'s): arrows move between them, Ctrl+C copies one, F2 or a
+double-click opens its text for selecting (the delegate's read-only editor),
+Enter opens its "Read n/m" or retries a failed one, and the Menu key or
+Shift+F10 opens its menu (as a right click does: `menu_requested`). A reply or
+an edit shows a bar above the composer (`composer_bar.ComposerBar`; Esc or ×
+cancels); Enter then emits `reply_requested` or `edit_requested`. The header's
+subtitle says "bob is typing…" for a few seconds after `show_typing`; `reveal`
+scrolls to a message and highlights it briefly.
 
 Never: talk to the client, or decide that anything was read.
 """
@@ -24,7 +25,7 @@ Never: talk to the client, or decide that anything was read.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -36,12 +37,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_chat.protocol import Mark
 from desktop_chat.ui.composer import Composer
 from desktop_chat.ui.composer_bar import EDIT, REPLY, ComposerBar
 from desktop_chat.ui.jump_button import JumpButton
-from desktop_chat.ui.message_layout import MessageRow, separator_height
-from desktop_chat.ui.message_model import PAINT_ONLY_ROLES, MessageListModel
+from desktop_chat.ui.message_layout import separator_height
+from desktop_chat.ui.message_list import MessageList
+from desktop_chat.ui.message_model import MessageListModel
 from desktop_chat.ui.roles import MessageRole
 
 TYPING_SHOWN_MS = 5000
@@ -57,77 +58,6 @@ def _on_screen_area(rect: QRect, screens: list[QRect]) -> int:
     )
 
 
-class _MessageList(QListView):
-    """A list view that repaints a receipt's row without laying out every row again.
-
-    QListView answers any dataChanged with a full layout pass when rows have
-    variable heights: a size hint for every loaded row, per receipt. Changes that
-    cannot move a row's size (the model names them with PAINT_ONLY_ROLES) only
-    repaint the rows' rectangles.
-    """
-
-    menu_requested = Signal(str, QPoint)  # msg_id, where (global): the message's menu
-
-    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
-        if event.reason() == QContextMenuEvent.Reason.Mouse:
-            index = self.indexAt(event.pos())
-        else:
-            index = self.currentIndex()
-        if index.isValid():
-            self._menu_at(
-                index,
-                event.globalPos() if event.reason() == QContextMenuEvent.Reason.Mouse else None,
-            )
-
-    def _menu_at(self, index, global_pos: QPoint | None = None) -> None:
-        if global_pos is None:  # from the keyboard: at the message's bubble
-            rect = self.visualRect(index)
-            global_pos = self.viewport().mapToGlobal(rect.center())
-        self.menu_requested.emit(str(index.data(int(MessageRole.MSG_ID)) or ""), global_pos)
-
-    def dataChanged(self, top_left, bottom_right, roles=()) -> None:
-        if roles and set(roles) <= PAINT_ONLY_ROLES:
-            viewport = self.viewport()
-            visible = viewport.rect()
-            for row in range(top_left.row(), bottom_right.row() + 1):
-                rect = self.visualRect(self.model().index(row, 0))
-                if rect.intersects(visible):
-                    viewport.update(rect)
-            return
-        super().dataChanged(top_left, bottom_right, roles)
-
-    # -- the keyboard: Tab reaches the messages; arrows move, Ctrl+C copies, F2 selects
-
-    def focusInEvent(self, event) -> None:
-        had_current = self.currentIndex().isValid()
-        super().focusInEvent(event)  # Qt makes the oldest loaded row current
-        rows = self.model().rowCount() if self.model() is not None else 0
-        if rows and not had_current:
-            self.setCurrentIndex(self.model().index(rows - 1, 0))  # start at the newest
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        index = self.currentIndex()
-        menu_key = event.key() == Qt.Key.Key_Menu or (
-            event.key() == Qt.Key.Key_F10 and event.modifiers() & Qt.KeyboardModifier.ShiftModifier
-        )
-        if menu_key and index.isValid():
-            self._menu_at(index)
-            return
-        if event.matches(QKeySequence.StandardKey.Copy) and index.isValid():
-            QGuiApplication.clipboard().setText(str(index.data(int(MessageRole.TEXT)) or ""))
-            return
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and index.isValid():
-            # What a click on the bubble's "Read n/m" or red "!" does.
-            row = MessageRow.from_index(index)
-            delegate = self.itemDelegate()
-            if row.shows_read_count and hasattr(delegate, "read_count_clicked"):
-                delegate.read_count_clicked.emit(row.msg_id)
-            elif row.mark is Mark.FAILED and hasattr(delegate, "retry_clicked"):
-                delegate.retry_clicked.emit(row.msg_id)
-            return
-        super().keyPressEvent(event)
-
-
 class ChatView(QWidget):
     send_requested = Signal(str, bool)  # text, need_group_ack
     info_requested = Signal()  # the group's members and roles
@@ -141,6 +71,18 @@ class ChatView(QWidget):
     def __init__(self, model: MessageListModel, delegate=None, parent: QWidget | None = None):
         super().__init__(parent)
         self.model = model
+        self._build_titles()
+        self._build_list(model, delegate)
+        self._build_composer()
+        self._build_timers()
+        self.list.menu_requested.connect(self.menu_requested)
+        self._build_buttons()
+        self._lay_out()
+        self._build_jump_button()
+        self._follow_scrolling(model)
+
+    def _build_titles(self) -> None:
+        """The header's title (bold, a little larger) and its quieter subtitle."""
         self.title = QLabel()
         self.title.setObjectName("chatTitle")
         font = self.title.font()
@@ -151,7 +93,9 @@ class ChatView(QWidget):
         self.subtitle.setObjectName("chatSubtitle")
         self.subtitle.setEnabled(False)
 
-        self.list = _MessageList()
+    def _build_list(self, model: MessageListModel, delegate) -> None:
+        """The message list: per-pixel scrolling, Tab focus, F2 or a double-click edits."""
+        self.list = MessageList()
         self.list.setModel(model)
         if delegate is not None:
             self.list.setItemDelegate(delegate)
@@ -168,6 +112,8 @@ class ChatView(QWidget):
         self.list.setMouseTracking(True)
         self.list.setFrameShape(QListView.Shape.NoFrame)
 
+    def _build_composer(self) -> None:
+        """The composer and the reply/edit bar above it."""
         self.composer = Composer()
         self.composer.setPlaceholderText("Write a message…")
         self.composer.setToolTip("Enter sends; Shift+Enter starts a new line")
@@ -177,6 +123,9 @@ class ChatView(QWidget):
         self.bar = ComposerBar()
         self.bar.cancelled.connect(self.cancel_bar)
         self._draft_before_edit = ""
+
+    def _build_timers(self) -> None:
+        """How long "typing…" and a jumped-to message's highlight last."""
         self._subtitle = ""
         self.typing_timer = QTimer(self)
         self.typing_timer.setSingleShot(True)
@@ -186,7 +135,9 @@ class ChatView(QWidget):
         self._highlight_timer.setSingleShot(True)
         self._highlight_timer.setInterval(HIGHLIGHT_MS)
         self._highlight_timer.timeout.connect(lambda: self.model.set_highlighted(None))
-        self.list.menu_requested.connect(self.menu_requested)
+
+    def _build_buttons(self) -> None:
+        """Send, "Ask for read receipts", and the header's Members… and Mute."""
         self.ask_receipts = QCheckBox("Ask for read receipts")
         self.ask_receipts.setToolTip("Members' read acks show as “Read n/m” on the message")
         self.ask_receipts.setVisible(False)
@@ -203,6 +154,9 @@ class ChatView(QWidget):
         self.mute_button.setToolTip("Mute notifications (unread messages still count)")
         self.muted = False
         self.mute_button.clicked.connect(lambda: self.mute_requested.emit(not self.muted))
+
+    def _lay_out(self) -> None:
+        """The header above the list, the bar, then the composer and its buttons."""
         titles = QVBoxLayout()
         titles.setSpacing(0)
         titles.addWidget(self.title)
@@ -224,12 +178,16 @@ class ChatView(QWidget):
         layout.addWidget(self.bar)
         layout.addLayout(bottom)
 
+    def _build_jump_button(self) -> None:
+        """The "jump to newest" button over the list, and Ctrl+End."""
         self.jump_button = JumpButton(self.list)
         self.jump_button.clicked.connect(self.scroll_to_bottom)
         jump = QShortcut(QKeySequence("Ctrl+End"), self)
         jump.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         jump.activated.connect(self.scroll_to_bottom)
 
+    def _follow_scrolling(self, model: MessageListModel) -> None:
+        """Keep to the bottom, or to the anchor, as rows arrive and the view scrolls."""
         self._stick_to_bottom = True
         self._open_at: str | None = None
         self._anchor: tuple[str, int] | None = None

@@ -16,7 +16,7 @@ allocate fonts, metrics, paths or pixmaps per paint: the painter caches them.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPixmap
@@ -89,6 +89,14 @@ class ConversationRow:
             draft=str(get(ConversationRole.DRAFT) or ""),
             muted=bool(get(ConversationRole.MUTED)),
         )
+
+
+class _Ink(NamedTuple):
+    """A row's text colours: the title's, the quieter one of the time and last line."""
+
+    selected: bool
+    primary: QColor
+    secondary: QColor
 
 
 class ConversationPainter:
@@ -185,14 +193,13 @@ class ConversationPainter:
     ) -> None:
         row = ConversationRow.from_index(index)
         fonts = self.fonts(option.font)
-        colours = self._palettes.get(option.palette)
         palette = option.palette
         role = QPalette.ColorRole
         rect = option.rect
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         background = palette.color(role.Highlight if selected else role.Base)
         primary = palette.color(role.HighlightedText if selected else role.Text)
-        secondary = blend(primary, background, 0.4)
+        ink = _Ink(selected, primary, blend(primary, background, 0.4))
 
         painter.save()
         try:
@@ -202,94 +209,130 @@ class ConversationPainter:
                 painter.fillRect(rect, background)
             elif option.state & QStyle.StateFlag.State_MouseOver:
                 painter.fillRect(rect, blend(background, primary, 0.05))
-
-            top = rect.top() + (rect.height() - self.AVATAR) // 2
-            dpr = painter.device().devicePixelRatioF() if painter.device() else 1.0
-            painter.drawPixmap(
-                QPoint(rect.left() + self.LEFT, top), self.avatar(row.title, row.is_group, dpr)
-            )
+            self._paint_avatar(painter, rect, row)
 
             x = rect.left() + self.LEFT + self.AVATAR + self.GAP
             right = rect.right() + 1 - self.RIGHT
             line1 = QRect(x, rect.top() + 11, right - x, fonts.bold_fm.height())
             line2_h = max(fonts.text_fm.height(), self.BADGE_H)
             line2 = QRect(x, rect.bottom() + 1 - 10 - line2_h, right - x, line2_h)
-
-            when = conversation_time_text(row.last_time)
-            time_w = fonts.small_fm.horizontalAdvance(when) if when else 0
-            painter.setFont(fonts.small)
-            painter.setPen(secondary)
-            painter.drawText(
-                line1,
-                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                when,
-            )
-            painter.setFont(fonts.bold)
-            painter.setPen(primary)
-            title_w = line1.width() - (time_w + 8 if time_w else 0)
-            painter.drawText(
-                QRect(line1.left(), line1.top(), title_w, line1.height()),
-                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                self._elide(fonts.bold_fm, row.title, title_w),
-            )
-
-            text_right = line2.right() + 1
-            badge = badge_text(row.unread)
-            if badge:
-                badge_w = max(self.BADGE_H, fonts.badge_fm.horizontalAdvance(badge) + 12)
-                badge_rect = QRectF(
-                    text_right - badge_w,
-                    line2.center().y() + 1 - self.BADGE_H / 2,
-                    badge_w,
-                    self.BADGE_H,
-                )
-                fill = palette.color(role.HighlightedText if selected else role.Highlight)
-                ink = palette.color(role.Highlight if selected else role.HighlightedText)
-                if row.muted:  # counts, but quietly: grey like every messenger
-                    fill = palette.color(role.PlaceholderText)
-                    ink = palette.color(role.Base)
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(fill)
-                painter.drawRoundedRect(badge_rect, self.BADGE_H / 2, self.BADGE_H / 2)
-                painter.setFont(fonts.badge)
-                painter.setPen(readable(ink, fill))
-                painter.drawText(badge_rect, int(Qt.AlignmentFlag.AlignCenter), badge)
-                text_right = round(badge_rect.left()) - 8
-
-            text_left = line2.left()
-            prefix, text = self.second_line(index)
-            if prefix:
-                # Like every messenger: a draft replaces the last line, in the alert colour.
-                painter.setFont(fonts.text)
-                painter.setPen(colours.failed if not selected else primary)
-                prefix_w = fonts.text_fm.horizontalAdvance(prefix)
-                painter.drawText(
-                    QRect(text_left, line2.top(), prefix_w, line2.height()),
-                    int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                    prefix,
-                )
-                text_left += prefix_w
-            elif row.last_mark is not None:
-                tick = QRect(
-                    text_left - 2,
-                    line2.center().y() + 1 - TickArt.SIZE.height() // 2,
-                    TickArt.SIZE.width(),
-                    TickArt.SIZE.height(),
-                )
-                # Blue on the selection colour would vanish: draw read ticks in the ink.
-                tick_colours = self._selected_colours(colours, primary) if selected else colours
-                self.ticks.paint(painter, tick, row.last_mark, secondary, tick_colours)
-                text_left = tick.right() + 4
-            painter.setFont(fonts.text)
-            painter.setPen(secondary)
-            width = text_right - text_left
-            painter.drawText(
-                QRect(text_left, line2.top(), width, line2.height()),
-                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                self._elide(fonts.text_fm, text, width),
-            )
+            self._paint_title_line(painter, line1, row, fonts, ink)
+            text_right = self._paint_badge(painter, line2, row, fonts, palette, selected)
+            self._paint_last_line(painter, line2, text_right, index, row, fonts, palette, ink)
         finally:
             painter.restore()
+
+    def _paint_avatar(self, painter: QPainter, rect: QRect, row: ConversationRow) -> None:
+        """The avatar, vertically centred at the row's left."""
+        top = rect.top() + (rect.height() - self.AVATAR) // 2
+        dpr = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        painter.drawPixmap(
+            QPoint(rect.left() + self.LEFT, top), self.avatar(row.title, row.is_group, dpr)
+        )
+
+    def _paint_title_line(
+        self, painter: QPainter, line1: QRect, row: ConversationRow, fonts: Fonts, ink: _Ink
+    ) -> None:
+        """The first line: the time at the right, the title elided before it."""
+        when = conversation_time_text(row.last_time)
+        time_w = fonts.small_fm.horizontalAdvance(when) if when else 0
+        painter.setFont(fonts.small)
+        painter.setPen(ink.secondary)
+        painter.drawText(
+            line1,
+            int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+            when,
+        )
+        painter.setFont(fonts.bold)
+        painter.setPen(ink.primary)
+        title_w = line1.width() - (time_w + 8 if time_w else 0)
+        painter.drawText(
+            QRect(line1.left(), line1.top(), title_w, line1.height()),
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+            self._elide(fonts.bold_fm, row.title, title_w),
+        )
+
+    def _paint_badge(
+        self,
+        painter: QPainter,
+        line2: QRect,
+        row: ConversationRow,
+        fonts: Fonts,
+        palette: QPalette,
+        selected: bool,
+    ) -> int:
+        """The unread badge at the second line's right (grey when muted); returns where
+        the second line's text must end."""
+        text_right = line2.right() + 1
+        badge = badge_text(row.unread)
+        if not badge:
+            return text_right
+        role = QPalette.ColorRole
+        badge_w = max(self.BADGE_H, fonts.badge_fm.horizontalAdvance(badge) + 12)
+        badge_rect = QRectF(
+            text_right - badge_w,
+            line2.center().y() + 1 - self.BADGE_H / 2,
+            badge_w,
+            self.BADGE_H,
+        )
+        fill = palette.color(role.HighlightedText if selected else role.Highlight)
+        ink = palette.color(role.Highlight if selected else role.HighlightedText)
+        if row.muted:  # counts, but quietly: grey like every messenger
+            fill = palette.color(role.PlaceholderText)
+            ink = palette.color(role.Base)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(badge_rect, self.BADGE_H / 2, self.BADGE_H / 2)
+        painter.setFont(fonts.badge)
+        painter.setPen(readable(ink, fill))
+        painter.drawText(badge_rect, int(Qt.AlignmentFlag.AlignCenter), badge)
+        return round(badge_rect.left()) - 8
+
+    def _paint_last_line(
+        self,
+        painter: QPainter,
+        line2: QRect,
+        text_right: int,
+        index: QModelIndex | QPersistentModelIndex,
+        row: ConversationRow,
+        fonts: Fonts,
+        palette: QPalette,
+        ink: _Ink,
+    ) -> None:
+        """The second line: "Draft: " or the last outgoing message's tick, then the text."""
+        colours = self._palettes.get(palette)
+        text_left = line2.left()
+        prefix, text = self.second_line(index)
+        if prefix:
+            # Like every messenger: a draft replaces the last line, in the alert colour.
+            painter.setFont(fonts.text)
+            painter.setPen(colours.failed if not ink.selected else ink.primary)
+            prefix_w = fonts.text_fm.horizontalAdvance(prefix)
+            painter.drawText(
+                QRect(text_left, line2.top(), prefix_w, line2.height()),
+                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                prefix,
+            )
+            text_left += prefix_w
+        elif row.last_mark is not None:
+            tick = QRect(
+                text_left - 2,
+                line2.center().y() + 1 - TickArt.SIZE.height() // 2,
+                TickArt.SIZE.width(),
+                TickArt.SIZE.height(),
+            )
+            # Blue on the selection colour would vanish: draw read ticks in the ink.
+            tick_colours = self._selected_colours(colours, ink.primary) if ink.selected else colours
+            self.ticks.paint(painter, tick, row.last_mark, ink.secondary, tick_colours)
+            text_left = tick.right() + 4
+        painter.setFont(fonts.text)
+        painter.setPen(ink.secondary)
+        width = text_right - text_left
+        painter.drawText(
+            QRect(text_left, line2.top(), width, line2.height()),
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+            self._elide(fonts.text_fm, text, width),
+        )
 
 
 class ConversationDelegate(QStyledItemDelegate):

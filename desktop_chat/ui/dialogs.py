@@ -205,7 +205,12 @@ class LoginDialog(_RequestDialog):
         super().__init__(parent, "Signing in…")
         self.setWindowTitle("Sign in")
         self.setMinimumWidth(440)
+        self._build_fields()
+        self._build_buttons()
+        self._lay_out()
 
+    def _build_fields(self) -> None:
+        """The server, username and password fields."""
         self._server = QLineEdit()
         self._server.setObjectName("server_url")
         self._server.setPlaceholderText("Leave empty to use this computer's own server")
@@ -220,6 +225,8 @@ class LoginDialog(_RequestDialog):
         self._password.setMaxLength(MAX_PASSWORD)
         self._password.setPlaceholderText(f"At least {MIN_PASSWORD} characters for a new account")
 
+    def _build_buttons(self) -> None:
+        """Sign in, Create account, and the "Create account “name”" offered after a refusal."""
         self._sign_in = QPushButton("Sign in")
         self._sign_in.setObjectName("sign_in")
         self._sign_in.setDefault(True)
@@ -238,6 +245,8 @@ class LoginDialog(_RequestDialog):
         for field in (self._server, self._username):
             field.textEdited.connect(self._offer.hide)
 
+    def _lay_out(self) -> None:
+        """The title and hint, the form, the error and status lines, then the buttons."""
         form = QFormLayout()
         form.setSpacing(10)
         form.addRow("Server:", self._server)
@@ -384,7 +393,13 @@ class NewGroupDialog(_RequestDialog):
         self._own_username = own_username
         self.setWindowTitle("New group")
         self.setMinimumWidth(440)
+        self._build_fields()
+        policy_row = self._build_policy()
+        cancel = self._build_actions()
+        self._lay_out(policy_row, cancel)
 
+    def _build_fields(self) -> None:
+        """The group name and the members, with their count below."""
         self._name = QLineEdit()
         self._name.setObjectName("group_name")
         self._name.setPlaceholderText("For example Release team")
@@ -397,6 +412,8 @@ class NewGroupDialog(_RequestDialog):
         self._members.textChanged.connect(self._count_members)
         self._member_count = hint_label("You are added automatically.")
 
+    def _build_policy(self) -> QHBoxLayout:
+        """Who may ask for read receipts: owner and admins, or everyone."""
         self._admins_only = QRadioButton("Owner and admins")
         self._admins_only.setObjectName("policy_admins")
         self._admins_only.setChecked(True)
@@ -409,7 +426,10 @@ class NewGroupDialog(_RequestDialog):
         policy_row.addWidget(self._admins_only)
         policy_row.addWidget(self._everyone)
         policy_row.addStretch(1)
+        return policy_row
 
+    def _build_actions(self) -> QPushButton:
+        """Create group and Cancel (returned)."""
         self._create = QPushButton("Create group")
         self._create.setObjectName("create")
         self._create.setDefault(True)
@@ -418,7 +438,10 @@ class NewGroupDialog(_RequestDialog):
         cancel.setAutoDefault(False)
         cancel.clicked.connect(self.reject)
         self._watch(self._name, self._members, self._admins_only, self._everyone, self._create)
+        return cancel
 
+    def _lay_out(self, policy_row: QHBoxLayout, cancel: QPushButton) -> None:
+        """The form, the error and status lines, then Cancel and Create group."""
         form = QFormLayout()
         form.setSpacing(10)
         form.addRow("Group name:", self._name)

@@ -127,6 +127,25 @@ class MainWindow(QMainWindow):
         self._tray: QSystemTrayIcon | None = None
         self.notifications: list[tuple[str, str]] = []  # (title, text) shown, newest last
 
+        left = self._build_chat_list(username, conversations, conversation_delegate)
+        self._build_centre(left, chat_view)
+        self._build_menu()
+        self.connection_label = QLabel("Connecting…")
+        self.statusBar().addPermanentWidget(self.connection_label)
+        self.resize(960, 680)
+        conversations.total_unread_changed.connect(self.show_unread)
+        self.show_unread(conversations.total_unread())
+        app = QApplication.instance()
+        assert app is not None  # a window exists only in a running application
+        app.installEventFilter(self)
+        self._obscured: X11Obscured | None = None
+        self._disposed = False
+        self._told_about_tray = False
+
+    def _build_chat_list(
+        self, username: str, conversations: ConversationListModel, conversation_delegate
+    ) -> QWidget:
+        """The left pane: who is signed in, New chat and New group, then the chat list."""
         me = QLabel(f"<b>{username}</b>")
         new_chat = QPushButton("New chat")
         new_chat.clicked.connect(self.new_chat_requested)
@@ -148,7 +167,10 @@ class MainWindow(QMainWindow):
         left_layout.addLayout(top)
         left_layout.addWidget(self.chat_list, 1)
         left.setMinimumWidth(240)
+        return left
 
+    def _build_centre(self, left: QWidget, chat_view: ChatView) -> None:
+        """The chat list beside the open chat (or, before one is chosen, a hint)."""
         self.placeholder = QLabel("Select a chat, or start one with “New chat”.")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setEnabled(False)
@@ -162,6 +184,8 @@ class MainWindow(QMainWindow):
         splitter.setSizes([300, 600])
         self.setCentralWidget(splitter)
 
+    def _build_menu(self) -> None:
+        """The Chat menu and its shortcuts."""
         menu = self.menuBar().addMenu("&Chat")
         for text, slot, shortcuts in (
             ("&New chat…", self.new_chat_requested.emit, ["Ctrl+N"]),
@@ -183,18 +207,6 @@ class MainWindow(QMainWindow):
             action.setShortcuts([QKeySequence(k) for k in shortcuts])
             action.triggered.connect(slot)
             menu.addAction(action)
-
-        self.connection_label = QLabel("Connecting…")
-        self.statusBar().addPermanentWidget(self.connection_label)
-        self.resize(960, 680)
-        conversations.total_unread_changed.connect(self.show_unread)
-        self.show_unread(conversations.total_unread())
-        app = QApplication.instance()
-        assert app is not None  # a window exists only in a running application
-        app.installEventFilter(self)
-        self._obscured: X11Obscured | None = None
-        self._disposed = False
-        self._told_about_tray = False
 
     # ------------------------------------------------------------------ what the window shows
 

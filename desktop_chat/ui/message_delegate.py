@@ -128,13 +128,6 @@ class MessagePainter(BubbleLayout):
         geo = self.geometry(option, row)
         fonts = self.fonts(option.font)
         colours = self.colours(option.palette)
-        if row.outgoing:
-            fill, border = colours.outgoing, colours.outgoing_border
-            text_colour, meta_colour = colours.outgoing_text, colours.outgoing_meta
-        else:
-            fill, border = colours.incoming, colours.incoming_border
-            text_colour, meta_colour = colours.incoming_text, colours.incoming_meta
-
         painter.save()
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -142,54 +135,95 @@ class MessagePainter(BubbleLayout):
             if option.state & QStyle.StateFlag.State_Selected:
                 painter.fillRect(option.rect, colours.selection)
             painter.translate(option.rect.topLeft())
-            if geo.date_rect is not None:
-                self._paint_date(painter, geo.date_rect, row.date, fonts, option.palette)
-            if geo.banner_rect is not None:
-                self._paint_banner(painter, geo.banner_rect, row.banner, fonts, colours)
-            if row.highlighted:
-                tint = QColor(colours.accent)
-                tint.setAlphaF(0.18)
-                painter.fillRect(
-                    QRect(0, geo.bubble.top() - 2, option.rect.width(), geo.bubble.height() + 4),
-                    tint,
-                )
+            self._paint_above_bubble(painter, option, geo, row, fonts, colours)
             if geo.is_notice:
                 self._paint_notice(painter, geo, option.palette)
                 return
-            focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
-            painter.setPen(QPen(colours.accent, 2.0) if focused else QPen(border, 1.0))
-            painter.setBrush(fill)
-            painter.drawPath(geo.path)
-
-            if geo.sender_rect is not None:
-                painter.setFont(fonts.sender)
-                painter.setPen(name_colour(row.sender, colours.dark))
-                painter.drawText(geo.sender_rect, int(Qt.AlignmentFlag.AlignLeft), geo.sender_text)
-
-            if geo.quote_rect is not None:
-                self._paint_quote(painter, geo, fonts, colours, text_colour, meta_colour)
-            painter.setPen(text_colour)
-            geo.text.layout.draw(painter, geo.text_origin)
-
-            painter.setFont(fonts.small)
-            painter.setPen(meta_colour)
-            painter.drawText(
-                geo.time_rect,
-                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                clock_text(row.time_ms),
-            )
-            if geo.edited_rect is not None:
-                painter.drawText(
-                    geo.edited_rect,
-                    int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                    self.EDITED,
-                )
-            if geo.tick_rect is not None and row.mark is not None:
-                self.ticks.paint(painter, geo.tick_rect, row.mark, meta_colour, colours)
-            if geo.read_rect is not None:
-                self._paint_read_count(painter, geo, row, colours, meta_colour)
+            self._paint_bubble(painter, option, geo, row, fonts, colours)
         finally:
             painter.restore()
+
+    def _paint_above_bubble(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        geo: BubbleGeometry,
+        row: MessageRow,
+        fonts: Fonts,
+        colours: BubbleColours,
+    ) -> None:
+        """The date line, the unread band, and the brief tint of a row just jumped to."""
+        if geo.date_rect is not None:
+            self._paint_date(painter, geo.date_rect, row.date, fonts, option.palette)
+        if geo.banner_rect is not None:
+            self._paint_banner(painter, geo.banner_rect, row.banner, fonts, colours)
+        if row.highlighted:
+            tint = QColor(colours.accent)
+            tint.setAlphaF(0.18)
+            painter.fillRect(
+                QRect(0, geo.bubble.top() - 2, option.rect.width(), geo.bubble.height() + 4),
+                tint,
+            )
+
+    def _paint_bubble(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        geo: BubbleGeometry,
+        row: MessageRow,
+        fonts: Fonts,
+        colours: BubbleColours,
+    ) -> None:
+        """The bubble (its focus ring), sender line, quote, text, then the time line."""
+        if row.outgoing:
+            fill, border = colours.outgoing, colours.outgoing_border
+            text_colour, meta_colour = colours.outgoing_text, colours.outgoing_meta
+        else:
+            fill, border = colours.incoming, colours.incoming_border
+            text_colour, meta_colour = colours.incoming_text, colours.incoming_meta
+        focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
+        painter.setPen(QPen(colours.accent, 2.0) if focused else QPen(border, 1.0))
+        painter.setBrush(fill)
+        painter.drawPath(geo.path)
+
+        if geo.sender_rect is not None:
+            painter.setFont(fonts.sender)
+            painter.setPen(name_colour(row.sender, colours.dark))
+            painter.drawText(geo.sender_rect, int(Qt.AlignmentFlag.AlignLeft), geo.sender_text)
+
+        if geo.quote_rect is not None:
+            self._paint_quote(painter, geo, fonts, colours, text_colour, meta_colour)
+        painter.setPen(text_colour)
+        geo.text.layout.draw(painter, geo.text_origin)
+        self._paint_time_line(painter, geo, row, fonts, colours, meta_colour)
+
+    def _paint_time_line(
+        self,
+        painter: QPainter,
+        geo: BubbleGeometry,
+        row: MessageRow,
+        fonts: Fonts,
+        colours: BubbleColours,
+        meta_colour: QColor,
+    ) -> None:
+        """The time, "edited", the tick and the "Read n/m" ring at the bubble's bottom."""
+        painter.setFont(fonts.small)
+        painter.setPen(meta_colour)
+        painter.drawText(
+            geo.time_rect,
+            int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+            clock_text(row.time_ms),
+        )
+        if geo.edited_rect is not None:
+            painter.drawText(
+                geo.edited_rect,
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                self.EDITED,
+            )
+        if geo.tick_rect is not None and row.mark is not None:
+            self.ticks.paint(painter, geo.tick_rect, row.mark, meta_colour, colours)
+        if geo.read_rect is not None:
+            self._paint_read_count(painter, geo, row, colours, meta_colour)
 
     @staticmethod
     def _paint_notice(painter: QPainter, geo: BubbleGeometry, palette: QPalette) -> None:

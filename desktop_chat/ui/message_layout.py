@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QPainterPath, QTextLayout, QTextOption
@@ -167,6 +167,27 @@ class BubbleGeometry:
         return area.united(self.tick_rect) if self.tick_rect is not None else area
 
 
+class _MetaSize(NamedTuple):
+    """The time line's measure: its width and height, and its parts' widths (0: absent)."""
+
+    width: int
+    height: int
+    tick_w: int
+    label_w: int
+    edited_w: int
+
+
+class _MetaRects(NamedTuple):
+    """Where the time line's parts go (None: the row has no such part)."""
+
+    time_rect: QRect
+    tick_rect: QRect | None
+    edited_rect: QRect | None
+    ring_rect: QRect | None
+    read_label_rect: QRect | None
+    read_rect: QRect | None
+
+
 class BubbleLayout:
     """Measures chat bubbles for a width; caches fonts and each row's geometry."""
 
@@ -258,13 +279,18 @@ class BubbleLayout:
     EDITED = "edited"
     QUOTE_BAR = 3  # px of the accent bar left of a quote
 
+    @staticmethod
+    def _separator_rects(width: int, row: MessageRow) -> tuple[QRect | None, QRect | None, int]:
+        """The date line and unread band above a row's bubble, and where the bubble starts."""
+        date_rect = QRect(0, 0, width, DATE_HEIGHT) if row.date else None
+        top = DATE_HEIGHT if row.date else 0
+        banner_rect = QRect(0, top, width, BANNER_HEIGHT) if row.banner else None
+        top += BANNER_HEIGHT if row.banner else 0
+        return date_rect, banner_rect, top
+
     def _build_notice(self, fonts: Fonts, width: int, row: MessageRow) -> BubbleGeometry:
         """A recalled message: its quiet line, centred, on a faint pill (no time, no tick)."""
-        top = (DATE_HEIGHT if row.date else 0) + (BANNER_HEIGHT if row.banner else 0)
-        date_rect = QRect(0, 0, width, DATE_HEIGHT) if row.date else None
-        banner_rect = (
-            QRect(0, DATE_HEIGHT if row.date else 0, width, BANNER_HEIGHT) if row.banner else None
-        )
+        date_rect, banner_rect, top = self._separator_rects(width, row)
         block = self.layout_text(row.notice, max(20, width - 4 * self.SIDE_MARGIN), fonts.small)
         text_w = math.ceil(max(block.line_widths, default=0.0))
         pill_w, pill_h = text_w + 24, math.ceil(block.height) + 8
@@ -290,64 +316,101 @@ class BubbleLayout:
             is_notice=True,
         )
 
-    def _build(self, fonts: Fonts, width: int, row: MessageRow, label: str) -> BubbleGeometry:
-        if row.notice:
-            return self._build_notice(fonts, width, row)
-        bubble_max = max(self.MIN_BUBBLE, round(width * self.MAX_FRACTION))
-        bubble_max = max(60, min(bubble_max, width - 2 * self.SIDE_MARGIN))
-        text_max = max(20, bubble_max - 2 * self.PAD_X)
-        block = self.layout_text(row.text, text_max, fonts.text)
-
+    def _measure_meta(self, fonts: Fonts, row: MessageRow, label: str) -> _MetaSize:
+        """How wide and tall the time line is: "Read n/m", "edited", the time, the tick."""
         tick_w = TickArt.SIZE.width() if row.has_tick else 0
         label_w = fonts.small_fm.horizontalAdvance(label) if label else 0
         edited_w = fonts.small_fm.horizontalAdvance(self.EDITED) if row.edited else 0
-        meta_w = (
-            fonts.time_width + (tick_w + 3 if tick_w else 0) + (edited_w + 5 if edited_w else 0)
-        )
+        width = fonts.time_width + (tick_w + 3 if tick_w else 0) + (edited_w + 5 if edited_w else 0)
         if label:
-            meta_w += 10 + self.RING + 4 + label_w
-        meta_h = max(fonts.small_fm.height(), TickArt.SIZE.height(), self.RING)
+            width += 10 + self.RING + 4 + label_w
+        height = max(fonts.small_fm.height(), TickArt.SIZE.height(), self.RING)
+        return _MetaSize(width, height, tick_w, label_w, edited_w)
 
+    @staticmethod
+    def _elide_sender(fonts: Fonts, row: MessageRow, text_max: int) -> tuple[str, int]:
+        """The sender line above an incoming group message, elided, and its width."""
         sender_text = row.sender_line
-        sender_w = 0
-        if sender_text:
-            sender_text = fonts.sender_fm.elidedText(
-                sender_text, Qt.TextElideMode.ElideRight, text_max
-            )
-            sender_w = fonts.sender_fm.horizontalAdvance(sender_text)
+        if not sender_text:
+            return sender_text, 0
+        sender_text = fonts.sender_fm.elidedText(sender_text, Qt.TextElideMode.ElideRight, text_max)
+        return sender_text, fonts.sender_fm.horizontalAdvance(sender_text)
 
-        quote_sender = quote_text = ""
-        quote_w = 0
-        if row.reply_sender or row.reply_text:
-            inner = text_max - self.QUOTE_BAR - 8
-            quote_sender = fonts.sender_fm.elidedText(
-                row.reply_sender, Qt.TextElideMode.ElideRight, inner
+    def _elide_quote(self, fonts: Fonts, row: MessageRow, text_max: int) -> tuple[str, str, int]:
+        """A reply's quoted sender and first line, elided, and the quote's width (0: none)."""
+        if not (row.reply_sender or row.reply_text):
+            return "", "", 0
+        inner = text_max - self.QUOTE_BAR - 8
+        quote_sender = fonts.sender_fm.elidedText(
+            row.reply_sender, Qt.TextElideMode.ElideRight, inner
+        )
+        quote_text = fonts.small_fm.elidedText(row.reply_text, Qt.TextElideMode.ElideRight, inner)
+        quote_w = (
+            self.QUOTE_BAR
+            + 8
+            + max(
+                fonts.sender_fm.horizontalAdvance(quote_sender),
+                fonts.small_fm.horizontalAdvance(quote_text),
             )
-            quote_text = fonts.small_fm.elidedText(
-                row.reply_text, Qt.TextElideMode.ElideRight, inner
-            )
-            quote_w = (
-                self.QUOTE_BAR
-                + 8
-                + max(
-                    fonts.sender_fm.horizontalAdvance(quote_sender),
-                    fonts.small_fm.horizontalAdvance(quote_text),
-                )
-            )
+        )
+        return quote_sender, quote_text, quote_w
 
+    def _place_meta(
+        self, fonts: Fonts, bubble: QRect, meta_bottom: int, meta: _MetaSize, label: str
+    ) -> _MetaRects:
+        """The time line, right to left along the bubble's bottom: tick, time, "edited", "Read"."""
+        right = bubble.right() + 1 - self.PAD_X
+        meta_h = meta.height
+        meta_top = meta_bottom - meta_h
+        tick_rect = None
+        if meta.tick_w:
+            tick_rect = QRect(
+                right - meta.tick_w,
+                meta_top + (meta_h - TickArt.SIZE.height()) // 2,
+                meta.tick_w,
+                TickArt.SIZE.height(),
+            )
+            right -= meta.tick_w + 3
+        time_rect = QRect(right - fonts.time_width, meta_top, fonts.time_width, meta_h)
+        right = time_rect.left()
+        edited_rect = None
+        if meta.edited_w:
+            edited_rect = QRect(right - 5 - meta.edited_w, meta_top, meta.edited_w, meta_h)
+            right = edited_rect.left()
+        ring_rect = read_label_rect = read_rect = None
+        if label:
+            read_label_rect = QRect(right - 10 - meta.label_w, meta_top, meta.label_w, meta_h)
+            ring_rect = QRect(
+                read_label_rect.left() - 4 - self.RING,
+                meta_top + (meta_h - self.RING) // 2,
+                self.RING,
+                self.RING,
+            )
+            read_rect = ring_rect.united(read_label_rect).adjusted(-3, -2, 3, 2)
+        return _MetaRects(time_rect, tick_rect, edited_rect, ring_rect, read_label_rect, read_rect)
+
+    def _text_width(self, width: int) -> int:
+        """How wide a bubble's text may wrap in a view `width` px wide."""
+        bubble_max = max(self.MIN_BUBBLE, round(width * self.MAX_FRACTION))
+        bubble_max = max(60, min(bubble_max, width - 2 * self.SIDE_MARGIN))
+        return max(20, bubble_max - 2 * self.PAD_X)
+
+    def _content_width(
+        self, block: TextBlock, meta: _MetaSize, header_w: int, text_max: int
+    ) -> tuple[bool, int]:
+        """(whether the time fits after the last line, the bubble's inner width)."""
         widest = math.ceil(max(block.line_widths, default=0.0))
         last = math.ceil(block.line_widths[-1]) if block.line_widths else 0
-        inline = last + self.META_GAP + meta_w <= text_max
+        inline = last + self.META_GAP + meta.width <= text_max
         if inline:
-            content_w = max(widest, last + self.META_GAP + meta_w, sender_w, quote_w)
-        else:
-            content_w = max(widest, meta_w, sender_w, quote_w)
+            return inline, max(widest, last + self.META_GAP + meta.width, header_w)
+        return inline, max(widest, meta.width, header_w)
 
-        date_rect = QRect(0, 0, width, DATE_HEIGHT) if row.date else None
-        top = DATE_HEIGHT if row.date else 0
-        banner_rect = QRect(0, top, width, BANNER_HEIGHT) if row.banner else None
-        top += BANNER_HEIGHT if row.banner else 0
-        y = top + self.OUTER_Y + self.PAD_TOP
+    @staticmethod
+    def _stack_above_text(
+        fonts: Fonts, y: int, sender_text: str, sender_w: int, quote_w: int
+    ) -> tuple[QRect | None, QRect | None, int]:
+        """The sender line and the quote, stacked down from `y` (at x 0), and the text's top."""
         sender_rect = None
         if sender_text:
             sender_rect = QRect(0, y, sender_w + 2, fonts.sender_fm.height())
@@ -357,10 +420,25 @@ class BubbleLayout:
             quote_h = fonts.sender_fm.height() + fonts.small_fm.height() + 6
             quote_rect = QRect(0, y, quote_w + 6, quote_h)
             y += quote_h + 4
-        text_top = y
+        return sender_rect, quote_rect, y
+
+    def _build(self, fonts: Fonts, width: int, row: MessageRow, label: str) -> BubbleGeometry:
+        if row.notice:
+            return self._build_notice(fonts, width, row)
+        text_max = self._text_width(width)
+        block = self.layout_text(row.text, text_max, fonts.text)
+        meta = self._measure_meta(fonts, row, label)
+        sender_text, sender_w = self._elide_sender(fonts, row, text_max)
+        quote_sender, quote_text, quote_w = self._elide_quote(fonts, row, text_max)
+
+        inline, content_w = self._content_width(block, meta, max(sender_w, quote_w), text_max)
+        date_rect, banner_rect, top = self._separator_rects(width, row)
+        sender_rect, quote_rect, text_top = self._stack_above_text(
+            fonts, top + self.OUTER_Y + self.PAD_TOP, sender_text, sender_w, quote_w
+        )
         text_bottom = text_top + math.ceil(block.height)
         # An inline time sits just below the last line's baseline; otherwise on its own row.
-        meta_bottom = text_bottom + 3 if inline else text_bottom + 2 + meta_h
+        meta_bottom = text_bottom + 3 if inline else text_bottom + 2 + meta.height
         bubble_bottom = max(text_bottom, meta_bottom) + self.PAD_BOTTOM
         bubble_w = content_w + 2 * self.PAD_X
         left = width - self.SIDE_MARGIN - bubble_w if row.outgoing else self.SIDE_MARGIN
@@ -370,34 +448,7 @@ class BubbleLayout:
         if quote_rect is not None:
             quote_rect.moveLeft(left + self.PAD_X)
             quote_rect.setWidth(max(quote_rect.width(), content_w))
-
-        right = bubble.right() + 1 - self.PAD_X
-        meta_top = meta_bottom - meta_h
-        tick_rect = None
-        if tick_w:
-            tick_rect = QRect(
-                right - tick_w,
-                meta_top + (meta_h - TickArt.SIZE.height()) // 2,
-                tick_w,
-                TickArt.SIZE.height(),
-            )
-            right -= tick_w + 3
-        time_rect = QRect(right - fonts.time_width, meta_top, fonts.time_width, meta_h)
-        right = time_rect.left()
-        edited_rect = None
-        if edited_w:
-            edited_rect = QRect(right - 5 - edited_w, meta_top, edited_w, meta_h)
-            right = edited_rect.left()
-        ring_rect = read_label_rect = read_rect = None
-        if label:
-            read_label_rect = QRect(right - 10 - label_w, meta_top, label_w, meta_h)
-            ring_rect = QRect(
-                read_label_rect.left() - 4 - self.RING,
-                meta_top + (meta_h - self.RING) // 2,
-                self.RING,
-                self.RING,
-            )
-            read_rect = ring_rect.united(read_label_rect).adjusted(-3, -2, 3, 2)
+        placed = self._place_meta(fonts, bubble, meta_bottom, meta, label)
 
         path = QPainterPath()
         path.addRoundedRect(QRectF(bubble).adjusted(0.5, 0.5, -0.5, -0.5), self.RADIUS, self.RADIUS)
@@ -411,13 +462,13 @@ class BubbleLayout:
             text_origin=QPointF(left + self.PAD_X, text_top),
             sender_rect=sender_rect,
             sender_text=sender_text,
-            time_rect=time_rect,
-            tick_rect=tick_rect,
-            ring_rect=ring_rect,
-            read_label_rect=read_label_rect,
+            time_rect=placed.time_rect,
+            tick_rect=placed.tick_rect,
+            ring_rect=placed.ring_rect,
+            read_label_rect=placed.read_label_rect,
             read_label=label,
-            read_rect=read_rect,
-            edited_rect=edited_rect,
+            read_rect=placed.read_rect,
+            edited_rect=placed.edited_rect,
             quote_rect=quote_rect,
             quote_sender=quote_sender,
             quote_text=quote_text,

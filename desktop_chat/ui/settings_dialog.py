@@ -44,6 +44,22 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         self.setMinimumWidth(460)
 
+        receipts = self._build_receipts()
+        reading = self._build_reading()
+        notifications = self._build_notifications()
+        buttons = self._build_buttons()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 20, 20, 16)
+        layout.setSpacing(14)
+        layout.addWidget(receipts)
+        layout.addWidget(reading)
+        layout.addWidget(notifications)
+        layout.addStretch(1)
+        layout.addWidget(buttons)
+        self._show(settings)
+
+    def _build_receipts(self) -> QGroupBox:
+        """The "Receipts" box: delivery receipts, read receipts."""
         self._delivery = QCheckBox("Send delivery receipts")
         self._delivery.setObjectName("delivery_receipts")
         self._read = QCheckBox("Send and receive read receipts")
@@ -60,7 +76,10 @@ class SettingsDialog(QDialog):
         receipts_layout.addWidget(
             hint_label("If you turn read receipts off, you won't send or see them.")
         )
+        return receipts
 
+    def _build_reading(self) -> QGroupBox:
+        """The "When a message counts as read" box: time on screen, away after."""
         self._dwell = QDoubleSpinBox()
         self._dwell.setObjectName("dwell_seconds")
         self._dwell.setRange(*DWELL_RANGE)
@@ -86,7 +105,10 @@ class SettingsDialog(QDialog):
         reading_layout.addRow(
             hint_label("Without keyboard or mouse use for this long, nothing is marked read.")
         )
+        return reading
 
+    def _build_notifications(self) -> QGroupBox:
+        """The "Notifications" box."""
         self._notifications = QCheckBox("Show desktop notifications")
         self._notifications.setObjectName("notifications")
         notifications = QGroupBox("Notifications")
@@ -94,7 +116,10 @@ class SettingsDialog(QDialog):
         notifications_layout.setSpacing(4)
         notifications_layout.addWidget(self._notifications)
         notifications_layout.addWidget(hint_label("Notifications never mark messages as read."))
+        return notifications
 
+    def _build_buttons(self) -> QDialogButtonBox:
+        """Save, Cancel and Restore Defaults."""
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save
             | QDialogButtonBox.StandardButton.Cancel
@@ -105,16 +130,7 @@ class SettingsDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(
             self._restore_defaults
         )
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 20, 20, 16)
-        layout.setSpacing(14)
-        layout.addWidget(receipts)
-        layout.addWidget(reading)
-        layout.addWidget(notifications)
-        layout.addStretch(1)
-        layout.addWidget(buttons)
-        self._show(settings)
+        return buttons
 
     def settings(self) -> AppSettings:
         """The values as they stand in the dialog now."""

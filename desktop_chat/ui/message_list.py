@@ -1,0 +1,95 @@
+"""The chat view's message list: a `QListView` that repaints receipts cheaply and
+is driven by the keyboard.
+
+Owns: `MessageList`. A change the model names with `PAINT_ONLY_ROLES` (a
+receipt) only repaints the rows' rectangles, instead of the layout pass Qt runs
+over every loaded row of a variable-height list. Tab reaches the messages
+(starting at the newest); arrows move between them, Ctrl+C copies one, Enter
+opens its "Read n/m" or retries a failed one (what a click on the delegate's
+ring or red "!" does), and the Menu key, Shift+F10 or a right click asks for
+its menu (`menu_requested`).
+
+Never: talk to the client, change the model, or decide a message's state.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QListView
+
+from desktop_chat.protocol import Mark
+from desktop_chat.ui.message_layout import MessageRow
+from desktop_chat.ui.message_model import PAINT_ONLY_ROLES
+from desktop_chat.ui.roles import MessageRole
+
+
+class MessageList(QListView):
+    """A list view that repaints a receipt's row without laying out every row again.
+
+    QListView answers any dataChanged with a full layout pass when rows have
+    variable heights: a size hint for every loaded row, per receipt. Changes that
+    cannot move a row's size (the model names them with PAINT_ONLY_ROLES) only
+    repaint the rows' rectangles.
+    """
+
+    menu_requested = Signal(str, QPoint)  # msg_id, where (global): the message's menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        if event.reason() == QContextMenuEvent.Reason.Mouse:
+            index = self.indexAt(event.pos())
+        else:
+            index = self.currentIndex()
+        if index.isValid():
+            self._menu_at(
+                index,
+                event.globalPos() if event.reason() == QContextMenuEvent.Reason.Mouse else None,
+            )
+
+    def _menu_at(self, index, global_pos: QPoint | None = None) -> None:
+        if global_pos is None:  # from the keyboard: at the message's bubble
+            rect = self.visualRect(index)
+            global_pos = self.viewport().mapToGlobal(rect.center())
+        self.menu_requested.emit(str(index.data(int(MessageRole.MSG_ID)) or ""), global_pos)
+
+    def dataChanged(self, top_left, bottom_right, roles=()) -> None:
+        if roles and set(roles) <= PAINT_ONLY_ROLES:
+            viewport = self.viewport()
+            visible = viewport.rect()
+            for row in range(top_left.row(), bottom_right.row() + 1):
+                rect = self.visualRect(self.model().index(row, 0))
+                if rect.intersects(visible):
+                    viewport.update(rect)
+            return
+        super().dataChanged(top_left, bottom_right, roles)
+
+    # -- the keyboard: Tab reaches the messages; arrows move, Ctrl+C copies, F2 selects
+
+    def focusInEvent(self, event) -> None:
+        had_current = self.currentIndex().isValid()
+        super().focusInEvent(event)  # Qt makes the oldest loaded row current
+        rows = self.model().rowCount() if self.model() is not None else 0
+        if rows and not had_current:
+            self.setCurrentIndex(self.model().index(rows - 1, 0))  # start at the newest
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        index = self.currentIndex()
+        menu_key = event.key() == Qt.Key.Key_Menu or (
+            event.key() == Qt.Key.Key_F10 and event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        )
+        if menu_key and index.isValid():
+            self._menu_at(index)
+            return
+        if event.matches(QKeySequence.StandardKey.Copy) and index.isValid():
+            QGuiApplication.clipboard().setText(str(index.data(int(MessageRole.TEXT)) or ""))
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and index.isValid():
+            # What a click on the bubble's "Read n/m" or red "!" does.
+            row = MessageRow.from_index(index)
+            delegate = self.itemDelegate()
+            if row.shows_read_count and hasattr(delegate, "read_count_clicked"):
+                delegate.read_count_clicked.emit(row.msg_id)
+            elif row.mark is Mark.FAILED and hasattr(delegate, "retry_clicked"):
+                delegate.retry_clicked.emit(row.msg_id)
+            return
+        super().keyPressEvent(event)
