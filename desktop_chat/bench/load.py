@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import random
 import subprocess
@@ -42,6 +43,7 @@ from typing import Any
 import msgspec
 
 from desktop_chat.bench.common import (
+    Proc,
     bulk_accounts,
     close_all,
     encode,
@@ -179,7 +181,26 @@ async def _work(
     worker.sending = False
     await asyncio.gather(*senders, return_exceptions=True)
     send_seconds = time.perf_counter() - started
-    # Drain: until every sent message is confirmed and read-receipted, within a bound.
+    reader_errors = await _drain(worker, devices, readers)
+    tally = _tally(devices)
+    await close_all(clients)
+    return {
+        "devices": len(devices),
+        "sent": worker.sent,
+        **tally,
+        "errors": dict(worker.errors),
+        "reader_errors": reader_errors[:5],
+        "send_seconds": send_seconds,
+        "frames_received": worker.frames,
+        "latencies": worker.latencies,
+    }
+
+
+async def _drain(
+    worker: _Worker, devices: list[_Device], readers: list[asyncio.Task[None]]
+) -> list[str]:
+    """Until every sent message is confirmed and read-receipted, within a bound; then
+    stop the readers. Returns what the readers that failed raised."""
     deadline = time.monotonic() + DRAIN_SECONDS
     while time.monotonic() < deadline:
         if all(len(d.read) >= len(d.sent_at) for d in devices) or any(r.done() for r in readers):
@@ -195,6 +216,11 @@ async def _work(
     for task in readers:
         task.cancel()
     await asyncio.gather(*readers, return_exceptions=True)
+    return reader_errors
+
+
+def _tally(devices: list[_Device]) -> dict[str, int]:
+    """Each pair checked exactly: what was confirmed, delivered, receipted and lost."""
     by_name = {d.name: d for d in devices}
     confirmed = delivered = receipted = read = lost = duplicates = unconfirmed = 0
     for d in devices:
@@ -209,10 +235,7 @@ async def _work(
                 lost += 1
         delivered += sum(1 for msg_id in peer.got if msg_id in d.sent_at)
         duplicates += sum(n - 1 for n in peer.got.values() if n > 1)
-    await close_all(clients)
     return {
-        "devices": len(devices),
-        "sent": worker.sent,
         "confirmed": confirmed,
         "unconfirmed": unconfirmed,
         "delivered": delivered,
@@ -220,11 +243,6 @@ async def _work(
         "read_receipted": read,
         "lost": lost,
         "duplicates": duplicates,
-        "errors": dict(worker.errors),
-        "reader_errors": reader_errors[:5],
-        "send_seconds": send_seconds,
-        "frames_received": worker.frames,
-        "latencies": worker.latencies,
     }
 
 
@@ -258,6 +276,107 @@ def _readline(proc: subprocess.Popen[str], deadline: float) -> str:
     raise RuntimeError("a load worker did not answer in time")
 
 
+@dataclasses.dataclass
+class _Steady:
+    """The server over the steady phase, from the workers' "go" to its end."""
+
+    sign_in_s: float
+    rss_connected: int
+    rss_peak: int
+    cpu_steady: float
+    steady_s: float
+
+
+def _spawn_workers(
+    procs: list[subprocess.Popen[str]],
+    tmp: str,
+    names: list[str],
+    tokens: dict[str, str],
+    workers: int,
+    url: str,
+    rate: float,
+    seconds: float,
+) -> None:
+    """Start `workers` load processes into `procs`, the pairs spread evenly over them."""
+    pairs = len(names) // 2
+    start = 0
+    for index in range(workers):
+        count = 2 * (pairs // workers + (1 if index < pairs % workers else 0))
+        mine = names[start : start + count]
+        start += count
+        accounts = Path(tmp) / f"worker{index}.json"
+        accounts.write_text(json.dumps({"names": mine, "tokens": [tokens[n] for n in mine]}))
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "desktop_chat.bench.load",
+                    "--url",
+                    url,
+                    "--accounts",
+                    str(accounts),
+                    "--rate",
+                    str(rate),
+                    "--seconds",
+                    str(seconds),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+
+
+def _steady_phase(server: Proc, procs: list[subprocess.Popen[str]], seconds: float) -> _Steady:
+    """Wait for every worker's sign-in, say "go", and watch the server while they send."""
+    sign_in_started = time.perf_counter()
+    deadline = time.monotonic() + SIGN_IN_SECONDS
+    for proc in procs:
+        if _readline(proc, deadline) != "ready":
+            raise RuntimeError("a load worker did not sign in")
+    sign_in_s = time.perf_counter() - sign_in_started
+    time.sleep(0.5)
+    rss_connected = server.rss_bytes()
+    cpu0, t0 = server.cpu_seconds(), time.perf_counter()
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    rss_peak = rss_connected
+    steady_end = t0 + seconds
+    while time.perf_counter() < steady_end:
+        time.sleep(min(0.5, max(0.0, steady_end - time.perf_counter())))
+        rss_peak = max(rss_peak, server.rss_bytes())
+    cpu_steady = server.cpu_seconds() - cpu0
+    steady_s = time.perf_counter() - t0
+    return _Steady(sign_in_s, rss_connected, rss_peak, cpu_steady, steady_s)
+
+
+def _results(procs: list[subprocess.Popen[str]]) -> list[dict[str, Any]]:
+    """Each worker's result line, once it has drained."""
+    results = []
+    deadline = time.monotonic() + DRAIN_SECONDS + 60
+    for proc in procs:
+        line = _readline(proc, deadline)
+        if not line.startswith("result "):
+            raise RuntimeError(f"a load worker said {line[:200]!r}")
+        results.append(json.loads(line[len("result ") :]))
+    return results
+
+
+def _stop_workers(procs: list[subprocess.Popen[str]]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+
 def run(devices: int, seconds: float, rate: float, workers: int) -> dict[str, Any]:
     if devices < 2 or devices % 2:
         raise ValueError("--devices must be an even number of at least 2 (devices are paired)")
@@ -272,79 +391,19 @@ def run(devices: int, seconds: float, rate: float, workers: int) -> dict[str, An
             time.sleep(0.3)
             rss_idle = server.rss_bytes()
             try:
-                pairs = devices // 2
-                start = 0
-                for index in range(workers):
-                    count = 2 * (pairs // workers + (1 if index < pairs % workers else 0))
-                    mine = names[start : start + count]
-                    start += count
-                    accounts = Path(tmp) / f"worker{index}.json"
-                    accounts.write_text(
-                        json.dumps({"names": mine, "tokens": [tokens[n] for n in mine]})
-                    )
-                    procs.append(
-                        subprocess.Popen(
-                            [
-                                sys.executable,
-                                "-m",
-                                "desktop_chat.bench.load",
-                                "--url",
-                                server.url,
-                                "--accounts",
-                                str(accounts),
-                                "--rate",
-                                str(rate),
-                                "--seconds",
-                                str(seconds),
-                            ],
-                            stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE,
-                            text=True,
-                        )
-                    )
-                sign_in_started = time.perf_counter()
-                deadline = time.monotonic() + SIGN_IN_SECONDS
-                for proc in procs:
-                    if _readline(proc, deadline) != "ready":
-                        raise RuntimeError("a load worker did not sign in")
-                sign_in_s = time.perf_counter() - sign_in_started
-                time.sleep(0.5)
-                rss_connected = server.rss_bytes()
-                cpu0, t0 = server.cpu_seconds(), time.perf_counter()
-                for proc in procs:
-                    assert proc.stdin is not None
-                    proc.stdin.write("go\n")
-                    proc.stdin.flush()
-                rss_peak = rss_connected
-                steady_end = t0 + seconds
-                cpu_steady = None
-                while time.perf_counter() < steady_end:
-                    time.sleep(min(0.5, max(0.0, steady_end - time.perf_counter())))
-                    rss_peak = max(rss_peak, server.rss_bytes())
-                cpu_steady = server.cpu_seconds() - cpu0
-                steady_s = time.perf_counter() - t0
-                results = []
-                deadline = time.monotonic() + DRAIN_SECONDS + 60
-                for proc in procs:
-                    line = _readline(proc, deadline)
-                    if not line.startswith("result "):
-                        raise RuntimeError(f"a load worker said {line[:200]!r}")
-                    results.append(json.loads(line[len("result ") :]))
+                _spawn_workers(procs, tmp, names, tokens, workers, server.url, rate, seconds)
+                steady = _steady_phase(server, procs, seconds)
+                results = _results(procs)
                 rss_end = server.rss_bytes()
                 for proc in procs:
                     proc.wait(30)
             finally:
-                for proc in procs:
-                    if proc.poll() is None:
-                        proc.kill()
-                        proc.wait(10)
-                    for stream in (proc.stdin, proc.stdout, proc.stderr):
-                        if stream is not None:
-                            with contextlib.suppress(OSError):
-                                stream.close()
-    latencies = [x for r in results for x in r["latencies"]]
-    p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+                _stop_workers(procs)
+    return _summary(devices, workers, seconds, rate, results, steady, rss_idle, rss_end)
+
+
+def _totals(results: list[dict[str, Any]]) -> tuple[dict[str, int], Counter[str]]:
+    """The workers' counts added up, and their errors by code."""
     total = {
         key: sum(r[key] for r in results)
         for key in (
@@ -362,6 +421,24 @@ def run(devices: int, seconds: float, rate: float, workers: int) -> dict[str, An
     errors: Counter[str] = Counter()
     for r in results:
         errors.update(r["errors"])
+    return total, errors
+
+
+def _summary(
+    devices: int,
+    workers: int,
+    seconds: float,
+    rate: float,
+    results: list[dict[str, Any]],
+    steady: _Steady,
+    rss_idle: int,
+    rss_end: int,
+) -> dict[str, Any]:
+    """The workers' results added up, with the server's figures."""
+    latencies = [x for r in results for x in r["latencies"]]
+    p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+    total, errors = _totals(results)
+    cpu_steady, steady_s, rss_connected = steady.cpu_steady, steady.steady_s, steady.rss_connected
     return {
         "devices": devices,
         "workers": workers,
@@ -375,10 +452,10 @@ def run(devices: int, seconds: float, rate: float, workers: int) -> dict[str, An
         "p50_ms": rnd(p50 * 1000 if p50 is not None else None, 2),
         "p99_ms": rnd(p99 * 1000 if p99 is not None else None, 2),
         "max_ms": rnd(max(latencies) * 1000 if latencies else None, 2),
-        "sign_in_s": rnd(sign_in_s, 2),
+        "sign_in_s": rnd(steady.sign_in_s, 2),
         "server_rss_idle_mb": rnd(rss_idle / 2**20, 1),
         "server_rss_connected_mb": rnd(rss_connected / 2**20, 1),
-        "server_rss_peak_mb": rnd(rss_peak / 2**20, 1),
+        "server_rss_peak_mb": rnd(steady.rss_peak / 2**20, 1),
         "server_rss_end_mb": rnd(rss_end / 2**20, 1),
         "server_kib_per_connection": rnd((rss_connected - rss_idle) / 1024 / devices, 1),
         "server_cpu_s": rnd(cpu_steady, 2),

@@ -87,29 +87,33 @@ class _Run:
         return len(self.undelivered.union(self.sent_at))
 
 
-async def _side_a(a: WireClient, to: str, window: int, run: _Run) -> None:
-    sent_at, undelivered = run.sent_at, run.undelivered
-    count = 0
-    clock = time.perf_counter
-    # Unique in the database: one B account per pair, never reused (a msg_id is
-    # forever, and a run that reuses one is refused as MSG_ID_CONFLICT).
-    prefix = re.sub(r"[^A-Za-z0-9_-]", "_", to)
+class _SideA:
+    """A's side of one pair: keeps `window` messages in flight to B, and times each
+    message from its send to its read receipt."""
 
-    async def send_one() -> None:
-        nonlocal count
-        count += 1
-        msg_id = f"{prefix}m{count:09d}"
-        sent_at[msg_id] = clock()
-        undelivered.add(msg_id)
+    def __init__(self, a: WireClient, to: str, run: _Run) -> None:
+        self.a, self.to, self.run = a, to, run
+        self.count = 0
+        # Unique in the database: one B account per pair, never reused (a msg_id is
+        # forever, and a run that reuses one is refused as MSG_ID_CONFLICT).
+        self.prefix = re.sub(r"[^A-Za-z0-9_-]", "_", to)
+
+    async def send_one(self) -> None:
+        run = self.run
+        self.count += 1
+        count = self.count
+        msg_id = f"{self.prefix}m{count:09d}"
+        run.sent_at[msg_id] = time.perf_counter()
+        run.undelivered.add(msg_id)
         run.sent += 1
-        await a.send(
+        await self.a.send(
             encode(
                 {
                     "type": "send",
                     "id": str(count),
                     "msg_id": msg_id,
                     "chat_type": "chat",
-                    "to": to,
+                    "to": self.to,
                     "body": {"kind": "text", "text": "bench"},
                     "local_time": 0,
                     "need_delivery_ack": True,
@@ -118,8 +122,36 @@ async def _side_a(a: WireClient, to: str, window: int, run: _Run) -> None:
             )
         )
 
+    async def on_read(self, msg_ids: list[str]) -> None:
+        """Read receipts: each ends a message's latency and, while sending, sends one more."""
+        run = self.run
+        now = time.perf_counter()
+        for msg_id in msg_ids:
+            started = run.sent_at.pop(msg_id, None)
+            if started is None:
+                run.duplicates += 1
+                continue
+            if run.measuring:
+                run.reads += 1
+                run.latencies.append(now - started)
+            if run.sending:
+                await self.send_one()
+
+    def on_delivered(self, msg_ids: list[str]) -> None:
+        run = self.run
+        for msg_id in msg_ids:
+            if msg_id not in run.undelivered:
+                run.duplicates += 1
+                continue
+            run.undelivered.discard(msg_id)
+            if run.measuring:
+                run.delivered += 1
+
+
+async def _side_a(a: WireClient, to: str, window: int, run: _Run) -> None:
+    side = _SideA(a, to, run)
     for _ in range(window):
-        await send_one()
+        await side.send_one()
     ws = a.ws
     while True:
         data = await ws.recv(decode=False)
@@ -127,25 +159,9 @@ async def _side_a(a: WireClient, to: str, window: int, run: _Run) -> None:
         frame = _decode(data)
         kind = frame.get("type")
         if kind == "read" or kind == "read_ack":
-            now = clock()
-            for msg_id in frame["msg_ids"]:
-                started = sent_at.pop(msg_id, None)
-                if started is None:
-                    run.duplicates += 1
-                    continue
-                if run.measuring:
-                    run.reads += 1
-                    run.latencies.append(now - started)
-                if run.sending:
-                    await send_one()
+            await side.on_read(frame["msg_ids"])
         elif kind == "delivered" or kind == "delivery_ack":
-            for msg_id in frame["msg_ids"]:
-                if msg_id not in undelivered:
-                    run.duplicates += 1
-                    continue
-                undelivered.discard(msg_id)
-                if run.measuring:
-                    run.delivered += 1
+            side.on_delivered(frame["msg_ids"])
         elif kind == "error":
             raise RuntimeError(f"the server refused a frame: {frame.get('code')}")
 
@@ -186,6 +202,16 @@ async def _drain(run: _Run, tasks: list[asyncio.Task[Any]], stall_seconds: float
             last, moved = run.pending, clock()
 
 
+@dataclass
+class _Window:
+    """The measured window of a run: its length, frames, and CPU by part and generator."""
+
+    elapsed: float
+    frames: int
+    parts: dict[str, float]
+    generator_cpu: float
+
+
 async def drive(
     pairs: list[tuple[WireClient, WireClient, str]],
     window: int,
@@ -197,22 +223,13 @@ async def drive(
     """The workload on signed-in pairs (A, B, B's name): its figures, with the CPU of
     every part of `meter` (separately and summed) and what was lost."""
     run = _Run()
-    me = psutil.Process()
     tasks = []
     for a, b, to in pairs:
         tasks.append(asyncio.create_task(_side_b(b)))
         tasks.append(asyncio.create_task(_side_a(a, to, window, run)))
     clients = [c for a, b, _ in pairs for c in (a, b)]
     try:
-        await asyncio.sleep(min(1.0, max(0.2, seconds * 0.2)))  # warm-up
-        frames0 = sum(c.frames_sent + c.frames_received for c in clients)
-        cpu0, gen0, t0 = meter.sample(), me.cpu_times(), time.perf_counter()
-        run.measuring = True
-        await asyncio.sleep(seconds)
-        run.measuring = False
-        elapsed = time.perf_counter() - t0
-        cpu1, gen1 = meter.sample(), me.cpu_times()
-        frames1 = sum(c.frames_sent + c.frames_received for c in clients)
+        measured = await _measure(run, clients, seconds, meter)
         run.sending = False
         await _drain(run, tasks, drain_seconds)
         for task in tasks:
@@ -222,10 +239,32 @@ async def drive(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-    receipts = run.reads + run.delivered
-    parts = meter.used(cpu0, cpu1)
-    server_cpu = sum(parts.values())
+    return _figures(run, measured)
+
+
+async def _measure(
+    run: _Run, clients: list[WireClient], seconds: float, meter: CpuMeter
+) -> _Window:
+    """After a warm-up, `seconds` of the running workload, measured."""
+    me = psutil.Process()
+    await asyncio.sleep(min(1.0, max(0.2, seconds * 0.2)))  # warm-up
+    frames0 = sum(c.frames_sent + c.frames_received for c in clients)
+    cpu0, gen0, t0 = meter.sample(), me.cpu_times(), time.perf_counter()
+    run.measuring = True
+    await asyncio.sleep(seconds)
+    run.measuring = False
+    elapsed = time.perf_counter() - t0
+    cpu1, gen1 = meter.sample(), me.cpu_times()
+    frames1 = sum(c.frames_sent + c.frames_received for c in clients)
     generator_cpu = (gen1.user + gen1.system) - (gen0.user + gen0.system)
+    return _Window(elapsed, frames1 - frames0, meter.used(cpu0, cpu1), generator_cpu)
+
+
+def _figures(run: _Run, measured: _Window) -> dict[str, Any]:
+    receipts = run.reads + run.delivered
+    parts = measured.parts
+    elapsed = measured.elapsed
+    server_cpu = sum(parts.values())
     p50, p99 = percentile(run.latencies, 50), percentile(run.latencies, 99)
 
     def per_1k(cpu: float) -> float | None:
@@ -242,8 +281,8 @@ async def drive(
         "server_cpu_s": rnd(server_cpu, 3),
         "server_cpu_s_per_1k_receipts": per_1k(server_cpu),
         "cpu_s_per_1k_receipts_by_part": {part: per_1k(cpu) for part, cpu in parts.items()},
-        "frames_per_message": rnd((frames1 - frames0) / run.reads, 2) if run.reads else None,
-        "generator_cpu_pct": rnd(generator_cpu / elapsed * 100, 1),
+        "frames_per_message": rnd(measured.frames / run.reads, 2) if run.reads else None,
+        "generator_cpu_pct": rnd(measured.generator_cpu / elapsed * 100, 1),
         "server_cpu_pct": rnd(server_cpu / elapsed * 100, 1),
         # Every message of the run (warm-up and drain too): sent, and still missing a
         # receipt after the drain.

@@ -51,6 +51,36 @@ OnEvents = Callable[[list[Event]], None]
 R = TypeVar("R", bound=f.Reply)
 
 
+def _handshake_error(url: str, exc: Exception) -> ChatError:
+    """What the user is told when the websocket to `url` could not be opened."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return ChatError(
+            ChatErrorCode.NETWORK_ERROR,
+            f"the server at {url} has a certificate this computer does not trust"
+            f" ({exc.verify_message}); check the address, or ask its administrator",
+        )
+    if isinstance(exc, OSError | TimeoutError | InvalidURI | ConnectionClosed):
+        return ChatError(
+            ChatErrorCode.NETWORK_ERROR,
+            f"cannot reach the server at {url} ({exc}); check the address and your network",
+        )
+    if isinstance(exc, InvalidStatus):
+        status = exc.response.status_code
+        if status >= 500:
+            return ChatError(
+                ChatErrorCode.NETWORK_ERROR,
+                f"the server at {url} is up but cannot serve right now (HTTP {status})",
+            )
+        return ChatError(
+            ChatErrorCode.NETWORK_ERROR,
+            f"the server at {url} refused the connection (HTTP {status})",
+        )
+    # Other handshake failures.
+    return ChatError(
+        ChatErrorCode.NETWORK_ERROR, f"the server at {url} refused the connection: {exc}"
+    )
+
+
 class Connection:
     def __init__(self, ws: ClientConnection, on_events: OnEvents, timeout: float) -> None:
         self.ws = ws
@@ -95,32 +125,8 @@ class Connection:
                     open_timeout=timeout,
                     logger=_ws_log,
                 )
-        except ssl.SSLCertVerificationError as exc:
-            raise ChatError(
-                ChatErrorCode.NETWORK_ERROR,
-                f"the server at {url} has a certificate this computer does not trust"
-                f" ({exc.verify_message}); check the address, or ask its administrator",
-            ) from exc
-        except (OSError, TimeoutError, InvalidURI, ConnectionClosed) as exc:
-            raise ChatError(
-                ChatErrorCode.NETWORK_ERROR,
-                f"cannot reach the server at {url} ({exc}); check the address and your network",
-            ) from exc
-        except InvalidStatus as exc:
-            status = exc.response.status_code
-            if status >= 500:
-                raise ChatError(
-                    ChatErrorCode.NETWORK_ERROR,
-                    f"the server at {url} is up but cannot serve right now (HTTP {status})",
-                ) from exc
-            raise ChatError(
-                ChatErrorCode.NETWORK_ERROR,
-                f"the server at {url} refused the connection (HTTP {status})",
-            ) from exc
-        except Exception as exc:  # other handshake failures
-            raise ChatError(
-                ChatErrorCode.NETWORK_ERROR, f"the server at {url} refused the connection: {exc}"
-            ) from exc
+        except Exception as exc:  # every handshake failure, told apart below
+            raise _handshake_error(url, exc) from exc
         connection = cls(ws, on_events, timeout)
         try:
             hello = await connection.request(

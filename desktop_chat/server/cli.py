@@ -40,9 +40,23 @@ def _serve_parser() -> argparse.ArgumentParser:
         prog="desktop-chat-server",
         description="The desktop_chat server. `desktop-chat-server adduser NAME` adds an account.",
     )
+    defaults = ServerConfig()
+    _add_listen_arguments(parser)
+    _add_database_arguments(parser, defaults)
+    _add_policy_arguments(parser)
+    _add_tls_arguments(parser)
+    _add_admission_arguments(parser, defaults)
+    _add_hashing_arguments(parser, defaults)
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    return parser
+
+
+def _add_listen_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
     parser.add_argument("--port", type=int, default=8765, help="port; 0 picks a free one")
-    defaults = ServerConfig()
+
+
+def _add_database_arguments(parser: argparse.ArgumentParser, defaults: ServerConfig) -> None:
     parser.add_argument("--db", type=Path, default=None, help="SQLite database file")
     parser.add_argument(
         "--database",
@@ -68,6 +82,9 @@ def _serve_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"database worker threads of a PostgreSQL node (default {defaults.workers})",
     )
+
+
+def _add_policy_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--allow-registration", action="store_true", help="let anyone create an account"
     )
@@ -83,8 +100,14 @@ def _serve_parser() -> argparse.ArgumentParser:
         default=120,
         help="how long after sending a sender may recall a message (default 120)",
     )
+
+
+def _add_tls_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tls-cert", type=Path, default=None, help="PEM certificate: serve wss://")
     parser.add_argument("--tls-key", type=Path, default=None, help="PEM private key for --tls-cert")
+
+
+def _add_admission_arguments(parser: argparse.ArgumentParser, defaults: ServerConfig) -> None:
     parser.add_argument(
         "--no-rate-limits",
         action="store_true",
@@ -131,6 +154,9 @@ def _serve_parser() -> argparse.ArgumentParser:
         f" (default {defaults.registration_burst}; then {defaults.registrations_per_hour:g}"
         " an hour)",
     )
+
+
+def _add_hashing_arguments(parser: argparse.ArgumentParser, defaults: ServerConfig) -> None:
     parser.add_argument(
         "--argon2-time-cost",
         type=int,
@@ -146,8 +172,6 @@ def _serve_parser() -> argparse.ArgumentParser:
         metavar="KIB",
         help=f"argon2 memory per password hash (default {defaults.argon2_memory_kib})",
     )
-    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
-    return parser
 
 
 def _adduser_parser() -> argparse.ArgumentParser:
@@ -228,12 +252,8 @@ def adduser(argv: list[str]) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] == "adduser":
-        return adduser(argv[1:])
-    parser = _serve_parser()
-    args = parser.parse_args(argv)
+def _check_serve_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Stop with a usage error on options that contradict each other or are out of range."""
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together")
     if args.recall_seconds < 0:
@@ -254,13 +274,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--workers must be 1 or more")
     if args.database is not None and not args.database.startswith(("postgresql:", "postgres:")):
         parser.error("--database takes a postgresql:// URL")
-    node_name = args.node_name or f"{args.host}:{args.port}"
+
+
+def _configure_logging(args: argparse.Namespace, node_name: str) -> None:
     logging.basicConfig(
         level=args.log_level.upper(),
         format=f"%(asctime)s {node_name} %(levelname)s %(name)s: %(message)s"
         if args.database
         else "%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+
+
+def _serve_config(args: argparse.Namespace, node_name: str) -> ServerConfig:
     config = ServerConfig(
         host=args.host,
         port=args.port,
@@ -284,6 +309,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.no_rate_limits:
         config = dataclasses.replace(config, rate_messages_per_second=0.0, rate_acks_per_second=0.0)
+    return config
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "adduser":
+        return adduser(argv[1:])
+    parser = _serve_parser()
+    args = parser.parse_args(argv)
+    _check_serve_args(parser, args)
+    node_name = args.node_name or f"{args.host}:{args.port}"
+    _configure_logging(args, node_name)
+    config = _serve_config(args, node_name)
     try:
         asyncio.run(_serve(config))
     except StoreError as exc:

@@ -15,6 +15,8 @@ Never: change receipt marks (that is `receipts.py`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from desktop_chat.protocol import ErrorCode, Mark
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.validation import is_group_id
@@ -24,8 +26,21 @@ from desktop_chat.server.mutes import mute_state
 from desktop_chat.server.storage.interface import MessageRow, MsgIdTakenError, StoreConflict
 
 
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """Where a new message goes: its conversation, its seq there and who gets it."""
+
+    conv_id: int
+    conv_seq: int
+    audience: list[int]
+    recipient_id: int | None
+    group_id: int | None
+    member_count: int | None
+
+
 class Messages(Core):
     def send(self, conn: DeviceConnection, req: f.SendMessage) -> f.Reply:
+        """Screen, store and fan out a new message; a msg_id seen before is a resend."""
         sender_id = self.user_of(conn)
         body = encode_body(req.body)
         existing = self.store.message(req.msg_id)
@@ -37,37 +52,57 @@ class Messages(Core):
         # the membership read below is the one this message is ordered after. A refusal
         # rolls the seq back with the rest of the request.
         if req.chat_type == "chat":
-            recipient_id = self.require_user(req.to)
-            if recipient_id == sender_id:
-                raise ServiceError(ErrorCode.INVALID_PARAM, "you cannot send a message to yourself")
-            conv_id = self.store.chat_conversation(sender_id, recipient_id, now)
-            conv_seq = self.store.next_conv_seq(conv_id)
-            audience = [recipient_id, sender_id]
-            group_id = member_count = None
+            target = self._chat_target(req, sender_id, now)
         else:
-            group = self.require_group(req.to)
-            conv_id = self.store.group_conversation(group.id)
-            conv_seq = self.store.next_conv_seq(conv_id)
-            role = self.require_role(group, sender_id)
-            if req.need_group_ack and role == "member" and group.ack_policy != "all":
-                raise ServiceError(
-                    ErrorCode.GROUP_ACK_NOT_ALLOWED,
-                    "only the group's owner and admins may ask for read receipts here",
-                )
-            audience = self.store.member_ids(group.id)
-            # The possible readers: everyone in the group at send time but the sender.
-            recipient_id, group_id, member_count = None, group.id, len(audience) - 1
+            target = self._group_target(req, sender_id)
         if req.reply_to is not None:
-            self._check_reply_to(req.reply_to, conv_id, sender_id, group_id)
+            self._check_reply_to(req.reply_to, target.conv_id, sender_id, target.group_id)
+        self._store_new(req, target, sender_id, body, now)
+        self._fan_out(conn, req, target, now)
+        return f.SendOk(
+            id=req.id,
+            msg_id=req.msg_id,
+            server_time=now,
+            conv_seq=target.conv_seq,
+            group_member_count=target.member_count,
+        )
+
+    def _chat_target(self, req: f.SendMessage, sender_id: int, now: int) -> _Target:
+        """A one-to-one message: to an existing user other than the sender."""
+        recipient_id = self.require_user(req.to)
+        if recipient_id == sender_id:
+            raise ServiceError(ErrorCode.INVALID_PARAM, "you cannot send a message to yourself")
+        conv_id = self.store.chat_conversation(sender_id, recipient_id, now)
+        conv_seq = self.store.next_conv_seq(conv_id)
+        return _Target(conv_id, conv_seq, [recipient_id, sender_id], recipient_id, None, None)
+
+    def _group_target(self, req: f.SendMessage, sender_id: int) -> _Target:
+        """A group message: from a member, asking for read receipts only where allowed."""
+        group = self.require_group(req.to)
+        conv_id = self.store.group_conversation(group.id)
+        conv_seq = self.store.next_conv_seq(conv_id)
+        role = self.require_role(group, sender_id)
+        if req.need_group_ack and role == "member" and group.ack_policy != "all":
+            raise ServiceError(
+                ErrorCode.GROUP_ACK_NOT_ALLOWED,
+                "only the group's owner and admins may ask for read receipts here",
+            )
+        audience = self.store.member_ids(group.id)
+        # The possible readers: everyone in the group at send time but the sender.
+        return _Target(conv_id, conv_seq, audience, None, group.id, len(audience) - 1)
+
+    def _store_new(
+        self, req: f.SendMessage, target: _Target, sender_id: int, body: bytes, now: int
+    ) -> None:
         try:
             self.store.insert_message(
                 msg_id=req.msg_id,
-                conv_id=conv_id,
-                conv_seq=conv_seq,
+                conv_id=target.conv_id,
+                conv_seq=target.conv_seq,
                 chat_type=req.chat_type,
                 sender_id=sender_id,
-                recipient_id=recipient_id,
-                group_id=group_id,
+                recipient_id=target.recipient_id,
+                group_id=target.group_id,
                 body=body,
                 server_time=now,
                 local_time=req.local_time,
@@ -75,15 +110,19 @@ class Messages(Core):
                 need_read_ack=req.need_read_ack,
                 need_group_ack=req.need_group_ack,
                 mark=Mark.SENT,
-                group_member_count=member_count,
+                group_member_count=target.member_count,
                 reply_to=req.reply_to,
             )
         except MsgIdTakenError as exc:
-            # Stored since the look-up above, by a concurrent request (another node, on
+            # Stored since the look-up in `send`, by a concurrent request (another node, on
             # PostgreSQL, whose commit the insert waited for). Rolled back and run again,
             # this request finds that message and answers as a resend, or a clash.
             raise StoreConflict(f"msg_id {req.msg_id} was stored meanwhile") from exc
-        self.store.count_new_message(conv_id, sender_id, now)
+        self.store.count_new_message(target.conv_id, sender_id, now)
+
+    def _fan_out(
+        self, conn: DeviceConnection, req: f.SendMessage, target: _Target, now: int
+    ) -> None:
         info = f.MessageInfo(
             msg_id=req.msg_id,
             from_=conn.session.username or "",
@@ -92,22 +131,17 @@ class Messages(Core):
             body=req.body,
             server_time=now,
             local_time=req.local_time,
-            conv_seq=conv_seq,
+            conv_seq=target.conv_seq,
             need_delivery_ack=req.need_delivery_ack,
             need_read_ack=req.need_read_ack,
             need_group_ack=req.need_group_ack,
-            group_member_count=member_count,
+            group_member_count=target.member_count,
             reply_to=req.reply_to,
             reply_preview=self.reply_preview(req.reply_to),
         )
         # The sender's other devices get the copy too; the sending device has send_ok.
-        self.hub.emit(audience, f.MessagePush(seq=0, message=info), skip_device=conn.device_id)
-        return f.SendOk(
-            id=req.id,
-            msg_id=req.msg_id,
-            server_time=now,
-            conv_seq=conv_seq,
-            group_member_count=member_count,
+        self.hub.emit(
+            target.audience, f.MessagePush(seq=0, message=info), skip_device=conn.device_id
         )
 
     def _resent(

@@ -68,6 +68,48 @@ def _rate_limited(request: f.Request[f.Reply], wait: float) -> ProtocolError | N
     )
 
 
+def _sync_handlers(
+    accounts: Accounts, store: Store, hub: Hub, config: ServerConfig
+) -> dict[type, SyncHandler]:
+    """The handler of each request type that runs without awaiting, by frame type."""
+    messages = Messages(store, hub, config)
+    receipts = Receipts(store, hub, config)
+    groups = Groups(store, hub, config)
+    editing, mutes, presence = (
+        Editing(store, hub, config),
+        Mutes(store, hub, config),
+        Presence(store, hub, config),
+    )
+    return {
+        f.Resume: accounts.resume,
+        f.Logout: accounts.logout,
+        f.Sync: accounts.sync,
+        f.SendMessage: messages.send,
+        f.FetchHistory: messages.fetch_history,
+        f.FetchConversations: messages.fetch_conversations,
+        f.DeliveryAck: receipts.delivery_ack,
+        f.ReadAck: receipts.read_ack,
+        f.ConversationReadAck: receipts.conversation_read_ack,
+        f.GroupReadAck: receipts.group_read_ack,
+        f.FetchGroupAcks: receipts.fetch_group_acks,
+        f.FetchGroupUnread: receipts.fetch_group_unread,
+        f.RemindGroupUnread: receipts.remind_group_unread,
+        f.CreateGroup: groups.create_group,
+        f.AddMembers: groups.add_members,
+        f.RemoveMembers: groups.remove_members,
+        f.AddAdmin: groups.add_admin,
+        f.RemoveAdmin: groups.remove_admin,
+        f.SetGroupAckPolicy: groups.set_group_ack_policy,
+        f.GetGroup: groups.get_group,
+        f.FetchGroups: groups.fetch_groups,
+        f.Recall: editing.recall,
+        f.Edit: editing.edit,
+        f.SetConversationMute: mutes.set_conversation_mute,
+        f.Typing: presence.typing,
+        f.FetchUsers: presence.fetch_users,
+    }
+
+
 class Service:
     def __init__(
         self,
@@ -85,52 +127,23 @@ class Service:
         self.limits = config.limits()
         self.login_throttle = LoginThrottle(free=config.login_free_failures)
         self.sessions = Sessions(store, hub, config)
-        sign_ups = SignUpThrottle(config.registration_burst, config.registrations_per_hour)
-        accounts = Accounts(
-            store, hub, config, passwords, self.login_throttle, sign_ups, self.sessions
-        )
-        messages = Messages(store, hub, config)
-        receipts = Receipts(store, hub, config)
-        groups = Groups(store, hub, config)
-        editing, mutes, presence = (
-            Editing(store, hub, config),
-            Mutes(store, hub, config),
-            Presence(store, hub, config),
-        )
-        if node is not None and node.limits is not None:
-            accounts.shared_throttle = node.limits.login
+        accounts = self._accounts(passwords)
         self._async: dict[type, AsyncHandler] = {
             f.Register: accounts.register,
             f.Login: accounts.login,
         }
-        self._sync: dict[type, SyncHandler] = {
-            f.Resume: accounts.resume,
-            f.Logout: accounts.logout,
-            f.Sync: accounts.sync,
-            f.SendMessage: messages.send,
-            f.FetchHistory: messages.fetch_history,
-            f.FetchConversations: messages.fetch_conversations,
-            f.DeliveryAck: receipts.delivery_ack,
-            f.ReadAck: receipts.read_ack,
-            f.ConversationReadAck: receipts.conversation_read_ack,
-            f.GroupReadAck: receipts.group_read_ack,
-            f.FetchGroupAcks: receipts.fetch_group_acks,
-            f.FetchGroupUnread: receipts.fetch_group_unread,
-            f.RemindGroupUnread: receipts.remind_group_unread,
-            f.CreateGroup: groups.create_group,
-            f.AddMembers: groups.add_members,
-            f.RemoveMembers: groups.remove_members,
-            f.AddAdmin: groups.add_admin,
-            f.RemoveAdmin: groups.remove_admin,
-            f.SetGroupAckPolicy: groups.set_group_ack_policy,
-            f.GetGroup: groups.get_group,
-            f.FetchGroups: groups.fetch_groups,
-            f.Recall: editing.recall,
-            f.Edit: editing.edit,
-            f.SetConversationMute: mutes.set_conversation_mute,
-            f.Typing: presence.typing,
-            f.FetchUsers: presence.fetch_users,
-        }
+        self._sync: dict[type, SyncHandler] = _sync_handlers(accounts, store, hub, config)
+
+    def _accounts(self, passwords: Passwords) -> Accounts:
+        """Sign-up, sign-in and sessions, with the node's shared login throttle if any."""
+        config = self.config
+        sign_ups = SignUpThrottle(config.registration_burst, config.registrations_per_hour)
+        accounts = Accounts(
+            self.store, self.hub, config, passwords, self.login_throttle, sign_ups, self.sessions
+        )
+        if self.node is not None and self.node.limits is not None:
+            accounts.shared_throttle = self.node.limits.login
+        return accounts
 
     async def handle_data(self, conn: DeviceConnection, data: bytes | str) -> None:
         """Handle one frame from `conn`; its reply goes out after the next commit."""
