@@ -188,3 +188,14 @@ def test_no_module_is_over_about_500_lines():
         if (n := len(path.read_text(encoding="utf-8").splitlines())) > 520
     }
     assert long == {}
+
+
+def test_no_function_is_over_about_60_lines():
+    long = []
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > 65:
+                    long.append((name, node.name, lines))
+    assert long == []
