@@ -63,9 +63,9 @@ from desktop_chat.client import (  # noqa: E402
 )
 from desktop_chat.demo import CHINESE_CONTACT, DemoWorld  # noqa: E402
 from desktop_chat.protocol import Mark  # noqa: E402
+from desktop_chat.ui.chat.message_menu import MenuChoice  # noqa: E402
 from desktop_chat.ui.controller import ChatController  # noqa: E402
-from desktop_chat.ui.message_menu import MenuChoice  # noqa: E402
-from desktop_chat.ui.roles import ConversationRole, MessageRole  # noqa: E402
+from desktop_chat.ui.painting.roles import ConversationRole, MessageRole  # noqa: E402
 from desktop_chat.ui.session import make_controller  # noqa: E402
 from desktop_chat.ui.settings import AppSettings  # noqa: E402
 

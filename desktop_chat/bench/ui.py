@@ -38,8 +38,8 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QCoreApplication
 
     from desktop_chat.client.local_store import LocalStore
-    from desktop_chat.ui.chat_view import ChatView
-    from desktop_chat.ui.message_model import MessageListModel
+    from desktop_chat.ui.chat.chat_view import ChatView
+    from desktop_chat.ui.chat.message_model import MessageListModel
 
 SETTLE_SECONDS = 2.0
 
@@ -171,9 +171,9 @@ def _open_chat(
     from PySide6.QtCore import QEvent, QObject
 
     from desktop_chat.client.local_store import LocalStore
-    from desktop_chat.ui.chat_view import ChatView
-    from desktop_chat.ui.message_delegate import MessageDelegate
-    from desktop_chat.ui.message_model import MessageListModel
+    from desktop_chat.ui.chat.chat_view import ChatView
+    from desktop_chat.ui.chat.message_delegate import MessageDelegate
+    from desktop_chat.ui.chat.message_model import MessageListModel
 
     class PaintSeen(QObject):
         painted = 0

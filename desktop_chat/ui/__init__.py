@@ -9,26 +9,25 @@ The session, and the window around everything:
 - `excepthook` (an error nobody caught, said in words) and `gui_gc` (Python's
   garbage collector, on the GUI thread only).
 
-The conversation list (the window's left pane):
+The conversation list (the window's left pane), `conversations/`:
 - `chat_list`: the search box over the list, and moving through it by keyboard;
 - `conversation_model`: one row per chat, newest first, with the unread badge;
 - `conversation_delegate`: how a conversation row looks.
 
-The chat view (the open chat):
-- `chat_view`: the header, the message list and the composer; `message_list`:
-  the list itself (receipts repainted cheaply, the keyboard);
+The chat view (the open chat), `chat/`:
+- `chat_view`: the header, the message list (`message_list`) and the composer;
 - `composer` (where a person writes), `composer_bar` (replying to, editing) and
   `jump_button` ("jump to newest" with the unread count);
 - `message_model`: the open chat's messages (both list models share
-  `coalesced_model`: rows found through a dict, repaints flushed once per
-  event-loop iteration with the roles that changed); `message_delegate` and
-  `message_layout`: how a message row looks and is measured; `message_editor`:
-  a message's text opened for selecting; `message_menu`: a message's menu.
+  `coalesced_model`, here at the top: rows found through a dict, repaints
+  flushed once per event-loop iteration with the roles that changed);
+  `message_delegate` and `message_layout`: how a message row looks and is
+  measured; `message_editor`: a message's text opened for selecting;
+  `message_menu`: a message's menu; `message_search`: the message search panel.
 
-Dialogs:
-- `dialogs`: sign-in, new chat and new group, and their local checks;
-- `settings_dialog`: receipts, when a message counts as read, notifications;
-- `message_search`: the message search panel.
+Dialogs, `dialogs/`:
+- `forms`: sign-in, new chat and new group, and their local checks;
+- `settings`: receipts, when a message counts as read, notifications.
 
 The read-by view: `read_by/`, who read one group message and who has not
 (its dialog, lists, model, row painting, read times and CSV export).
@@ -37,10 +36,10 @@ Group info: `group_info/`, a group's members and roles and managing them (its
 dialog, member list, model, row painting, the role rules and the question
 before removing someone or leaving).
 
-Painting: `paint` (colours, avatars, ticks, fonts, the caches the painters
-keep, and the item panel of a member row; shared by the delegates, the message
-search and both member lists) and `roles` (the item-data roles of the message
-and conversation models, which their delegates read).
+Painting, `painting/`: `common` (colours, avatars, ticks, fonts, the caches the
+painters keep, and the item panel of a member row; shared by the delegates, the
+message search and both member lists) and `roles` (the item-data roles of the
+message and conversation models, which their delegates read).
 
 The controller: `controller` wires one signed-in client to its window;
 `group_views` is its group side (the read-by view, group info) and

@@ -37,13 +37,13 @@ from desktop_chat.client import (
 )
 from desktop_chat.client.models import now_ms
 from desktop_chat.client.qt_bridge import ChatSignals
-from desktop_chat.ui.chat_view import ChatView
-from desktop_chat.ui.conversation_model import ConversationListModel, ConversationRow
+from desktop_chat.ui.chat.chat_view import ChatView
+from desktop_chat.ui.chat.message_model import MessageListModel, notice_of
+from desktop_chat.ui.conversations.conversation_model import ConversationListModel, ConversationRow
 from desktop_chat.ui.group_views import GroupViews
 from desktop_chat.ui.main_window import MainWindow
 from desktop_chat.ui.message_actions import MessageActions
-from desktop_chat.ui.message_model import MessageListModel, notice_of
-from desktop_chat.ui.paint import short_preview
+from desktop_chat.ui.painting.common import short_preview
 from desktop_chat.ui.read_tracker import ReadAckController, ReadKind
 from desktop_chat.ui.wording import explain
 

@@ -24,11 +24,11 @@ if TYPE_CHECKING:
 
     from desktop_chat.client import ChatClient
     from desktop_chat.client.qt_bridge import ChatSignals
-    from desktop_chat.ui.chat_view import ChatView
-    from desktop_chat.ui.conversation_model import ConversationListModel
+    from desktop_chat.ui.chat.chat_view import ChatView
+    from desktop_chat.ui.chat.message_model import MessageListModel
+    from desktop_chat.ui.conversations.conversation_model import ConversationListModel
     from desktop_chat.ui.group_info import GroupInfoDialog
     from desktop_chat.ui.main_window import MainWindow
-    from desktop_chat.ui.message_model import MessageListModel
     from desktop_chat.ui.read_by import ReadByDialog
     from desktop_chat.ui.read_tracker import ReadAckController
 

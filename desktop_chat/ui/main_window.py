@@ -44,9 +44,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_chat.ui.chat_list import ChatListPane
-from desktop_chat.ui.chat_view import ChatView
-from desktop_chat.ui.conversation_model import ConversationListModel
+from desktop_chat.ui.chat.chat_view import ChatView
+from desktop_chat.ui.conversations.chat_list import ChatListPane
+from desktop_chat.ui.conversations.conversation_model import ConversationListModel
 from desktop_chat.ui.wording import offline_text
 from desktop_chat.ui.x11_visibility import X11Obscured
 

@@ -25,10 +25,10 @@ from desktop_chat.client import ChatMessage, ChatType, MessageDirection
 from desktop_chat.client.models import now_ms
 from desktop_chat.protocol import Mark
 from desktop_chat.protocol.validation import DEFAULT_RECALL_SECONDS
+from desktop_chat.ui.chat.message_delegate import receipt_tooltip
+from desktop_chat.ui.chat.message_menu import MenuChoice, MessageMenu
+from desktop_chat.ui.chat.message_search import MessageSearchDialog, SearchResult
 from desktop_chat.ui.controller_host import ControllerHost
-from desktop_chat.ui.message_delegate import receipt_tooltip
-from desktop_chat.ui.message_menu import MenuChoice, MessageMenu
-from desktop_chat.ui.message_search import MessageSearchDialog, SearchResult
 
 
 def can_recall(

@@ -19,13 +19,13 @@ from PySide6.QtWidgets import QSystemTrayIcon
 
 from desktop_chat.client import ChatClient, ChatError, ChatErrorCode, ChatOptions
 from desktop_chat.embedded import EmbeddedServer
+from desktop_chat.ui.chat.message_delegate import MessageDelegate
 from desktop_chat.ui.controller import ChatController
-from desktop_chat.ui.conversation_delegate import ConversationDelegate
-from desktop_chat.ui.dialogs import LoginDialog, NewChatDialog, NewGroupDialog
+from desktop_chat.ui.conversations.conversation_delegate import ConversationDelegate
+from desktop_chat.ui.dialogs.forms import LoginDialog, NewChatDialog, NewGroupDialog
+from desktop_chat.ui.dialogs.settings import SettingsDialog
 from desktop_chat.ui.excepthook import install_excepthook
-from desktop_chat.ui.message_delegate import MessageDelegate
 from desktop_chat.ui.settings import AppSettings, load, save
-from desktop_chat.ui.settings_dialog import SettingsDialog
 from desktop_chat.ui.wording import explain
 
 log = logging.getLogger(__name__)

@@ -13,10 +13,10 @@ from PySide6.QtCore import QMimeData, QRect, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QStyleOptionViewItem
 
+from desktop_chat.ui.chat.message_delegate import MessageDelegate, MessageRow
 from desktop_chat.ui.controller import ChatController
-from desktop_chat.ui.conversation_delegate import ConversationDelegate, preview_text
-from desktop_chat.ui.message_delegate import MessageDelegate, MessageRow
-from desktop_chat.ui.roles import ConversationRole
+from desktop_chat.ui.conversations.conversation_delegate import ConversationDelegate, preview_text
+from desktop_chat.ui.painting.roles import ConversationRole
 
 
 def app_of(client) -> ChatController:
@@ -74,8 +74,8 @@ def test_shift_enter_line_breaks_reach_both_sides_and_show_as_lines(qt_loop, cli
 
 
 def test_the_composer_grows_to_five_lines_then_scrolls_and_pastes_plain_text(qtbot):
-    from desktop_chat.ui.chat_view import ChatView
-    from desktop_chat.ui.message_model import MessageListModel
+    from desktop_chat.ui.chat.chat_view import ChatView
+    from desktop_chat.ui.chat.message_model import MessageListModel
 
     view = ChatView(MessageListModel(), MessageDelegate())
     qtbot.addWidget(view)
@@ -115,8 +115,8 @@ def test_the_composer_grows_to_five_lines_then_scrolls_and_pastes_plain_text(qtb
 
 
 def test_tab_in_the_composer_moves_the_focus_instead_of_typing_a_tab(qtbot):
-    from desktop_chat.ui.chat_view import ChatView
-    from desktop_chat.ui.message_model import MessageListModel
+    from desktop_chat.ui.chat.chat_view import ChatView
+    from desktop_chat.ui.chat.message_model import MessageListModel
 
     view = ChatView(MessageListModel(), MessageDelegate())
     qtbot.addWidget(view)
@@ -169,7 +169,10 @@ def test_a_draft_stays_with_its_chat_across_switches_and_a_restart(qt_loop, clie
 
 
 def test_the_conversation_list_shows_a_draft(qtbot):
-    from desktop_chat.ui.conversation_model import ConversationListModel, ConversationRow
+    from desktop_chat.ui.conversations.conversation_model import (
+        ConversationListModel,
+        ConversationRow,
+    )
 
     model = ConversationListModel()
     model.reset([ConversationRow("bob", "bob", False, last_text="see you", draft="half a")])

@@ -14,10 +14,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from desktop_chat.client import ChatMessage
+from desktop_chat.ui.chat.message_delegate import MessageDelegate
 from desktop_chat.ui.controller import ChatController
-from desktop_chat.ui.conversation_delegate import ConversationDelegate
-from desktop_chat.ui.message_delegate import MessageDelegate
-from desktop_chat.ui.roles import ConversationRole
+from desktop_chat.ui.conversations.conversation_delegate import ConversationDelegate
+from desktop_chat.ui.painting.roles import ConversationRole
 
 
 async def alice_with_three_chats(clients):

@@ -18,11 +18,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QStyleOptionViewItem
 
 from desktop_chat.client import ChatMessage, ChatType
 from desktop_chat.server.config import wall_clock_ms
+from desktop_chat.ui.chat.message_delegate import MessageDelegate, MessageRow
+from desktop_chat.ui.chat.message_menu import MenuChoice
 from desktop_chat.ui.controller import ChatController
-from desktop_chat.ui.conversation_delegate import ConversationDelegate
-from desktop_chat.ui.message_delegate import MessageDelegate, MessageRow
-from desktop_chat.ui.message_menu import MenuChoice
-from desktop_chat.ui.roles import MessageRole
+from desktop_chat.ui.conversations.conversation_delegate import ConversationDelegate
+from desktop_chat.ui.painting.roles import MessageRole
 
 
 def app_of(client, **kwargs) -> ChatController:

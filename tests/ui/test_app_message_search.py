@@ -13,11 +13,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from desktop_chat.client import ChatMessage, ChatType
+from desktop_chat.ui.chat.message_delegate import MessageDelegate
+from desktop_chat.ui.chat.message_search import snippet
 from desktop_chat.ui.controller import ChatController
-from desktop_chat.ui.conversation_delegate import ConversationDelegate
-from desktop_chat.ui.message_delegate import MessageDelegate
-from desktop_chat.ui.message_search import snippet
-from desktop_chat.ui.roles import MessageRole
+from desktop_chat.ui.conversations.conversation_delegate import ConversationDelegate
+from desktop_chat.ui.painting.roles import MessageRole
 
 
 def app_of(client) -> ChatController:

@@ -16,10 +16,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from desktop_chat.client import ChatMessage, ChatType
+from desktop_chat.ui.chat.message_delegate import MessageDelegate
 from desktop_chat.ui.controller import ChatController
-from desktop_chat.ui.conversation_delegate import ConversationDelegate
-from desktop_chat.ui.message_delegate import MessageDelegate
-from desktop_chat.ui.roles import ConversationRole
+from desktop_chat.ui.conversations.conversation_delegate import ConversationDelegate
+from desktop_chat.ui.painting.roles import ConversationRole
 
 
 def app_of(client) -> ChatController:

@@ -13,9 +13,9 @@ import asyncio
 import time
 
 from desktop_chat.client import ChatMessage
+from desktop_chat.ui.chat.message_delegate import MessageDelegate
 from desktop_chat.ui.controller import ChatController
-from desktop_chat.ui.message_delegate import MessageDelegate
-from desktop_chat.ui.roles import MessageRole
+from desktop_chat.ui.painting.roles import MessageRole
 
 DWELL = 0.3
 

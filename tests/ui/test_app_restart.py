@@ -13,7 +13,7 @@ from app_driver import App, until
 
 from desktop_chat.client import ChatMessage, GroupRole
 from desktop_chat.protocol import Mark
-from desktop_chat.ui.message_delegate import MessageRow, read_count_label
+from desktop_chat.ui.chat.message_delegate import MessageRow, read_count_label
 
 
 def test_a_group_comes_back_after_a_restart_exactly_as_it_was(qt_loop, clients, tmp_path):

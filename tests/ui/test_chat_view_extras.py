@@ -20,16 +20,16 @@ from PySide6.QtWidgets import QApplication, QPlainTextEdit
 from desktop_chat.client import ChatMessage
 from desktop_chat.client.models import MessageDirection, TextMessageBody
 from desktop_chat.protocol import Mark
-from desktop_chat.ui.chat_view import ChatView
-from desktop_chat.ui.message_delegate import (
+from desktop_chat.ui.chat.chat_view import ChatView
+from desktop_chat.ui.chat.message_delegate import (
     BANNER_HEIGHT,
     DATE_HEIGHT,
     MessageDelegate,
     MessageRow,
 )
-from desktop_chat.ui.message_model import MessageListModel
-from desktop_chat.ui.paint import day_label
-from desktop_chat.ui.roles import MessageRole
+from desktop_chat.ui.chat.message_model import MessageListModel
+from desktop_chat.ui.painting.common import day_label
+from desktop_chat.ui.painting.roles import MessageRole
 
 
 def at(days_ago: int, hour: int) -> int:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from desktop_chat.client.models import ChatMessage, MessageDirection, TextMessageBody
 from desktop_chat.protocol import Mark
-from desktop_chat.ui.chat_view import ChatView
-from desktop_chat.ui.message_delegate import MessageDelegate
-from desktop_chat.ui.message_model import PAGE, MessageListModel
+from desktop_chat.ui.chat.chat_view import ChatView
+from desktop_chat.ui.chat.message_delegate import MessageDelegate
+from desktop_chat.ui.chat.message_model import PAGE, MessageListModel
 
 
 def history(count: int):

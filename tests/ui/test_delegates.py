@@ -23,15 +23,15 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyleOptionViewItem, QToolTip
 
 from desktop_chat.protocol import Mark
-from desktop_chat.ui.conversation_delegate import ConversationDelegate, badge_text
-from desktop_chat.ui.message_delegate import (
+from desktop_chat.ui.chat.message_delegate import (
     MessageDelegate,
     MessageRow,
     read_count_tooltip,
     receipt_tooltip,
 )
-from desktop_chat.ui.paint import contrast, initials
-from desktop_chat.ui.roles import ConversationRole, MessageRole
+from desktop_chat.ui.conversations.conversation_delegate import ConversationDelegate, badge_text
+from desktop_chat.ui.painting.common import contrast, initials
+from desktop_chat.ui.painting.roles import ConversationRole, MessageRole
 
 NOW = int(time.time() * 1000)
 CHINESE = "今天下午五点发布，请确认。"

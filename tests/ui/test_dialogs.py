@@ -25,15 +25,15 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.client.models import GroupMessageAck
-from desktop_chat.ui.dialogs import (
+from desktop_chat.ui.dialogs.forms import (
     LoginDialog,
     NewChatDialog,
     NewGroupDialog,
     parse_members,
 )
+from desktop_chat.ui.dialogs.settings import SettingsDialog
 from desktop_chat.ui.read_by import ReadByDialog, format_read_time
 from desktop_chat.ui.settings import AppSettings, load, save
-from desktop_chat.ui.settings_dialog import SettingsDialog
 
 MSG = "m0123456789abcdef"
 GROUP = "42"

@@ -8,9 +8,9 @@ from PySide6.QtTest import QAbstractItemModelTester
 
 from desktop_chat.client.models import ChatMessage, MessageDirection, TextMessageBody
 from desktop_chat.protocol import Mark
-from desktop_chat.ui.conversation_model import ConversationListModel, ConversationRow
-from desktop_chat.ui.message_model import PAGE, MessageListModel
-from desktop_chat.ui.roles import ConversationRole, MessageRole
+from desktop_chat.ui.chat.message_model import PAGE, MessageListModel
+from desktop_chat.ui.conversations.conversation_model import ConversationListModel, ConversationRow
+from desktop_chat.ui.painting.roles import ConversationRole, MessageRole
 
 
 def message(n: int, *, conv: str = "bob", mark: Mark = Mark.SENT, t: int | None = None):

@@ -16,9 +16,9 @@ from collections import Counter
 
 from desktop_chat.client import ChatMessage
 from desktop_chat.protocol import Mark
+from desktop_chat.ui.chat.message_delegate import MessageDelegate
 from desktop_chat.ui.controller import ChatController
-from desktop_chat.ui.message_delegate import MessageDelegate
-from desktop_chat.ui.roles import ConversationRole, MessageRole
+from desktop_chat.ui.painting.roles import ConversationRole, MessageRole
 
 DWELL = 0.3
 

@@ -16,8 +16,8 @@ import os
 import pytest
 
 from desktop_chat.client import ChatMessage
+from desktop_chat.ui.chat.message_delegate import MessageDelegate
 from desktop_chat.ui.controller import ChatController
-from desktop_chat.ui.message_delegate import MessageDelegate
 
 pytestmark = [
     pytest.mark.x11,

@@ -24,7 +24,7 @@ from held_uplink import HeldUplink
 from test_focus_x11 import DWELL, NOT_ACKED_FOR, Reader, until
 
 from desktop_chat.client import ChatMessage
-from desktop_chat.ui.roles import MessageRole
+from desktop_chat.ui.painting.roles import MessageRole
 
 pytestmark = [
     pytest.mark.x11,

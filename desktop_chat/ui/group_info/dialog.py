@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.client.models import Group, GroupRole
-from desktop_chat.ui.dialogs import ErrorLabel, hint_label, parse_members, title_label
+from desktop_chat.ui.dialogs.forms import ErrorLabel, hint_label, parse_members, title_label
 from desktop_chat.ui.group_info.confirm import Confirmation
 from desktop_chat.ui.group_info.member_list import GroupMemberList
 from desktop_chat.ui.group_info.rules import (

@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLineEdit, QListView, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop_chat.client.models import GroupRole
-from desktop_chat.ui.dialogs import hint_label
+from desktop_chat.ui.dialogs.forms import hint_label
 from desktop_chat.ui.group_info.model import GroupMemberModel, GroupMemberOrder, GroupMemberRole
 from desktop_chat.ui.group_info.painting import GroupMemberDelegate
 

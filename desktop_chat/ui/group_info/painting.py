@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 
 from desktop_chat.client.models import GroupRole
 from desktop_chat.ui.group_info.model import BADGES, GroupMemberRole, ModelIndex
-from desktop_chat.ui.paint import paint_avatar, paint_item_panel, row_inks
+from desktop_chat.ui.painting.common import paint_avatar, paint_item_panel, row_inks
 
 _LEFT_MIDDLE = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from desktop_chat.client.models import GroupRole
-from desktop_chat.ui.dialogs import USERNAME_RULE, username_problem
+from desktop_chat.ui.dialogs.forms import USERNAME_RULE, username_problem
 
 ACK_POLICIES = (("admins", "Owner and admins"), ("all", "Everyone"))
 

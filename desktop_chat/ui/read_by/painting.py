@@ -17,7 +17,7 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from desktop_chat.ui.paint import paint_avatar, paint_item_panel, row_inks
+from desktop_chat.ui.painting.common import paint_avatar, paint_item_panel, row_inks
 from desktop_chat.ui.read_by.model import MemberRole, ModelIndex
 from desktop_chat.ui.read_by.times import format_read_time
 

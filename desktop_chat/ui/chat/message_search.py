@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_chat.ui.paint import clock_text, day_label, one_line
+from desktop_chat.ui.painting.common import clock_text, day_label, one_line
 
 SNIPPET_CHARS = 80
 QUERY_PAUSE_MS = 150

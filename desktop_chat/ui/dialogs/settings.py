@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_chat.ui.dialogs import hint_label
+from desktop_chat.ui.dialogs.forms import hint_label
 from desktop_chat.ui.settings import DWELL_RANGE, IDLE_RANGE, AppSettings
 
 

@@ -23,8 +23,8 @@ from PySide6.QtCore import QByteArray, QModelIndex, QPersistentModelIndex, Qt
 
 from desktop_chat.client.models import ChatMessage, MessageDirection
 from desktop_chat.ui.coalesced_model import CoalescedListModel
-from desktop_chat.ui.paint import day_label
-from desktop_chat.ui.roles import MessageRole
+from desktop_chat.ui.painting.common import day_label
+from desktop_chat.ui.painting.roles import MessageRole
 
 Loader = Callable[[int | None, int], list[ChatMessage]]
 PAGE = 50

@@ -19,8 +19,8 @@ from PySide6.QtCore import QModelIndex, QPoint, QSortFilterProxyModel, Qt, Signa
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
 
-from desktop_chat.ui.conversation_model import ConversationListModel
-from desktop_chat.ui.roles import ConversationRole
+from desktop_chat.ui.conversations.conversation_model import ConversationListModel
+from desktop_chat.ui.painting.roles import ConversationRole
 
 _BROWSE_KEYS = frozenset(
     {

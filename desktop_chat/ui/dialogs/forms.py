@@ -10,7 +10,7 @@ signals, never `exec()` (a nested loop inside a qasync coroutine stalls it).
 
 Never: import or call the client, touch the network or the disk, or emit a
 request that failed the local checks. The settings dialog lives in
-`settings_dialog.py`, the read-by view in `read_by/`, group info in `group_info/`.
+`dialogs/settings.py`, the read-by view in `ui/read_by/`, group info in `ui/group_info/`.
 """
 
 from __future__ import annotations

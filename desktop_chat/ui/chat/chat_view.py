@@ -37,13 +37,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_chat.ui.composer import Composer
-from desktop_chat.ui.composer_bar import EDIT, REPLY, ComposerBar
-from desktop_chat.ui.jump_button import JumpButton
-from desktop_chat.ui.message_layout import separator_height
-from desktop_chat.ui.message_list import MessageList
-from desktop_chat.ui.message_model import MessageListModel
-from desktop_chat.ui.roles import MessageRole
+from desktop_chat.ui.chat.composer import Composer
+from desktop_chat.ui.chat.composer_bar import EDIT, REPLY, ComposerBar
+from desktop_chat.ui.chat.jump_button import JumpButton
+from desktop_chat.ui.chat.message_layout import separator_height
+from desktop_chat.ui.chat.message_list import MessageList
+from desktop_chat.ui.chat.message_model import MessageListModel
+from desktop_chat.ui.painting.roles import MessageRole
 
 TYPING_SHOWN_MS = 5000
 HIGHLIGHT_MS = 1500

@@ -26,8 +26,8 @@ from PySide6.QtGui import QFont, QPainterPath, QTextLayout, QTextOption
 from PySide6.QtWidgets import QStyleOptionViewItem
 
 from desktop_chat.protocol import Mark
-from desktop_chat.ui.paint import Fonts, Lru, TickArt, mark_of
-from desktop_chat.ui.roles import MessageRole
+from desktop_chat.ui.painting.common import Fonts, Lru, TickArt, mark_of
+from desktop_chat.ui.painting.roles import MessageRole
 
 
 def as_layout_text(text: str) -> str:

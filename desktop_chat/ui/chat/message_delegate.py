@@ -7,7 +7,7 @@ what their tooltips say; the caches that keep painting and sizing bubbles cheap.
 
 `MessageDelegate` only dispatches: `MessagePainter` owns `paint` and
 `size_hint`. Colours come from the palette the view paints with (see
-`desktop_chat.ui.paint`), so light and dark themes both work.
+`desktop_chat.ui.painting.common`), so light and dark themes both work.
 
 Never: change a model, talk to the client, or decide a message's state. The
 tick is chosen at paint time from the MARK role alone, and a click only emits a
@@ -54,8 +54,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.protocol import Mark
-from desktop_chat.ui.message_editor import MessageTextEditor
-from desktop_chat.ui.message_layout import (  # noqa: F401  (re-exported for callers)
+from desktop_chat.ui.chat.message_editor import MessageTextEditor
+from desktop_chat.ui.chat.message_layout import (  # noqa: F401  (re-exported for callers)
     BANNER_HEIGHT,
     DATE_HEIGHT,
     BubbleGeometry,
@@ -66,7 +66,7 @@ from desktop_chat.ui.message_layout import (  # noqa: F401  (re-exported for cal
     read_count_label,
     separator_height,
 )
-from desktop_chat.ui.paint import (
+from desktop_chat.ui.painting.common import (
     BubbleColours,
     Fonts,
     PaletteCache,
@@ -74,7 +74,7 @@ from desktop_chat.ui.paint import (
     name_colour,
     shared_ticks,
 )
-from desktop_chat.ui.roles import MessageRole
+from desktop_chat.ui.painting.roles import MessageRole
 
 # ---------------------------------------------------------------- text helpers
 

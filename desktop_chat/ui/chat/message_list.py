@@ -19,9 +19,9 @@ from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySeq
 from PySide6.QtWidgets import QListView
 
 from desktop_chat.protocol import Mark
-from desktop_chat.ui.message_layout import MessageRow
-from desktop_chat.ui.message_model import PAINT_ONLY_ROLES
-from desktop_chat.ui.roles import MessageRole
+from desktop_chat.ui.chat.message_layout import MessageRow
+from desktop_chat.ui.chat.message_model import PAINT_ONLY_ROLES
+from desktop_chat.ui.painting.roles import MessageRole
 
 
 class MessageList(QListView):

@@ -23,7 +23,7 @@ from PySide6.QtCore import QByteArray, QModelIndex, QPersistentModelIndex, Qt, S
 from desktop_chat.client.models import ChatMessage, MessageDirection
 from desktop_chat.protocol import Mark
 from desktop_chat.ui.coalesced_model import CoalescedListModel
-from desktop_chat.ui.roles import ConversationRole
+from desktop_chat.ui.painting.roles import ConversationRole
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ it cheap (avatar pixmaps, elided lines).
 
 `ConversationDelegate` only dispatches: `ConversationPainter` owns `paint` and
 `size_hint`. Colours come from the palette the view paints with (see
-`desktop_chat.ui.paint`), so light and dark themes both work.
+`desktop_chat.ui.painting.common`), so light and dark themes both work.
 
 Never: change a model, talk to the client, or decide a message's state. The
 tick is chosen at paint time from the LAST_OUTGOING_MARK role alone. Never
@@ -23,7 +23,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPixm
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop_chat.protocol import Mark
-from desktop_chat.ui.paint import (
+from desktop_chat.ui.painting.common import (
     BubbleColours,
     Fonts,
     Lru,
@@ -38,7 +38,7 @@ from desktop_chat.ui.paint import (
     readable,
     shared_ticks,
 )
-from desktop_chat.ui.roles import ConversationRole
+from desktop_chat.ui.painting.roles import ConversationRole
 
 # ---------------------------------------------------------------- text helpers
 
