@@ -59,6 +59,24 @@ class SqliteStore(MessageStore, GroupStore, EditStore):
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            self._configure(synchronous, max_pages)
+            self.schema_version = prepare(self._db, self.path)
+            self._fill_name_keys()
+        except SchemaError as exc:
+            self._db.close()
+            raise StoreError(str(exc)) from exc
+        except sqlite3.DatabaseError as exc:
+            # Said with the file and what to do; the file is left as it is.
+            self._db.close()
+            if isinstance(exc, sqlite3.OperationalError):  # a full disk, a read-only file
+                raise StoreError(f"{self.path}: {exc}") from exc
+            raise StoreError(
+                f"{self.path} is not a database this server can read ({exc}); check the"
+                " path, or restore it from a backup"
+            ) from exc
+
+    def _configure(self, synchronous: str, max_pages: int | None) -> None:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.execute("PRAGMA busy_timeout=5000")
@@ -67,12 +85,6 @@ class SqliteStore(MessageStore, GroupStore, EditStore):
         self._db.execute("PRAGMA secure_delete=ON")
         if max_pages is not None:
             self._db.execute(f"PRAGMA max_page_count={int(max_pages)}")
-        try:
-            self.schema_version = prepare(self._db, self.path)
-        except SchemaError as exc:
-            self._db.close()
-            raise StoreError(str(exc)) from exc
-        self._fill_name_keys()
         self._usernames: dict[int, str] = {}
         self._user_ids: dict[str, int] = {}
         self._chat_convs: dict[tuple[int, int], int] = {}

@@ -220,6 +220,24 @@ def test_the_server_command_refuses_a_newer_database_with_a_clear_message(tmp_pa
     assert stored_version(path) == "99"
 
 
+def test_the_server_command_refuses_a_file_that_is_not_a_database_in_words(tmp_path):
+    # A disk error, a wrong path or a file from another program: the person is told
+    # what is wrong with which file and what to do, never shown a traceback, and the
+    # file is left exactly as it was.
+    path = tmp_path / "server.db"
+    junk = b"SQLite format 3\x00" + bytes(range(256)) * 40
+    path.write_bytes(junk)
+    done = subprocess.run(
+        _server_command(path), capture_output=True, text=True, timeout=60, env=_env()
+    )
+    assert done.returncode == 1, done
+    assert "error: cannot open the database" in done.stderr
+    assert str(path) in done.stderr and "not a database" in done.stderr
+    assert "backup" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert path.read_bytes() == junk
+
+
 async def test_the_server_command_takes_the_recall_limit(tmp_path):
     proc = subprocess.Popen(
         _server_command(tmp_path / "server.db", "--recall-seconds", "7"),
