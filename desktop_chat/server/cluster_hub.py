@@ -93,6 +93,8 @@ class ClusterHub(Hub):
         # Told when a user has no device left on this node (the fan-out unsubscribes).
         self.on_user_gone: Callable[[int], None] | None = None
         self.fills_started = 0
+        # The running fills: a task nobody refers to may be collected before it ends.
+        self._fill_tasks: set[asyncio.Task[None]] = set()
 
     def bind_loop(self) -> None:
         self.loop = asyncio.get_running_loop()
@@ -264,7 +266,9 @@ class ClusterHub(Hub):
             return
         self._fills[conn] = fill = _Fill()
         self.fills_started += 1
-        asyncio.get_running_loop().create_task(self._run_fill(conn, fill))
+        task = asyncio.get_running_loop().create_task(self._run_fill(conn, fill))
+        self._fill_tasks.add(task)
+        task.add_done_callback(self._fill_tasks.discard)
 
     async def _run_fill(self, conn: DeviceConnection, fill: _Fill) -> None:
         """Send `conn` the events after its `synced_upto`, read from the database."""

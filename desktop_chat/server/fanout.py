@@ -73,6 +73,8 @@ class RedisFanout:
         self._waiting: list[_Push] = []
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        # Unsubscribes under way (kept referred to, so none is collected before it ends).
+        self._leaving: set[asyncio.Task[None]] = set()
         self._last_warning = 0.0
         self.published = 0
         self.received = 0
@@ -121,7 +123,9 @@ class RedisFanout:
             return
         self._wanted.discard(user_id)
         self._confirmed.discard(channel(user_id))
-        asyncio.get_running_loop().create_task(self._unsubscribe(user_id))
+        task = asyncio.get_running_loop().create_task(self._unsubscribe(user_id))
+        self._leaving.add(task)
+        task.add_done_callback(self._leaving.discard)
 
     async def _unsubscribe(self, user_id: int) -> None:
         if user_id in self._wanted:  # came back meanwhile
