@@ -171,7 +171,7 @@ def test_the_protocol_imports_no_io_and_only_the_ui_imports_qt():
 def test_the_graph_is_read_from_real_modules():
     # A broken reader would pass every test above with an empty graph.
     client_imports = GRAPH["desktop_chat.client.client"][0]
-    assert "desktop_chat.protocol" in {layer(t) and t.rsplit(".", 1)[0] for t in client_imports}
+    assert any(layer(target) == "protocol" for target in client_imports)
     assert len(MODULES) > 100
 
 

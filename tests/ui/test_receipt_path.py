@@ -11,8 +11,11 @@ Real server on loopback, real clients, the real `ChatController` (offscreen):
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections import Counter
+
+from app_driver import until as wait_until
 
 from desktop_chat.client import ChatMessage
 from desktop_chat.protocol import Mark
@@ -23,13 +26,8 @@ from desktop_chat.ui.painting.roles import ConversationRole, MessageRole
 DWELL = 0.3
 
 
-async def until(predicate, timeout: float = 20.0, what: str = "condition") -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise TimeoutError(f"{what} not reached within {timeout} s")
-        await asyncio.sleep(0.02)
+# The app driver's wait, with more room: these scenarios move hundreds of frames.
+until = functools.partial(wait_until, timeout=20.0)
 
 
 class Transactions:
