@@ -187,9 +187,10 @@ class ClusterHub(Hub):
         self.on_commit(live)
 
     def seal(self, batches: list[_Batch], store: PostgresStore) -> None:
-        """Before a transaction commits: the coalesced group pushes of all its requests
-        (one per sender and group, with the last request), then every event they queued
-        appended in one statement (the log heads locked once, in user_id order)."""
+        """End a transaction: the coalesced group pushes of all its requests (one per
+        sender and group, with the last request), then every event they queued
+        appended in one statement (the log heads locked once, in user_id order), and
+        COMMIT, the two in one round trip. Raises the store's error if either fails."""
         reads: defaultdict[tuple[int, str], list[f.GroupAckInfo]] = defaultdict(list)
         deliveries: dict[tuple[int, str], f.GroupDeliveredPush] = {}
         for batch in batches:
@@ -206,11 +207,7 @@ class ClusterHub(Hub):
             for (sender_id, _), delivery in deliveries.items():
                 last.append(_Push(sender_id, 0, encode_push_body(delivery), None))
         pushes = [item for batch in batches for item in batch.items if isinstance(item, _Push)]
-        if not pushes:
-            return
-        seqs = store.append_event_batch(
-            [(push.user_id, push.body) for push in pushes], self.clock()
-        )
+        seqs = store.commit_events([(push.user_id, push.body) for push in pushes], self.clock())
         for push, seq in zip(pushes, seqs, strict=True):
             push.seq = seq
 

@@ -309,8 +309,7 @@ class RequestRunner:
                     answers.append(batch)
                     if went_through:
                         done.append(batch)
-                self.hub.seal(done, store)
-            store.commit()
+            self.hub.seal(done, store)  # and COMMIT
         except StoreConflict as exc:
             self._undo(store, done)
             raise _Conflict() from exc
@@ -428,8 +427,7 @@ class RequestRunner:
             with store.request():
                 reply = work()
                 self.hub.reply(conn, request.id, reply)
-                self.hub.seal([batch], store)
-            store.commit()
+            self.hub.seal([batch], store)  # and COMMIT
         except BaseException:
             store.rollback()
             for callback in batch.on_rollback:

@@ -43,9 +43,17 @@ POSTGRES_BACKEND = {"storage/postgres.py"} | {
 BACKENDS = SQLITE_BACKEND | POSTGRES_BACKEND
 # Still catch sqlite3.Error beside StoreError: to convert when the server takes Store.
 TO_CONVERT = {"hub.py", "service.py", "sessions.py"}
-# PostgreSQL-only: a request's events at once in one lock-ordered statement; the
-# committed log heads (a node's head check); a ping (its health check).
-POSTGRES_EXTRAS = {"append_event_batch", "lock_waits_at_most", "log_heads", "ping"}
+# PostgreSQL-only: a request's events at once in one lock-ordered statement (and with
+# the COMMIT, in one round trip); the committed log heads (a node's head check); a
+# ping (its health check).
+POSTGRES_EXTRAS = {
+    "append_event_batch",
+    "commit_after",
+    "commit_events",
+    "lock_waits_at_most",
+    "log_heads",
+    "ping",
+}
 
 
 def public(cls: type) -> set[str]:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from desktop_chat.protocol.names import name_key
 from desktop_chat.server.storage.interface import (
@@ -66,6 +67,24 @@ SELECT x.user_id, b.last_seq - x.n + x.k, %s, x.body
 FROM numbered x JOIN bumped b USING (user_id)
 RETURNING user_id, seq
 """
+
+
+def _append_params(events: Sequence[tuple[int, bytes]], now: int) -> tuple[object, ...]:
+    counts = Counter(user_id for user_id, _ in events)
+    heads = sorted(counts)
+    user_ids = [user_id for user_id, _ in events]
+    return (heads, [counts[u] for u in heads], user_ids, [body for _, body in events], now)
+
+
+def _seqs_given(events: Sequence[tuple[int, bytes]], rows: Sequence[tuple[Any, ...]]) -> list[int]:
+    """Per user the seqs were given in the order the events came: hand them back so."""
+    assert len(rows) == len(events), "every event was numbered below its head"
+    given: dict[int, list[int]] = {}
+    for user_id, seq in rows:
+        given.setdefault(user_id, []).append(seq)
+    for seqs_of_user in given.values():
+        seqs_of_user.sort(reverse=True)
+    return [given[user_id].pop() for user_id, _ in events]
 
 
 class PgAccounts(PgSession):
@@ -209,21 +228,16 @@ class PgAccounts(PgSession):
         deadlock-free way for a request that emits several pushes."""
         if not events:
             return []
-        counts = Counter(user_id for user_id, _ in events)
-        heads = sorted(counts)
-        user_ids = [user_id for user_id, _ in events]
-        rows = self._write(
-            _APPEND_EVENTS,
-            (heads, [counts[u] for u in heads], user_ids, [body for _, body in events], now),
-        ).fetchall()
-        assert len(rows) == len(events), "every event was numbered below its head"
-        # Per user the seqs were given in the order the events came: hand them back so.
-        given: dict[int, list[int]] = {}
-        for user_id, seq in rows:
-            given.setdefault(user_id, []).append(seq)
-        for seqs_of_user in given.values():
-            seqs_of_user.sort(reverse=True)
-        return [given[user_id].pop() for user_id in user_ids]
+        rows = self._write(_APPEND_EVENTS, _append_params(events, now)).fetchall()
+        return _seqs_given(events, rows)
+
+    def commit_events(self, events: Sequence[tuple[int, bytes]], now: int) -> list[int]:
+        """`append_event_batch` as the transaction's last statement, and COMMIT, in
+        one round trip (a batch's seal); the seqs, once committed."""
+        if not events:
+            self.commit()
+            return []
+        return _seqs_given(events, self.commit_after(_APPEND_EVENTS, _append_params(events, now)))
 
     def events_after(self, user_id: int, after_seq: int, limit: int) -> list[EventRow]:
         return [

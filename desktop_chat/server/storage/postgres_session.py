@@ -13,6 +13,11 @@ mode, so a read outside `request()` is its own statement, as on SQLite. A
 `commit()` (the server's per-request transactions); one that finds a transaction
 open is a savepoint inside it (a batch of requests, as the SQLite hub runs them).
 
+Round trips: each is ~0.1–0.5 ms of another process's time, so none is spent
+alone on bookkeeping. BEGIN goes with the transaction's first statement, a
+savepoint with its request's first write, and `commit_after` sends a last
+statement (a batch's events) with the COMMIT, each in one pipeline.
+
 Caches hold what never changes once committed (user id <-> name, conversation ids).
 An entry learnt inside a transaction stays provisional until commit: a rollback
 drops it, since the row it came from may be undone.
@@ -109,9 +114,11 @@ class PgSession:
         self._closed = False  # closed on purpose: never reconnect
         self._next_lock_timeout_ms: int | None = None
         self._savepoint_due = False  # a request of a batch has not written yet
+        self._begin_due: list[str] | None = None  # BEGIN, to go with the first statement
         self._depth = 0  # requests open inside the transaction
         self._db = self._connect()
         self._cur = self._db.cursor()
+        self._last_cur = self._db.cursor()  # a transaction's last statement, before COMMIT
         if migrate_schema:
             try:
                 migrate(self._db)
@@ -144,6 +151,7 @@ class PgSession:
             self._db.close()
         self._db = self._connect()
         self._cur = self._db.cursor()
+        self._last_cur = self._db.cursor()
 
     def _error(self, exc: psycopg.Error, *, committing: bool = False) -> StoreError:
         lost = self._db.broken or self._db.closed
@@ -159,7 +167,7 @@ class PgSession:
 
     @property
     def in_transaction(self) -> bool:
-        return self._db.info.transaction_status in _OPEN
+        return self._begin_due is not None or self._db.info.transaction_status in _OPEN
 
     @contextmanager
     def request(self) -> Iterator[None]:
@@ -206,6 +214,8 @@ class PgSession:
         self, then: str | None = None, params: Sequence[object] | None = None
     ) -> psycopg.Cursor:
         """The due savepoint, and the statement `then` in the same round trip."""
+        if self._begin_due is not None:
+            return self._first(then, params, savepoint=True)
         self._savepoint_due = False
         try:
             with self._db.pipeline():
@@ -227,24 +237,52 @@ class PgSession:
         self._next_lock_timeout_ms = int(ms)
 
     def _begin(self) -> None:
-        if self._died:
-            self._reconnect()
-        begin = "BEGIN ISOLATION LEVEL READ COMMITTED"
+        """Open the transaction. Its BEGIN is not sent yet: it goes with the first
+        statement, in the same round trip (`_first`)."""
+        if self._closed:
+            raise StoreUnavailable("this store was closed")
+        begin = ["BEGIN ISOLATION LEVEL READ COMMITTED"]
         if self._next_lock_timeout_ms is not None:
-            # Both in one round trip (a query without parameters may hold several).
-            begin += f"; SET LOCAL lock_timeout = {self._next_lock_timeout_ms}"
+            begin.append(f"SET LOCAL lock_timeout = {self._next_lock_timeout_ms}")
             self._next_lock_timeout_ms = None
-        try:
-            self._cur.execute(begin)
-        except psycopg.Error as exc:
-            if not self._db.broken:
-                raise self._error(exc) from exc
-            # The connection died while idle (a server restart, a failover, an idle
-            # timeout): nothing was in flight, so connecting again loses nothing.
-            self._reconnect()
-            self._run(begin)
+        self._begin_due = begin
         self._open = True
         self._savepoint_due, self._depth = False, 0
+
+    def _first(
+        self, sql: str | None, params: Sequence[object] | None, *, savepoint: bool
+    ) -> psycopg.Cursor:
+        """The transaction's first statement, with its BEGIN (and the savepoint of the
+        request it belongs to) in one pipeline, so one round trip."""
+        begin, self._begin_due = self._begin_due or [], None
+        if savepoint:
+            self._savepoint_due = False
+        for attempt in (1, 2):
+            if self._died:
+                self._reconnect()
+            try:
+                with self._db.pipeline():
+                    for statement in begin:
+                        self._cur.execute(statement)
+                    if savepoint:
+                        self._cur.execute("SAVEPOINT request")
+                    if sql is not None:
+                        self._cur.execute(sql, params)
+                return self._cur
+            except psycopg.Error as exc:
+                if self._db.info.transaction_status == TransactionStatus.INERROR:
+                    # BEGIN went through and the statement failed: the request's own
+                    # failure, undone by its savepoint or by the rollback.
+                    raise self._error(exc) from exc
+                if attempt == 1 and (self._db.broken or self._db.closed) and not self._closed:
+                    # The connection died while idle (a server restart, a failover, an
+                    # idle timeout): nothing of this transaction had reached the server,
+                    # so connecting again loses nothing.
+                    continue
+                self._open, self._lost = False, True
+                self._forget_since(0)
+                raise self._error(exc) from exc
+        raise AssertionError("unreachable")
 
     def _undo_request(self, opened: bool, mark: int) -> None:
         if not opened:
@@ -263,7 +301,10 @@ class PgSession:
         try:
             if opened:
                 self._open = False
-                self._cur.execute("ROLLBACK")
+                if self._begin_due is not None:
+                    self._begin_due = None  # nothing reached the server
+                else:
+                    self._cur.execute("ROLLBACK")
             else:
                 self._cur.execute("ROLLBACK TO SAVEPOINT request")
                 self._cur.execute("RELEASE SAVEPOINT request")
@@ -281,11 +322,25 @@ class PgSession:
     def commit(self) -> None:
         """Commit everything since the last commit. Raises a StoreError on failure:
         StoreCommitUnknown if the connection broke while the COMMIT was on its way."""
+        self.commit_after(None)
+
+    def commit_after(
+        self, sql: str | None, params: Sequence[object] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Run `sql` as the transaction's last statement, then COMMIT, in one round
+        trip; its rows once committed. If `sql` fails, nothing is committed (its
+        StoreError is raised, and the transaction is rolled back)."""
         if self._lost:
             self.rollback()
             raise StoreUnavailable("the connection to PostgreSQL broke; this batch was rolled back")
         if not self._open:
-            return
+            return [] if sql is None else self._all(sql, params)
+        if self._begin_due is not None and sql is None:
+            # Nothing reached the server: nothing to commit.
+            self._begin_due, self._open, self._savepoint_due = None, False, False
+            self._depth = 0
+            self._provisional.clear()
+            return []
         if self._db.broken or self._db.closed:
             self.rollback()
             raise StoreUnavailable("the connection to PostgreSQL broke; this batch was rolled back")
@@ -293,18 +348,32 @@ class PgSession:
             # PostgreSQL would answer COMMIT with a silent ROLLBACK.
             self.rollback()
             raise StoreError("a statement failed outside a request; the batch was rolled back")
+        begin, self._begin_due = self._begin_due or [], None
         self._open = self._savepoint_due = False
         self._depth = 0
+        last = self._last_cur
         try:
-            self._cur.execute("COMMIT")
+            with self._db.pipeline():
+                for statement in begin:
+                    self._cur.execute(statement)
+                if sql is not None:
+                    last.execute(sql, params)
+                self._cur.execute("COMMIT")
         except psycopg.Error as exc:
+            # A failed `sql` aborts the pipeline before its COMMIT (a plain error);
+            # a connection that broke leaves the COMMIT's outcome unknown.
             error = self._error(exc, committing=True)
             self.rollback()
             raise error from exc
         self._provisional.clear()
+        if sql is None:
+            return []
+        self._changes += max(last.rowcount, 0)
+        return last.fetchall() if last.description is not None else []
 
     def rollback(self) -> None:
-        if self.in_transaction:
+        self._begin_due = None
+        if self._db.info.transaction_status in _OPEN:
             with suppress(psycopg.Error):
                 self._cur.execute("ROLLBACK")
         self._open = self._lost = self._savepoint_due = False
@@ -331,6 +400,8 @@ class PgSession:
             self._reconnect()  # outside a transaction nothing is in flight
         if self._savepoint_due and not _reads_only(sql):
             return self._make_savepoint(sql, params)
+        if self._begin_due is not None:
+            return self._first(sql, params, savepoint=False)
         try:
             return self._cur.execute(sql, params)
         except psycopg.Error as exc:
@@ -353,6 +424,8 @@ class PgSession:
             return
         if self._savepoint_due:
             self._make_savepoint()
+        elif self._begin_due is not None:
+            self._first(None, None, savepoint=False)
         try:
             self._cur.executemany(sql, rows)
         except psycopg.Error as exc:

@@ -102,6 +102,17 @@ def test_a_connection_lost_at_commit_is_an_unknown_outcome(pg_url, victim):
     users(victim, "alice")
 
 
+def test_a_connection_lost_at_the_seal_is_an_unknown_outcome(pg_url, victim):
+    (alice,) = users(victim, "alice")
+    with victim.request():
+        victim.create_user("bob", "hash", NOW)
+    kill(pg_url, "victim")
+    with pytest.raises(StoreCommitUnknown):
+        victim.commit_events([(alice, b"a1")], NOW)
+    assert victim.user_id("bob") is None  # here it had not committed; a retry is safe
+    assert victim.last_seq(alice) == 0
+
+
 def test_an_unreachable_database_is_unavailable(postgres):
     with pytest.raises(StoreUnavailable, match="cannot connect"):
         PostgresStore(postgres.url("no_such_database"), connect_timeout=2)

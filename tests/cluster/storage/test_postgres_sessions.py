@@ -277,6 +277,42 @@ def test_a_batch_of_events_gets_seqs_per_user_in_the_order_given(sessions):
     assert [(e.seq, e.body) for e in store.events_after(bob, 0, 10)] == [(1, b"b1"), (2, b"b2")]
 
 
+def test_a_seal_commits_the_batch_with_its_events(sessions):
+    store, other = sessions(), sessions("other")
+    (alice,) = users(store, "alice")
+    with store.request():
+        store.create_user("bob", "hash", NOW)
+    assert store.commit_events([(alice, b"a1"), (alice, b"a2")], NOW) == [1, 2]
+    assert not store.in_transaction
+    assert other.user_id("bob") is not None  # committed, with the events
+    assert [e.body for e in other.events_after(alice, 0, 10)] == [b"a1", b"a2"]
+    with store.request():
+        pass  # a transaction that sent nothing: its seal is BEGIN, insert, COMMIT
+    assert store.commit_events([(alice, b"a3")], NOW) == [3]
+    assert other.last_seq(alice) == 3
+
+
+def test_a_seal_that_fails_commits_nothing_of_its_batch(sessions):
+    store, holder = sessions(), sessions("holder")
+    (alice,) = users(store, "alice")
+    with committed(store):
+        store.append_events([alice], b"a1", NOW)
+    with holder.request():  # holds alice's log head, as another node's batch would
+        holder.append_events([alice], b"held", NOW)
+    store.lock_waits_at_most(50)
+    with store.request():
+        store.create_user("bob", "hash", NOW)
+    with pytest.raises(StoreConflict):
+        store.commit_events([(alice, b"a2")], NOW)
+    assert not store.in_transaction
+    holder.rollback()
+    assert store.user_id("bob") is None  # the batch went with its seal
+    assert [e.body for e in store.events_after(alice, 0, 10)] == [b"a1"]
+    with store.request():
+        store.create_user("bob", "hash", NOW)
+    assert store.commit_events([(alice, b"a2")], NOW) == [2]
+
+
 def test_a_serialization_failure_is_a_conflict(pg_url):
     with (
         psycopg.connect(pg_url, autocommit=True) as setup,
