@@ -55,7 +55,7 @@ class Messages(Core):
             target = self._chat_target(req, sender_id, now)
         else:
             target = self._group_target(req, sender_id)
-        if req.reply_to is not None:
+        if req.reply_to is not None and target.group_id is not None:
             self._check_reply_to(req.reply_to, target.conv_id, sender_id, target.group_id)
         self._store_new(req, target, sender_id, body, now)
         self._fan_out(conn, req, target, now)
@@ -72,6 +72,11 @@ class Messages(Core):
         recipient_id = self.require_user(req.to)
         if recipient_id == sender_id:
             raise ServiceError(ErrorCode.INVALID_PARAM, "you cannot send a message to yourself")
+        if req.reply_to is not None:
+            # Checked before anything is written (a one-to-one send needs no savepoint):
+            # a conversation not made yet holds no message to quote.
+            found = self.store.find_chat_conversation(sender_id, recipient_id)
+            self._check_reply_to(req.reply_to, -1 if found is None else found, sender_id, None)
         conv_id = self.store.chat_conversation(sender_id, recipient_id, now)
         conv_seq = self.store.next_conv_seq(conv_id)
         return _Target(conv_id, conv_seq, [recipient_id, sender_id], recipient_id, None, None)

@@ -51,6 +51,17 @@ from desktop_chat.server.storage.interface import Store
 from desktop_chat.server.store import StoreError
 
 log = logging.getLogger(__name__)
+# Requests whose handlers refuse before their first write (acks screen every id
+# first; a one-to-one send checks its peer and its quote first): on SQLite they need
+# no savepoint of their own (`SqliteStore.request`).
+_ACKS = (f.DeliveryAck, f.ReadAck, f.GroupReadAck)
+
+
+def _checked_first(request: f.Request[f.Reply]) -> bool:
+    if isinstance(request, f.SendMessage):
+        return request.chat_type == "chat"
+    return isinstance(request, _ACKS)
+
 
 SyncHandler = Callable[[DeviceConnection, Any], f.Reply]
 AsyncHandler = Callable[[DeviceConnection, Any], Awaitable[Callable[[], f.Reply]]]
@@ -214,7 +225,7 @@ class Service:
         checkpoint = self.hub.checkpoint()
         changes = self.store.changes
         try:
-            with self.store.request():
+            with self.store.request(savepoint=not _checked_first(request)):
                 reply = work()
         except ServiceError as exc:
             self.hub.drop_since(checkpoint)

@@ -2,12 +2,13 @@
 
 Owns: every SQL query the server runs (with its parts `store_messages`,
 `store_groups` and `store_edits`; the schema and its upgrades are `schema` and `migrations`),
-transactions (one savepoint per request, one commit per event-loop iteration,
-driven by `hub.Hub`), and the small caches that are only a function of stored
-data: usernames and user ids, the conversation id of each pair of users and of
-each group (users, groups and conversations are never deleted or renamed), and
-the last seq of each user's event log. The caches that could hold a row a
-rollback undid are cleared on every rollback.
+transactions (a savepoint per request where one is needed, one commit per
+event-loop iteration, driven by `hub.Hub`; a transaction's event rows go in at
+its end, in one statement), and the small caches that are only a function of
+stored data: usernames and user ids, the conversation id of each pair of users
+and of each group (users, groups and conversations are never deleted or
+renamed), and the last seq of each user's event log. The caches that could hold
+a row a rollback undid are cleared on every rollback.
 
 The methods are synchronous and fast (indexed lookups); the server calls them on
 its event loop between awaits, so each request's reads and writes are atomic
@@ -45,6 +46,9 @@ from desktop_chat.server.store_errors import StoreError as StoreError
 from desktop_chat.server.store_errors import UserExistsError as UserExistsError
 from desktop_chat.server.store_groups import GroupStore
 from desktop_chat.server.store_messages import MessageStore
+
+# Rows per INSERT of pending events: 4 parameters each, under SQLite's 32,766.
+_EVENTS_PER_INSERT = 8000
 
 
 class SqliteStore(MessageStore, GroupStore, EditStore):
@@ -90,6 +94,9 @@ class SqliteStore(MessageStore, GroupStore, EditStore):
         self._chat_convs: dict[tuple[int, int], int] = {}
         self._group_convs: dict[int, int] = {}
         self._last_seq: dict[int, int] = {}
+        # Events appended in this transaction, inserted in one statement before it
+        # commits (or before anything reads the log): (user_id, seq, created_at, body).
+        self._pending_events: list[tuple[int, int, int, bytes]] = []
         self._lost = False
 
     # ------------------------------------------------------------------ transactions
@@ -104,25 +111,49 @@ class SqliteStore(MessageStore, GroupStore, EditStore):
         return self._db.in_transaction
 
     @contextmanager
-    def request(self) -> Iterator[None]:
-        """One request's writes: rolled back alone if the request fails."""
-        if not self._db.in_transaction:
+    def request(self, *, savepoint: bool = True) -> Iterator[None]:
+        """One request's writes: rolled back alone if the request fails.
+
+        The first request of a transaction needs no savepoint: if it fails, the
+        transaction holds nothing else, and rolling it back undoes just that request.
+        Each later one is a savepoint in it, unless `savepoint` is false: a request
+        that makes every check before its first write (the acks). If such a request
+        fails anyway after writing (a storage error, a bug), its writes cannot be
+        undone alone: the whole transaction is rolled back and its commit refused."""
+        first = not self._db.in_transaction
+        if first:
             self._db.execute("BEGIN")
-        self._db.execute("SAVEPOINT request")
+        elif savepoint:
+            self._db.execute("SAVEPOINT request")
+        pending, changes = len(self._pending_events), self._db.total_changes
         try:
             yield
         except BaseException:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK TO request")
-                self._db.execute("RELEASE request")
-            else:
-                # Some errors (SQLITE_FULL, I/O errors) make SQLite roll back the whole
-                # transaction: the writes of every earlier request of this batch are gone
-                # too, so the batch must not be confirmed.
+            wrote = self._db.total_changes != changes or len(self._pending_events) != pending
+            del self._pending_events[pending:]
+            if first or savepoint:
+                self._undo_request(first)
+                self._forget()
+            elif wrote:
+                self.rollback()
                 self._lost = True
-            self._forget()
             raise
-        self._db.execute("RELEASE request")
+        if not first and savepoint:
+            self._db.execute("RELEASE request")
+
+    def _undo_request(self, first: bool) -> None:
+        if first:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+        elif self._db.in_transaction:
+            self._db.execute("ROLLBACK TO request")
+            self._db.execute("RELEASE request")
+        else:
+            # Some errors (SQLITE_FULL, I/O errors) make SQLite roll back the whole
+            # transaction: the writes of every earlier request of this batch are gone
+            # too, so the batch must not be confirmed.
+            self._lost = True
+            self._pending_events.clear()
 
     @property
     def changes(self) -> int:
@@ -139,12 +170,14 @@ class SqliteStore(MessageStore, GroupStore, EditStore):
         if not self._db.in_transaction:
             return
         try:
+            self._flush_events()
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             self.rollback()
             raise StoreError(str(exc)) from exc
 
     def rollback(self) -> None:
+        self._pending_events.clear()
         if self._db.in_transaction:
             with suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
@@ -305,25 +338,37 @@ class SqliteStore(MessageStore, GroupStore, EditStore):
     def last_seq(self, user_id: int) -> int:
         seq = self._last_seq.get(user_id)
         if seq is None:
+            self._flush_events()
             row = self._one("SELECT MAX(seq) FROM events WHERE user_id = ?", (user_id,))
             seq = self._last_seq[user_id] = int(row[0] or 0) if row else 0
         return seq
 
     def append_events(self, user_ids: Iterable[int], body: bytes, now: int) -> list[int]:
-        """Append one event body to each user's log; returns the seq given to each."""
-        rows = []
+        """Append one event body to each user's log; returns the seq given to each.
+
+        The rows are written with the transaction's others, in one statement, before
+        it commits (a failed request's are dropped with its savepoint)."""
         seqs = []
         for user_id in user_ids:
             seq = self.last_seq(user_id) + 1
             self._last_seq[user_id] = seq
-            rows.append((user_id, seq, now, body))
+            self._pending_events.append((user_id, seq, now, body))
             seqs.append(seq)
-        self._db.executemany(
-            "INSERT INTO events(user_id, seq, created_at, body) VALUES (?, ?, ?, ?)", rows
-        )
         return seqs
 
+    def _flush_events(self) -> None:
+        """Insert the pending events (a few statements of many rows at most)."""
+        rows, self._pending_events = self._pending_events, []
+        for start in range(0, len(rows), _EVENTS_PER_INSERT):
+            chunk = rows[start : start + _EVENTS_PER_INSERT]
+            values = ", ".join(["(?, ?, ?, ?)"] * len(chunk))
+            self._db.execute(
+                f"INSERT INTO events(user_id, seq, created_at, body) VALUES {values}",
+                [field for row in chunk for field in row],
+            )
+
     def events_after(self, user_id: int, after_seq: int, limit: int) -> list[EventRow]:
+        self._flush_events()
         return [
             EventRow(seq, body)
             for seq, body in self._all(

@@ -27,6 +27,8 @@ class EditStore:
 
         def _all(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]: ...
 
+        def _flush_events(self) -> None: ...
+
     # ------------------------------------------------------------------ recall and edit
 
     def recall_message(self, message_id: int, now: int) -> None:
@@ -136,6 +138,7 @@ class EditStore:
 
         The log is keyed by seq, not time, so this walks back from the newest event and
         stops at the first one older than `since`: it reads only the recent ones."""
+        self._flush_events()
         cursor = self._db.execute(
             "SELECT seq, created_at, body FROM events WHERE user_id = ? ORDER BY seq DESC",
             (user_id,),
@@ -150,6 +153,7 @@ class EditStore:
             cursor.close()
 
     def replace_event(self, user_id: int, seq: int, body: bytes) -> None:
+        self._flush_events()
         self._db.execute(
             "UPDATE events SET body = ? WHERE user_id = ? AND seq = ?", (body, user_id, seq)
         )

@@ -48,9 +48,9 @@ def watch_requests(store) -> list[BaseException]:
     real_request = store.request
 
     @contextlib.contextmanager
-    def request() -> Iterator[None]:
+    def request(**options: Any) -> Iterator[None]:
         try:
-            with real_request():
+            with real_request(**options):
                 yield
         except BaseException as exc:
             escaped.append(exc)

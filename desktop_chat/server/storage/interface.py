@@ -133,8 +133,12 @@ class TransactionStore(Protocol):
     @property
     def in_transaction(self) -> bool: ...
 
-    def request(self) -> AbstractContextManager[None]:
-        """One request's writes: rolled back alone if the block raises."""
+    def request(self, *, savepoint: bool = True) -> AbstractContextManager[None]:
+        """One request's writes: rolled back alone if the block raises.
+
+        `savepoint=False`: the request makes every check before its first write, so a
+        backend may skip its savepoint; if it fails after writing anyway, the
+        backend may refuse the whole transaction instead."""
         ...
 
     @property

@@ -170,8 +170,9 @@ class PgSession:
         return self._begin_due is not None or self._db.info.transaction_status in _OPEN
 
     @contextmanager
-    def request(self) -> Iterator[None]:
-        """One request's writes: rolled back alone if the request fails.
+    def request(self, *, savepoint: bool = True) -> Iterator[None]:
+        """One request's writes: rolled back alone if the request fails (here always:
+        a savepoint costs no round trip of its own, so `savepoint` is not needed).
 
         Inside an open transaction (a batch of requests) the request's savepoint is
         made lazily, in one round trip with its first write, and on success it is

@@ -54,7 +54,7 @@ def test_a_batch_sqlite_rolled_back_itself_fails_its_commit_whole(path):
         store.create_user("bob", "hash", NOW)
         assert store.append_events([alice], b"fits", NOW) == [1]
     with pytest.raises(sqlite3.OperationalError, match="full"), store.request():
-        store.append_events([alice], LONG, NOW)
+        store.create_user("dave", LONG.hex(), NOW)
     assert not store.in_transaction, "SQLite rolled back the whole transaction"
     # A request after it starts a new transaction: it must not be confirmed either.
     with store.request():
@@ -161,4 +161,39 @@ def test_check_invariants_finds_a_read_count_that_disagrees_with_its_acks(path):
     assert store.check_invariants() == []
     execute(path, "UPDATE messages SET group_ack_count = 5")
     assert store.check_invariants() == [f"message {message_id}: group_ack_count 5 != 1 acks"]
+    store.close()
+
+
+def test_a_request_checked_before_writing_that_refuses_leaves_its_batch_alone(path):
+    store = SqliteStore(path)
+    with store.request():
+        store.create_user("alice", "hash", NOW)
+    with pytest.raises(ValueError), store.request(savepoint=False):
+        store.user_id("alice")
+        raise ValueError("refused before any write")
+    with store.request(savepoint=False):
+        store.create_user("bob", "hash", NOW)
+    store.commit()
+    assert rows(path, "SELECT username FROM users ORDER BY id") == [("alice",), ("bob",)]
+    store.close()
+
+
+def test_a_request_without_a_savepoint_that_fails_after_writing_fails_its_batch(path):
+    (alice,) = with_users(path, "alice")
+    store = SqliteStore(path)
+    with store.request():
+        store.create_user("bob", "hash", NOW)
+    with pytest.raises(RuntimeError), store.request(savepoint=False):
+        store.append_events([alice], b"half", NOW)
+        store.create_user("carol", "hash", NOW)
+        raise RuntimeError("a bug after the first write")
+    with pytest.raises(StoreError, match="rolled back"):
+        store.commit()  # its writes could not be undone alone: nothing is confirmed
+    assert rows(path, "SELECT username FROM users") == [("alice",)]
+    assert rows(path, "SELECT COUNT(*) FROM events") == [(0,)]
+    assert store.user_id("bob") is None and store.last_seq(alice) == 0
+    with store.request():
+        store.create_user("bob", "hash", NOW)
+    store.commit()
+    assert store.user_id("bob") is not None
     store.close()
