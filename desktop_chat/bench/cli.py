@@ -1,11 +1,12 @@
 """The `desktop-chat-bench` command.
 
 Owns: the command line, one subcommand per scenario (`receipts`, `group`,
-`batching`, `ui`, `load`, `cluster`) plus `all` (all but `cluster`, which starts
-PostgreSQL and Redis), with `--quick` (tiny sizes and short runs, for the test
-suite) and `--json FILE`; it prints one table per scenario and writes every
-figure, with the machine it ran on, as JSON. SIGTERM stops a run as Ctrl-C does:
-every server and engine it started stops.
+`batching`, `ui`, `load`, `cluster`, `app`) plus `all` (all but `cluster`, which
+starts PostgreSQL and Redis, and `app`, whose chat phase alone is 10 minutes),
+with `--quick` (tiny sizes and short runs, for the test suite) and `--json FILE`;
+it prints one table per scenario and writes every figure, with the machine it
+ran on, as JSON. SIGTERM stops a run as Ctrl-C does: every server and engine it
+started stops.
 
 Never: fail silently: a scenario that fails makes the exit status 1, and its
 error is in the JSON.
@@ -24,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from desktop_chat.bench import batching, cluster, group, load, receipts, ui
+from desktop_chat.bench import app, batching, cluster, group, load, receipts, ui
 from desktop_chat.bench.common import machine
 
 QUICK: dict[str, dict[str, Any]] = {
@@ -34,6 +35,15 @@ QUICK: dict[str, dict[str, Any]] = {
     "ui": {"messages": 2000, "storm_seconds": 0.5, "frames": 20},
     "load": {"devices": 20, "seconds": 2.0, "rate": 5.0, "workers": 2},
     "cluster": {"pairs": 2, "window": 4, "latency_pairs": 2, "seconds": 0.5},
+    "app": {
+        "conversations": 12,
+        "messages": 120,
+        "switches": 3,
+        "idle_seconds": 1.0,
+        "burst_rate": 100.0,
+        "burst_seconds": 1.0,
+        "chat_minutes": 0.05,
+    },
 }
 
 
@@ -46,6 +56,7 @@ def _receipts(args: argparse.Namespace) -> dict[str, Any]:
             args.profile,
             backend=args.backend,
             database_url=args.database,
+            preload=args.preload,
         )
     )
 
@@ -72,6 +83,18 @@ def _cluster(args: argparse.Namespace) -> dict[str, Any]:
     )
 
 
+def _app(args: argparse.Namespace) -> dict[str, Any]:
+    return app.run(
+        conversations=args.conversations,
+        messages=args.messages,
+        switches=args.switches,
+        idle_seconds=args.idle_seconds,
+        burst_rate=args.burst_rate,
+        burst_seconds=args.burst_seconds,
+        chat_minutes=args.chat_minutes,
+    )
+
+
 SCENARIOS: dict[
     str, tuple[Callable[[argparse.Namespace], dict[str, Any]], Callable[[dict[str, Any]], str]]
 ] = {
@@ -81,6 +104,7 @@ SCENARIOS: dict[
     "ui": (_ui, ui.render),
     "load": (_load, load.render),
     "cluster": (_cluster, cluster.render),
+    "app": (_app, app.render),
 }
 
 
@@ -111,6 +135,14 @@ def _add_receipts(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="with --backend postgres: this PostgreSQL on 127.0.0.1 instead of a private"
         " one (its CPU is counted; the bench's accounts stay in that database)",
+    )
+    parser.add_argument(
+        "--preload",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run each case on a SQLite database already holding N messages and"
+        " 10,000 users (written through the store first), and time the server's start",
     )
 
 
@@ -162,6 +194,16 @@ def _add_cluster(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="measured time of each run")
 
 
+def _add_app(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--conversations", type=int, default=200)
+    parser.add_argument("--messages", type=int, default=100_000, help="history, in all")
+    parser.add_argument("--switches", type=int, default=20, help="chat switches timed")
+    parser.add_argument("--idle-seconds", type=float, default=20.0)
+    parser.add_argument("--burst-rate", type=float, default=1000.0, help="messages a second")
+    parser.add_argument("--burst-seconds", type=float, default=10.0)
+    parser.add_argument("--chat-minutes", type=float, default=10.0, help="before the RSS")
+
+
 ADDERS = {
     "receipts": _add_receipts,
     "group": _add_group,
@@ -169,6 +211,7 @@ ADDERS = {
     "ui": _add_ui,
     "load": _add_load,
     "cluster": _add_cluster,
+    "app": _add_app,
 }
 # `all` runs what needs only this package; `cluster` starts PostgreSQL and Redis.
 ALL = ["receipts", "group", "batching", "ui", "load"]
@@ -184,7 +227,7 @@ def parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=f"the {name} scenario")
         add(p)
         _common(p)
-    every = sub.add_parser("all", help="every scenario but cluster, with its defaults")
+    every = sub.add_parser("all", help="every scenario but cluster and app, with its defaults")
     _common(every)
     return root
 

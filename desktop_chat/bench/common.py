@@ -66,6 +66,7 @@ class Proc:
         self.name = name
         # Closed in stop(), which every way out of here and every owner calls.
         self.stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115
+        started = time.perf_counter()
         self.popen = subprocess.Popen(
             argv,
             stdout=subprocess.PIPE,
@@ -75,6 +76,9 @@ class Proc:
         )
         try:
             self.url = self._wait_listening(START_SECONDS)
+            # From the spawn to "listening on": the interpreter, the imports, opening
+            # (and checking) the database, binding the socket.
+            self.start_s = time.perf_counter() - started
             self.ps = psutil.Process(self.popen.pid)
         except BaseException:
             self.stop()

@@ -56,6 +56,7 @@ from desktop_chat.bench.common import (
     start_server,
     table,
 )
+from desktop_chat.bench.preload import PRELOAD_USERS, build_template, copy_template, preload_notes
 from desktop_chat.wire_client import WireClient
 
 DRAIN_SECONDS = 3.0  # the drain ends when nothing more came for this long
@@ -321,15 +322,20 @@ async def _ours(
     workdir: Path,
     profile_dir: Path | None,
     postgres: PostgresTarget | None = None,
+    template: Path | None = None,
 ) -> dict[str, Any]:
-    """The workload against one server: on a fresh SQLite file, or with `postgres`
-    a single node on a fresh PostgreSQL database (its backends' CPU counted too)."""
+    """The workload against one server: on a fresh SQLite file (a copy of `template`,
+    a database already in use, if given), or with `postgres` a single node on a fresh
+    PostgreSQL database (its backends' CPU counted too)."""
     backend = "sqlite" if postgres is None else "postgres"
     a_names, b_names = pair_names(pairs, "" if postgres is None else postgres.prefix())
     names = a_names + b_names
     if postgres is None:
         database: Path | str = workdir / f"receipts-{pairs}-{window}.db"
         url = None
+        if template is not None:
+            database = workdir / f"receipts-{pairs}-{window}-preloaded.db"
+            copy_template(template, database)
     else:
         database = url = postgres.database()
     tokens = bulk_accounts(database, names)
@@ -351,6 +357,7 @@ async def _ours(
         finally:
             await close_all(clients)
         result["server_rss_mb"] = rnd(server.rss_bytes() / 2**20, 1)
+        result["server_start_s"] = rnd(server.start_s, 3)
     return result
 
 
@@ -374,10 +381,13 @@ async def run(
     *,
     backend: str = "sqlite",
     database_url: str | None = None,
+    preload: int = 0,
+    preload_users: int = PRELOAD_USERS,
 ) -> dict[str, Any]:
     """Each case against the floor and the SQLite server; with backend "postgres"
     against a single PostgreSQL node too (a private server with fsync on, unless
-    `database_url`), in the same run."""
+    `database_url`), in the same run. With `preload` messages (and `preload_users`
+    accounts) also against a SQLite server whose database already holds them."""
     if backend not in ("sqlite", "postgres"):
         raise ValueError(f"unknown backend {backend!r}: sqlite or postgres")
     cases = []
@@ -386,12 +396,21 @@ async def run(
         postgres = None
         if backend == "postgres":
             postgres = stack.enter_context(PostgresTarget(database_url))
+        template = None
+        if preload > 0:
+            template = tmp / "preloaded-template.db"
+            preloaded_info = build_template(template, preload_users, preload)
         for pairs in pairs_list:
             for window in windows:
                 case: dict[str, Any] = {"pairs": pairs, "window": window}
                 case["floor"] = await floor(pairs, window, seconds)
                 case["ours"] = await _ours(pairs, window, seconds, tmp, profile_dir)
                 case["ratio"] = ratios(case["ours"], case["floor"])
+                if template is not None:
+                    case["preloaded"] = await _ours(
+                        pairs, window, seconds, tmp, profile_dir, template=template
+                    )
+                    case["preloaded_vs_empty"] = ratios(case["preloaded"], case["ours"])
                 if postgres is not None:
                     pg = await _ours(pairs, window, seconds, tmp, profile_dir, postgres)
                     case["postgres"] = pg
@@ -400,6 +419,8 @@ async def run(
                 cases.append(case)
         settings = postgres.settings() if postgres is not None else None
     result: dict[str, Any] = {"seconds": seconds, "backend": backend, "cases": cases}
+    if template is not None:
+        result["preload"] = preloaded_info
     if settings is not None:
         result["postgres"] = settings
         ratios_pg = [c["postgres_vs_sqlite"]["receipts_per_s"] for c in cases]
@@ -449,10 +470,15 @@ def render(result: dict[str, Any]) -> str:
             rows.append(_row(case, "postgres", case["postgres"], postgres))
         name = "sqlite/floor" if postgres else "ours/floor"
         rows.append(_ratio_row(case, name, case["ratio"], postgres))
+        if "preloaded" in case:
+            rows.append(_row(case, "preloaded", case["preloaded"], postgres))
+            rows.append(_ratio_row(case, "preloaded/empty", case["preloaded_vs_empty"], postgres))
         if postgres:
             rows.append(_ratio_row(case, "pg/floor", case["postgres_ratio"], postgres))
             rows.append(_ratio_row(case, "pg/sqlite", case["postgres_vs_sqlite"], postgres))
     text = table(f"receipts ({result['seconds']} s per run)", columns, rows)
+    if "preload" in result:
+        text += preload_notes(result)
     if postgres:
         text += _postgres_notes(result)
     return text

@@ -43,6 +43,15 @@ EXPECTED = {
         "server_kib_per_connection",
         "server_cpu_pct",
     ],
+    "app": [
+        "cold_start_ms",
+        "switch_p50_ms",
+        "switch_max_ms",
+        "idle_cpu_pct",
+        "burst_max_stall_ms",
+        "rss_after_chat_mb",
+        "first_sync_s",
+    ],
 }
 RECEIPT_KEYS = ["receipts_per_s", "p50_ms", "p99_ms", "server_cpu_s_per_1k_receipts"]
 GROUP_KEYS = [
@@ -55,11 +64,11 @@ GROUP_KEYS = [
 ]
 
 
-def _run(scenario: str, out: Path) -> dict:
+def _run(scenario: str, out: Path, *extra: str) -> dict:
     argv = [str(BENCH)] if BENCH.exists() else [sys.executable, "-m", "desktop_chat.bench.cli"]
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     done = subprocess.run(
-        [*argv, scenario, "--quick", "--json", str(out)],
+        [*argv, scenario, "--quick", "--json", str(out), *extra],
         capture_output=True,
         text=True,
         timeout=100,
@@ -94,6 +103,12 @@ def test_quick_scenario_writes_complete_json(scenario: str, tmp_path: Path) -> N
     elif scenario == "batching":
         assert set(result["ways"]) == {"per_message", "batched", "conversation"}
         assert result["ways"]["conversation"]["frames_sent_by_reader"] == 1
+    elif scenario == "app":
+        # The real app, offscreen: every message of the burst and of the chat phase
+        # reached its database; each chat switch painted.
+        assert result["burst_sent"] > 0
+        assert result["burst_lost"] == 0 and result["chat_lost"] == 0
+        assert result["switches"] == 3
     elif scenario == "load":
         # Counts, not times: nothing confirmed is lost, duplicated or refused.
         assert result["devices"] == 20
@@ -101,3 +116,17 @@ def test_quick_scenario_writes_complete_json(scenario: str, tmp_path: Path) -> N
         assert result["confirmed"] == result["sent"]
         assert result["lost"] == 0 and result["duplicates"] == 0
         assert result["errors"] == {}
+
+
+@pytest.mark.timeout(110)
+def test_receipts_on_a_preloaded_database_against_an_empty_one(tmp_path: Path) -> None:
+    report = _run("receipts", tmp_path / "bench.json", "--preload", "3000")
+    result = report["scenarios"]["receipts"]
+    assert result["preload"]["messages"] == 3000
+    assert result["preload"]["users"] == 10_000
+    (case,) = result["cases"]
+    for run in ("ours", "preloaded"):
+        for key in [*RECEIPT_KEYS, "server_start_s"]:
+            assert case[run][key] is not None, (run, key)
+        assert case[run]["lost"] == 0
+    assert case["preloaded_vs_empty"]["receipts_per_s"] is not None
