@@ -52,6 +52,14 @@ class SimulatedMember:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
+    async def close(self) -> None:
+        """Stop reacting (a reaction still waiting would act on a closed client), then
+        sign this member's client out of the demo."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.client.close()
+
     async def _react(self, message: ChatMessage) -> None:
         await asyncio.sleep(self.rng.uniform(*self.delays))
         manager = self.client.chat_manager
@@ -131,7 +139,7 @@ class DemoWorld:
 
     async def stop(self) -> None:
         for member in self.members:
-            await member.client.close()
+            await member.close()
         for client in self.people.values():
             await client.close()
         if self.server is not None:

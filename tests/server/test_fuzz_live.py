@@ -544,7 +544,20 @@ async def test_fuzz_live_server(harness, seed: int) -> None:
         f" raw {sorted(raw_codes)}; marks {sorted(world.marks.values()).count(3)} read"
     )
     assert world.replies["send_ok"] > 20 and world.replies["acks_ok"] > 0
-    assert world.replies["group_ack_ok"] > 0
+    # How many of the storm's group acks go through depends on its timing (on a busy
+    # machine, all of them met a refusal once): one after the storm must (below).
     assert {"PERMISSION_DENIED", "NOT_GROUP_MEMBER", "MESSAGE_NOT_FOUND"} <= set(world.codes)
     assert "PAGE_SIZE_OUT_OF_RANGE" in world.codes
     assert any(mark >= 2 for mark in world.marks.values())
+    # A group ack after the storm, in a group of the untouched pair, goes through.
+    after = (await zed.request("create_group", name="after", members=["yan"]))["group"]
+    await zed.request(
+        "send",
+        msg_id="after-storm-0001",
+        chat_type="groupchat",
+        to=after["group_id"],
+        body=text_body("ack me"),
+        need_group_ack=True,
+    )
+    ack = await yan.request("group_read_ack", group_id=after["group_id"], msg_id="after-storm-0001")
+    assert ack["type"] == "group_ack_ok" and ack["read_count"] == 1
