@@ -111,8 +111,9 @@ class _Probe(QObject):
 
     # ------------------------------------------------------------------ phases
 
-    async def _click_row(self, row: int) -> float:
-        """Click a row of the conversation list; ms to the message list's next paint."""
+    async def _click_row(self, row: int) -> float | None:
+        """Click a row of the conversation list; ms to the message list's next paint
+        (None: none within 5 s, as when the row clicked is the chat already open)."""
         assert self.pane is not None
         view = self.pane.list
         view.scrollTo(view.model().index(row % view.model().rowCount(), 0))
@@ -127,18 +128,31 @@ class _Probe(QObject):
         )
         try:
             painted = await asyncio.wait_for(self.paint_wanted, 5)
+        except TimeoutError:
+            return None
         finally:
             self.paint_wanted = None
         return (painted - clicked) * 1000
 
     async def _drive(self) -> None:
+        try:
+            await self._phases()
+        except BaseException as exc:
+            _say("error", error=f"{type(exc).__name__}: {exc}")
+            os._exit(1)
+        await asyncio.sleep(0.2)
+        os._exit(0)
+
+    async def _phases(self) -> None:
         await asyncio.sleep(1.0)  # let the start settle (unread counts, first layout)
-        times = [await self._click_row(row * 3 + 1) for row in range(self.options["switches"])]
+        clicks = [await self._click_row(row * 3 + 1) for row in range(self.options["switches"])]
+        times = [ms for ms in clicks if ms is not None]
         _say(
             "switched",
             switch_p50_ms=round(statistics.median(times), 1),
             switch_max_ms=round(max(times), 1),
             switches=len(times),
+            switches_without_a_paint=len(clicks) - len(times),
         )
         await asyncio.sleep(2.0)
         cpu = self.me.cpu_times()
@@ -149,8 +163,6 @@ class _Probe(QObject):
         _say("idle", idle_cpu_pct=round(100 * used / idle, 2), idle_seconds=idle)
         await self._burst()
         await self._chat()
-        await asyncio.sleep(0.2)
-        os._exit(0)
 
     async def _burst(self) -> None:
         await _line()  # go: the parent starts sending

@@ -57,9 +57,8 @@ def build_template(path: Path, users: int, messages: int) -> dict[str, float]:
             with store.request():
                 for n in range(written, min(messages, written + _PER_TRANSACTION)):
                     pair = n % pairs
-                    sender, recipient = ids[2 * pair + (n // pairs) % 2], ids[2 * pair]
-                    if sender == recipient:
-                        recipient = ids[2 * pair + 1]
+                    one, other = ids[2 * pair], ids[2 * pair + 1]
+                    sender, recipient = (one, other) if (n // pairs) % 2 == 0 else (other, one)
                     _store_message(store, n, convs[pair], sender, recipient, now)
             store.commit()
             written = min(messages, written + _PER_TRANSACTION)

@@ -55,8 +55,6 @@ class Messages(Core):
             target = self._chat_target(req, sender_id, now)
         else:
             target = self._group_target(req, sender_id)
-        if req.reply_to is not None and target.group_id is not None:
-            self._check_reply_to(req.reply_to, target.conv_id, sender_id, target.group_id)
         self._store_new(req, target, sender_id, body, now)
         self._fan_out(conn, req, target, now)
         return f.SendOk(
@@ -93,6 +91,8 @@ class Messages(Core):
                 "only the group's owner and admins may ask for read receipts here",
             )
         audience = self.store.member_ids(group.id)
+        if req.reply_to is not None:
+            self._check_reply_to(req.reply_to, conv_id, sender_id, group.id)
         # The possible readers: everyone in the group at send time but the sender.
         return _Target(conv_id, conv_seq, audience, None, group.id, len(audience) - 1)
 
