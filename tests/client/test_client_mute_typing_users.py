@@ -35,7 +35,9 @@ async def test_mute_holds_on_every_device_and_after_a_restart(clients):
     await asyncio.sleep(0.1)
     assert not back.chat_manager.get_conversation("alice").is_muted
     assert clients.events(back).calls["on_conversation_muted"] == [("alice", False)]
-    # A new device learns it from the log too.
+    # A new device learns it from the log too. bob's phone reconnects to the restarted
+    # server on its own, after its backoff: wait for that (its first was the sign-in).
+    await clients.events(bob).wait("on_connected", lambda r: len(r.calls["on_connected"]) >= 2)
     await bob.chat_manager.set_conversation_muted("alice", True)
     fresh = await clients.login("bob", device="bob-tablet")
     assert fresh.chat_manager.get_conversation("alice").is_muted
