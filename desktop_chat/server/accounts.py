@@ -22,8 +22,9 @@ from desktop_chat.protocol.codec import frame_with_seq
 from desktop_chat.protocol.names import look_alike_problem
 from desktop_chat.server.auth import HashPoolBusy, Passwords, new_token, token_digest
 from desktop_chat.server.config import ServerConfig
+from desktop_chat.server.connection import DeviceConnection
 from desktop_chat.server.core import Core, ServiceError
-from desktop_chat.server.hub import DeviceConnection, Hub
+from desktop_chat.server.hub import Hub
 from desktop_chat.server.limits import LoginThrottle, SignUpThrottle
 from desktop_chat.server.sessions import TOUCH_INTERVAL_MS, Sessions
 from desktop_chat.server.storage.interface import Store

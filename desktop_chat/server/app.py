@@ -34,7 +34,8 @@ from desktop_chat.server.admission import (
 )
 from desktop_chat.server.auth import Passwords
 from desktop_chat.server.config import ServerConfig
-from desktop_chat.server.hub import DeviceConnection, Hub
+from desktop_chat.server.connection import DeviceConnection
+from desktop_chat.server.hub import Hub
 from desktop_chat.server.limits import DeviceRates
 from desktop_chat.server.node import ClusterNode
 from desktop_chat.server.service import Service
@@ -209,7 +210,7 @@ class ChatServer:
         if server is not None:
             server.server.close()  # stop listening
             if self.hub is not None:
-                self.hub.flush()  # commit what was accepted; its replies are queued
+                await self.hub.settle()  # commit what was accepted; its replies are queued
             for conn in list(self._connections.values()):
                 conn.end(link.GOING_AWAY, "the server is shutting down")
             for ws in list(server.all_connections | (self.door.open if self.door else set())):
@@ -230,7 +231,8 @@ class ChatServer:
                 await asyncio.wait_for(server.wait_closed(), 0.2)
             self._server = None
         if self.hub is not None:
-            self.hub.flush()
+            await self.hub.settle()
+            self.hub.close()
         if self.passwords is not None:
             self.passwords.close()
             self.passwords = None

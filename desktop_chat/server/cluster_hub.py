@@ -46,7 +46,8 @@ import msgspec
 
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.codec import encode_push_body, frame_with_seq
-from desktop_chat.server.hub import DeviceConnection, Hub, _Batch, _Push, _Reply
+from desktop_chat.server.connection import DeviceConnection
+from desktop_chat.server.hub import Hub, _Batch, _Push, _Reply
 from desktop_chat.server.storage.interface import Store, StoreError
 
 if TYPE_CHECKING:  # a transaction's session (psycopg is imported by a cluster only)
@@ -76,6 +77,8 @@ def _events_page(user_id: int, after: int) -> Callable[[Any], Any]:
 
 
 class ClusterHub(Hub):
+    commits_off_loop = False  # requests commit on the node's workers (node_requests.py)
+
     def __init__(
         self,
         store: Store,

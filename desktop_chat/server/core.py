@@ -19,7 +19,8 @@ from desktop_chat.protocol import ErrorCode
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.structs import REPLY_PREVIEW_CHARS
 from desktop_chat.server.config import ServerConfig
-from desktop_chat.server.hub import DeviceConnection, Hub
+from desktop_chat.server.connection import DeviceConnection
+from desktop_chat.server.hub import Hub
 from desktop_chat.server.storage.interface import Store
 from desktop_chat.server.store import GroupRow, MessageRow
 

@@ -23,8 +23,8 @@ import msgspec
 from desktop_chat.protocol import ErrorCode, decode_server_frame
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.codec import encode_push_body, frame_with_seq
+from desktop_chat.server.connection import DeviceConnection
 from desktop_chat.server.core import Core, ServiceError, encode_body
-from desktop_chat.server.hub import DeviceConnection
 from desktop_chat.server.store import MessageRow
 
 # Logged events are found by the time they were written; this much earlier than the

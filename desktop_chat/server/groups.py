@@ -14,8 +14,8 @@ import secrets
 
 from desktop_chat.protocol import ErrorCode
 from desktop_chat.protocol import frames as f
+from desktop_chat.server.connection import DeviceConnection
 from desktop_chat.server.core import Core, ServiceError
-from desktop_chat.server.hub import DeviceConnection
 from desktop_chat.server.store import GroupRow
 
 

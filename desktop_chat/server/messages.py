@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from desktop_chat.protocol import ErrorCode, Mark
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.validation import is_group_id
+from desktop_chat.server.connection import DeviceConnection
 from desktop_chat.server.core import Core, ServiceError, encode_body
-from desktop_chat.server.hub import DeviceConnection
 from desktop_chat.server.mutes import mute_state
 from desktop_chat.server.storage.interface import MessageRow, MsgIdTakenError, StoreConflict
 

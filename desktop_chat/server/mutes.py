@@ -16,8 +16,8 @@ from __future__ import annotations
 from desktop_chat.protocol import ErrorCode
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.validation import is_group_id
+from desktop_chat.server.connection import DeviceConnection
 from desktop_chat.server.core import Core, ServiceError
-from desktop_chat.server.hub import DeviceConnection
 
 
 def mute_state(muted: bool, until: int | None, now: int) -> tuple[bool, int | None]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from desktop_chat.server.cluster_hub import ClusterHub
 from desktop_chat.server.config import ServerConfig
-from desktop_chat.server.hub import DeviceConnection
+from desktop_chat.server.connection import DeviceConnection
 from desktop_chat.server.node_requests import RequestRunner, StoreProxy
 from desktop_chat.server.storage.interface import Store, StoreError
 

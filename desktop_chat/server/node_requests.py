@@ -51,9 +51,9 @@ from desktop_chat.protocol import ProtocolError
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.codec import encode_error
 from desktop_chat.server.cluster_hub import ClusterHub, request_batch
+from desktop_chat.server.connection import DeviceConnection
 from desktop_chat.server.core import ServiceError
 from desktop_chat.server.hub import (
-    DeviceConnection,
     _Batch,
     _Reply,
     internal_refusal,

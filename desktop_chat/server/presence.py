@@ -24,8 +24,9 @@ from desktop_chat.protocol import ErrorCode
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.codec import encode
 from desktop_chat.server.config import ServerConfig
+from desktop_chat.server.connection import DeviceConnection
 from desktop_chat.server.core import Core, ServiceError
-from desktop_chat.server.hub import DeviceConnection, Hub
+from desktop_chat.server.hub import Hub
 from desktop_chat.server.limits import TokenBucket
 from desktop_chat.server.storage.interface import Store
 

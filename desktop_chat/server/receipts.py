@@ -29,8 +29,8 @@ from collections.abc import Callable
 from desktop_chat.protocol import ErrorCode, Mark, MarkEvent, advance
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.validation import is_group_id
+from desktop_chat.server.connection import DeviceConnection
 from desktop_chat.server.core import Core, ServiceError
-from desktop_chat.server.hub import DeviceConnection
 from desktop_chat.server.store import GroupRow, MessageRow
 
 _Refusal = tuple[ErrorCode, str]

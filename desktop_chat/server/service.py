@@ -36,10 +36,11 @@ from desktop_chat.protocol import frames as f
 from desktop_chat.server.accounts import Accounts
 from desktop_chat.server.auth import Passwords
 from desktop_chat.server.config import ServerConfig
+from desktop_chat.server.connection import DeviceConnection
 from desktop_chat.server.core import ServiceError
 from desktop_chat.server.editing import Editing
 from desktop_chat.server.groups import Groups
-from desktop_chat.server.hub import DeviceConnection, Hub, internal_refusal, storage_refusal
+from desktop_chat.server.hub import Hub, internal_refusal, storage_refusal
 from desktop_chat.server.limits import LoginThrottle, SignUpThrottle
 from desktop_chat.server.messages import Messages
 from desktop_chat.server.mutes import Mutes
@@ -51,6 +52,9 @@ from desktop_chat.server.storage.interface import Store
 from desktop_chat.server.store import StoreError
 
 log = logging.getLogger(__name__)
+
+# Frames of one connection held while the hub commits, before it stops being read.
+MAX_DEFERRED_FRAMES = 64
 # Requests whose handlers refuse before their first write (acks screen every id
 # first; a one-to-one send checks its peer and its quote first): on SQLite they need
 # no savepoint of their own (`SqliteStore.request`).
@@ -159,11 +163,24 @@ class Service:
     async def handle_data(self, conn: DeviceConnection, data: bytes | str) -> None:
         """Handle one frame from `conn`; its reply goes out after the next commit."""
         frame = decode_client_frame(data, self.config.max_frame_bytes)
+        if self.node is None and type(frame) not in self._async:
+            # One process on SQLite: the frame is handled in one go, now, or (while
+            # the hub's COMMIT runs) just after it, in arrival order. A connection
+            # with many frames waiting stops being read until then.
+            if self.hub.committing:
+                if conn.deferred < MAX_DEFERRED_FRAMES:
+                    self.hub.defer(conn, lambda: self._handle_here(conn, frame))
+                    return
+                await self.hub.ready()
+            self._handle_here(conn, frame)
+            return
+        if self.node is None:
+            await self.hub.ready()
         if isinstance(frame, ProtocolError):
             conn.log.info("< refused frame: %s %s", frame.code, frame.message)
             await self._refuse(conn, frame)
             return
-        error = conn.session.check(frame) or validate_request(frame, self.limits)
+        error = self._screen(conn, frame)
         if error is None and conn.rates is not None:
             shared = self.node.limits if self.node is not None else None
             if shared is not None and conn.device_id is not None:
@@ -175,23 +192,11 @@ class Service:
             await self._refuse(conn, error)
             return
         if isinstance(frame, f.Hello):
-            conn.session.hello_done()
-            self.hub.reply(
-                conn,
-                frame.id,
-                f.HelloOk(
-                    id=frame.id,
-                    version=f.PROTOCOL_VERSION,
-                    server=f"desktop_chat/{__version__}",
-                    limits=self.limits,
-                ),
-            )
+            self._hello(conn, frame)
             return
         handler = self._sync.get(type(frame))
         if handler is not None:
-            if self.node is None:
-                self._run(conn, frame, lambda: handler(conn, frame))
-                return
+            assert self.node is not None
             if isinstance(frame, f.Sync):
                 await self.node.before_sync(conn)
             waits = isinstance(frame, f.Resume | f.Logout | f.Sync)
@@ -207,9 +212,44 @@ class Service:
                 conn.read_pause = exc.details["retry_after_ms"] / 1000
             return
         if self.node is None:
+            await self.hub.ready()
             self._run(conn, frame, finish)
         else:
             await self.node.requests.run(conn, frame, finish, wait=True)
+
+    def _handle_here(self, conn: DeviceConnection, frame: f.ClientFrame | ProtocolError) -> None:
+        """`handle_data` on SQLite for a frame with no await in its handling."""
+        if isinstance(frame, ProtocolError):
+            conn.log.info("< refused frame: %s %s", frame.code, frame.message)
+            self.hub.reply_error(conn, frame)
+            return
+        error = self._screen(conn, frame)
+        if error is None and conn.rates is not None:
+            error = _rate_limited(frame, conn.rates.check(frame))
+        if error is not None:
+            self.hub.reply_error(conn, error)
+        elif isinstance(frame, f.Hello):
+            self._hello(conn, frame)
+        else:
+            handler = self._sync[type(frame)]
+            self._run(conn, frame, lambda: handler(conn, frame))
+
+    def _screen(self, conn: DeviceConnection, frame: f.ClientFrame) -> ProtocolError | None:
+        """The connection's phase and the protocol's limits, checked."""
+        return conn.session.check(frame) or validate_request(frame, self.limits)
+
+    def _hello(self, conn: DeviceConnection, frame: f.Hello) -> None:
+        conn.session.hello_done()
+        self.hub.reply(
+            conn,
+            frame.id,
+            f.HelloOk(
+                id=frame.id,
+                version=f.PROTOCOL_VERSION,
+                server=f"desktop_chat/{__version__}",
+                limits=self.limits,
+            ),
+        )
 
     async def _refuse(self, conn: DeviceConnection, error: ProtocolError) -> None:
         """Refuse a frame at once; on a cluster node, after the replies to the

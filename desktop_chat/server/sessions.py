@@ -24,7 +24,8 @@ from collections import defaultdict
 
 from desktop_chat.server import link
 from desktop_chat.server.config import ServerConfig
-from desktop_chat.server.hub import DeviceConnection, Hub
+from desktop_chat.server.connection import DeviceConnection
+from desktop_chat.server.hub import Hub
 from desktop_chat.server.storage.interface import Store
 from desktop_chat.server.store import StoreError
 
@@ -102,5 +103,6 @@ class Sessions:
         """`check` every `session_check_seconds`, until cancelled."""
         while True:
             await asyncio.sleep(self.config.session_check_seconds)
+            await self.hub.ready()
             with contextlib.suppress(sqlite3.Error, StoreError):
                 self.check()

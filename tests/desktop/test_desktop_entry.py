@@ -118,6 +118,8 @@ def test_a_wheel_carries_the_resources_into_a_fresh_venv(tmp_path):
         run(str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))").strip()
     )
     (site / "deps.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    # Without PYTHONPATH: a checkout on it would count as desktop_chat installed already.
+    clean_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     run(
         sys.executable,
         "-m",
@@ -128,8 +130,8 @@ def test_a_wheel_carries_the_resources_into_a_fresh_venv(tmp_path):
         "-q",
         "--no-deps",
         str(wheel),
+        env=clean_env,
     )
-    clean_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     assert run(
         str(venv / "bin" / "desktop-chat"), "--version", env=clean_env, cwd=tmp_path
     ).strip() == (f"desktop-chat {__version__}")

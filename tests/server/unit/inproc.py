@@ -28,7 +28,8 @@ from desktop_chat.protocol.codec import decode_server_frame
 from desktop_chat.protocol.errors import ProtocolError
 from desktop_chat.server.auth import Passwords, new_token, token_digest
 from desktop_chat.server.config import ServerConfig
-from desktop_chat.server.hub import DeviceConnection, Hub
+from desktop_chat.server.connection import DeviceConnection
+from desktop_chat.server.hub import Hub
 from desktop_chat.server.limits import DeviceRates
 from desktop_chat.server.service import Service
 from desktop_chat.server.store import SqliteStore
@@ -153,12 +154,16 @@ class InProcess:
         self.ids = (f"r{n}" for n in itertools.count(1))
 
     def close(self) -> None:
+        self.hub.close()
         self.passwords.close()
         self.store.close()
 
     async def settle(self) -> None:
-        """Let the loop commit the batch (one turn) and write its frames (the next);
-        a spare turn for a write scheduled from a commit callback."""
+        """Let the hub commit the batch (on its committer thread) and the loop write
+        its frames (the next turn); a spare turn for a write scheduled from a commit
+        callback."""
+        await asyncio.sleep(0)
+        await self.hub.settle()
         for _ in range(3):
             await asyncio.sleep(0)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
-from desktop_chat.server.hub import DeviceConnection
+from desktop_chat.server.connection import DeviceConnection
 
 
 class Socket:
