@@ -280,3 +280,50 @@ def test_while_editing_the_send_button_says_save_and_goes_back_after(chat, qtbot
     view.send_button.click()
     assert edits == [("m0000", "typo here")]
     assert view.send_button.text() == "Send"
+
+
+def fresh_fractions(view):
+    """What a measurement from scratch says now (the remembered answer forgotten)."""
+    view._fractions_key = None
+    return view.visible_fractions()
+
+
+def test_the_remembered_visible_fractions_follow_every_change_of_the_view(chat, qtbot):
+    """The view remembers its last measurement while nothing moved (the read tracker
+    asks five times a second); a scroll, a longer message, a resize or a window moved
+    half off the screen must each give the answer a fresh measurement gives."""
+    model, view = chat
+    history = [message(n, at(0, 9) + n) for n in range(60)]
+    model.load("bob", loader(history))
+    qtbot.waitUntil(lambda: bool(view.visible_fractions()))
+    first = view.visible_fractions()
+    assert view.visible_fractions() == first  # nothing moved: the same answer
+
+    def same_as_fresh() -> bool:
+        remembered = view.visible_fractions()
+        return remembered == fresh_fractions(view) and bool(remembered)
+
+    scrollbar = view.list.verticalScrollBar()
+    qtbot.waitUntil(lambda: scrollbar.maximum() > 400)
+    scrollbar.setValue(scrollbar.maximum() - 300)
+    qtbot.waitUntil(lambda: view.visible_fractions() != first, timeout=2000)
+    assert same_as_fresh()
+
+    shown = view.visible_fractions()
+    top = min(shown, key=lambda m: model.row_of(m))
+    longer = message(int(top[1:]), at(0, 9) + int(top[1:]), "a much longer text " * 60)
+    before = view.visible_fractions()
+    model.update([longer])
+    qtbot.waitUntil(lambda: view.visible_fractions() != before, timeout=2000)
+    assert same_as_fresh()
+
+    before = view.visible_fractions()
+    view.resize(700, 300)
+    qtbot.waitUntil(lambda: view.visible_fractions() != before, timeout=2000)
+    assert same_as_fresh()
+
+    before = view.visible_fractions()
+    screen = view.screen().geometry()
+    view.move(screen.right() - 350, view.y())  # half the window off the screen
+    qtbot.waitUntil(lambda: view.visible_fractions() != before, timeout=2000)
+    assert same_as_fresh()

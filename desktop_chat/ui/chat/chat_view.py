@@ -198,6 +198,25 @@ class ChatView(QWidget):
         model.modelReset.connect(self._reset)
         model.dataChanged.connect(self._data_changed)  # a method: gone with the view
         self.list.viewport().installEventFilter(self)
+        # What `visible_fractions` measured, and a fingerprint of everything it depends
+        # on: the read tracker asks five times a second, and while nothing moved the
+        # answer is the same (an idle app with unread messages off screen).
+        self._layout_revision = 0
+        self._fractions_key: tuple | None = None
+        self._fractions: dict[str, float] = {}
+        for changed in (
+            model.rowsInserted,
+            model.rowsRemoved,
+            model.rowsMoved,
+            model.modelReset,
+            model.layoutChanged,
+            model.dataChanged,
+            self.list.itemDelegate().sizeHintChanged,
+        ):
+            changed.connect(self._relaid_out)
+
+    def _relaid_out(self, *_args) -> None:
+        self._layout_revision += 1
 
     # ------------------------------------------------------------------ content
 
@@ -348,6 +367,25 @@ class ChatView(QWidget):
         area = viewport.rect()
         origin = viewport.mapToGlobal(QPoint(0, 0))
         screens = [screen.geometry() for screen in QGuiApplication.screens()]
+        bar = list_view.verticalScrollBar()
+        key = (
+            self._layout_revision,
+            bar.value(),
+            bar.maximum(),  # moves when a delayed relayout changed the rows' heights
+            area.width(),
+            area.height(),
+            origin.x(),
+            origin.y(),
+            tuple(geometry.getRect() for geometry in screens),
+        )
+        if key == self._fractions_key:
+            return dict(self._fractions)
+        fractions = self._measure(list_view, area, origin, screens)
+        self._fractions_key, self._fractions = key, fractions
+        return dict(fractions)
+
+    def _measure(self, list_view, area, origin, screens) -> dict[str, float]:
+        """`visible_fractions`, measured row by row."""
         fractions: dict[str, float] = {}
         top = list_view.indexAt(area.topLeft())
         row = top.row() if top.isValid() else 0
