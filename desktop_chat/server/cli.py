@@ -16,8 +16,10 @@ import asyncio
 import dataclasses
 import getpass
 import logging
+import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -312,6 +314,19 @@ def _serve_config(args: argparse.Namespace, node_name: str) -> ServerConfig:
     return config
 
 
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop where it is installed (the `fast` extra), unless
+    DESKTOP_CHAT_EVENT_LOOP=asyncio; otherwise asyncio's own (None)."""
+    if os.environ.get("DESKTOP_CHAT_EVENT_LOOP", "") == "asyncio":
+        return None
+    try:
+        import uvloop  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "adduser":
@@ -323,7 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     _configure_logging(args, node_name)
     config = _serve_config(args, node_name)
     try:
-        asyncio.run(_serve(config))
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            runner.run(_serve(config))
     except StoreError as exc:
         print(f"error: cannot open the database: {exc}", file=sys.stderr)
         return 1
