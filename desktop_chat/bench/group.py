@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from desktop_chat.bench.bars import group_bar
 from desktop_chat.bench.common import (
     PASSWORD,
     bulk_accounts,
@@ -239,4 +240,4 @@ def render(result: dict[str, Any]) -> str:
         ]
         for c in result["cases"]
     ]
-    return table("group (one announcement, every member acks)", columns, rows)
+    return table("group (one announcement, every member acks)", columns, rows) + group_bar(result)

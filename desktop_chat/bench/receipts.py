@@ -41,6 +41,7 @@ from typing import Any
 import msgspec
 import psutil
 
+from desktop_chat.bench.bars import receipt_bars
 from desktop_chat.bench.common import (
     CpuMeter,
     PostgresTarget,
@@ -477,6 +478,7 @@ def render(result: dict[str, Any]) -> str:
             rows.append(_ratio_row(case, "pg/floor", case["postgres_ratio"], postgres))
             rows.append(_ratio_row(case, "pg/sqlite", case["postgres_vs_sqlite"], postgres))
     text = table(f"receipts ({result['seconds']} s per run)", columns, rows)
+    text += receipt_bars(result)
     if "preload" in result:
         text += preload_notes(result)
     if postgres:
