@@ -268,6 +268,10 @@ class Hub:
             self._write_coalesced(batch)
             if not (self.commits_off_loop and self.store.in_transaction):
                 self.store.commit()  # nothing to commit (or not this hub's to commit)
+            else:
+                # The batch's own writes here, so the thread's part is the COMMIT alone:
+                # building the event rows is Python work, and holds the GIL.
+                self.store.prepare_commit()
         except (StoreError, sqlite3.Error) as exc:
             self._failed(batch, exc)
             return

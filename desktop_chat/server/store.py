@@ -160,6 +160,15 @@ class SqliteStore(MessageStore, GroupStore, EditStore):
         """Rows changed since the store opened (a request that changes none is a read)."""
         return self._db.total_changes
 
+    def prepare_commit(self) -> None:
+        if self._lost or not self._pending_events:
+            return
+        try:
+            self._flush_events()
+        except sqlite3.Error as exc:
+            self.rollback()
+            raise StoreError(str(exc)) from exc
+
     def commit(self) -> None:
         """Commit everything since the last commit. Raises StoreError on failure,
         including when SQLite already rolled the batch back on its own."""

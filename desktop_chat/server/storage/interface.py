@@ -146,6 +146,12 @@ class TransactionStore(Protocol):
         """Rows changed since the store opened (a request that changes none is a read)."""
         ...
 
+    def prepare_commit(self) -> None:
+        """Do here, on the calling thread, the writes `commit` would make before its
+        COMMIT (SQLite: the batch's event rows), so that a `commit` on another thread
+        only commits. Raises a StoreError on failure (the transaction is rolled back)."""
+        ...
+
     def commit(self) -> None:
         """Commit everything since the last commit; raises a StoreError on failure."""
         ...

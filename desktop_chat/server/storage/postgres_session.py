@@ -320,6 +320,9 @@ class PgSession:
         """Rows changed since the store opened (a request that changes none is a read)."""
         return self._changes
 
+    def prepare_commit(self) -> None:
+        """Nothing to do: a batch's events go with its COMMIT (`commit_after`)."""
+
     def commit(self) -> None:
         """Commit everything since the last commit. Raises a StoreError on failure:
         StoreCommitUnknown if the connection broke while the COMMIT was on its way."""
