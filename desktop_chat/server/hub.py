@@ -6,8 +6,9 @@ Owns:
   iteration the batch's transaction is committed and only then are its frames
   sent. The COMMIT (and its fsync, and any checkpoint SQLite runs in it) runs on
   the hub's own committer thread, so the loop never waits for the disk: while it
-  runs the loop goes on sending and reading, and the requests that arrive wait
-  at `ready()` (nothing may touch the store meanwhile) and form the next batch.
+  runs the loop goes on sending and reading; nothing may touch the store meanwhile,
+  so the frames that arrive are held (`defer`; async work waits at `ready()`)
+  and run when it ends, in arrival order, as the next batch.
   If the commit fails, every request in the batch gets STORAGE_UNAVAILABLE and
   its pushes are dropped: nothing unconfirmed is shown to anyone, and nothing
   confirmed is lost.
