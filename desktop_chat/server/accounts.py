@@ -31,7 +31,7 @@ from desktop_chat.server.storage.interface import Store
 from desktop_chat.server.store import UserExistsError
 
 if TYPE_CHECKING:
-    from desktop_chat.server.shared_limits import SharedLoginThrottle
+    from desktop_chat.server.shared_limits import SharedLoginThrottle, SharedSignUps
 
 
 def _wait_error(code: ErrorCode, message: str, wait: float) -> ServiceError:
@@ -66,6 +66,7 @@ class Accounts(Core):
         self.shared_throttle: SharedLoginThrottle | None = None
         self._clearing: set[asyncio.Task[None]] = set()
         self.sign_ups = sign_ups
+        self.shared_sign_ups: SharedSignUps | None = None
         self.sessions = sessions
 
     # register and login hash a password off the loop first, then return the
@@ -77,7 +78,11 @@ class Accounts(Core):
                 ErrorCode.REGISTRATION_DISABLED,
                 "this server does not allow sign-ups; ask its administrator for an account",
             )
-        wait = self.sign_ups.take(conn.peer_host)
+        shared = self.shared_sign_ups
+        if shared is not None:
+            wait = await shared.take(conn.peer_host)
+        else:
+            wait = self.sign_ups.take(conn.peer_host)
         if wait > 0:
             raise _wait_error(
                 ErrorCode.RATE_LIMITED,

@@ -158,6 +158,7 @@ class Service:
         )
         if self.node is not None and self.node.limits is not None:
             accounts.shared_throttle = self.node.limits.login
+            accounts.shared_sign_ups = self.node.limits.sign_ups
         return accounts
 
     async def handle_data(self, conn: DeviceConnection, data: bytes | str) -> None:

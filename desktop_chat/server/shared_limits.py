@@ -9,15 +9,17 @@ Owns:
 - `SharedDeviceRates`: `limits.DeviceRates`' token buckets (messages and acks, the
   same rates, bursts and classification of frames, `limits.rate_class`) per signed-in
   device id, under `dc:rate:`, each with a TTL of the time it takes to fill up again;
-- `SharedLimits`: both on one Redis client made from a `--redis` URL, and `close()`.
+- `SharedSignUps`: `limits.SignUpThrottle`'s bucket per address (the same burst and
+  rate), under `dc:signup:`, so sign-ups from one address count once across nodes;
+- `SharedLimits`: all three on one Redis client made from a `--redis` URL, and `close()`.
 Every operation is one Lua script, so it is atomic across nodes, and the scripts
 read the time from Redis (`TIME`), so the nodes' clocks do not matter.
 
 Never: block a sign-in or a message on Redis for long, or fail because of it. Each
 call has a deadline (`timeout`, 0.25 s, also the socket timeouts of `SharedLimits`'
-client); on any error the answer comes from an in-process `LoginThrottle` or
-`DeviceRates` instead, Redis is left alone for `retry_seconds` (1 s) and then tried
-again, and a warning is logged at most once a minute. What is counted during an
+client); on any error the answer comes from an in-process `LoginThrottle`,
+`DeviceRates` or `SignUpThrottle` instead, Redis is left alone for `retry_seconds`
+(1 s) and then tried again, and a warning is logged at most once a minute. What is counted during an
 outage stays in that node's memory (an outage weakens the limits to one node's;
 it never refuses anyone for it), and a call that timed out after Redis ran it counts
 in both. Never sleep, and never touch a key outside its prefix. The scripts use
@@ -43,7 +45,7 @@ from redis.typing import EncodableT
 
 from desktop_chat.protocol import frames as f
 from desktop_chat.server.config import ServerConfig
-from desktop_chat.server.limits import DeviceRates, LoginThrottle, rate_class
+from desktop_chat.server.limits import DeviceRates, LoginThrottle, SignUpThrottle, rate_class
 
 log = logging.getLogger(__name__)
 
@@ -318,13 +320,53 @@ class SharedDeviceRates:
         return rates
 
 
-class SharedLimits:
-    """The shared sign-in throttle and device rates on one Redis client."""
+class SharedSignUps:
+    """`SignUpThrottle` per address with its bucket in Redis: `burst` sign-ups at once,
+    then `per_hour` an hour, from one address whichever node it reaches."""
 
-    def __init__(self, redis: Redis, login: SharedLoginThrottle, rates: SharedDeviceRates) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        throttle: SignUpThrottle,
+        *,
+        prefix: str = PREFIX + "signup:",
+        timeout: float = TIMEOUT,
+        retry_seconds: float = RETRY_SECONDS,
+    ) -> None:
+        self.local = throttle  # the settings, and the answer while Redis cannot give one
+        self.prefix = prefix
+        self._link = _Link(redis, "sign-up throttle", timeout, retry_seconds)
+        self._take = redis.register_script(TAKE_TOKEN)
+
+    def key(self, address: str) -> str:
+        """The Redis key of one address's bucket (the address quoted)."""
+        return self.prefix + quote(address, safe="")
+
+    async def take(self, address: str) -> float:
+        """0 when `address` may sign up now (counted), else the seconds to wait."""
+        local = self.local
+        answer = await self._link.run(
+            self._take, [self.key(address)], [repr(local.rate), repr(float(local.burst))]
+        )
+        if answer is None:
+            return local.take(address)
+        return answer / 1e6
+
+
+class SharedLimits:
+    """The shared sign-in throttle, device rates and sign-ups on one Redis client."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        login: SharedLoginThrottle,
+        rates: SharedDeviceRates,
+        sign_ups: SharedSignUps,
+    ) -> None:
         self.redis = redis
         self.login = login
         self.rates = rates
+        self.sign_ups = sign_ups
 
     @classmethod
     def connect(
@@ -336,7 +378,7 @@ class SharedLimits:
         timeout: float = TIMEOUT,
         retry_seconds: float = RETRY_SECONDS,
     ) -> SharedLimits:
-        """Both limits with `config`'s settings on a client for `redis_url`
+        """The three limits with `config`'s settings on a client for `redis_url`
         (redis://host:port/db, rediss:// for TLS). No I/O here: the first call
         connects; a malformed URL raises ValueError."""
         redis = Redis.from_url(
@@ -363,7 +405,13 @@ class SharedLimits:
             prefix=prefix + "rate:",
             **options,
         )
-        return cls(redis, login, rates)
+        sign_ups = SharedSignUps(
+            redis,
+            SignUpThrottle(config.registration_burst, config.registrations_per_hour),
+            prefix=prefix + "signup:",
+            **options,
+        )
+        return cls(redis, login, rates, sign_ups)
 
     async def close(self) -> None:
         """Close the Redis client and its connections."""

@@ -46,6 +46,7 @@ class Node:
         self.log = root / f"{name}.log"
         self.proc: subprocess.Popen[str] | None = None
         self.starts = 0
+        self.registration_burst = 1000  # sign-ups per address at once (a test may lower it)
 
     @property
     def url(self) -> str:
@@ -56,7 +57,7 @@ class Node:
             *SERVER,
             *("--database", self.database_url),
             *("--node-name", self.name, "--port", str(self.port)),
-            *("--allow-registration", "--registration-burst", "1000"),
+            *("--allow-registration", "--registration-burst", str(self.registration_burst)),
             "--no-rate-limits",
             *("--argon2-time-cost", "1", "--argon2-memory-kib", "8192"),
             *("--trusted-proxy", "127.0.0.1", "--log-level", "WARNING"),

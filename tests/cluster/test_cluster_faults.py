@@ -337,6 +337,20 @@ async def test_failed_sign_ins_spread_over_nodes_count_as_one_throttle(cluster):
     assert codes == ["INVALID_CREDENTIALS"] * 5 + ["RATE_LIMITED"], codes
 
 
+async def test_sign_ups_from_one_address_spread_over_nodes_count_as_one_throttle(cluster):
+    for node in cluster.nodes:
+        node.registration_burst = 3
+    await cluster.start()
+    codes = []
+    for turn in range(4):  # one address (127.0.0.1), a different node each time
+        wire = await WireClient.connect(cluster.nodes[turn % 3].url)
+        reply = await wire.call("register", username=f"newcomer{turn}", password=PASSWORD)
+        codes.append(reply.get("code", reply.get("type")))
+        await wire.close()
+    # Three at once in all, whichever nodes they reach; the fourth is told to wait.
+    assert codes == ["ok", "ok", "ok", "RATE_LIMITED"], codes
+
+
 async def test_a_person_is_told_once_while_postgres_is_down_and_the_message_goes_out(
     cluster, postgres, tmp_path
 ):
