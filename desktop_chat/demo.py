@@ -8,7 +8,9 @@ and read announcements after a random delay, so "Read n/m" climbs by itself;
 li.wei answers alice's messages in Chinese and reads them.
 
 Within seconds a newcomer sees ✓ turn into ✓✓ and then blue ✓✓ as they switch
-between the two windows, and the group announcement's read count rise.
+between the two windows, and the group announcement's read count rise. Signing
+out of a demo window ends that window; the demo ends with its last window, or
+with Quit.
 
 Never: pretend: every tick in the demo comes from a real receipt.
 """
@@ -149,6 +151,7 @@ class DemoWorld:
 async def run_demo(root: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
+    from desktop_chat.ui.controller import ChatController
     from desktop_chat.ui.excepthook import install_excepthook
     from desktop_chat.ui.session import make_controller
     from desktop_chat.ui.settings import AppSettings
@@ -156,7 +159,17 @@ async def run_demo(root: Path) -> None:
     world = DemoWorld(root)
     await world.start()
     quit_event = asyncio.Event()
-    controllers = []
+    controllers: list[ChatController] = []
+
+    async def sign_out(controller: ChatController) -> None:
+        # The demo's people cannot sign in again: signing out ends that window, and the
+        # demo once no window is left. Their clients close with the demo world.
+        if controller in controllers:
+            controllers.remove(controller)
+            await controller.shutdown()
+        if not controllers:
+            quit_event.set()
+
     screen = QApplication.primaryScreen().availableGeometry()
     width = max(560, min(760, screen.width() // 2 - 20))
     for offset, name in enumerate(PEOPLE):
@@ -165,6 +178,7 @@ async def run_demo(root: Path) -> None:
         window.resize(width, min(720, screen.height() - 60))
         window.move(screen.left() + offset * (width + 16), screen.top() + 20)
         window.close_requested.connect(quit_event.set)
+        window.sign_out_requested.connect(lambda c=controller: asyncio.ensure_future(sign_out(c)))
         window.show()
         controllers.append(controller)
     install_excepthook(controllers[0].show_error)
@@ -175,6 +189,6 @@ async def run_demo(root: Path) -> None:
     try:
         await quit_event.wait()
     finally:
-        for controller in controllers:
+        for controller in list(controllers):
             await controller.shutdown()
         await world.stop()
