@@ -194,7 +194,7 @@ class Harness:
         reply = await client.call(
             "login", username=name, password=PASSWORD, device_name=device_name
         )
-        if reply.get("code") == "INVALID_CREDENTIALS":
+        if reply.get("code") == "USER_NOT_FOUND":
             await client.request("register", username=name, password=PASSWORD)
             reply = await client.call("login", username=name, password=PASSWORD)
         assert reply["type"] == "login_ok", reply

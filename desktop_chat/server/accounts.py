@@ -139,6 +139,15 @@ class Accounts(Core):
         def finish() -> f.Reply:
             # Read again: the account may have changed during the await.
             current = self.store.user_credentials(name)
+            if credentials is None and current is None and self.config.allow_registration:
+                # Where anyone may sign up, `register` tells whether a name is taken
+                # anyway: saying so here hides nothing and spares a newcomer a "wrong
+                # password". A closed server answers the same for both (below).
+                raise ServiceError(
+                    ErrorCode.USER_NOT_FOUND,
+                    f"there is no account {name!r} on this server yet; create it first",
+                    {"can_register": True},
+                )
             if (
                 not ok
                 or current is None

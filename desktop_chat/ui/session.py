@@ -131,7 +131,13 @@ class AppSession(QObject):
             await client.close()
             dialog.set_busy(False)
             dialog.show_error(explain(exc, url or self.server_url, username=username))
-            if exc.code is ChatErrorCode.INVALID_CREDENTIALS and not register:
+            if not register and (
+                exc.code is ChatErrorCode.INVALID_CREDENTIALS
+                or (
+                    exc.code is ChatErrorCode.USER_NOT_FOUND
+                    and (exc.details or {}).get("can_register")
+                )
+            ):
                 dialog.offer_account(username)
             return
         self.settings.last_username = username

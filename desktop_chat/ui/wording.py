@@ -57,6 +57,9 @@ def explain(
             f"Wrong password, or there is no account {name} on this server yet. "
             "Check the password and try again, or create the account."
         )
+    if code is ChatErrorCode.USER_NOT_FOUND and (error.details or {}).get("can_register"):
+        name = f"“{username}”" if username else "with that name"
+        return f"There is no account {name} on this server yet. Create it, or check the name."
     if code is ChatErrorCode.USER_EXISTS:
         return "That name is taken. Choose another, or sign in if it is yours."
     if code is ChatErrorCode.REGISTRATION_DISABLED:

@@ -95,9 +95,25 @@ async def test_register_taken_name(harness):
     await still_fine(harness, client)
 
 
-async def test_wrong_password_and_unknown_user_look_the_same(harness):
+async def test_an_unknown_name_is_told_so_where_anyone_may_sign_up(harness):
+    await harness.start()  # registration open: `register` would tell anyway
+    await harness.register("alice")
+    client = await harness.connect()
+    wrong = await refused(client, "login", username="alice", password="not the password")
+    unknown = await refused(client, "login", username="nobody", password=PASSWORD)
+    assert wrong["code"] == "INVALID_CREDENTIALS"
+    assert unknown["code"] == "USER_NOT_FOUND"
+    assert unknown["details"] == {"can_register": True}
+    assert "nobody" in unknown["message"]
+    await client.login("alice", PASSWORD)
+    await still_fine(harness, client)
+
+
+async def test_wrong_password_and_unknown_user_look_the_same_on_a_closed_server(harness):
     await harness.start()
     await harness.register("alice")
+    await harness.stop()
+    await harness.start(allow_registration=False)
     client = await harness.connect()
     wrong = await refused(client, "login", username="alice", password="not the password")
     unknown = await refused(client, "login", username="nobody", password=PASSWORD)
