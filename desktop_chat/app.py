@@ -1,11 +1,20 @@
 """The `desktop-chat` command: the desktop app's entry point.
 
 Owns: the command line, the one QApplication and the one qasync event loop of
-the process, the private data directory, Python's garbage collection on the GUI
-thread only (`ui.gui_gc`), and the choice between the demo and the real app
-(`ui/session.py`: the sign-in flow, the embedded local server when no server is
-configured, the orderly shutdown). It sits on top of every layer: nothing in the
-package imports it.
+the process, the private data directory, one running app per data directory
+(`ui.single_instance`: a second launch asks the first to raise its window and
+exits 0), where the settings file lives (`settings_location`), Python's garbage
+collection on the GUI thread only (`ui.gui_gc`), and the choice between the demo
+and the real app (`ui/session.py`: the sign-in flow, the embedded local server
+when no server is configured, the orderly shutdown). It sits on top of every
+layer: nothing in the package imports it.
+
+The settings file: by default `settings.json` in the XDG config directory
+(`platformdirs.user_config_dir("desktop_chat")`, so `$XDG_CONFIG_HOME/desktop_chat`,
+usually ~/.config/desktop_chat); a `settings.json` that older versions kept in the
+default data directory is moved there on the first start. With `--data-dir`
+given explicitly, the settings stay in that directory, so a data directory (a
+test's, a second profile) is one self-contained whole.
 
 Never: block the GUI thread, or run a modal dialog inside a coroutine.
 """
@@ -30,6 +39,28 @@ log = logging.getLogger(__name__)
 
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("desktop_chat", appauthor=False))
+
+
+def default_config_dir() -> Path:
+    return Path(platformdirs.user_config_dir("desktop_chat", appauthor=False))
+
+
+def settings_location(explicit_data_dir: Path | None) -> Path:
+    """Where the settings file is (see the module docstring); moves an old one there."""
+    if explicit_data_dir is not None:
+        return explicit_data_dir / "settings.json"
+    from desktop_chat.ui.settings import migrate
+
+    path = default_config_dir() / "settings.json"
+    old = default_data_dir() / "settings.json"
+    private_dir(path.parent)
+    try:
+        if migrate(old, path):
+            log.info("moved the settings from %s to %s", old, path)
+    except OSError as exc:
+        log.warning("cannot move the settings from %s to %s: %s", old, path, exc)
+        return old
+    return path
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -92,6 +123,19 @@ def main(argv: list[str] | None = None) -> int:
     # store and token) is the person's alone: 0700 directories, 0600 files.
     os.umask(0o077)
     private_dir(data_dir)
+    from desktop_chat.ui.single_instance import SingleInstance
+
+    instance = SingleInstance(data_dir, parent=app)
+    if not instance.claim():
+        if instance.ask_running_to_raise():
+            print(f"desktop_chat is already running on {data_dir}: its window was raised")
+            return 0
+        print(
+            f"desktop_chat is already running on {data_dir} but does not answer. "
+            "Wait for it to end, or end it, then start again.",
+            file=sys.stderr,
+        )
+        return 1
     if args.demo:
         from desktop_chat.demo import run_demo
 
@@ -99,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from desktop_chat.ui.session import run_app
 
-        coro = run_app(data_dir, args.server)
+        coro = run_app(data_dir, args.server, settings_location(args.data_dir), instance)
     # Cyclic garbage is collected on the GUI thread only: the embedded server's thread
     # and the loop's worker threads must never run a QObject's destructor (gui_gc).
     collector = GuiThreadCollector(parent=app)
@@ -109,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             qasync.run(coro)
     finally:
         collector.stop()
+        instance.release()
     return 0
 
 

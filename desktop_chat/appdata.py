@@ -4,10 +4,13 @@ how they are put where a Linux desktop finds them.
 Owns: `resource_dir()` (icons, the .desktop file, AppStream metainfo, translations),
 the app id, and `install_desktop_entry` / `uninstall_desktop_entry`, which copy the
 .desktop file, the metainfo and the icons into the user's XDG data directory
-(`$XDG_DATA_HOME`, usually ~/.local/share) and take them away again.
+(`$XDG_DATA_HOME`, usually ~/.local/share) and take them away again. Also the
+"start on login" entry: `set_autostart` writes or removes
+`$XDG_CONFIG_HOME/autostart/<app id>.desktop` (the XDG autostart spec; its Exec is
+this installation's `desktop-chat`), and `autostart_enabled` says whether it is there.
 
 Never: import Qt (the command line uses this before any window exists), or touch a
-file outside the XDG data directory it was given.
+file outside the XDG data or config directory it was given.
 """
 
 from __future__ import annotations
@@ -42,6 +45,46 @@ def translations_dir() -> Path:
 
 def xdg_data_home() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+
+
+def xdg_config_home() -> Path:
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+
+
+def autostart_path(config_home: Path | None = None) -> Path:
+    return (config_home or xdg_config_home()) / "autostart" / f"{APP_ID}.desktop"
+
+
+def autostart_enabled(config_home: Path | None = None) -> bool:
+    return autostart_path(config_home).is_file()
+
+
+def set_autostart(enabled: bool, config_home: Path | None = None) -> Path:
+    """Write (or remove) the autostart entry that starts the app on login; its path.
+
+    The entry is the menu entry with Exec pointing at this installation, no file
+    argument, and `X-GNOME-Autostart-enabled=true`. Raises OSError if the config
+    directory cannot be written.
+    """
+    path = autostart_path(config_home)
+    if not enabled:
+        path.unlink(missing_ok=True)
+        return path
+    launcher = _launcher()
+    exec_line = f'"{launcher}"' if " " in launcher else launcher  # the spec's quoting
+    lines = []
+    for line in (resource_dir() / f"{APP_ID}.desktop").read_text(encoding="utf-8").splitlines():
+        if line.startswith("Exec="):
+            line = f"Exec={exec_line}"
+        elif line.startswith("TryExec="):
+            line = f"TryExec={launcher}"
+        lines.append(line)
+    lines.append("X-GNOME-Autostart-enabled=true")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
 
 
 def _installed_files(data_home: Path) -> list[Path]:

@@ -153,9 +153,11 @@ async def run_demo(root: Path) -> None:
 
     from desktop_chat.ui.controller import ChatController
     from desktop_chat.ui.excepthook import install_excepthook
+    from desktop_chat.ui.i18n import install_translations
     from desktop_chat.ui.session import make_controller
     from desktop_chat.ui.settings import AppSettings
 
+    install_translations()  # the system's language; the chat content stays as written
     world = DemoWorld(root)
     await world.start()
     quit_event = asyncio.Event()

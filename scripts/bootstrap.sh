@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make this machine ready to run and test desktop_chat. Idempotent; fast when nothing is missing.
 #
-#   bash scripts/bootstrap.sh          # Debian libs + fonts for Qt offscreen, .venv, pip install
+#   bash scripts/bootstrap.sh          # Debian libs + fonts for Qt offscreen, .venv, pip install,
+#                                      # the compiled translations (.qm)
 #   bash scripts/bootstrap.sh --x11    # also the Xvfb/xcb group (same as DESKTOP_CHAT_X11=1)
 #
 # It can also be sourced: it then only defines the functions (bootstrap, ensure_x11_packages, ...)
@@ -29,8 +30,9 @@ DESKTOP_CHAT_APT_X11=(
 # The commands the x11 suite and scripts/test run (from the packages above).
 DESKTOP_CHAT_X11_COMMANDS=(Xvfb xvfb-run xauth jwm xdotool xlogo xwd)
 # The offscreen test part's programs: the cluster engines (a private PostgreSQL, Redis and
-# HAProxy per test session) and the validators of the .desktop file and AppStream metainfo.
-DESKTOP_CHAT_APT_CLUSTER=(postgresql redis-server haproxy desktop-file-utils appstream)
+# HAProxy per test session), the validators of the .desktop file and AppStream metainfo, and
+# dbus-daemon (the notification tests run a private session bus).
+DESKTOP_CHAT_APT_CLUSTER=(postgresql redis-server haproxy desktop-file-utils appstream dbus-daemon)
 
 _setup_log() { echo "[setup] $*" >&2; }
 
@@ -111,6 +113,20 @@ ensure_venv() {
     echo "$want" >"$stamp"
 }
 
+# ensure_translations: compile resources/translations/*.ts into .qm files (pyside6-lrelease
+# from .venv) when a .qm is missing or older than its .ts. The .qm files are not in git.
+ensure_translations() {
+    local lrelease="$DESKTOP_CHAT_ROOT/.venv/bin/pyside6-lrelease" ts qm
+    for ts in "$DESKTOP_CHAT_ROOT"/desktop_chat/resources/translations/*.ts; do
+        [[ -e "$ts" ]] || continue
+        qm="${ts%.ts}.qm"
+        if [[ ! -f "$qm" || "$ts" -nt "$qm" ]]; then
+            _setup_log "compiling $(basename "$ts") into $(basename "$qm")"
+            "$lrelease" -silent "$ts" -qm "$qm" || return 1
+        fi
+    done
+}
+
 ensure_cluster_packages() {
     if ! ensure_apt_packages "${DESKTOP_CHAT_APT_CLUSTER[@]}"; then
         _setup_log "the cluster tests (PostgreSQL, Redis, HAProxy) cannot run without these packages"
@@ -129,6 +145,7 @@ bootstrap() {
         ensure_cluster_packages || return 1
     fi
     ensure_venv || return 1
+    ensure_translations || return 1
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then

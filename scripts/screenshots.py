@@ -20,6 +20,11 @@ The frame around each picture (title line and icon) is drawn here, as a stand-in
 for the window manager's decoration; its text and icon are the window's own
 `windowTitle()` and `windowIcon()` (the unread total and the badge).
 
+After the English passes, a Chinese pass per palette (`install_translations("zh_CN")`
+before its window is made, "en" again after, each time emptying the painters'
+caches of translated texts) shoots the conversation list, the
+announcement, its read-by view and the li.wei chat as `zh-*.png`.
+
 It fails (exit status 1) with a clear message when a state it should show did
 not happen in time, e.g. when "Read n/m" is not part way when it is shot.
 """
@@ -42,7 +47,14 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import qasync  # noqa: E402
-from PySide6.QtCore import QPoint, QRect, Qt, QtMsgType, qInstallMessageHandler  # noqa: E402
+from PySide6.QtCore import (  # noqa: E402
+    QCoreApplication,
+    QPoint,
+    QRect,
+    Qt,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtGui import (  # noqa: E402
     QColor,
     QFont,
@@ -65,13 +77,15 @@ from desktop_chat.demo import CHINESE_CONTACT, DemoWorld  # noqa: E402
 from desktop_chat.protocol import Mark  # noqa: E402
 from desktop_chat.ui.chat.message_menu import MenuChoice  # noqa: E402
 from desktop_chat.ui.controller import ChatController  # noqa: E402
+from desktop_chat.ui.i18n import install_translations  # noqa: E402
+from desktop_chat.ui.painting.common import fill, forget_translated_texts  # noqa: E402
 from desktop_chat.ui.painting.roles import ConversationRole, MessageRole  # noqa: E402
 from desktop_chat.ui.session import make_controller  # noqa: E402
 from desktop_chat.ui.settings import AppSettings  # noqa: E402
 
 WINDOW_SIZE = (1000, 680)
 TITLE_BAR = 30
-TIME_LIMIT = 75.0  # seconds for the whole run
+TIME_LIMIT = 120.0  # seconds for the whole run
 STEP_LIMIT = 10.0  # seconds for any one state to appear
 SEED = 7
 DELAYS = (0.3, 0.8)  # simulated members read after this many seconds
@@ -179,16 +193,17 @@ def framed(widget: QWidget) -> QImage:
 
 
 class Shooter:
-    def __init__(self, out: Path, theme: str) -> None:
+    def __init__(self, out: Path, theme: str, prefix: str = "") -> None:
         self.out = out
         self.theme = theme
+        self.prefix = prefix
         self.saved: list[Path] = []
 
     async def save(self, name: str, widget: QWidget) -> None:
         # Let queued updates (model flushes, layouts) run; never processEvents() in a
         # coroutine under qasync: it re-enters the loop.
         await asyncio.sleep(0.1)
-        path = self.out / f"{name}-{self.theme}.png"
+        path = self.out / f"{self.prefix}{name}-{self.theme}.png"
         if not framed(widget).save(str(path), "PNG", 0):
             raise ShotError(f"could not write {path}")
         self.saved.append(path)
@@ -256,10 +271,26 @@ def unread_rows(controller: ChatController) -> dict[str, int]:
     return rows
 
 
-async def run_pass(app: QApplication, theme: str, out: Path, root: Path) -> list[Path]:
+def use_language(language: str) -> None:
+    """Install `language` for the windows made from now on, and drop the painters'
+    cached texts ("Today", "Today 14:39") of the language before."""
+    install_translations(language)
+    forget_translated_texts()
+
+
+def translated(context: str, text: str, count: int = -1, comment: str | None = None) -> str:
+    """`text` as the UI shows it in the language installed now (English: itself)."""
+    return QCoreApplication.translate(context, text, comment, count)
+
+
+async def run_pass(
+    app: QApplication, theme: str, out: Path, root: Path, language: str = "en"
+) -> list[Path]:
+    """One palette's pictures. In "zh_CN" only the first four are shot, as zh-*.png."""
     apply_theme(app, theme)
-    shots = Shooter(out, theme)
-    world = DemoWorld(root / theme, seed=SEED, delays=DELAYS)
+    chinese = language == "zh_CN"
+    shots = Shooter(out, theme, "zh-" if chinese else "")
+    world = DemoWorld(root / f"{language}-{theme}", seed=SEED, delays=DELAYS)
     controller: ChatController | None = None
     try:
         await world.start()
@@ -308,7 +339,10 @@ async def run_pass(app: QApplication, theme: str, out: Path, root: Path) -> list
             ),
         )
         total = controller.conversations.total_unread()
-        if f"({total})" not in window.windowTitle():
+        title = translated(
+            "MainWindow", "desktop_chat — {name} (%n)", total, "window title: unread count"
+        ).format(name="alice")
+        if window.windowTitle() != title:
             raise ShotError(f"the window title {window.windowTitle()!r} lacks the total {total}")
         window.statusBar().clearMessage()
         await shots.save("conversations", window)
@@ -352,9 +386,16 @@ async def run_pass(app: QApplication, theme: str, out: Path, root: Path) -> list
             "the read-by view to fill",
             lambda: len(view.read_names()) == read and len(view.unread_names()) == members - read,
         )
-        if view.header_text() != f"Read by {read} of {members}":
+        header = fill(translated("ReadByDialog", "Read by %1 of %2"), read, members)
+        if view.header_text() != header:
             raise ShotError(f"the read-by header says {view.header_text()!r}")
         await shots.save("read-by", view)
+        if chinese:
+            view.close()
+            window.activateWindow()
+            await until("alice's window to be active again", window.isActiveWindow)
+            await shoot_chinese_chat(controller, shots)
+            return shots.saved
         tabs = view.findChild(QTabWidget, "tabs")
         if tabs is None:
             raise ShotError("the read-by view has no 'Not read yet' tab")
@@ -364,16 +405,7 @@ async def run_pass(app: QApplication, theme: str, out: Path, root: Path) -> list
         window.activateWindow()  # back to the main window, as after closing a dialog
         await until("alice's window to be active again", window.isActiveWindow)
 
-        # -- a chat in Chinese with li.wei, who reads and answers
-        controller.open_conversation("li.wei")
-        for text in ("收到，谢谢！资料我下午看一下。", "明天上午十点开会，可以吗？"):
-            sent_id = await type_and_send(controller, text)
-            await until("li.wei to read it", lambda i=sent_id: mark_of(controller, i) is Mark.READ)
-            count = controller.messages.rowCount()
-            await until("li.wei's answer", lambda c=count: controller.messages.rowCount() > c)
-        await until("li.wei's chat to be read", lambda: unread_rows(controller)["li.wei"] == 0)
-        window.statusBar().clearMessage()
-        await shots.save("chat-chinese", window)
+        await shoot_chinese_chat(controller, shots)
 
         # -- the "N unread messages" line: carol wrote more while another chat was open
         controller.open_conversation("carol")
@@ -391,8 +423,9 @@ async def run_pass(app: QApplication, theme: str, out: Path, root: Path) -> list
             controller.messages.index(r).data(int(MessageRole.BANNER))
             for r in range(controller.messages.rowCount())
         ]
-        if "3 unread messages" not in banner:
-            raise ShotError(f"no '3 unread messages' line in carol's chat: {banner}")
+        line = translated("MessageListModel", "%n unread messages", 3)
+        if line not in banner:
+            raise ShotError(f"no {line!r} line in carol's chat: {banner}")
         window.statusBar().clearMessage()
         await shots.save("chat-unread-line", window)
 
@@ -402,7 +435,7 @@ async def run_pass(app: QApplication, theme: str, out: Path, root: Path) -> list
             m for m in controller.messages.messages() if "second microphone" in m.body.content
         )
         menu = controller.open_message_menu(question.msg_id, window.mapToGlobal(QPoint(400, 300)))
-        if menu is None or "Reply" not in menu.labels():
+        if menu is None or translated("MessageMenu", "Reply") not in menu.labels():
             raise ShotError("the message menu offers no Reply")
         menu.choose(MenuChoice.REPLY)
         reply_id = await type_and_send(controller, "Yes, a second microphone for the Q&A, please.")
@@ -466,6 +499,20 @@ async def run_pass(app: QApplication, theme: str, out: Path, root: Path) -> list
     return shots.saved
 
 
+async def shoot_chinese_chat(controller: ChatController, shots: Shooter) -> None:
+    """A chat in Chinese with li.wei, who reads and answers ("chat-chinese", zh: "chat")."""
+    window = controller.window
+    controller.open_conversation("li.wei")
+    for text in ("收到，谢谢！资料我下午看一下。", "明天上午十点开会，可以吗？"):
+        sent_id = await type_and_send(controller, text)
+        await until("li.wei to read it", lambda i=sent_id: mark_of(controller, i) is Mark.READ)
+        count = controller.messages.rowCount()
+        await until("li.wei's answer", lambda c=count: controller.messages.rowCount() > c)
+    await until("li.wei's chat to be read", lambda: unread_rows(controller)["li.wei"] == 0)
+    window.statusBar().clearMessage()
+    await shots.save("chat" if shots.prefix else "chat-chinese", window)
+
+
 def quiet_qt_messages() -> None:
     def handler(kind: QtMsgType, _context: object, message: str) -> None:
         if "propagateSizeHints" in message or "support raise()" in message:
@@ -492,8 +539,15 @@ async def main(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="desktop-chat-shots-") as tmp:
+        use_language("en")
         for theme in ("light", "dark"):
             saved += await run_pass(app, theme, out, Path(tmp))
+        for theme in ("light", "dark"):
+            use_language("zh_CN")  # before the window is made: it keeps its text
+            try:
+                saved += await run_pass(app, theme, out, Path(tmp), "zh_CN")
+            finally:
+                use_language("en")
     return saved
 
 

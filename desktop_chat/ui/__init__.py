@@ -5,7 +5,10 @@ The session, and the window around everything:
   out and quit (`AppSession`, `run_app`);
 - `main_window`: the main window, its menu, the status line, the tray icon and
   the unread total in the title; `x11_visibility` tells it when the window is
-  fully covered;
+  fully covered; `desktop_notify` shows its notifications (the freedesktop
+  service over D-Bus, else the tray balloon) and mutes them for an hour;
+- `single_instance`: one running app per data directory (a lock file, and a
+  local socket over which a second launch asks the first to raise its window);
 - `excepthook` (an error nobody caught, said in words) and `gui_gc` (Python's
   garbage collector, on the GUI thread only).
 
@@ -27,7 +30,8 @@ The chat view (the open chat), `chat/`:
 
 Dialogs, `dialogs/`:
 - `forms`: sign-in, new chat and new group, and their local checks;
-- `settings`: receipts, when a message counts as read, notifications.
+- `settings`: receipts, when a message counts as read, notifications, starting
+  on login.
 
 The read-by view: `read_by/`, who read one group message and who has not
 (its dialog, lists, model, row painting, read times and CSV export).

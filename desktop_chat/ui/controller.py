@@ -121,7 +121,7 @@ class ChatController(GroupViews, MessageActions, QObject):
         s.disconnected.connect(lambda: self.window.show_connection(False, self.server_url))
         s.error.connect(lambda e: self.show_error(self.explain(e)))
         s.token_expired.connect(
-            lambda: self.show_error("Your session has ended. Sign out and sign in again.")
+            lambda: self.show_error(self.tr("Your session has ended. Sign out and sign in again."))
         )
         self.window.conversation_selected.connect(self.open_conversation)
         self.window.conversation_browsed.connect(
@@ -147,7 +147,10 @@ class ChatController(GroupViews, MessageActions, QObject):
         self.refresh_header()
 
     def spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Task:
-        """Run a client call; a failure is shown to the person, not lost."""
+        """Run a client call; a failure is shown to the person, not lost.
+
+        `what` is the whole sentence for a failure, translated: "Could not send the
+        message." The reason and what to do follow it."""
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
 
@@ -157,10 +160,16 @@ class ChatController(GroupViews, MessageActions, QObject):
                 return
             error = task.exception()
             if isinstance(error, ChatError):
-                self.show_error(f"Could not {what}. {self.explain(error)}")
+                self.show_error(
+                    self.tr(
+                        "{failure} {explanation}", "what failed, then why and what to do"
+                    ).format(failure=what, explanation=self.explain(error))
+                )
             elif error is not None:
-                log.error("could not %s", what, exc_info=error)
-                self.show_error(f"Could not {what}: {error}. Try again.")
+                log.error("%s", what, exc_info=error)
+                self.show_error(
+                    self.tr("{failure} ({error}) Try again.").format(failure=what, error=error)
+                )
 
         task.add_done_callback(done)
         return task
@@ -183,7 +192,7 @@ class ChatController(GroupViews, MessageActions, QObject):
         if not is_group:
             return conversation_id
         group = self.client.groups.get(conversation_id)
-        return group.name if group else f"Group {conversation_id}"
+        return group.name if group else self.tr("Group {id}").format(id=conversation_id)
 
     def _row(
         self, conversation: Conversation, is_group: bool, unread: int | None = None
@@ -320,7 +329,9 @@ class ChatController(GroupViews, MessageActions, QObject):
                 )
             ):
                 self.window.notify(
-                    self._notification_title(message), short_preview(message.body.content)
+                    self._notification_title(message),
+                    short_preview(message.body.content),
+                    message.conversation_id,
                 )
         for conversation_id, is_group in touched.items():
             self._touch_conversation(conversation_id, is_group)
@@ -330,7 +341,9 @@ class ChatController(GroupViews, MessageActions, QObject):
         """Who wrote, and where: "alice", or "alice in Launch team" for a group."""
         if not message.is_group:
             return message.from_
-        return f"{message.from_} in {self._title(message.conversation_id, True)}"
+        return self.tr("{sender} in {group}", "a notification's title").format(
+            sender=message.from_, group=self._title(message.conversation_id, True)
+        )
 
     def _on_status_changed(self, message: ChatMessage) -> None:
         """One of our messages was created, stored or failed (sent from any code path)."""
@@ -377,8 +390,10 @@ class ChatController(GroupViews, MessageActions, QObject):
 
     def _on_reminder(self, msg_id: str, group_id: str, from_: str) -> None:
         message = self.client.chat_manager.get_message(msg_id)
-        text = short_preview(message.body.content) if message else "an announcement"
-        self.window.notify(f"{from_} asks you to read", text)
+        text = short_preview(message.body.content) if message else self.tr("an announcement")
+        self.window.notify(
+            self.tr("{sender} asks you to read").format(sender=from_), text, group_id
+        )
 
     # ------------------------------------------------------------------ reading
 
@@ -388,7 +403,11 @@ class ChatController(GroupViews, MessageActions, QObject):
         try:
             self.client.chat_manager.mark_read(conversation_id, up_to, msg_ids)
         except ChatError as error:
-            self.show_error(f"Could not mark the chat as read. {self.explain(error)}")
+            self.show_error(
+                self.tr("Could not mark the chat as read. {explanation}").format(
+                    explanation=self.explain(error)
+                )
+            )
 
     # ------------------------------------------------------------------ sending
 
@@ -404,10 +423,15 @@ class ChatController(GroupViews, MessageActions, QObject):
         self._clear_draft(conversation_id)
 
         # The row appears (pending) and updates through on_message_status_changed.
-        self.spawn(self.client.chat_manager.send_message(message), "send the message")
+        self.spawn(
+            self.client.chat_manager.send_message(message), self.tr("Could not send the message.")
+        )
 
     def retry(self, msg_id: str) -> None:
-        self.spawn(self.client.chat_manager.resend_message(msg_id), "resend the message")
+        self.spawn(
+            self.client.chat_manager.resend_message(msg_id),
+            self.tr("Could not resend the message."),
+        )
 
     def start_chat(self, username: str) -> None:
         conversation = self.client.chat_manager.get_conversation(username, ChatType.CHAT)
@@ -425,10 +449,10 @@ class ChatController(GroupViews, MessageActions, QObject):
             except ChatError as exc:
                 return explain(exc, self.client.options.server_url, retrying=True)
             if not exists:
-                return (
-                    f"There is no account “{username}” on this server. Check the spelling,"
+                return self.tr(
+                    "There is no account “{name}” on this server. Check the spelling,"
                     " or ask them to create one first."
-                )
+                ).format(name=username)
         self.start_chat(username)
         return None
 

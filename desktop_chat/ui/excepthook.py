@@ -13,6 +13,8 @@ import traceback
 from collections.abc import Callable
 from types import TracebackType
 
+from PySide6.QtCore import QCoreApplication
+
 log = logging.getLogger("desktop_chat.app")
 
 
@@ -21,6 +23,11 @@ def install_excepthook(show: Callable[[str], None]) -> None:
 
     def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
         log.error("unexpected error:\n%s", "".join(traceback.format_exception(kind, value, tb)))
-        show(f"Something went wrong: {value}. The app keeps running; please try again.")
+        show(
+            QCoreApplication.translate(
+                "Excepthook",
+                "Something went wrong: {error}. The app keeps running; please try again.",
+            ).format(error=value)
+        )
 
     sys.excepthook = hook

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
+
 from desktop_chat.client import ChatError, Group, GroupMessageAck, GroupRole
 from desktop_chat.ui.controller_host import ControllerHost
 
@@ -45,7 +47,10 @@ class GroupViews(ControllerHost):
             self.read_by_views[msg_id] = view
         view.show()
         view.raise_()
-        self.spawn(self._fill_read_by(view, msg_id, message.conversation_id), "load who read it")
+        self.spawn(
+            self._fill_read_by(view, msg_id, message.conversation_id),
+            QCoreApplication.translate("ChatController", "Could not load who read it."),
+        )
 
     async def _fill_read_by(self, view, msg_id: str, group_id: str) -> None:
         manager = self.client.chat_manager
@@ -79,7 +84,9 @@ class GroupViews(ControllerHost):
             if view is not None:
                 view.show_reminded(reminded)
 
-        self.spawn(remind(), "send the reminder")
+        self.spawn(
+            remind(), QCoreApplication.translate("ChatController", "Could not send the reminder.")
+        )
 
     # ------------------------------------------------------------------ group members and roles
 
@@ -87,13 +94,27 @@ class GroupViews(ControllerHost):
         """The open chat's title, subtitle, whether this user may ask for read receipts,
         and whether it is a group, from what this device knows."""
         if not is_group:
-            return conversation_id, "Direct message", False, False
+            return (
+                conversation_id,
+                QCoreApplication.translate("ChatController", "Direct message"),
+                False,
+                False,
+            )
         group = self.client.groups.get(conversation_id)
         if group is None:
-            return f"Group {conversation_id}", "Group", False, True
+            return (
+                QCoreApplication.translate("ChatController", "Group {id}").format(
+                    id=conversation_id
+                ),
+                QCoreApplication.translate("ChatController", "Group"),
+                False,
+                True,
+            )
         role = group.role_of(self.me)
         can_ask = group.ack_policy == "all" or role in (GroupRole.OWNER, GroupRole.ADMIN)
-        return group.name, f"Group · {group.member_count} members", can_ask, True
+        count = group.member_count
+        subtitle = QCoreApplication.translate("ChatController", "Group · %n members", "", count)
+        return group.name, subtitle, can_ask, True
 
     def refresh_header(self) -> None:
         """Show the open chat's header as the group now stands (keeps the composer as is)."""
@@ -114,7 +135,10 @@ class GroupViews(ControllerHost):
             self.refresh_header()
 
         if self.client.is_connected:
-            self.spawn(fetch(), "load the group's members")
+            self.spawn(
+                fetch(),
+                QCoreApplication.translate("ChatController", "Could not load the group's members."),
+            )
 
     def _on_group_changed(self, change: str, group: Group, members: list[str]) -> None:
         self.reload_conversations()
@@ -123,7 +147,10 @@ class GroupViews(ControllerHost):
             self.ensure_members(group.group_id)
         view = self.group_info_view
         if view is not None and view.group.group_id == group.group_id:
-            self.spawn(self._refresh_group_info(group.group_id), "refresh the group")
+            self.spawn(
+                self._refresh_group_info(group.group_id),
+                QCoreApplication.translate("ChatController", "Could not refresh the group."),
+            )
 
     async def _refresh_group_info(self, group_id: str) -> None:
         group = await self.client.group_manager.get_group(group_id)
@@ -144,7 +171,10 @@ class GroupViews(ControllerHost):
                 if self.messages.conversation_id == group_id:
                     self.open_group_info()
 
-            self.spawn(fetch_and_open(), "load the group")
+            self.spawn(
+                fetch_and_open(),
+                QCoreApplication.translate("ChatController", "Could not load the group."),
+            )
             return
         if self.group_info_view is not None:
             self.group_info_view.close()
@@ -168,7 +198,10 @@ class GroupViews(ControllerHost):
         )
         view.leave_requested.connect(self._leave_group)
         view.show()
-        self.spawn(self._refresh_group_info(group_id), "load the members")
+        self.spawn(
+            self._refresh_group_info(group_id),
+            QCoreApplication.translate("ChatController", "Could not load the members."),
+        )
 
     def _group_change(self, call: Coroutine[Any, Any, Group]) -> None:
         view = self.group_info_view
@@ -178,13 +211,19 @@ class GroupViews(ControllerHost):
                 group = await call
             except ChatError as exc:
                 if view is not None:
-                    view.show_error(f"{exc.description}. Nothing was changed; try again.")
+                    view.show_error(
+                        QCoreApplication.translate(
+                            "ChatController", "{reason}. Nothing was changed; try again."
+                        ).format(reason=exc.description)
+                    )
                 return
             if view is not None:
                 view.set_group(group)
             self.reload_conversations()
 
-        self.spawn(change(), "change the group")
+        self.spawn(
+            change(), QCoreApplication.translate("ChatController", "Could not change the group.")
+        )
 
     def _leave_group(self, group_id: str) -> None:
         async def leave() -> None:
@@ -196,4 +235,6 @@ class GroupViews(ControllerHost):
             self.window.show_placeholder()
             self.reload_conversations()
 
-        self.spawn(leave(), "leave the group")
+        self.spawn(
+            leave(), QCoreApplication.translate("ChatController", "Could not leave the group.")
+        )

@@ -3,8 +3,11 @@
 Owns: `MainWindow` and its parts: the searchable conversation list
 (`chat_list.ChatListPane`), the chat view in a stack with a placeholder, the
 status line, and the menu, with a shortcut or mnemonic for every action. The
-tray icon and its menu (Open, Sign out, Quit): closing the window keeps the app
-running there, Ctrl+Q quits, and with no tray closing quits. Ending the window
+tray icon and its menu (Open, Mute notifications for 1 hour, Sign out, Quit):
+closing the window keeps the app running there, Ctrl+Q quits, and with no tray
+closing quits. Notifications (`notify`) go through its `desktop_notify.DesktopNotifier`
+(D-Bus service, else tray balloon, else only the status line); clicking one
+raises the window and emits `conversation_selected`, as a click in the list does. Ending the window
 for good (`dispose`, on sign out). The total unread count in the window title
 and on the tray icon. The facts the read-ack controller needs about the window:
 whether it is active, not minimized and not fully covered by another window
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, Signal
+from PySide6.QtCore import QEvent, QLocale, QObject, QPoint, QRect, Qt, QTime, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -47,6 +50,7 @@ from PySide6.QtWidgets import (
 from desktop_chat.ui.chat.chat_view import ChatView
 from desktop_chat.ui.conversations.chat_list import ChatListPane
 from desktop_chat.ui.conversations.conversation_model import ConversationListModel
+from desktop_chat.ui.desktop_notify import DesktopNotifier
 from desktop_chat.ui.wording import offline_text
 from desktop_chat.ui.x11_visibility import X11Obscured
 
@@ -126,11 +130,15 @@ class MainWindow(QMainWindow):
         self._last_input = time.monotonic()
         self._tray: QSystemTrayIcon | None = None
         self.notifications: list[tuple[str, str]] = []  # (title, text) shown, newest last
+        self._mute_action: QAction | None = None
+        self.notifier = DesktopNotifier(lambda: self._tray, self)
+        self.notifier.activated.connect(self.open_from_notification)
+        self.notifier.mute_changed.connect(self._show_mute)
 
         left = self._build_chat_list(username, conversations, conversation_delegate)
         self._build_centre(left, chat_view)
         self._build_menu()
-        self.connection_label = QLabel("Connecting…")
+        self.connection_label = QLabel(self.tr("Connecting…"))
         self.statusBar().addPermanentWidget(self.connection_label)
         self.resize(960, 680)
         conversations.total_unread_changed.connect(self.show_unread)
@@ -147,9 +155,9 @@ class MainWindow(QMainWindow):
     ) -> QWidget:
         """The left pane: who is signed in, New chat and New group, then the chat list."""
         me = QLabel(f"<b>{username}</b>")
-        new_chat = QPushButton("New chat")
+        new_chat = QPushButton(self.tr("New chat"))
         new_chat.clicked.connect(self.new_chat_requested)
-        new_group = QPushButton("New group")
+        new_group = QPushButton(self.tr("New group"))
         new_group.clicked.connect(self.new_group_requested)
         top = QHBoxLayout()
         top.addWidget(me, 1)
@@ -171,7 +179,7 @@ class MainWindow(QMainWindow):
 
     def _build_centre(self, left: QWidget, chat_view: ChatView) -> None:
         """The chat list beside the open chat (or, before one is chosen, a hint)."""
-        self.placeholder = QLabel("Select a chat, or start one with “New chat”.")
+        self.placeholder = QLabel(self.tr("Select a chat, or start one with “New chat”."))
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setEnabled(False)
         self.stack = QStackedWidget()
@@ -186,19 +194,19 @@ class MainWindow(QMainWindow):
 
     def _build_menu(self) -> None:
         """The Chat menu and its shortcuts."""
-        menu = self.menuBar().addMenu("&Chat")
+        menu = self.menuBar().addMenu(self.tr("&Chat"))
         for text, slot, shortcuts in (
-            ("&New chat…", self.new_chat_requested.emit, ["Ctrl+N"]),
-            ("New &group…", self.new_group_requested.emit, ["Ctrl+G"]),
-            ("&Find a chat…", self.chat_list.focus_search, ["Ctrl+K", "Ctrl+F"]),
-            ("Search &messages…", self.message_search_requested.emit, ["Ctrl+Shift+F"]),
+            (self.tr("&New chat…"), self.new_chat_requested.emit, ["Ctrl+N"]),
+            (self.tr("New &group…"), self.new_group_requested.emit, ["Ctrl+G"]),
+            (self.tr("&Find a chat…"), self.chat_list.focus_search, ["Ctrl+K", "Ctrl+F"]),
+            (self.tr("Search &messages…"), self.message_search_requested.emit, ["Ctrl+Shift+F"]),
             # Alt+Up/Down as in Telegram; Ctrl+PgUp/PgDown where the desktop takes Alt+arrows.
-            ("&Previous chat", lambda: self.chat_list.step(-1), ["Alt+Up", "Ctrl+PgUp"]),
-            ("Ne&xt chat", lambda: self.chat_list.step(1), ["Alt+Down", "Ctrl+PgDown"]),
+            (self.tr("&Previous chat"), lambda: self.chat_list.step(-1), ["Alt+Up", "Ctrl+PgUp"]),
+            (self.tr("Ne&xt chat"), lambda: self.chat_list.step(1), ["Alt+Down", "Ctrl+PgDown"]),
             (None, None, []),
-            ("&Settings…", self.settings_requested.emit, ["Ctrl+,"]),
-            ("Sign &out", self.sign_out_requested.emit, []),
-            ("&Quit", self.close_requested.emit, ["Ctrl+Q"]),
+            (self.tr("&Settings…"), self.settings_requested.emit, ["Ctrl+,"]),
+            (self.tr("Sign &out"), self.sign_out_requested.emit, []),
+            (self.tr("&Quit"), self.close_requested.emit, ["Ctrl+Q"]),
         ):
             if text is None:
                 menu.addSeparator()
@@ -218,13 +226,18 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.placeholder)
 
     def show_unread(self, total: int) -> None:
-        suffix = f" ({total})" if total else ""
-        self.setWindowTitle(f"desktop_chat — {self.username}{suffix}")
+        if total:
+            title = self.tr("desktop_chat — {name} (%n)", "window title: unread count", total)
+        else:
+            title = self.tr("desktop_chat — {name}", "window title")
+        self.setWindowTitle(title.format(name=self.username))
         icon = app_icon(total)
         self.setWindowIcon(icon)
         if self._tray is not None:
             self._tray.setIcon(icon)
-            self._tray.setToolTip(f"desktop_chat — {total} unread" if total else "desktop_chat")
+            self._tray.setToolTip(
+                self.tr("desktop_chat — %n unread", "", total) if total else "desktop_chat"
+            )
 
     @property
     def tray(self) -> QSystemTrayIcon | None:
@@ -240,10 +253,15 @@ class MainWindow(QMainWindow):
             return None
         tray = QSystemTrayIcon(app_icon(self.conversations.total_unread()), self)
         menu = QMenu(self)
-        menu.addAction("&Open", self.show_and_raise)
+        menu.addAction(self.tr("&Open"), self.show_and_raise)
+        self._mute_action = menu.addAction(self.tr("&Mute notifications for 1 hour"))
+        self._mute_action.setObjectName("mute_notifications")
+        self._mute_action.setCheckable(True)
+        self._mute_action.toggled.connect(self._mute_toggled)
+        self._show_mute(self.notifier.muted)
         menu.addSeparator()
-        menu.addAction("&Sign out", self.sign_out_requested.emit)
-        menu.addAction("&Quit", self.close_requested.emit)
+        menu.addAction(self.tr("&Sign out"), self.sign_out_requested.emit)
+        menu.addAction(self.tr("&Quit"), self.close_requested.emit)
         tray.setContextMenu(menu)
         tray.activated.connect(self._tray_activated)
         tray.setToolTip("desktop_chat")
@@ -263,21 +281,61 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
-    def notify(self, title: str, text: str) -> None:
-        """A desktop notification. It never marks anything read."""
+    def notify(self, title: str, text: str, conversation_id: str = "") -> None:
+        """A desktop notification (none while muted). It never marks anything read."""
+        if self.notifier.muted:
+            return
         self.notifications = [*self.notifications[-49:], (title, text)]
-        if self._tray is not None and self._tray.isVisible():
-            self._tray.showMessage(title, text, app_icon(), 5000)
-        self.statusBar().showMessage(f"{title}: {text}", 5000)
+        self.notifier.show(title, text, conversation_id)
+        self.statusBar().showMessage(
+            self.tr("{title}: {text}", "a notification in the status bar").format(
+                title=title, text=text
+            ),
+            5000,
+        )
+
+    def open_from_notification(self, conversation_id: str) -> None:
+        """A notification was clicked: the window comes up with that chat open.
+        Whether its messages count as read is the read-ack controller's rule."""
+        self.show_and_raise()
+        self.conversation_selected.emit(conversation_id)
+
+    def _mute_toggled(self, checked: bool) -> None:
+        if checked and not self.notifier.muted:
+            self.notifier.mute_for()
+        elif not checked and self.notifier.muted:
+            self.notifier.unmute()
+
+    def _show_mute(self, muted: bool) -> None:
+        """The tray's mute item: checked, and saying until when, while muted."""
+        action = self._mute_action
+        if action is None:
+            return
+        action.blockSignals(True)
+        action.setChecked(muted)
+        action.blockSignals(False)
+        if muted:
+            until = QTime.currentTime().addSecs(round(self.notifier.muted_for()))
+            action.setText(
+                self.tr("Notifications muted until {time}").format(
+                    time=QLocale().toString(until, QLocale.FormatType.ShortFormat)
+                )
+            )
+        else:
+            action.setText(self.tr("&Mute notifications for 1 hour"))
 
     def show_connection(self, connected: bool, server_url: str = "") -> None:
         if connected:
-            self.connection_label.setText("Connected")
-            self.connection_label.setToolTip(f"Connected to {server_url}" if server_url else "")
+            self.connection_label.setText(self.tr("Connected"))
+            self.connection_label.setToolTip(
+                self.tr("Connected to {server}").format(server=server_url) if server_url else ""
+            )
             return
-        self.connection_label.setText(offline_text(server_url or "the server"))
+        self.connection_label.setText(offline_text(server_url))
         self.connection_label.setToolTip(
-            "Messages you send now wait on this computer and go out once the server answers."
+            self.tr(
+                "Messages you send now wait on this computer and go out once the server answers."
+            )
         )
 
     def show_error(self, text: str) -> None:
@@ -327,8 +385,8 @@ class MainWindow(QMainWindow):
             if not self._told_about_tray:
                 self._told_about_tray = True
                 self._tray.showMessage(
-                    "desktop_chat is still running",
-                    "New messages will still reach you. Use Quit (Ctrl+Q) to end it.",
+                    self.tr("desktop_chat is still running"),
+                    self.tr("New messages will still reach you. Use Quit (Ctrl+Q) to end it."),
                     app_icon(),
                     4000,
                 )

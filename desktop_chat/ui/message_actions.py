@@ -18,6 +18,7 @@ client's calls do).
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QMessageBox
 
@@ -56,7 +57,11 @@ def info_text(message: ChatMessage) -> str:
     """The Info box of one of our messages: when it was sent, delivered and read."""
     return receipt_tooltip(
         message.mark, message.sort_time, message.delivered_at, message.read_at
-    ) or ("Sending…" if message.mark is Mark.PENDING else "Not sent yet.")
+    ) or (
+        QCoreApplication.translate("MessageInfo", "Sending…")
+        if message.mark is Mark.PENDING
+        else QCoreApplication.translate("MessageInfo", "Not sent yet.")
+    )
 
 
 class MessageActions(ControllerHost):
@@ -118,7 +123,10 @@ class MessageActions(ControllerHost):
             return
         if self.chat_view.editing:
             return
-        self.spawn(self.client.chat_manager.send_typing(conversation_id), "say you are typing")
+        self.spawn(
+            self.client.chat_manager.send_typing(conversation_id),
+            QCoreApplication.translate("ChatController", "Could not say you are typing."),
+        )
 
     def _on_typing(self, conversation_id: str, from_: str) -> None:
         # One-to-one only: the chat with `from_` is the one open.
@@ -137,7 +145,9 @@ class MessageActions(ControllerHost):
             return
         self.spawn(
             self.client.chat_manager.set_conversation_muted(conversation_id, muted),
-            "mute the chat" if muted else "unmute the chat",
+            QCoreApplication.translate("ChatController", "Could not mute the chat.")
+            if muted
+            else QCoreApplication.translate("ChatController", "Could not unmute the chat."),
         )
 
     def _on_muted(self, conversation_id: str, muted: bool) -> None:
@@ -149,7 +159,11 @@ class MessageActions(ControllerHost):
         menu = QMenu(self.window)
         menu.setObjectName("conversationMenu")
         muted = self.is_muted(conversation_id)
-        action = menu.addAction("Unmute" if muted else "Mute notifications")
+        action = menu.addAction(
+            QCoreApplication.translate("ChatController", "Unmute")
+            if muted
+            else QCoreApplication.translate("ChatController", "Mute notifications")
+        )
         action.setObjectName("mute")
         action.triggered.connect(lambda: self.set_muted(conversation_id, not muted))
         self.conversation_menu = menu
@@ -190,14 +204,19 @@ class MessageActions(ControllerHost):
         elif choice == MenuChoice.EDIT:
             self.chat_view.start_edit(msg_id, message.body.content)
         elif choice == MenuChoice.RECALL:
-            self.spawn(self.client.chat_manager.recall_message(msg_id), "recall the message")
+            self.spawn(
+                self.client.chat_manager.recall_message(msg_id),
+                QCoreApplication.translate("ChatController", "Could not recall the message."),
+            )
         elif choice == MenuChoice.DELETE:
             self._confirm_delete(message)
         elif choice == MenuChoice.INFO:
             if message.is_group and message.need_group_ack:
                 self.open_read_by(msg_id)
             else:
-                self._show_box("Message info", info_text(message))
+                self._show_box(
+                    QCoreApplication.translate("ChatController", "Message info"), info_text(message)
+                )
 
     def _show_box(self, title: str, text: str) -> QMessageBox:
         box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=self.window)
@@ -209,11 +228,16 @@ class MessageActions(ControllerHost):
     def _confirm_delete(self, message: ChatMessage) -> None:
         box = QMessageBox(
             QMessageBox.Icon.Question,
-            "Delete message",
-            "Delete this message from this computer? Others still have it.",
+            QCoreApplication.translate("ChatController", "Delete message"),
+            QCoreApplication.translate(
+                "ChatController", "Delete this message from this computer? Others still have it."
+            ),
             parent=self.window,
         )
-        delete = box.addButton("Delete for me", QMessageBox.ButtonRole.DestructiveRole)
+        delete = box.addButton(
+            QCoreApplication.translate("ChatController", "Delete for me"),
+            QMessageBox.ButtonRole.DestructiveRole,
+        )
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setObjectName("confirmDelete")
         self.message_box = box
@@ -251,10 +275,16 @@ class MessageActions(ControllerHost):
         )
         message.need_group_ack = need_group_ack and is_group
         self._clear_draft(conversation_id)
-        self.spawn(self.client.chat_manager.send_message(message), "send the reply")
+        self.spawn(
+            self.client.chat_manager.send_message(message),
+            QCoreApplication.translate("ChatController", "Could not send the reply."),
+        )
 
     def _save_edit(self, msg_id: str, text: str) -> None:
-        self.spawn(self.client.chat_manager.modify_message(msg_id, text), "edit the message")
+        self.spawn(
+            self.client.chat_manager.modify_message(msg_id, text),
+            QCoreApplication.translate("ChatController", "Could not edit the message."),
+        )
 
     # ------------------------------------------------------------------ message search
 
@@ -282,7 +312,9 @@ class MessageActions(ControllerHost):
                 SearchResult(
                     msg_id=m.msg_id,
                     conversation_id=m.conversation_id,
-                    sender="You" if m.direction is MessageDirection.SEND else m.from_,
+                    sender=QCoreApplication.translate("ChatController", "You")
+                    if m.direction is MessageDirection.SEND
+                    else m.from_,
                     chat=self._title(m.conversation_id, m.is_group),
                     text=m.body.content,
                     time_ms=m.sort_time,
@@ -306,7 +338,11 @@ class MessageActions(ControllerHost):
             if self.messages.row_of(msg_id) is not None or not self.messages.fetch_older():
                 break
         if self.messages.row_of(msg_id) is None:
-            self.show_error("That message is no longer on this computer.")
+            self.show_error(
+                QCoreApplication.translate(
+                    "ChatController", "That message is no longer on this computer."
+                )
+            )
             return False
         self.chat_view.reveal(msg_id)
         return True

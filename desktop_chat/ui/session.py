@@ -2,8 +2,12 @@
 
 Owns: `AppSession` and `run_app`: the sign-in dialog (or resuming the saved
 session), creating the `ChatClient` and its `ChatController`, the dialogs
-opened from the window (new chat, new group, settings), persisting settings,
-and the orderly shutdown. Dialogs are opened with `open()`, never `exec()`.
+opened from the window (new chat, new group, settings), the UI language
+(`i18n.install_translations`, before the first window), persisting settings
+(at the path `desktop_chat.app` chose), writing or removing the autostart entry
+when "Start on login" changes (`appdata.set_autostart`), raising the window when
+another launch asks (`single_instance`), and the orderly shutdown. Dialogs are
+opened with `open()`, never `exec()`.
 
 Never: block the GUI thread: network calls run as asyncio tasks.
 """
@@ -17,6 +21,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QSystemTrayIcon
 
+from desktop_chat.appdata import autostart_enabled, autostart_path, set_autostart
 from desktop_chat.client import ChatClient, ChatError, ChatErrorCode, ChatOptions
 from desktop_chat.embedded import EmbeddedServer
 from desktop_chat.ui.chat.message_delegate import MessageDelegate
@@ -25,7 +30,9 @@ from desktop_chat.ui.conversations.conversation_delegate import ConversationDele
 from desktop_chat.ui.dialogs.forms import LoginDialog, NewChatDialog, NewGroupDialog
 from desktop_chat.ui.dialogs.settings import SettingsDialog
 from desktop_chat.ui.excepthook import install_excepthook
+from desktop_chat.ui.i18n import install_translations
 from desktop_chat.ui.settings import AppSettings, load, save
+from desktop_chat.ui.single_instance import SingleInstance
 from desktop_chat.ui.wording import explain
 
 log = logging.getLogger(__name__)
@@ -55,9 +62,16 @@ def make_controller(
 
 
 class AppSession(QObject):
-    def __init__(self, data_dir: Path, server_url: str, settings: AppSettings) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        server_url: str,
+        settings: AppSettings,
+        settings_path: Path | None = None,
+    ) -> None:
         super().__init__()
         self.data_dir = data_dir
+        self.settings_path = settings_path or data_dir / "settings.json"
         self.server_url = server_url
         self.settings = settings
         self.client: ChatClient | None = None
@@ -66,10 +80,6 @@ class AppSession(QObject):
         self.quit = asyncio.Event()
         self._dialogs: list = []
         self.tray_available = QSystemTrayIcon.isSystemTrayAvailable
-
-    @property
-    def settings_path(self) -> Path:
-        return self.data_dir / "settings.json"
 
     def _client(self, server_url: str) -> ChatClient:
         return ChatClient(make_options(server_url, self.settings), self.data_dir / "accounts")
@@ -82,6 +92,7 @@ class AppSession(QObject):
             self.login_dialog.show_error(text)
 
     async def start(self) -> None:
+        install_translations(self.settings.language)  # before any window is made
         install_excepthook(self.show_error)
         username = self.settings.last_username
         if username and (self.data_dir / "accounts" / username / "client.db").exists():
@@ -160,12 +171,25 @@ class AppSession(QObject):
         window.show()
         window.activateWindow()
 
+    def raise_window(self) -> None:
+        """Another launch asked: show the window (from the tray or minimized too), or
+        the sign-in dialog while nobody is signed in."""
+        if self.controller is not None:
+            log.info("raising the main window")
+            self.controller.window.show_and_raise()
+        elif self.login_dialog is not None:
+            log.info("raising the sign-in dialog")
+            self.login_dialog.show()
+            self.login_dialog.raise_()
+            self.login_dialog.activateWindow()
+
     def _keep(self, dialog) -> None:
         self._dialogs.append(dialog)
         dialog.finished.connect(lambda _r: self._dialogs.remove(dialog))
         dialog.open()
 
     def open_settings(self) -> None:
+        self.settings.start_on_login = autostart_enabled()  # the entry is the truth
         dialog = SettingsDialog(self.settings, self.controller.window if self.controller else None)
         dialog.settings_changed.connect(self.apply_settings)
         self._keep(dialog)
@@ -173,6 +197,15 @@ class AppSession(QObject):
     def apply_settings(self, settings: AppSettings) -> None:
         self.settings = settings
         save(settings, self.settings_path)
+        if settings.start_on_login != autostart_enabled():
+            try:
+                set_autostart(settings.start_on_login)
+            except OSError as exc:
+                self.show_error(
+                    self.tr("Could not change starting on login ({path}): {error}").format(
+                        path=autostart_path(), error=exc.strerror or exc
+                    )
+                )
         if self.controller is not None:
             self.controller.apply_settings(settings)
 
@@ -182,7 +215,7 @@ class AppSession(QObject):
         dialog = NewChatDialog(controller.window, own_username=controller.me)
 
         async def start(name: str) -> None:
-            dialog.set_busy(True, f"Looking for “{name}”…")
+            dialog.set_busy(True, self.tr("Looking for “{name}”…").format(name=name))
             problem = await controller.start_chat_if_exists(name)
             if problem is not None:
                 dialog.show_error(problem)
@@ -202,7 +235,11 @@ class AppSession(QObject):
             try:
                 await controller.create_group(name, members, ack_policy)
             except ChatError as exc:
-                dialog.show_error(f"{exc.description}. Check the names and try again.")
+                dialog.show_error(
+                    self.tr("{reason}. Check the names and try again.").format(
+                        reason=exc.description
+                    )
+                )
                 return
             dialog.accept()
 
@@ -238,26 +275,39 @@ class AppSession(QObject):
             await self.shutdown()
 
 
-def settings_for(data_dir: Path, server_url: str | None) -> AppSettings:
-    """The saved settings; `--server` names the server from now on: the sign-in
-    dialog shows it, and the next start without the flag goes to it too (not to this
-    computer's own server)."""
-    settings = load(data_dir / "settings.json")
+def settings_for(
+    data_dir: Path, server_url: str | None, settings_path: Path | None = None
+) -> AppSettings:
+    """The saved settings (at `settings_path`, else in `data_dir`); `--server` names
+    the server from now on: the sign-in dialog shows it, and the next start without
+    the flag goes to it too (not to this computer's own server)."""
+    path = settings_path or data_dir / "settings.json"
+    settings = load(path)
     if server_url and server_url != settings.server_url:
         settings.server_url = server_url
-        save(settings, data_dir / "settings.json")
+        save(settings, path)
     return settings
 
 
-async def run_app(data_dir: Path, server_url: str | None) -> None:
-    settings = settings_for(data_dir, server_url)
+async def run_app(
+    data_dir: Path,
+    server_url: str | None,
+    settings_path: Path | None = None,
+    instance: SingleInstance | None = None,
+) -> None:
+    settings_path = settings_path or data_dir / "settings.json"
+    settings = settings_for(data_dir, server_url, settings_path)
+    log.info("settings from %s; server %s", settings_path, settings.server_url or "local")
     url = settings.server_url
     embedded: EmbeddedServer | None = None
     if not url:
         embedded = EmbeddedServer(data_dir / "local-server.db")
         url = await asyncio.to_thread(embedded.start)
     try:
-        await AppSession(data_dir, url, settings).run()
+        session = AppSession(data_dir, url, settings, settings_path)
+        if instance is not None:
+            instance.raise_requested.connect(session.raise_window)
+        await session.run()
     finally:
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)

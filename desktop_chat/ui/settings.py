@@ -1,8 +1,10 @@
 """The app's own settings, as a plain value, and how they live on disk.
 
 Owns: `AppSettings` (the receipt switches of RECEIPTS.md §2, the "counts as
-read" timings of §8, notifications, the last server address and username),
-its limits (`DWELL_RANGE`, `IDLE_RANGE`), and `load`/`save` as a JSON file.
+read" timings of §8, notifications, starting on login, the last server address
+and username, the UI language), its limits (`DWELL_RANGE`, `IDLE_RANGE`), `load`/`save` as a JSON
+file, and `migrate` (moving the file from where older versions kept it). Where
+the file lives is `desktop_chat.app`'s choice (`settings_location`).
 
 Never: import Qt or the client, or raise from `load`. A missing, unreadable or
 corrupt file gives defaults, and a bad field gives that field's default, so a
@@ -17,6 +19,7 @@ import dataclasses
 import json
 import math
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +38,10 @@ class AppSettings:
     dwell_seconds: float = 1.0
     idle_seconds: float = 30.0
     notifications: bool = True
+    start_on_login: bool = False  # the XDG autostart entry (appdata.set_autostart)
     server_url: str = ""
     last_username: str = ""
+    language: str = ""  # "" follows the system locale; else a locale name such as "zh_CN"
 
     @classmethod
     def load(cls, path: Path) -> AppSettings:
@@ -79,6 +84,20 @@ def load(path: Path) -> AppSettings:
 def save(settings: AppSettings, path: Path) -> None:
     """Store `settings` at `path` atomically; raises OSError if it cannot."""
     settings.save(path)
+
+
+def migrate(old: Path, new: Path) -> bool:
+    """Move the settings file from `old` to `new` if only `old` exists; True if moved.
+
+    A move, not a copy: nothing is lost and no stale second copy stays behind.
+    Raises OSError when it cannot (the caller keeps using `old` then).
+    """
+    old, new = Path(old), Path(new)
+    if new.exists() or not old.is_file():
+        return False
+    new.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(old), str(new))
+    return True
 
 
 def _valid_fields(raw: dict[str, Any]) -> dict[str, Any]:

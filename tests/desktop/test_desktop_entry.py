@@ -107,7 +107,24 @@ def test_the_desktop_entry_installs_into_the_xdg_data_dir_and_goes_away(tmp_path
 
 def test_a_wheel_carries_the_resources_into_a_fresh_venv(tmp_path):
     wheels = tmp_path / "wheels"
-    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT))
+    # The build compiles the translations (setup.py) with this venv's pyside6-lrelease:
+    # the isolated build environment has no PySide6, so lrelease is found on PATH.
+    build_env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "-q",
+        "--no-deps",
+        "-w",
+        str(wheels),
+        str(ROOT),
+        env=build_env,
+    )
     (wheel,) = wheels.glob("desktop_chat-*.whl")
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", str(venv))
@@ -144,6 +161,20 @@ def test_a_wheel_carries_the_resources_into_a_fresh_venv(tmp_path):
     assert out[1:] == ["True", "True"]
     # PEP 561: the installed package says it ships its types.
     assert (Path(out[0]).parent / "py.typed").is_file()
+    # The compiled Chinese translation came along, and it translates.
+    probe = (
+        "from PySide6.QtCore import QCoreApplication;"
+        "from desktop_chat.ui.i18n import install_translations;"
+        "import desktop_chat.appdata as a;"
+        "app = QCoreApplication([]); install_translations('zh_CN');"
+        "print(sorted(p.name for p in a.translations_dir().glob('*.qm')));"
+        "print(QCoreApplication.translate('MainWindow', 'New chat'))"
+    )
+    lines = run(
+        str(python), "-c", probe, env={**clean_env, "QT_QPA_PLATFORM": "offscreen"}, cwd=tmp_path
+    ).splitlines()
+    assert "app_zh_CN.qm" in lines[-2] and "chat_zh_CN.qm" in lines[-2], lines
+    assert lines[-1] == "发起聊天", lines
 
 
 def test_the_apps_data_directory_and_its_files_are_private(tmp_path):

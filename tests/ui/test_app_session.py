@@ -43,6 +43,7 @@ def test_closing_the_window_keeps_the_app_in_the_tray_and_messages_arriving(
         menu = tray.contextMenu()
         assert [a.text().replace("&", "") for a in menu.actions() if a.text()] == [
             "Open",
+            "Mute notifications for 1 hour",
             "Sign out",
             "Quit",
         ]

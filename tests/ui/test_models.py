@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QAbstractItemModelTester
 
 from desktop_chat.client.models import ChatMessage, MessageDirection, TextMessageBody
@@ -172,10 +172,11 @@ def test_conversation_rows_repaint_once_per_flush_naming_the_roles_that_changed(
     assert model.row("bob").last_outgoing_mark is Mark.READ  # the data is current at once
     qtbot.waitUntil(lambda: len(changes) == 2, timeout=2000)
     qtbot.wait(50)
-    bob_roles = {int(ConversationRole.LAST_OUTGOING_MARK), int(ConversationRole.UNREAD)}
+    spoken = int(Qt.ItemDataRole.AccessibleTextRole)  # the unread count and draft are said
+    bob_roles = {int(ConversationRole.LAST_OUTGOING_MARK), int(ConversationRole.UNREAD), spoken}
     assert sorted((first, last_row, set(roles)) for first, last_row, roles in changes) == [
         (0, 0, bob_roles),
-        (1, 1, {int(ConversationRole.DRAFT)}),
+        (1, 1, {int(ConversationRole.DRAFT), spoken}),
     ]
     assert model.row_of("carol") == 1 and model.row_of("nobody") is None
     # A move keeps the dict right, and names what changed.
@@ -192,5 +193,6 @@ def test_conversation_rows_repaint_once_per_flush_naming_the_roles_that_changed(
             int(ConversationRole.LAST_TEXT),
             int(ConversationRole.LAST_TIME),
             int(ConversationRole.UNREAD),
+            spoken,
         }
     ]

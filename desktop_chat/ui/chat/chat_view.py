@@ -115,8 +115,9 @@ class ChatView(QWidget):
     def _build_composer(self) -> None:
         """The composer and the reply/edit bar above it."""
         self.composer = Composer()
-        self.composer.setPlaceholderText("Write a message…")
-        self.composer.setToolTip("Enter sends; Shift+Enter starts a new line")
+        self.list.scroll_keys_from(self.composer)
+        self.composer.setPlaceholderText(self.tr("Write a message…"))
+        self.composer.setToolTip(self.tr("Enter sends; Shift+Enter starts a new line"))
         self.composer.submitted.connect(self._submit)
         self.composer.edited.connect(self.draft_edited)
         self.composer.escaped.connect(self.cancel_bar)
@@ -138,20 +139,22 @@ class ChatView(QWidget):
 
     def _build_buttons(self) -> None:
         """Send, "Ask for read receipts", and the header's Members… and Mute."""
-        self.ask_receipts = QCheckBox("Ask for read receipts")
-        self.ask_receipts.setToolTip("Members' read acks show as “Read n/m” on the message")
+        self.ask_receipts = QCheckBox(self.tr("Ask for read receipts"))
+        self.ask_receipts.setToolTip(
+            self.tr("Members' read acks show as “Read n/m” on the message")
+        )
         self.ask_receipts.setVisible(False)
-        self.send_button = QPushButton("Send")
+        self.send_button = QPushButton(self.tr("Send"))
         self.send_button.setDefault(True)
         self.send_button.clicked.connect(self._submit)
 
-        self.info_button = QPushButton("Members…")
-        self.info_button.setToolTip("See the group's members and roles")
+        self.info_button = QPushButton(self.tr("Members…"))
+        self.info_button.setToolTip(self.tr("See the group's members and roles"))
         self.info_button.clicked.connect(self.info_requested)
         self.info_button.setVisible(False)
-        self.mute_button = QPushButton("Mute")
+        self.mute_button = QPushButton(self.tr("Mute"))
         self.mute_button.setObjectName("muteButton")
-        self.mute_button.setToolTip("Mute notifications (unread messages still count)")
+        self.mute_button.setToolTip(self.tr("Mute notifications (unread messages still count)"))
         self.muted = False
         self.mute_button.clicked.connect(lambda: self.mute_requested.emit(not self.muted))
 
@@ -295,7 +298,7 @@ class ChatView(QWidget):
         if self.bar.mode != EDIT:
             self._draft_before_edit = self.composer.toPlainText()
         self.bar.show_edit(msg_id)
-        self.send_button.setText("Save")
+        self.send_button.setText(self.tr("Save"))
         self.composer.set_text(text)
         self.composer.cancellable = True
         self.composer.setFocus()
@@ -308,20 +311,22 @@ class ChatView(QWidget):
 
     def _close_bar(self) -> None:
         self.bar.clear()
-        self.send_button.setText("Send")
+        self.send_button.setText(self.tr("Send"))
         self.composer.cancellable = False
         self._draft_before_edit = ""
 
     def set_muted(self, muted: bool) -> None:
         self.muted = muted
-        self.mute_button.setText("Unmute" if muted else "Mute")
+        self.mute_button.setText(self.tr("Unmute") if muted else self.tr("Mute"))
         self.mute_button.setToolTip(
-            "Turn notifications back on" if muted else "Mute notifications (unread still counts)"
+            self.tr("Turn notifications back on")
+            if muted
+            else self.tr("Mute notifications (unread messages still count)")
         )
 
     def show_typing(self, name: str) -> None:
         """ "bob is typing…" in the header for a few seconds."""
-        self.subtitle.setText(f"{name} is typing…")
+        self.subtitle.setText(self.tr("%1 is typing…").replace("%1", name))
         self.typing_timer.start()
 
     def clear_typing(self) -> None:

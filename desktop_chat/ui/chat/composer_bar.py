@@ -11,6 +11,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
+from desktop_chat.ui.painting.common import fill
+
 REPLY, EDIT = "reply", "edit"
 
 
@@ -33,8 +35,9 @@ class ComposerBar(QFrame):
         self.label.setMinimumWidth(40)
         self.close_button = QToolButton()
         self.close_button.setText("×")
-        self.close_button.setToolTip("Cancel (Esc)")
+        self.close_button.setToolTip(self.tr("Cancel (Esc)"))
         self.close_button.setAutoRaise(True)
+        self.close_button.setAccessibleName(self.tr("Cancel the reply or the edit"))
         self.close_button.clicked.connect(self.cancelled)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 2, 2, 2)
@@ -47,13 +50,17 @@ class ComposerBar(QFrame):
         line = first_line(text)
         metrics = self.label.fontMetrics()
         self.label.setText(
-            metrics.elidedText(f"Replying to {sender}: {line}", Qt.TextElideMode.ElideRight, 520)
+            metrics.elidedText(
+                fill(self.tr("Replying to %1: %2"), sender, line),
+                Qt.TextElideMode.ElideRight,
+                520,
+            )
         )
         self.show()
 
     def show_edit(self, msg_id: str) -> None:
         self.mode, self.msg_id = EDIT, msg_id
-        self.label.setText("Editing — Enter saves, Esc cancels")
+        self.label.setText(self.tr("Editing — Enter saves, Esc cancels"))
         self.show()
 
     def clear(self) -> None:

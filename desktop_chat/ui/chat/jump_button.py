@@ -26,8 +26,8 @@ class JumpButton(QToolButton):
         self._count = 0
         self.setObjectName("jumpToNewest")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setToolTip("Jump to the newest message (Ctrl+End)")
-        self.setAccessibleName("Jump to the newest message")
+        self.setToolTip(self.tr("Jump to the newest message (Ctrl+End)"))
+        self.setAccessibleName(self.tr("Jump to the newest message"))
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setFixedSize(QSize(SIZE, SIZE + 10))
         view.viewport().installEventFilter(self)

@@ -2,8 +2,9 @@
 
 Owns: how a message row looks (bubble, sender line, a reply's quote, time and
 "edited", the receipt tick, the group "Read n/m" ring; a recalled message's
-quiet line; a brief highlight after a jump); where the clickable areas of a message row are, and
-what their tooltips say; the caches that keep painting and sizing bubbles cheap.
+quiet line; a brief highlight after a jump); where the clickable areas of a
+message row are, and which tooltip each shows (their words are
+`message_tooltips`'); the caches that keep painting and sizing bubbles cheap.
 
 `MessageDelegate` only dispatches: `MessagePainter` owns `paint` and
 `size_hint`. Colours come from the palette the view paints with (see
@@ -21,7 +22,6 @@ because a bubble's height depends on the viewport width.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -66,6 +66,7 @@ from desktop_chat.ui.chat.message_layout import (  # noqa: F401  (re-exported fo
     read_count_label,
     separator_height,
 )
+from desktop_chat.ui.chat.message_tooltips import read_count_tooltip, receipt_tooltip
 from desktop_chat.ui.painting.common import (
     BubbleColours,
     Fonts,
@@ -75,36 +76,6 @@ from desktop_chat.ui.painting.common import (
     shared_ticks,
 )
 from desktop_chat.ui.painting.roles import MessageRole
-
-# ---------------------------------------------------------------- text helpers
-
-
-def _clock_seconds(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000).strftime("%H:%M:%S")
-
-
-def receipt_tooltip(
-    mark: Mark | None, sent_ms: int | None, delivered_ms: int | None, read_ms: int | None
-) -> str:
-    """What the tick's tooltip says: the sent, delivered and read times that are known."""
-    if mark is Mark.PENDING:
-        return "Sending…"
-    if mark is Mark.FAILED:
-        return "Not sent — click to retry"
-    lines = []
-    if sent_ms:
-        lines.append(f"Sent {_clock_seconds(sent_ms)}")
-    if delivered_ms and mark is not None and mark >= Mark.DELIVERED:
-        lines.append(f"Delivered {_clock_seconds(delivered_ms)}")
-    if read_ms and mark is Mark.READ:
-        lines.append(f"Read {_clock_seconds(read_ms)}")
-    return "\n".join(lines)
-
-
-def read_count_tooltip(read: int, members: int | None) -> str:
-    if members:
-        return f"Read by {read} of {members} members — click for details"
-    return f"Read by {read} members — click for details"
 
 
 class MessagePainter(BubbleLayout):

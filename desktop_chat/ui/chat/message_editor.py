@@ -19,6 +19,7 @@ class MessageTextEditor(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("messageText")
+        self.setAccessibleName(self.tr("Message text"))
         self.setReadOnly(True)
         self.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse
@@ -29,7 +30,7 @@ class MessageTextEditor(QPlainTextEdit):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.document().setDocumentMargin(0)
-        self.setToolTip("Select text and press Ctrl+C to copy; Escape closes")
+        self.setToolTip(self.tr("Select text and press Ctrl+C to copy; Escape closes"))
 
     def show_text(self, text: str) -> None:
         self.setPlainText(text)

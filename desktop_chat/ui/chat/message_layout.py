@@ -21,12 +21,21 @@ import dataclasses
 import math
 from typing import Any, NamedTuple
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import (
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QFont, QPainterPath, QTextLayout, QTextOption
 from PySide6.QtWidgets import QStyleOptionViewItem
 
 from desktop_chat.protocol import Mark
-from desktop_chat.ui.painting.common import Fonts, Lru, TickArt, mark_of
+from desktop_chat.ui.painting.common import Fonts, Lru, TickArt, fill, mark_of, translated_cache
 from desktop_chat.ui.painting.roles import MessageRole
 
 
@@ -35,8 +44,12 @@ def as_layout_text(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\u2028")
 
 
+@translated_cache
 def read_count_label(read: int, members: int | None) -> str:
-    return f"Read {read}/{members}" if members else f"Read {read}"
+    """ "Read 5/9" (zh: "已读 5/9"); cached, as every group row asks on every paint."""
+    if members:
+        return fill(QCoreApplication.translate("MessageBubble", "Read %1/%2"), read, members)
+    return fill(QCoreApplication.translate("MessageBubble", "Read %1"), read)
 
 
 # ---------------------------------------------------------------- messages
@@ -206,6 +219,8 @@ class BubbleLayout:
     def __init__(self) -> None:
         self._fonts: Fonts | None = None
         self._geometry = Lru(self.CACHE_LIMIT)
+        # Translated once, not per paint: the word beside an edited message's time.
+        self.EDITED = QCoreApplication.translate("MessageBubble", "edited")
 
     # -- caches
 

@@ -7,21 +7,43 @@ over every loaded row of a variable-height list. Tab reaches the messages
 (starting at the newest); arrows move between them, Ctrl+C copies one, Enter
 opens its "Read n/m" or retries a failed one (what a click on the delegate's
 ring or red "!" does), and the Menu key, Shift+F10 or a right click asks for
-its menu (`menu_requested`).
+its menu (`menu_requested`). Page Up, Page Down, Home and End scroll it; Page
+Up and Page Down do so from the composer too (`scroll_keys_from`). Receipt
+repaints still tell screen readers that the row's text changed.
 
 Never: talk to the client, change the model, or decide a message's state.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QListView
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleTableModelChangeEvent,
+    QContextMenuEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+)
+from PySide6.QtWidgets import QAbstractSlider, QListView, QWidget
 
 from desktop_chat.protocol import Mark
 from desktop_chat.ui.chat.message_layout import MessageRow
 from desktop_chat.ui.chat.message_model import PAINT_ONLY_ROLES
 from desktop_chat.ui.painting.roles import MessageRole
+
+_SCROLL_KEYS = {
+    Qt.Key.Key_PageUp: QAbstractSlider.SliderAction.SliderPageStepSub,
+    Qt.Key.Key_PageDown: QAbstractSlider.SliderAction.SliderPageStepAdd,
+    Qt.Key.Key_Home: QAbstractSlider.SliderAction.SliderToMinimum,
+    Qt.Key.Key_End: QAbstractSlider.SliderAction.SliderToMaximum,
+}
+_PAGE_KEYS = (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)  # the composer keeps Home and End
+
+
+def _unmodified(event: QKeyEvent) -> bool:
+    # Ctrl+Page Up/Down switch chats and Ctrl+End jumps to the newest: not ours.
+    return not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
 
 
 class MessageList(QListView):
@@ -34,6 +56,36 @@ class MessageList(QListView):
     """
 
     menu_requested = Signal(str, QPoint)  # msg_id, where (global): the message's menu
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(self.tr("Messages"))
+        self.setAccessibleDescription(
+            self.tr("Arrows move between messages; Page Up and Page Down scroll")
+        )
+
+    def scroll_keys_from(self, widget: QWidget) -> None:
+        """Let Page Up and Page Down pressed in `widget` (the composer) scroll the list."""
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            key = Qt.Key(event.key())
+            if key in _PAGE_KEYS and _unmodified(event):
+                self.verticalScrollBar().triggerAction(_SCROLL_KEYS[key])
+                return True
+        return super().eventFilter(watched, event)
+
+    def _scroll_by_key(self, key: Qt.Key) -> None:
+        """Page or jump the list, then make the row at the edge it moved toward current
+        (so arrows and Enter go on from what is on screen)."""
+        self.verticalScrollBar().triggerAction(_SCROLL_KEYS[key])
+        viewport = self.viewport().rect()
+        towards_top = key in (Qt.Key.Key_PageUp, Qt.Key.Key_Home)
+        edge = viewport.topLeft() if towards_top else viewport.bottomLeft()
+        index = self.indexAt(edge + QPoint(viewport.width() // 2, 1 if towards_top else -1))
+        if index.isValid():
+            self.setCurrentIndex(index)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         if event.reason() == QContextMenuEvent.Reason.Mouse:
@@ -60,6 +112,15 @@ class MessageList(QListView):
                 rect = self.visualRect(self.model().index(row, 0))
                 if rect.intersects(visible):
                     viewport.update(rect)
+            if QAccessible.isActive():  # a receipt changes what the row says
+                change = QAccessibleTableModelChangeEvent(
+                    self, QAccessibleTableModelChangeEvent.ModelChangeType.DataChanged
+                )
+                change.setFirstRow(top_left.row())
+                change.setLastRow(bottom_right.row())
+                change.setFirstColumn(0)
+                change.setLastColumn(0)
+                QAccessible.updateAccessibility(change)
             return
         super().dataChanged(top_left, bottom_right, roles)
 
@@ -82,6 +143,9 @@ class MessageList(QListView):
             return
         if event.matches(QKeySequence.StandardKey.Copy) and index.isValid():
             QGuiApplication.clipboard().setText(str(index.data(int(MessageRole.TEXT)) or ""))
+            return
+        if event.key() in _SCROLL_KEYS and _unmodified(event):
+            self._scroll_by_key(Qt.Key(event.key()))
             return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and index.isValid():
             # What a click on the bubble's "Read n/m" or red "!" does.

@@ -1,7 +1,8 @@
 """The context menu of one message: what a person may do to it.
 
-Owns: `MenuChoice` (the entries) and `MessageMenu`, a `QMenu` listing the
-choices it is given, in a fixed order with their shortcuts' words, and emitting
+Owns: `MenuChoice` (the entries), their words (`LABELS`, `TIPS`: English source
+texts of the "MessageMenu" context, shown translated) and `MessageMenu`, a
+`QMenu` listing the choices it is given, in a fixed order with their shortcuts' words, and emitting
 `chosen(msg_id, choice)`. It opens with `popup()` (never a blocking `exec()`).
 
 Never: decide which choices a message allows (the controller's `message_actions`
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import enum
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
 from PySide6.QtWidgets import QMenu, QWidget
 
 
@@ -25,18 +26,25 @@ class MenuChoice(enum.StrEnum):
     INFO = "info"
 
 
+# The English source texts (context "MessageMenu"); the menu shows them translated.
 LABELS = {
-    MenuChoice.COPY: "Copy",
-    MenuChoice.REPLY: "Reply",
-    MenuChoice.EDIT: "Edit",
-    MenuChoice.RECALL: "Recall",
-    MenuChoice.DELETE: "Delete for me…",
-    MenuChoice.INFO: "Info",
+    MenuChoice.COPY: str(QT_TRANSLATE_NOOP("MessageMenu", "Copy")),
+    MenuChoice.REPLY: str(QT_TRANSLATE_NOOP("MessageMenu", "Reply")),
+    MenuChoice.EDIT: str(QT_TRANSLATE_NOOP("MessageMenu", "Edit")),
+    MenuChoice.RECALL: str(QT_TRANSLATE_NOOP("MessageMenu", "Recall")),
+    MenuChoice.DELETE: str(QT_TRANSLATE_NOOP("MessageMenu", "Delete for me…")),
+    MenuChoice.INFO: str(QT_TRANSLATE_NOOP("MessageMenu", "Info")),
 }
 TIPS = {
-    MenuChoice.RECALL: "Take it back for everyone (within 2 minutes of sending)",
-    MenuChoice.DELETE: "Remove it from this computer only",
+    MenuChoice.RECALL: str(
+        QT_TRANSLATE_NOOP("MessageMenu", "Take it back for everyone (within 2 minutes of sending)")
+    ),
+    MenuChoice.DELETE: str(QT_TRANSLATE_NOOP("MessageMenu", "Remove it from this computer only")),
 }
+
+
+def _translated(text: str) -> str:
+    return QCoreApplication.translate("MessageMenu", text) if text else ""
 
 
 class MessageMenu(QMenu):
@@ -52,9 +60,9 @@ class MessageMenu(QMenu):
                 continue
             if choice is MenuChoice.DELETE and self.actions():
                 self.addSeparator()
-            action = self.addAction(LABELS[choice])
+            action = self.addAction(_translated(LABELS[choice]))
             action.setObjectName(choice.value)
-            action.setToolTip(TIPS.get(choice, ""))
+            action.setToolTip(_translated(TIPS.get(choice, "")))
             action.triggered.connect(lambda _=False, c=choice: self.chosen.emit(self.msg_id, c))
 
     def labels(self) -> list[str]:

@@ -4,10 +4,12 @@ Owns: `MessageListModel`: rows in conversation order (server time, or local time
 while pending), which rows open a day (the `DATE` role: "Today", "Yesterday",
 "3 March") and which carries the "N unread messages" line (`BANNER`), history
 paged in with `canFetchMore`/`fetchMore` behind a "fetch running" guard, and
-receipt updates that repaint only their rows. The dict from msg_id to row and the
-coalescing (changes flushed once per event-loop iteration as one `dataChanged`
-per run of adjacent rows, naming the roles that change: `PAINT_ONLY_ROLES` when
-the row keeps its size) are `coalesced_model.CoalescedListModel`'s.
+receipt updates that repaint only their rows. Screen readers get each row as one
+sentence (`AccessibleTextRole`: sender, time, text, receipt state; see
+`ui.spoken`). The dict from msg_id to row and the coalescing (changes flushed
+once per event-loop iteration as one `dataChanged` per run of adjacent rows,
+naming the roles that change: `PAINT_ONLY_ROLES` when the row keeps its size)
+are `coalesced_model.CoalescedListModel`'s.
 
 Never: reset the model for one receipt, or talk to the client (rows come in
 through `load`, `upsert` and `update`).
@@ -19,12 +21,13 @@ import bisect
 from collections.abc import Callable
 from datetime import date, datetime
 
-from PySide6.QtCore import QByteArray, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QByteArray, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
 
 from desktop_chat.client.models import ChatMessage, MessageDirection
 from desktop_chat.ui.coalesced_model import CoalescedListModel
-from desktop_chat.ui.painting.common import day_label
+from desktop_chat.ui.painting.common import day_label, fill
 from desktop_chat.ui.painting.roles import MessageRole
+from desktop_chat.ui.spoken import message_text
 
 Loader = Callable[[int | None, int], list[ChatMessage]]
 PAGE = 50
@@ -39,6 +42,7 @@ PAINT_ONLY_ROLES = frozenset(
         int(MessageRole.GROUP_DELIVERED_COUNT),
         int(MessageRole.RECIPIENT_READ),
         int(MessageRole.HIGHLIGHTED),
+        int(Qt.ItemDataRole.AccessibleTextRole),  # says the receipt state
     }
 )
 # ...and those that may (the "Read n/m" label, the time while pending).
@@ -79,8 +83,11 @@ def notice_of(message: ChatMessage) -> str:
     """The quiet line a recalled message leaves: "You/alice recalled a message"."""
     if not message.recalled:
         return ""
-    who = "You" if message.direction is MessageDirection.SEND else message.from_
-    return f"{who} recalled a message"
+    if message.direction is MessageDirection.SEND:
+        return QCoreApplication.translate("MessageListModel", "You recalled a message")
+    return fill(
+        QCoreApplication.translate("MessageListModel", "%1 recalled a message"), message.from_
+    )
 
 
 def _first_line(text: str | None) -> str:
@@ -92,7 +99,7 @@ def _reply_text(message: ChatMessage) -> str:
     if preview is None:
         return ""
     if preview.recalled or preview.text is None:
-        return "Recalled message"
+        return QCoreApplication.translate("MessageListModel", "Recalled message")
     return _first_line(preview.text)
 
 
@@ -119,6 +126,7 @@ _ROLE_VALUES: dict[int, Callable[[ChatMessage], object]] = {
         m.reply_preview.from_ if m.reply_preview and not m.recalled else ""
     ),
     int(MessageRole.REPLY_TEXT): lambda m: _reply_text(m) if not m.recalled else "",
+    int(Qt.ItemDataRole.AccessibleTextRole): message_text,
 }
 
 
@@ -317,7 +325,9 @@ class MessageListModel(CoalescedListModel):
         if marker is None or self._rows[row].msg_id != marker[0]:
             return ""
         count = marker[1]
-        return f"{count} unread message" if count == 1 else f"{count} unread messages"
+        if count == 1:
+            return QCoreApplication.translate("MessageListModel", "%n unread message", "", count)
+        return QCoreApplication.translate("MessageListModel", "%n unread messages", "", count)
 
     def _date_line(self, row: int) -> str:
         """The day above the first loaded message of each day, else ""."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -24,11 +24,14 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop_chat.ui.painting.common import clock_text, day_label, one_line
+from desktop_chat.ui.accessible import name_clear_button
+from desktop_chat.ui.painting.common import clock_text, day_label, fill, one_line
 
 SNIPPET_CHARS = 80
 QUERY_PAUSE_MS = 150
@@ -66,8 +69,24 @@ class _QueryField(QLineEdit):
         super().keyPressEvent(event)
 
 
+class _RoomyRows(QStyledItemDelegate):
+    """Rows a little taller than the default: a line with Chinese in it is set in a
+    fallback font taller than the list's own, and Qt's hint leaves no room for that,
+    so the second line was cut to "…"."""
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        size = super().sizeHint(option, index)
+        return QSize(size.width(), size.height() + option.fontMetrics.height() // 4)
+
+
 class _Results(QListWidget):
     activated_row = Signal(int)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setItemDelegate(_RoomyRows(self))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentRow() >= 0:
@@ -83,19 +102,22 @@ class MessageSearchDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("messageSearch")
-        self.setWindowTitle("Search messages")
+        self.setWindowTitle(self.tr("Search messages"))
         self.setModal(False)
         self.resize(520, 460)
         self.field = _QueryField()
         self.field.setObjectName("query")
-        self.field.setPlaceholderText("Search messages in all chats")
+        self.field.setPlaceholderText(self.tr("Search messages in all chats"))
         self.field.setClearButtonEnabled(True)
+        self.field.setAccessibleName(self.tr("Search messages"))
+        name_clear_button(self.field, self.tr("Clear the search"))
         self.results = _Results()
         self.results.setObjectName("results")
+        self.results.setAccessibleName(self.tr("Messages found"))
         self.results.setWordWrap(True)
         self.results.setAlternatingRowColors(True)
         self.results.setSpacing(2)
-        self.status = QLabel("Type a word to search your messages on this computer.")
+        self.status = QLabel(self.tr("Type a word to search your messages on this computer."))
         self.status.setEnabled(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.field)
@@ -122,19 +144,23 @@ class MessageSearchDialog(QDialog):
         self._found = list(found)
         self.results.clear()
         for result in found:
-            when = f"{day_label(result.time_ms)} {clock_text(result.time_ms)}"
+            day, clock = day_label(result.time_ms), clock_text(result.time_ms)
+            when = fill(self.tr("%1 %2", "a day, then a time: Today 18:27"), day, clock)
             # The chat, then who said it where it is not plain (you, or a group's member).
-            who = "" if result.sender == result.chat else f"{result.sender}: "
-            item = QListWidgetItem(f"{result.chat} · {when}\n{who}{snippet(result.text, query)}")
+            text = snippet(result.text, query)
+            if result.sender != result.chat:
+                text = fill(self.tr("%1: %2", "who said it: the words"), result.sender, text)
+            item = QListWidgetItem(f"{result.chat} · {when}\n{text}")
             item.setToolTip(one_line(result.text)[:400])
             self.results.addItem(item)
         if not query:
-            self.status.setText("Type a word to search your messages on this computer.")
+            self.status.setText(self.tr("Type a word to search your messages on this computer."))
         elif not found:
-            self.status.setText(f"No messages with “{query}” on this computer.")
+            self.status.setText(fill(self.tr("No messages with “%1” on this computer."), query))
+        elif len(found) == 1:
+            self.status.setText(self.tr("%n message found", "", 1))
         else:
-            count = len(found)
-            self.status.setText(f"{count} message{'s' if count != 1 else ''} found")
+            self.status.setText(self.tr("%n messages found", "", len(found)))
 
     def found(self) -> list[SearchResult]:
         return list(self._found)

@@ -19,6 +19,7 @@ from PySide6.QtCore import QModelIndex, QPoint, QSortFilterProxyModel, Qt, Signa
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
 
+from desktop_chat.ui.accessible import name_clear_button
 from desktop_chat.ui.conversations.conversation_model import ConversationListModel
 from desktop_chat.ui.painting.roles import ConversationRole
 
@@ -87,8 +88,10 @@ class ChatListPane(QWidget):
 
         self.search = _SearchField()
         self.search.setObjectName("search")
-        self.search.setPlaceholderText("Search chats  (Ctrl+K)")
+        self.search.setPlaceholderText(self.tr("Search chats  (Ctrl+K)"))
         self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName(self.tr("Search chats"))
+        name_clear_button(self.search, self.tr("Clear the search"))
         self.search.textChanged.connect(self._filter)
         self.search.returnPressed.connect(self._open_first_match)
         self.search.escaped.connect(self._escape)
@@ -104,6 +107,7 @@ class ChatListPane(QWidget):
         if delegate is not None:
             self.list.setItemDelegate(delegate)
         self.list.setUniformItemSizes(True)
+        self.list.setAccessibleName(self.tr("Chats"))
         self.list.setFrameShape(QListView.Shape.NoFrame)
         self.list.clicked.connect(lambda index: self._emit(self.chosen, index))
         self.list.browsed.connect(lambda index: self._emit(self.browsed, index))
@@ -176,7 +180,9 @@ class ChatListPane(QWidget):
     def _filter(self, text: str) -> None:
         self.proxy.setFilterFixedString(text.strip())
         empty = bool(text.strip()) and self.proxy.rowCount() == 0
-        self.hint.setText(f"No chats match “{text.strip()}”." if empty else "")
+        self.hint.setText(
+            self.tr("No chats match “{text}”.").format(text=text.strip()) if empty else ""
+        )
         self.hint.setVisible(empty)
         self._keep_current()
 

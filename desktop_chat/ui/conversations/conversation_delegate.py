@@ -1,7 +1,8 @@
 """The item delegate for the conversation list: how a conversation row looks.
 
 Owns: how a conversation row looks (avatar, title, last line or "Draft: …",
-the last outgoing message's tick, time, unread badge) and the caches that keep painting
+the last outgoing message's tick, time, unread badge, a focus frame on the
+keyboard's row while the list has the focus) and the caches that keep painting
 it cheap (avatar pixmaps, elided lines).
 
 `ConversationDelegate` only dispatches: `ConversationPainter` owns `paint` and
@@ -18,8 +19,18 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, NamedTuple
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPixmap
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop_chat.protocol import Mark
@@ -50,7 +61,7 @@ def badge_text(unread: int) -> str:
     return "99+" if unread > 99 else str(unread)
 
 
-DRAFT_PREFIX = "Draft: "
+DRAFT_PREFIX = QT_TRANSLATE_NOOP("ConversationDelegate", "Draft: ")  # shown translated
 
 
 def preview_text(text: str) -> str:
@@ -135,7 +146,10 @@ class ConversationPainter:
         person left one, else ("", the last message), each as one line."""
         row = ConversationRow.from_index(index)
         if row.draft.strip():
-            return DRAFT_PREFIX, preview_text(row.draft)
+            return (
+                QCoreApplication.translate("ConversationDelegate", str(DRAFT_PREFIX)),
+                preview_text(row.draft),
+            )
         return "", preview_text(row.last_text)
 
     def _selected_colours(self, colours: BubbleColours, ink: QColor) -> BubbleColours:
@@ -209,6 +223,8 @@ class ConversationPainter:
                 painter.fillRect(rect, background)
             elif option.state & QStyle.StateFlag.State_MouseOver:
                 painter.fillRect(rect, blend(background, primary, 0.05))
+            if option.state & QStyle.StateFlag.State_HasFocus:  # the keyboard's row
+                self._paint_focus(painter, rect, palette, selected)
             self._paint_avatar(painter, rect, row)
 
             x = rect.left() + self.LEFT + self.AVATAR + self.GAP
@@ -221,6 +237,15 @@ class ConversationPainter:
             self._paint_last_line(painter, line2, text_right, index, row, fonts, palette, ink)
         finally:
             painter.restore()
+
+    @staticmethod
+    def _paint_focus(painter: QPainter, rect: QRect, palette: QPalette, selected: bool) -> None:
+        """A 2 px frame round the row the keyboard is on, in a colour that reads on it."""
+        role = QPalette.ColorRole
+        ink = palette.color(role.HighlightedText if selected else role.Highlight)
+        painter.setPen(QPen(ink, 2.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(QRectF(rect).adjusted(2, 2, -2, -2), 4.0, 4.0)
 
     def _paint_avatar(self, painter: QPainter, rect: QRect, row: ConversationRow) -> None:
         """The avatar, vertically centred at the row's left."""

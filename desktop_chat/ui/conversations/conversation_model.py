@@ -2,7 +2,8 @@
 
 Owns: `ConversationListModel` and its rows (`ConversationRow`): title, last
 message, time, unread badge, the tick of our own last message and the draft; the total
-unread count (`total_unread_changed`) that the window title and the tray show.
+unread count (`total_unread_changed`) that the window title and the tray show;
+what a screen reader says of a row (`AccessibleTextRole`, from `ui.spoken`).
 Rows are found through a dict (`coalesced_model.CoalescedListModel`); a change
 moves only its row, and repaints it once per flush, naming the roles that changed.
 Receipts (`show_receipts`) change only the tick of a chat whose last message they
@@ -24,6 +25,7 @@ from desktop_chat.client.models import ChatMessage, MessageDirection
 from desktop_chat.protocol import Mark
 from desktop_chat.ui.coalesced_model import CoalescedListModel
 from desktop_chat.ui.painting.roles import ConversationRole
+from desktop_chat.ui.spoken import conversation_text
 
 
 @dataclass(frozen=True)
@@ -51,18 +53,22 @@ _ROLE_VALUES: dict[int, Callable[[ConversationRow], object]] = {
     int(ConversationRole.LAST_OUTGOING_MARK): lambda r: r.last_outgoing_mark,
     int(ConversationRole.DRAFT): lambda r: r.draft,
     int(ConversationRole.MUTED): lambda r: r.muted,
+    int(Qt.ItemDataRole.AccessibleTextRole): lambda r: conversation_text(
+        r.title, r.last_text, r.unread, r.draft, r.muted
+    ),
 }
+_SPOKEN = int(Qt.ItemDataRole.AccessibleTextRole)  # the row as a screen reader says it
 # The roles each field of a row answers (last_msg_id is not shown).
 _FIELD_ROLES: dict[str, tuple[int, ...]] = {
     "conversation_id": (int(ConversationRole.CONVERSATION_ID),),
-    "title": (int(ConversationRole.TITLE), int(Qt.ItemDataRole.DisplayRole)),
+    "title": (int(ConversationRole.TITLE), int(Qt.ItemDataRole.DisplayRole), _SPOKEN),
     "is_group": (int(ConversationRole.IS_GROUP),),
-    "last_text": (int(ConversationRole.LAST_TEXT),),
+    "last_text": (int(ConversationRole.LAST_TEXT), _SPOKEN),
     "last_time": (int(ConversationRole.LAST_TIME),),
-    "unread": (int(ConversationRole.UNREAD),),
+    "unread": (int(ConversationRole.UNREAD), _SPOKEN),
     "last_outgoing_mark": (int(ConversationRole.LAST_OUTGOING_MARK),),
-    "draft": (int(ConversationRole.DRAFT),),
-    "muted": (int(ConversationRole.MUTED),),
+    "draft": (int(ConversationRole.DRAFT), _SPOKEN),
+    "muted": (int(ConversationRole.MUTED), _SPOKEN),
     "last_msg_id": (),
 }
 assert set(_FIELD_ROLES) == {f.name for f in fields(ConversationRow)}

@@ -1,8 +1,9 @@
 """The app's small dialogs: sign-in, new chat and new group.
 
-Owns: `LoginDialog`, `NewChatDialog`, `NewGroupDialog`, the
-local checks they run before asking for anything (`username_problem`,
-`parse_members`), and the wording of those checks.
+Owns: `LoginDialog`, `NewChatDialog`, `NewGroupDialog`, and the form parts
+(`ErrorLabel`, `hint_label`, `title_label`). The local checks they run before
+asking for anything (`username_problem`, `parse_members`, ...) live in
+`dialogs/form_checks.py` and are re-exported here. Every string is translatable.
 
 Each dialog takes plain values and emits a signal with plain values; a
 controller wires it to the client. Use them without blocking: `open()` and the
@@ -14,9 +15,6 @@ request that failed the local checks. The settings dialog lives in
 """
 
 from __future__ import annotations
-
-import re
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QPalette
@@ -34,60 +32,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_chat.protocol.frames import USERNAME_PATTERN
-from desktop_chat.protocol.structs import (
-    MAX_GROUP_NAME_CHARS,
-    MAX_PASSWORD_CHARS,
-    MIN_PASSWORD_CHARS,
+from desktop_chat.ui.accessible import name_clear_button
+from desktop_chat.ui.dialogs.form_checks import (  # re-exported: the forms' checks
+    MAX_GROUP_NAME,
+    MAX_PASSWORD,
+    MIN_PASSWORD,
+    USERNAME_RULE,
+    parse_members,
+    server_url_problem,
+    username_problem,
+    username_rule,
 )
 
-_USERNAME = re.compile(USERNAME_PATTERN)
-USERNAME_RULE = (
-    "Usernames are 2–32 characters: lowercase letters a–z, digits, '.', '_' or '-', "
-    "starting with a letter."
-)
-_MEMBER_SEPARATORS = re.compile(r"[\s,;]+")
-MIN_PASSWORD = MIN_PASSWORD_CHARS
-MAX_PASSWORD = MAX_PASSWORD_CHARS
-MAX_GROUP_NAME = MAX_GROUP_NAME_CHARS
-
-
-def username_problem(name: str) -> str | None:
-    """What is wrong with `name` as a username, said to a person; None if nothing."""
-    if not name:
-        return "Enter a username."
-    if _USERNAME.match(name):
-        return None
-    if _USERNAME.match(name.lower()):
-        return f"Usernames are lowercase. Try “{name.lower()}”."
-    if not 2 <= len(name) <= 32:
-        return f"Usernames are 2 to 32 characters long. {USERNAME_RULE}"
-    return USERNAME_RULE
-
-
-def parse_members(text: str) -> list[str]:
-    """Names separated by commas, semicolons, spaces or new lines; a leading '@'
-    is dropped, and a name given twice counts once (first place kept)."""
-    names = (part.removeprefix("@") for part in _MEMBER_SEPARATORS.split(text))
-    return list(dict.fromkeys(name for name in names if name))
-
-
-def server_url_problem(url: str) -> str | None:
-    """What is wrong with `url` as a server address; None if fine or empty."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if parts.scheme in ("ws", "wss") and parts.hostname:
-        try:
-            parts.port  # noqa: B018 - raises ValueError on a bad port
-        except ValueError:
-            pass
-        else:
-            return None
-    return (
-        "Server addresses look like ws://chat.example.com:8765. Check the address, "
-        "or leave it empty to use this computer's own server."
-    )
+__all__ = [  # the checks' old home: other modules import them from here
+    "MAX_GROUP_NAME",
+    "MAX_PASSWORD",
+    "MIN_PASSWORD",
+    "USERNAME_RULE",
+    "parse_members",
+    "server_url_problem",
+    "username_problem",
+    "username_rule",
+]
 
 
 class ErrorLabel(QLabel):
@@ -202,8 +168,8 @@ class LoginDialog(_RequestDialog):
     register_requested = Signal(str, str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, "Signing in…")
-        self.setWindowTitle("Sign in")
+        super().__init__(parent, self.tr("Signing in…"))
+        self.setWindowTitle(self.tr("Sign in"))
         self.setMinimumWidth(440)
         self._build_fields()
         self._build_buttons()
@@ -213,25 +179,28 @@ class LoginDialog(_RequestDialog):
         """The server, username and password fields."""
         self._server = QLineEdit()
         self._server.setObjectName("server_url")
-        self._server.setPlaceholderText("Leave empty to use this computer's own server")
+        self._server.setPlaceholderText(self.tr("Leave empty to use this computer's own server"))
         self._server.setClearButtonEnabled(True)
+        name_clear_button(self._server, self.tr("Clear the server address"))
         self._username = QLineEdit()
         self._username.setObjectName("username")
-        self._username.setPlaceholderText("for example alice")
+        self._username.setPlaceholderText(self.tr("for example alice"))
         self._username.setMaxLength(32)
         self._password = QLineEdit()
         self._password.setObjectName("password")
         self._password.setEchoMode(QLineEdit.EchoMode.Password)
         self._password.setMaxLength(MAX_PASSWORD)
-        self._password.setPlaceholderText(f"At least {MIN_PASSWORD} characters for a new account")
+        self._password.setPlaceholderText(
+            self.tr("At least %n characters for a new account", "", MIN_PASSWORD)
+        )
 
     def _build_buttons(self) -> None:
         """Sign in, Create account, and the "Create account “name”" offered after a refusal."""
-        self._sign_in = QPushButton("Sign in")
+        self._sign_in = QPushButton(self.tr("Sign in"))
         self._sign_in.setObjectName("sign_in")
         self._sign_in.setDefault(True)
         self._sign_in.clicked.connect(self._on_sign_in)
-        self._register = QPushButton("Create account")
+        self._register = QPushButton(self.tr("Create account"))
         self._register.setObjectName("register")
         self._register.setAutoDefault(False)
         self._register.clicked.connect(self._on_register)
@@ -249,9 +218,9 @@ class LoginDialog(_RequestDialog):
         """The title and hint, the form, the error and status lines, then the buttons."""
         form = QFormLayout()
         form.setSpacing(10)
-        form.addRow("Server:", self._server)
-        form.addRow("Username:", self._username)
-        form.addRow("Password:", self._password)
+        form.addRow(self.tr("Server:"), self._server)
+        form.addRow(self.tr("Username:"), self._username)
+        form.addRow(self.tr("Password:"), self._password)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self._register)
@@ -261,8 +230,8 @@ class LoginDialog(_RequestDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 22, 24, 18)
         layout.setSpacing(12)
-        layout.addWidget(title_label("Sign in to desktop_chat"))
-        layout.addWidget(hint_label("Use your account on a server, or create one."))
+        layout.addWidget(title_label(self.tr("Sign in to desktop_chat")))
+        layout.addWidget(hint_label(self.tr("Use your account on a server, or create one.")))
         layout.addSpacing(4)
         layout.addLayout(form)
         layout.addWidget(self._error)
@@ -273,7 +242,7 @@ class LoginDialog(_RequestDialog):
 
     def offer_account(self, username: str) -> None:
         """After a refused sign-in: offer to create `username` with the same password."""
-        self._offer.setText(f"Create account “{username}”")
+        self._offer.setText(self.tr("Create account “{name}”").format(name=username))
         self._offer.show()
         self._offer.setFocus()
 
@@ -299,12 +268,15 @@ class LoginDialog(_RequestDialog):
             self._refuse(problem, self._username)
             return None
         if not password:
-            self._refuse("Enter your password.", self._password)
+            self._refuse(self.tr("Enter your password."), self._password)
             return None
         if creating and len(password) < MIN_PASSWORD:
             self._refuse(
-                f"Choose a password of at least {MIN_PASSWORD} characters "
-                f"(this one has {len(password)}).",
+                self.tr(
+                    "Choose a password of at least %n characters (this one has {count}).",
+                    "",
+                    MIN_PASSWORD,
+                ).format(count=len(password)),
                 self._password,
             )
             return None
@@ -313,13 +285,13 @@ class LoginDialog(_RequestDialog):
     def _on_sign_in(self) -> None:
         values = self._checked_values(creating=False)
         if values is not None:
-            self._busy_text = "Signing in…"
+            self._busy_text = self.tr("Signing in…")
             self.sign_in_requested.emit(*values)
 
     def _on_register(self) -> None:
         values = self._checked_values(creating=True)
         if values is not None:
-            self._busy_text = "Creating your account…"
+            self._busy_text = self.tr("Creating your account…")
             self.register_requested.emit(*values)
 
 
@@ -334,20 +306,21 @@ class NewChatDialog(_RequestDialog):
     chat_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, own_username: str = "") -> None:
-        super().__init__(parent, "Opening the chat…")
+        super().__init__(parent, self.tr("Opening the chat…"))
         self._own_username = own_username
-        self.setWindowTitle("New chat")
+        self.setWindowTitle(self.tr("New chat"))
         self.setMinimumWidth(380)
 
         self._username = QLineEdit()
         self._username.setObjectName("username")
-        self._username.setPlaceholderText("Username, for example alice")
+        self._username.setPlaceholderText(self.tr("Username, for example alice"))
         self._username.setMaxLength(32)
-        self._start = QPushButton("Start chat")
+        self._username.setAccessibleName(self.tr("Username to message"))
+        self._start = QPushButton(self.tr("Start chat"))
         self._start.setObjectName("start")
         self._start.setDefault(True)
         self._start.clicked.connect(self._on_start)
-        cancel = QPushButton("Cancel")
+        cancel = QPushButton(self.tr("Cancel"))
         cancel.setAutoDefault(False)
         cancel.clicked.connect(self.reject)
         self._watch(self._username, self._start)
@@ -360,7 +333,7 @@ class NewChatDialog(_RequestDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(22, 20, 22, 16)
         layout.setSpacing(10)
-        layout.addWidget(QLabel("Who do you want to message?"))
+        layout.addWidget(QLabel(self.tr("Who do you want to message?")))
         layout.addWidget(self._username)
         layout.addWidget(self._error)
         layout.addWidget(self._status)
@@ -373,7 +346,7 @@ class NewChatDialog(_RequestDialog):
             self._refuse(problem, self._username)
             return
         if name == self._own_username:
-            self._refuse("That's your own username. Enter someone else's.", self._username)
+            self._refuse(self.tr("That's your own username. Enter someone else's."), self._username)
             return
         self.chat_requested.emit(name)
 
@@ -389,9 +362,9 @@ class NewGroupDialog(_RequestDialog):
     group_requested = Signal(str, list, str)
 
     def __init__(self, parent: QWidget | None = None, *, own_username: str = "") -> None:
-        super().__init__(parent, "Creating the group…")
+        super().__init__(parent, self.tr("Creating the group…"))
         self._own_username = own_username
-        self.setWindowTitle("New group")
+        self.setWindowTitle(self.tr("New group"))
         self.setMinimumWidth(440)
         self._build_fields()
         policy_row = self._build_policy()
@@ -402,22 +375,24 @@ class NewGroupDialog(_RequestDialog):
         """The group name and the members, with their count below."""
         self._name = QLineEdit()
         self._name.setObjectName("group_name")
-        self._name.setPlaceholderText("For example Release team")
+        self._name.setPlaceholderText(self.tr("For example Release team"))
         self._name.setMaxLength(MAX_GROUP_NAME)
         self._members = QPlainTextEdit()
         self._members.setObjectName("members")
-        self._members.setPlaceholderText("alice, bob, carol\n(commas, spaces or new lines)")
+        self._members.setPlaceholderText(
+            self.tr("alice, bob, carol\n(commas, spaces or new lines)")
+        )
         self._members.setTabChangesFocus(True)
         self._members.setMinimumHeight(90)
         self._members.textChanged.connect(self._count_members)
-        self._member_count = hint_label("You are added automatically.")
+        self._member_count = hint_label(self.tr("You are added automatically."))
 
     def _build_policy(self) -> QHBoxLayout:
         """Who may ask for read receipts: owner and admins, or everyone."""
-        self._admins_only = QRadioButton("Owner and admins")
+        self._admins_only = QRadioButton(self.tr("Owner and admins"))
         self._admins_only.setObjectName("policy_admins")
         self._admins_only.setChecked(True)
-        self._everyone = QRadioButton("Everyone")
+        self._everyone = QRadioButton(self.tr("Everyone"))
         self._everyone.setObjectName("policy_all")
         policy = QButtonGroup(self)
         policy.addButton(self._admins_only)
@@ -430,11 +405,11 @@ class NewGroupDialog(_RequestDialog):
 
     def _build_actions(self) -> QPushButton:
         """Create group and Cancel (returned)."""
-        self._create = QPushButton("Create group")
+        self._create = QPushButton(self.tr("Create group"))
         self._create.setObjectName("create")
         self._create.setDefault(True)
         self._create.clicked.connect(self._on_create)
-        cancel = QPushButton("Cancel")
+        cancel = QPushButton(self.tr("Cancel"))
         cancel.setAutoDefault(False)
         cancel.clicked.connect(self.reject)
         self._watch(self._name, self._members, self._admins_only, self._everyone, self._create)
@@ -444,13 +419,15 @@ class NewGroupDialog(_RequestDialog):
         """The form, the error and status lines, then Cancel and Create group."""
         form = QFormLayout()
         form.setSpacing(10)
-        form.addRow("Group name:", self._name)
-        form.addRow("Members:", self._members)
+        form.addRow(self.tr("Group name:"), self._name)
+        form.addRow(self.tr("Members:"), self._members)
         form.addRow("", self._member_count)
-        form.addRow("Who may ask for\nread receipts:", policy_row)
+        form.addRow(self.tr("Who may ask for\nread receipts:"), policy_row)
         form.addRow(
             "",
-            hint_label("Members can always send read receipts; this decides who may ask for them."),
+            hint_label(
+                self.tr("Members can always send read receipts; this decides who may ask for them.")
+            ),
         )
 
         buttons = QHBoxLayout()
@@ -473,22 +450,32 @@ class NewGroupDialog(_RequestDialog):
 
     def _count_members(self) -> None:
         count = len(self._members_given())
-        noun = "member" if count == 1 else "members"
-        self._member_count.setText(
-            f"{count} {noun}, plus you." if count else "You are added automatically."
-        )
+        if count == 1:
+            text = self.tr("1 member, plus you.")
+        elif count:
+            text = self.tr("%n members, plus you.", "", count)
+        else:
+            text = self.tr("You are added automatically.")
+        self._member_count.setText(text)
 
     def _on_create(self) -> None:
         name = self._name.text().strip()
         if not name:
-            self._refuse("Give the group a name.", self._name)
+            self._refuse(self.tr("Give the group a name."), self._name)
             return
         members = self._members_given()
         invalid = [member for member in members if username_problem(member)]
         if invalid:
-            shown = ", ".join(f"“{member}”" for member in invalid[:5])
-            more = f" and {len(invalid) - 5} more" if len(invalid) > 5 else ""
-            self._refuse(f"Not a valid username: {shown}{more}. {USERNAME_RULE}", self._members)
+            shown = self.tr(", ", "between names in a list").join(
+                self.tr("“{name}”").format(name=member) for member in invalid[:5]
+            )
+            if len(invalid) > 5:
+                text = self.tr(
+                    "Not a valid username: {names} and %n more. {rule}", "", len(invalid) - 5
+                )
+            else:
+                text = self.tr("Not a valid username: {names}. {rule}")
+            self._refuse(text.format(names=shown, rule=username_rule()), self._members)
             return
         policy = "all" if self._everyone.isChecked() else "admins"
         self.group_requested.emit(name, members, policy)

@@ -1,11 +1,12 @@
-"""The settings dialog: receipts, when a message counts as read, notifications.
+"""The settings dialog: receipts, when a message counts as read, notifications,
+starting on login, the language (it takes effect at the next start).
 
 Owns: `SettingsDialog`, which shows an `AppSettings` and emits the edited copy
 when the person presses Save (Cancel emits nothing; Restore Defaults only
 fills the form).
 
-Never: import or call the client, or write the settings file (the session
-does). Open it with `open()`, never `exec()`.
+Never: import or call the client, or write the settings file or the autostart
+entry (the session does both). Open it with `open()`, never `exec()`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import dataclasses
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.ui.dialogs.forms import hint_label
+from desktop_chat.ui.i18n import LANGUAGES
 from desktop_chat.ui.settings import DWELL_RANGE, IDLE_RANGE, AppSettings
 
 
@@ -41,12 +44,13 @@ class SettingsDialog(QDialog):
     def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._original = dataclasses.replace(settings)
-        self.setWindowTitle("Settings")
+        self.setWindowTitle(self.tr("Settings"))
         self.setMinimumWidth(460)
 
         receipts = self._build_receipts()
         reading = self._build_reading()
         notifications = self._build_notifications()
+        language = self._build_language()
         buttons = self._build_buttons()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 20, 20, 16)
@@ -54,27 +58,30 @@ class SettingsDialog(QDialog):
         layout.addWidget(receipts)
         layout.addWidget(reading)
         layout.addWidget(notifications)
+        layout.addWidget(language)
         layout.addStretch(1)
         layout.addWidget(buttons)
+        # Tall enough for the wrapped hints at this width (in every language).
+        self.resize(self.minimumWidth(), max(self.sizeHint().height(), self.heightForWidth(460)))
         self._show(settings)
 
     def _build_receipts(self) -> QGroupBox:
         """The "Receipts" box: delivery receipts, read receipts."""
-        self._delivery = QCheckBox("Send delivery receipts")
+        self._delivery = QCheckBox(self.tr("Send delivery receipts"))
         self._delivery.setObjectName("delivery_receipts")
-        self._read = QCheckBox("Send and receive read receipts")
+        self._read = QCheckBox(self.tr("Send and receive read receipts"))
         self._read.setObjectName("read_receipts")
-        receipts = QGroupBox("Receipts")
+        receipts = QGroupBox(self.tr("Receipts"))
         receipts_layout = QVBoxLayout(receipts)
         receipts_layout.setSpacing(4)
         receipts_layout.addWidget(self._delivery)
         receipts_layout.addWidget(
-            hint_label("Lets senders see ✓✓ once a message has reached this computer.")
+            hint_label(self.tr("Lets senders see ✓✓ once a message has reached this computer."))
         )
         receipts_layout.addSpacing(8)
         receipts_layout.addWidget(self._read)
         receipts_layout.addWidget(
-            hint_label("If you turn read receipts off, you won't send or see them.")
+            hint_label(self.tr("If you turn read receipts off, you won't send or see them."))
         )
         return receipts
 
@@ -85,38 +92,71 @@ class SettingsDialog(QDialog):
         self._dwell.setRange(*DWELL_RANGE)
         self._dwell.setSingleStep(0.1)
         self._dwell.setDecimals(1)
-        self._dwell.setSuffix(" s")
+        self._dwell.setSuffix(self.tr(" s", "seconds"))
         self._idle = QSpinBox()
         self._idle.setObjectName("idle_seconds")
         self._idle.setRange(int(IDLE_RANGE[0]), int(IDLE_RANGE[1]))
         self._idle.setSingleStep(5)
-        self._idle.setSuffix(" s")
-        reading = QGroupBox("When a message counts as read")
-        reading_layout = QFormLayout(reading)
-        reading_layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
-        reading_layout.addRow("Time on screen:", self._dwell)
-        reading_layout.addRow(
-            hint_label(
-                "At least half of the message must stay visible this long, "
-                "in the open chat, with this window active."
-            )
-        )
-        reading_layout.addRow("Away after:", self._idle)
-        reading_layout.addRow(
-            hint_label("Without keyboard or mouse use for this long, nothing is marked read.")
-        )
+        self._idle.setSuffix(self.tr(" s", "seconds"))
+        reading = QGroupBox(self.tr("When a message counts as read"))
+        # Each field's form row, then its wrapped hint in the box's column: a QFormLayout
+        # under-counts the height of a wrapped spanning row (cut off in English).
+        reading_layout = QVBoxLayout(reading)
+        reading_layout.setSpacing(4)
+        for label, field, hint in (
+            (
+                self.tr("Time on screen:"),
+                self._dwell,
+                self.tr(
+                    "At least half of the message must stay visible this long, "
+                    "in the open chat, with this window active."
+                ),
+            ),
+            (
+                self.tr("Away after:"),
+                self._idle,
+                self.tr("Without keyboard or mouse use for this long, nothing is marked read."),
+            ),
+        ):
+            row = QFormLayout()
+            row.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+            row.addRow(label, field)
+            reading_layout.addLayout(row)
+            reading_layout.addWidget(hint_label(hint))
         return reading
 
     def _build_notifications(self) -> QGroupBox:
         """The "Notifications" box."""
-        self._notifications = QCheckBox("Show desktop notifications")
+        self._notifications = QCheckBox(self.tr("Show desktop notifications"))
         self._notifications.setObjectName("notifications")
-        notifications = QGroupBox("Notifications")
+        notifications = QGroupBox(self.tr("Notifications"))
         notifications_layout = QVBoxLayout(notifications)
         notifications_layout.setSpacing(4)
         notifications_layout.addWidget(self._notifications)
-        notifications_layout.addWidget(hint_label("Notifications never mark messages as read."))
+        notifications_layout.addWidget(
+            hint_label(self.tr("Notifications never mark messages as read."))
+        )
+        self._start_on_login = QCheckBox(self.tr("Start desktop_chat when I log in"))
+        self._start_on_login.setObjectName("start_on_login")
+        notifications_layout.addSpacing(8)
+        notifications_layout.addWidget(self._start_on_login)
         return notifications
+
+    def _build_language(self) -> QGroupBox:
+        """The "Language" box: the system's, or one chosen; used from the next start."""
+        self._language = QComboBox()
+        self._language.setObjectName("language")
+        self._language.setAccessibleName(self.tr("Language"))
+        for value, name in LANGUAGES.items():
+            self._language.addItem(name or self.tr("System", "the system's language"), value)
+        language = QGroupBox(self.tr("Language"))
+        language_layout = QVBoxLayout(language)
+        language_layout.setSpacing(4)
+        language_layout.addWidget(self._language)
+        language_layout.addWidget(
+            hint_label(self.tr("Takes effect when you restart desktop_chat."))
+        )
+        return language
 
     def _build_buttons(self) -> QDialogButtonBox:
         """Save, Cancel and Restore Defaults."""
@@ -141,6 +181,8 @@ class SettingsDialog(QDialog):
             dwell_seconds=round(self._dwell.value(), 1),
             idle_seconds=float(self._idle.value()),
             notifications=self._notifications.isChecked(),
+            start_on_login=self._start_on_login.isChecked(),
+            language=str(self._language.currentData() or ""),
         )
 
     def accept(self) -> None:
@@ -153,6 +195,8 @@ class SettingsDialog(QDialog):
         self._dwell.setValue(settings.dwell_seconds)
         self._idle.setValue(round(settings.idle_seconds))
         self._notifications.setChecked(settings.notifications)
+        self._start_on_login.setChecked(settings.start_on_login)
+        self._language.setCurrentIndex(max(self._language.findData(settings.language), 0))
 
     def _restore_defaults(self) -> None:
         self._show(AppSettings())

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.client.models import Group, GroupRole
+from desktop_chat.ui.accessible import name_clear_button
 from desktop_chat.ui.dialogs.forms import ErrorLabel, hint_label, parse_members, title_label
 from desktop_chat.ui.group_info.confirm import Confirmation
 from desktop_chat.ui.group_info.member_list import GroupMemberList
@@ -46,6 +47,7 @@ from desktop_chat.ui.group_info.rules import (
     policy_text,
     remove_tip,
 )
+from desktop_chat.ui.painting.common import fill
 
 
 def _button(text: str, name: str, on_click: Callable[[], object]) -> QPushButton:
@@ -128,14 +130,15 @@ class GroupInfoDialog(QDialog):
         """Who may ask for read receipts: a choice for the owner, a plain text for others."""
         self._policy_combo = QComboBox()
         self._policy_combo.setObjectName("ack_policy")
-        for policy, text in ACK_POLICIES:
-            self._policy_combo.addItem(text, policy)
+        self._policy_combo.setAccessibleName(self.tr("Who may ask for read receipts"))
+        for policy, _text in ACK_POLICIES:
+            self._policy_combo.addItem(policy_text(policy), policy)
         self._policy_combo.activated.connect(self._on_policy_chosen)
         self._policy_label = QLabel()
         self._policy_label.setObjectName("ack_policy_text")
         policy_row = QHBoxLayout()
         policy_row.setSpacing(8)
-        policy_row.addWidget(QLabel("Who may ask for read receipts:"))
+        policy_row.addWidget(QLabel(self.tr("Who may ask for read receipts:")))
         policy_row.addWidget(self._policy_combo)
         policy_row.addWidget(self._policy_label)
         policy_row.addStretch(1)
@@ -149,28 +152,32 @@ class GroupInfoDialog(QDialog):
         settings_layout.setSpacing(4)
         settings_layout.addLayout(policy_row)
         settings_layout.addWidget(
-            hint_label("Everyone can send read receipts; this decides who may ask for them.")
+            hint_label(
+                self.tr("Everyone can send read receipts; this decides who may ask for them.")
+            )
         )
         return settings
 
     def _build_add_row(self) -> None:
         self._add_field = QLineEdit()
         self._add_field.setObjectName("add_members")
-        self._add_field.setPlaceholderText("Add people: alice, bob")
+        self._add_field.setPlaceholderText(self.tr("Add people: alice, bob"))
         self._add_field.setClearButtonEnabled(True)
+        self._add_field.setAccessibleName(self.tr("People to add"))
+        name_clear_button(self._add_field)
         self._add_field.textEdited.connect(self._clear_error)
         self._add_field.returnPressed.connect(self._on_add)
-        self._add_button = _button("Add", "add", self._on_add)
+        self._add_button = _button(self.tr("Add"), "add", self._on_add)
         self._add_row = _row(self._add_field, self._add_button, stretch_first=True)
 
     def _build_member_actions(self) -> None:
-        self._admin_button = _button("Make admin", "toggle_admin", self._on_toggle_admin)
-        self._remove_button = _button("Remove from group", "remove", self._on_remove)
+        self._admin_button = _button(self.tr("Make admin"), "toggle_admin", self._on_toggle_admin)
+        self._remove_button = _button(self.tr("Remove from group"), "remove", self._on_remove)
         self._member_actions = _row(self._admin_button, self._remove_button)
 
     def _build_buttons(self) -> QHBoxLayout:
-        self._leave_button = _button("Leave group", "leave", self._on_leave)
-        close = _button("Close", "close", self.close)
+        self._leave_button = _button(self.tr("Leave group"), "leave", self._on_leave)
+        close = _button(self.tr("Close"), "close", self.close)
         buttons = QHBoxLayout()
         buttons.addWidget(self._leave_button)
         buttons.addStretch(1)
@@ -219,10 +226,13 @@ class GroupInfoDialog(QDialog):
         Ends the busy state; the add field empties once its names have joined."""
         self._group = group
         self._list.loading = group.members is None
-        self.setWindowTitle(f"{group.name} · Group info")
+        self.setWindowTitle(fill(self.tr("%1 · Group info"), group.name))
         self._name.setText(group.name)
-        noun = "member" if group.member_count == 1 else "members"
-        self._count.setText(f"{group.member_count} {noun}")
+        count = group.member_count
+        if count == 1:
+            self._count.setText(self.tr("%n member", "", count))
+        else:
+            self._count.setText(self.tr("%n members", "", count))
         self._show_policy(group.ack_policy)
 
         if group.members is not None:
@@ -237,7 +247,7 @@ class GroupInfoDialog(QDialog):
         self._show_allowed(Allowed.for_role(role))
         self.set_busy(False)
         if group.members is not None and role is None:
-            self._status.setText("You're no longer a member of this group.")
+            self._status.setText(self.tr("You're no longer a member of this group."))
             self._status.show()
         self._list.update_page()
 
@@ -248,7 +258,7 @@ class GroupInfoDialog(QDialog):
             widget.setEnabled(not busy)
         if busy:
             self._error.clear_text()
-        self._status.setText(text or "Saving…")
+        self._status.setText(text or self.tr("Saving…"))
         self._status.setVisible(busy)
         self._update_member_actions()
 
@@ -284,7 +294,9 @@ class GroupInfoDialog(QDialog):
         name = self._list.selected_name()
         role = self._members.role_of(name) if name else None
         idle = not self._busy
-        self._admin_button.setText("Remove admin" if role is GroupRole.ADMIN else "Make admin")
+        self._admin_button.setText(
+            self.tr("Remove admin") if role is GroupRole.ADMIN else self.tr("Make admin")
+        )
         self._admin_button.setEnabled(idle and self._allowed.may_toggle_admin(role))
         self._admin_button.setToolTip(admin_tip(name, role))
         removable = self._allowed.may_remove(name, role, self._me)
@@ -311,8 +323,10 @@ class GroupInfoDialog(QDialog):
             return
         new = [name for name in names if self._members.role_of(name) is None]
         self._pending_add = new
-        noun = "member" if len(new) == 1 else "members"
-        self.set_busy(True, f"Adding {len(new)} {noun}…")
+        if len(new) == 1:
+            self.set_busy(True, self.tr("Adding %n member…", "", len(new)))
+        else:
+            self.set_busy(True, self.tr("Adding %n members…", "", len(new)))
         self.add_members_requested.emit(self._group.group_id, new)
 
     def _on_toggle_admin(self) -> None:
@@ -322,16 +336,17 @@ class GroupInfoDialog(QDialog):
             return
         assert name is not None
         make_admin = role is GroupRole.MEMBER
-        self.set_busy(
-            True, f"Making {name} an admin…" if make_admin else f"Removing {name} as admin…"
-        )
+        if make_admin:
+            self.set_busy(True, fill(self.tr("Making %1 an admin…"), name))
+        else:
+            self.set_busy(True, fill(self.tr("Removing %1 as admin…"), name))
         self.set_admin_requested.emit(self._group.group_id, name, make_admin)
 
     def _on_policy_chosen(self, index: int) -> None:
         policy = self._policy_combo.itemData(index)
         if self._busy or not self._allowed.set_policy or policy == self._group.ack_policy:
             return
-        self.set_busy(True, "Changing who may ask for read receipts…")
+        self.set_busy(True, self.tr("Changing who may ask for read receipts…"))
         self.ack_policy_requested.emit(self._group.group_id, policy)
 
     def _on_remove(self) -> None:
@@ -339,31 +354,33 @@ class GroupInfoDialog(QDialog):
         if name is None or not self._remove_button.isEnabled():
             return
         self._confirm.ask(
-            f"Remove {name} from {self._group.name}?",
-            "They will stop getting the group's messages. You can add them again later.",
-            "Remove",
+            fill(self.tr("Remove %1 from %2?"), name, self._group.name),
+            self.tr("They will stop getting the group's messages. You can add them again later."),
+            self.tr("Remove"),
             lambda: self._remove_confirmed(name),
         )
 
     def _remove_confirmed(self, name: str) -> None:
         if self._busy or self._members.role_of(name) is None:
             return  # someone else removed them while the question was open
-        self.set_busy(True, f"Removing {name}…")
+        self.set_busy(True, fill(self.tr("Removing %1…"), name))
         self.remove_member_requested.emit(self._group.group_id, name)
 
     def _on_leave(self) -> None:
         if self._busy or not self._allowed.leave:
             return
         self._confirm.ask(
-            f"Leave {self._group.name}?",
-            "You will stop getting its messages. "
-            "To come back, the owner or an admin has to add you again.",
-            "Leave group",
+            fill(self.tr("Leave %1?"), self._group.name),
+            self.tr(
+                "You will stop getting its messages. "
+                "To come back, the owner or an admin has to add you again."
+            ),
+            self.tr("Leave group"),
             self._leave_confirmed,
         )
 
     def _leave_confirmed(self) -> None:
         if self._busy:
             return
-        self.set_busy(True, "Leaving the group…")
+        self.set_busy(True, self.tr("Leaving the group…"))
         self.leave_requested.emit(self._group.group_id)

@@ -18,6 +18,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLineEdit, QListView, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop_chat.client.models import GroupRole
+from desktop_chat.ui.accessible import name_clear_button
 from desktop_chat.ui.dialogs.forms import hint_label
 from desktop_chat.ui.group_info.model import GroupMemberModel, GroupMemberOrder, GroupMemberRole
 from desktop_chat.ui.group_info.painting import GroupMemberDelegate
@@ -34,8 +35,10 @@ class GroupMemberList(QWidget):
         self.loading = True
         self._search = QLineEdit()
         self._search.setObjectName("search")
-        self._search.setPlaceholderText("Search members")
+        self._search.setPlaceholderText(self.tr("Search members"))
         self._search.setClearButtonEnabled(True)
+        self._search.setAccessibleName(self.tr("Search members"))
+        name_clear_button(self._search, self.tr("Clear the search"))
         self._search.textChanged.connect(self._filter)
 
         self.members = GroupMemberModel(self)
@@ -66,6 +69,7 @@ class GroupMemberList(QWidget):
     def _build_view(self) -> QListView:
         view = QListView()
         view.setObjectName("members")
+        view.setAccessibleName(self.tr("Members"))
         view.setModel(self._order)
         view.setItemDelegate(GroupMemberDelegate(view))
         view.setUniformItemSizes(True)
@@ -110,11 +114,11 @@ class GroupMemberList(QWidget):
             self.changed.emit()
             return
         if self.loading:
-            self._empty.setText("Loading members…")
+            self._empty.setText(self.tr("Loading members…"))
         elif self._search.text().strip():
-            self._empty.setText("No member matches your search.")
+            self._empty.setText(self.tr("No member matches your search."))
         else:
-            self._empty.setText("Nobody is in this group.")
+            self._empty.setText(self.tr("Nobody is in this group."))
         self._pages.setCurrentWidget(self._empty)
         self.changed.emit()
 

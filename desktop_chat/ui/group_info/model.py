@@ -16,7 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractListModel,
+    QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -25,11 +27,23 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QWidget
 
 from desktop_chat.client.models import GroupRole
+from desktop_chat.ui.painting.common import fill
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 RANK = {GroupRole.OWNER: 0, GroupRole.ADMIN: 1, GroupRole.MEMBER: 2}
-BADGES = {GroupRole.OWNER: "Owner", GroupRole.ADMIN: "Admin"}
+# English source texts (context "GroupBadges"); `badge_text` gives them translated.
+BADGES = {
+    GroupRole.OWNER: str(QT_TRANSLATE_NOOP("GroupBadges", "Owner")),
+    GroupRole.ADMIN: str(QT_TRANSLATE_NOOP("GroupBadges", "Admin")),
+}
+_MEMBER = str(QT_TRANSLATE_NOOP("GroupBadges", "Member"))
+
+
+def badge_text(role: GroupRole, plain: str = "") -> str:
+    """The role's word in the app's language: "Owner", "Admin", else `plain`'s."""
+    text = BADGES.get(role, plain)
+    return QCoreApplication.translate("GroupBadges", text) if text else ""
 
 
 class GroupMemberRole(enum.IntEnum):
@@ -71,8 +85,10 @@ class GroupMemberModel(QAbstractListModel):
         if role == GroupMemberRole.IS_ME:
             return row.is_me
         if role == Qt.ItemDataRole.ToolTipRole:
-            badge = BADGES.get(row.role, "Member")
-            return f"{row.name} (you) · {badge}" if row.is_me else f"{row.name} · {badge}"
+            badge = badge_text(row.role, _MEMBER)
+            if row.is_me:
+                return fill(self.tr("%1 (you) · %2"), row.name, badge)
+            return fill(self.tr("%1 · %2"), row.name, badge)
         return None
 
     def rows(self) -> list[GroupMemberRow]:

@@ -12,12 +12,12 @@ from the view's font once, not per paint.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QCoreApplication, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from desktop_chat.client.models import GroupRole
-from desktop_chat.ui.group_info.model import BADGES, GroupMemberRole, ModelIndex
+from desktop_chat.ui.group_info.model import GroupMemberRole, ModelIndex, badge_text
 from desktop_chat.ui.painting.common import paint_avatar, paint_item_panel, row_inks
 
 _LEFT_MIDDLE = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -34,6 +34,9 @@ class GroupMemberPainter:
         self._name_font = QFont()
         self._badge_font = QFont()
         self._avatar_font = QFont()
+        # Translated once, not per paint.
+        self._badges = {role: badge_text(role) for role in GroupRole}
+        self._you = QCoreApplication.translate("GroupMemberPainter", "  (you)")
 
     def _fonts_for(self, base: QFont) -> None:
         if self._base_font == base:
@@ -69,7 +72,7 @@ class GroupMemberPainter:
 
         text_left = avatar.right() + 12
         text_rect = QRect(text_left, rect.top(), rect.right() - text_left, rect.height())
-        badge = BADGES.get(role)
+        badge = self._badges.get(role)
         if badge:
             text_rect.setRight(self._paint_badge(painter, option, badge, role, text_rect) - 10)
         self._paint_name(painter, option, text_rect, name, is_me)
@@ -86,7 +89,7 @@ class GroupMemberPainter:
         """The name, cut with "…" to leave room for a dimmed "(you)" after it."""
         text_colour, dim_colour = row_inks(option)
         name_metrics = QFontMetrics(self._name_font)
-        suffix = "  (you)" if is_me else ""
+        suffix = self._you if is_me else ""
         suffix_width = QFontMetrics(self._base_font or self._name_font).horizontalAdvance(suffix)
         elided = name_metrics.elidedText(
             name, Qt.TextElideMode.ElideRight, max(0, text_rect.width() - suffix_width)

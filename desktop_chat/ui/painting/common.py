@@ -2,10 +2,15 @@
 
 Owns: the app's colours (the per-name hue of avatars and sender names, the
 bubble colours derived from a palette, WCAG luminance and contrast), the avatar
-painter and initials, the short time texts, the receipt tick art, the fonts a
-painter derives from the view's font, the small caches (per palette, LRU)
-the painters keep, and what every people-list row starts with (the style's
-item panel, `paint_item_panel`, and the row's text inks, `row_inks`).
+painter and initials, the short time and day texts (in the words and date order
+of the application's locale, `QLocale()`: "Today", "今天", "3 March", "3月3日";
+the date patterns are translatable strings of the "Dates" context), `fill` (a
+translated template's %1, %2 filled in one pass), the receipt tick art, the
+fonts a painter derives from the view's font, the small caches (per palette,
+LRU) the painters keep, `translated_cache` (a painted text translated once,
+emptied by `forget_translated_texts` when the language changes), and what
+every people-list row starts with (the style's item panel, `paint_item_panel`,
+and the row's text inks, `row_inks`).
 
 Never: know about a particular row, model or delegate, change a model, talk to
 the client, or decide a message's state. Colours come from the palette the
@@ -16,13 +21,15 @@ are built once and cached, never per paint.
 from __future__ import annotations
 
 import dataclasses
+import re
 import zlib
 from collections import OrderedDict
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from PySide6.QtCore import QPointF, QRect, QSize, Qt
+from PySide6.QtCore import QCoreApplication, QDate, QLocale, QPointF, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -41,6 +48,38 @@ def clock_text(ms: int | None) -> str:
     if not ms:
         return ""
     return _clock_minutes(int(ms) // 60_000)
+
+
+_Cached = TypeVar("_Cached", bound=Callable[..., str])
+_TRANSLATED_CACHES: list[Any] = []
+
+
+def translated_cache(function: _Cached) -> _Cached:
+    """An LRU cache for a text a painter asks for on every paint (so it is translated
+    once); `forget_translated_texts` empties every such cache."""
+    cached = lru_cache(maxsize=4096)(function)
+    _TRANSLATED_CACHES.append(cached)
+    return cast("_Cached", cached)
+
+
+def forget_translated_texts() -> None:
+    """Empty the caches of translated texts: call after the app's language changes."""
+    for cached in _TRANSLATED_CACHES:
+        cached.cache_clear()
+
+
+_PLACEHOLDER = re.compile(r"%([1-9])")
+
+
+def fill(template: str, *values: object) -> str:
+    """A translated `template` with %1, %2, … replaced by `values` in one pass, as
+    QString::arg does (a value that itself holds "%2" is left alone)."""
+
+    def value(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        return str(values[number - 1]) if number <= len(values) else match.group(0)
+
+    return _PLACEHOLDER.sub(value, template)
 
 
 def one_line(text: str) -> str:
@@ -67,30 +106,47 @@ def initials(title: str) -> str:
     return "".join(letters[:2]).upper()
 
 
+def locale_date(when: date, pattern: str) -> str:
+    """`when`'s day written with a QLocale `pattern` ("d MMMM") in the app's locale."""
+    return QLocale().toString(QDate(when.year, when.month, when.day), pattern)
+
+
 def conversation_time_text(ms: int | None, now: datetime | None = None) -> str:
-    """ "HH:MM" for today, "3 Mar" for this year, "03.03.2024" before that."""
+    """ "HH:MM" for today, "3 Mar" (zh: "3月3日") this year, "03.03.2024" before that."""
     if not ms:
         return ""
     when = datetime.fromtimestamp(ms / 1000)
-    now = now or datetime.now()
-    if when.date() == now.date():
+    today = (now or datetime.now()).date()
+    if when.date() == today:
         return when.strftime("%H:%M")
-    if when.year == now.year:
-        return f"{when.day} {when:%b}"
-    return when.strftime("%d.%m.%Y")
+    return _short_day(when.date(), today)
+
+
+@translated_cache
+def _short_day(when: date, today: date) -> str:
+    if when.year == today.year:
+        return locale_date(when, QCoreApplication.translate("Dates", "d MMM"))
+    return locale_date(when, QCoreApplication.translate("Dates", "dd.MM.yyyy"))
 
 
 def day_label(ms: int, now: datetime | None = None) -> str:
     """The day of a time in ms, as a chat's date line says it: "Today", "Yesterday",
-    "3 March" this year, "31 December 2023" before."""
+    "3 March" this year, "31 December 2023" before (zh: "今天", "昨天", "3月3日",
+    "2023年12月31日")."""
     when = datetime.fromtimestamp(ms / 1000).date()
-    today = (now or datetime.now()).date()
+    return _day_text(when, (now or datetime.now()).date())
+
+
+@translated_cache
+def _day_text(when: date, today: date) -> str:
+    """`day_label` of a day, cached: the date line is asked for on every paint."""
     if when == today:
-        return "Today"
+        return QCoreApplication.translate("Dates", "Today")
     if (today - when).days == 1:
-        return "Yesterday"
-    month = datetime(2000, when.month, 1).strftime("%B")
-    return f"{when.day} {month}" if when.year == today.year else f"{when.day} {month} {when.year}"
+        return QCoreApplication.translate("Dates", "Yesterday")
+    if when.year == today.year:
+        return locale_date(when, QCoreApplication.translate("Dates", "d MMMM"))
+    return locale_date(when, QCoreApplication.translate("Dates", "d MMMM yyyy"))
 
 
 def mark_of(value: Any) -> Mark | None:

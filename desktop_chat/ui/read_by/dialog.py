@@ -39,6 +39,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.ui.accessible import name_clear_button
+from desktop_chat.ui.painting.common import fill
 from desktop_chat.ui.read_by.export import write_csv
 from desktop_chat.ui.read_by.member_list import MemberList
 from desktop_chat.ui.read_by.model import MemberListModel, MemberRow
@@ -96,7 +98,7 @@ class ReadByDialog(QDialog):
         self._remind_pending = False
         self._file_dialog: QFileDialog | None = None
         self.setModal(False)
-        self.setWindowTitle("Read by")
+        self.setWindowTitle(self.tr("Read by"))
         self.setMinimumSize(420, 480)
         self.resize(460, 600)
 
@@ -155,29 +157,34 @@ class ReadByDialog(QDialog):
         """The search field and the two tabs it filters."""
         self._search = QLineEdit()
         self._search.setObjectName("search")
-        self._search.setPlaceholderText("Search members")
+        self._search.setPlaceholderText(self.tr("Search members"))
         self._search.setClearButtonEnabled(True)
+        self._search.setAccessibleName(self.tr("Search members"))
+        name_clear_button(self._search, self.tr("Clear the search"))
         self._search.textChanged.connect(self._filter)
 
-        self._read_list = MemberList(self._readers, True, "Nobody has read this yet.")
-        self._unread_list = MemberList(self._unread, False, "Loading who hasn't read it…")
+        self._read_list = MemberList(self._readers, True, self.tr("Nobody has read this yet."))
+        self._unread_list = MemberList(self._unread, False, self.tr("Loading who hasn't read it…"))
+        self._read_list.view.setAccessibleName(self.tr("Members who read it"))
+        self._unread_list.view.setAccessibleName(self.tr("Members who haven't read it"))
         self._tabs = QTabWidget()
         self._tabs.setObjectName("tabs")
+        self._tabs.setAccessibleName(self.tr("Who read it"))
         self._tabs.setDocumentMode(True)
         self._tabs.addTab(self._read_list, "")
         self._tabs.addTab(self._unread_list, "")
 
     def _build_buttons(self) -> QHBoxLayout:
-        self._export = QPushButton("Export CSV…")
+        self._export = QPushButton(self.tr("Export CSV…"))
         self._export.setObjectName("export")
         self._export.setAutoDefault(False)
-        self._export.setToolTip("Save who read it and who hasn't as a spreadsheet file")
+        self._export.setToolTip(self.tr("Save who read it and who hasn't as a spreadsheet file"))
         self._export.clicked.connect(self._choose_export_file)
-        self._remind = QPushButton("Remind the rest")
+        self._remind = QPushButton(self.tr("Remind the rest"))
         self._remind.setObjectName("remind")
         self._remind.setAutoDefault(False)
         self._remind.clicked.connect(self._on_remind)
-        close = QPushButton("Close")
+        close = QPushButton(self.tr("Close"))
         close.setAutoDefault(False)
         close.clicked.connect(self.close)
         buttons = QHBoxLayout()
@@ -255,13 +262,16 @@ class ReadByDialog(QDialog):
         self._unread.replace(
             MemberRow(name) for name in names if name and name not in self._readers
         )
-        self._unread_list.set_empty_text("Everyone has read it.")
+        self._unread_list.set_empty_text(self.tr("Everyone has read it."))
         self._refresh()
 
     def show_reminded(self, names: list[str]) -> None:
         count = len(names)
         self._remind_pending = False
-        self._show_status(f"Reminded {count} {'member' if count == 1 else 'members'}.")
+        if count == 1:
+            self._show_status(self.tr("Reminded %n member.", "", count))
+        else:
+            self._show_status(self.tr("Reminded %n members.", "", count))
         self._refresh()
 
     def show_error(self, text: str) -> None:
@@ -290,7 +300,10 @@ class ReadByDialog(QDialog):
         read = self._readers.rowCount()
         unread = self._unread.rowCount()
         total = self._member_count
-        self._header.setText(f"Read by {read} of {total}" if total > 0 else f"Read by {read}")
+        if total > 0:
+            self._header.setText(fill(self.tr("Read by %1 of %2"), read, total))
+        else:
+            self._header.setText(fill(self.tr("Read by %1"), read))
         if total > 0:
             self._percent.setText(f"{min(100, round(100 * read / total))}%")
             self._progress.setRange(0, total)
@@ -299,17 +312,25 @@ class ReadByDialog(QDialog):
             self._percent.clear()
             self._progress.setRange(0, 1)
             self._progress.setValue(0)
-        self._tabs.setTabText(0, f"Read ({read})")
+        self._tabs.setTabText(0, fill(self.tr("Read (%1)"), read))
         self._tabs.setTabText(
-            1, f"Not read yet ({unread})" if self._unread_known else "Not read yet"
+            1,
+            fill(self.tr("Not read yet (%1)"), unread)
+            if self._unread_known
+            else self.tr("Not read yet"),
         )
         self._remind.setEnabled(unread > 0 and not self._remind_pending)
-        self._remind.setText("Reminding…" if self._remind_pending else "Remind the rest")
-        if unread:
-            noun = "member" if unread == 1 else "members"
-            self._remind.setToolTip(f"Notify the {unread} {noun} who haven't read it")
+        self._remind.setText(
+            self.tr("Reminding…") if self._remind_pending else self.tr("Remind the rest")
+        )
+        if unread == 1:
+            self._remind.setToolTip(self.tr("Notify the %n member who hasn't read it", "", unread))
+        elif unread:
+            self._remind.setToolTip(
+                self.tr("Notify the %n members who haven't read it", "", unread)
+            )
         else:
-            self._remind.setToolTip("Everyone has read it" if self._unread_known else "")
+            self._remind.setToolTip(self.tr("Everyone has read it") if self._unread_known else "")
 
     # --- keeping what shows in step, and the buttons' work ---------------------------
 
@@ -338,10 +359,10 @@ class ReadByDialog(QDialog):
         if self._file_dialog is not None:
             self._file_dialog.raise_()
             return
-        dialog = QFileDialog(self, "Export read receipts")
+        dialog = QFileDialog(self, self.tr("Export read receipts"))
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setFileMode(QFileDialog.FileMode.AnyFile)
-        dialog.setNameFilter("CSV files (*.csv)")
+        dialog.setNameFilter(self.tr("CSV files (*.csv)"))
         dialog.setDefaultSuffix("csv")
         dialog.selectFile(f"read-by-{self._msg_id[:12]}.csv")
         dialog.fileSelected.connect(self._export_to)
@@ -360,9 +381,11 @@ class ReadByDialog(QDialog):
             self.export_csv(path)
         except OSError as error:
             reason = error.strerror or str(error)
-            self.show_error(
-                f"Couldn't save {path.name}: {reason}. Choose another folder and try again."
-            )
+            template = self.tr("Couldn't save %1: %2. Choose another folder and try again.")
+            self.show_error(fill(template, path.name, reason))
             return
         rows = self._readers.rowCount() + self._unread.rowCount()
-        self._show_status(f"Saved {rows} members to {path.name}.")
+        if rows == 1:
+            self._show_status(fill(self.tr("Saved %n member to %1.", "", rows), path.name))
+        else:
+            self._show_status(fill(self.tr("Saved %n members to %1.", "", rows), path.name))

@@ -69,5 +69,7 @@ class MemberList(QStackedWidget):
             self.setCurrentWidget(self.view)
             return
         filtering = bool(self.proxy.filterRegularExpression().pattern())
-        self.empty.setText("No member matches your search." if filtering else self._empty_text)
+        self.empty.setText(
+            self.tr("No member matches your search.") if filtering else self._empty_text
+        )
         self.setCurrentWidget(self.empty)

@@ -67,7 +67,7 @@ class MemberListModel(QAbstractListModel):
         if role == MemberRole.NOTE:
             return row.note
         if role == Qt.ItemDataRole.ToolTipRole and row.read_at is not None:
-            tip = f"Read {full_time(row.read_at)}"
+            tip = self.tr("Read %1").replace("%1", full_time(row.read_at))
             return f"{tip}\n“{row.note}”" if row.note else tip
         return None
 
