@@ -144,7 +144,7 @@ def test_every_visible_control_in_every_window_has_an_accessible_name(qt_loop, c
         chat = controller.chat_view
         incoming = controller.messages.message_at(0)
         chat.start_reply(incoming.msg_id, "bob", "standup")  # the bar's × is visible
-        await asyncio.sleep(0.05)
+        await until(chat.bar.isVisible, what="the reply bar")
         assert unnamed(window) == []
         assert {Role.List, Role.ListItem, Role.EditableText, Role.Button, Role.MenuItem} <= roles(
             window
