@@ -26,6 +26,7 @@ from desktop_chat.client.errors import ChatError, ChatErrorCode
 from desktop_chat.client.events import ChatEventHandler
 from desktop_chat.client.message_actions import MessageActions
 from desktop_chat.client.models import (
+    Before,
     ChatMessage,
     ChatType,
     Conversation,
@@ -426,7 +427,7 @@ class ChatManager(MessageActions, Presence):
         return self._client.require_store().message(msg_id)
 
     def local_messages(
-        self, conversation_id: str, before_time: int | None, count: int
+        self, conversation_id: str, before_time: Before, count: int
     ) -> list[ChatMessage]:
         return self._client.require_store().conversation_messages(
             conversation_id, before_time, count

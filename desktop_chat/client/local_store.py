@@ -32,6 +32,7 @@ from desktop_chat.client.errors import ChatError, ChatErrorCode
 from desktop_chat.client.local_schema import LocalSchemaError, has_search_index, prepare
 from desktop_chat.client.local_search import LocalSearch
 from desktop_chat.client.models import (
+    Before,
     ChatMessage,
     ChatType,
     Conversation,
@@ -61,6 +62,7 @@ _REPLY = ("reply_from", "reply_text", "reply_recalled")
 _COLUMN_NAMES = [*_SAME, *_CONVERTED, *_REPLY]
 _BOOLS = frozenset(f.name for f in fields(ChatMessage) if f.type == "bool")
 _COLUMNS = ", ".join(_COLUMN_NAMES)
+_TIME = "COALESCE(NULLIF(server_time, 0), local_time)"  # `sort_time`, as indexed
 _PLACEHOLDERS = ", ".join("?" * len(_COLUMN_NAMES))
 # An upsert, not INSERT OR REPLACE: a replace deletes the row first, which the search
 # index's triggers would see as a delete and a new message.
@@ -214,14 +216,24 @@ class LocalStore(LocalSearch):
         return found
 
     def conversation_messages(
-        self, conversation_id: str, before_time: int | None, count: int
+        self, conversation_id: str, before: Before, count: int
     ) -> list[ChatMessage]:
-        """Up to `count` messages older than `before_time` (see `sort_time`), oldest first."""
+        """Up to `count` messages before `before`, oldest first, in `order_key` order.
+        `before` is a time (see `sort_time`: strictly older), or the `order_key` of a
+        message (exactly the ones before it, also those of its own millisecond)."""
+        if isinstance(before, tuple):
+            time_, seq, msg_id = before
+            bound = (
+                f" AND {_TIME} <= ? AND ({_TIME} < ? OR conv_seq < ?"
+                " OR (conv_seq = ? AND msg_id < ?))"
+            )
+            args: tuple[Any, ...] = (time_, time_, seq, seq, msg_id)
+        else:
+            bound, args = f" AND {_TIME} < ?", (before if before else 2**62,)
         rows = self._db.execute(
-            f"SELECT {_COLUMNS} FROM messages WHERE conversation_id = ?"
-            " AND COALESCE(NULLIF(server_time, 0), local_time) < ?"
-            " ORDER BY COALESCE(NULLIF(server_time, 0), local_time) DESC, conv_seq DESC LIMIT ?",
-            (conversation_id, before_time if before_time else 2**62, count),
+            f"SELECT {_COLUMNS} FROM messages WHERE conversation_id = ?{bound}"
+            f" ORDER BY {_TIME} DESC, conv_seq DESC, msg_id DESC LIMIT ?",
+            (conversation_id, *args, count),
         ).fetchall()
         return [_message(row) for row in reversed(rows)]
 

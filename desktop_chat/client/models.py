@@ -2,7 +2,7 @@
 
 Owns: `ChatType`, `MessageStatus`, `MessageDirection`, `ChatMessage` (with
 `ChatMessage.text(to, text, chat_type=..., reply_to=...)`, its quote `ReplyPreview`,
-and whether it was edited or recalled), `Conversation` (with its mute),
+and whether it was edited or recalled, and its place `order_key`), `Conversation` (with its mute),
 `GroupMessageAck`, `CursorResult`, `Group`, and how a message's receipt mark
 (protocol `Mark`) reads as the SDK's fields: `status`, `has_deliver_ack`,
 `has_read_ack`.
@@ -23,6 +23,9 @@ from typing import Generic, Protocol, TypeVar
 from desktop_chat.protocol import Mark
 
 T = TypeVar("T")
+
+OrderKey = tuple[int, int, str]  # a message's place in its conversation (`order_key`)
+Before = int | OrderKey | None  # a page's upper bound: a time, a place, or none
 
 
 class ChatType(enum.StrEnum):
@@ -162,6 +165,12 @@ class ChatMessage:
         return self.server_time or self.local_time
 
     @property
+    def order_key(self) -> OrderKey:
+        """Its exact place in its conversation, as the local store orders it: the time,
+        then the conversation seq (messages of one millisecond), then the id."""
+        return (self.sort_time, self.conv_seq, self.msg_id)
+
+    @property
     def is_group(self) -> bool:
         return self.chat_type is ChatType.GROUP_CHAT
 
@@ -211,7 +220,7 @@ class ConversationSource(Protocol):
     """What a `Conversation` asks of the manager that made it (`ChatManager`)."""
 
     def local_messages(
-        self, conversation_id: str, before_time: int | None, count: int
+        self, conversation_id: str, before_time: Before, count: int
     ) -> list[ChatMessage]: ...
 
     def delete_message(self, msg_id: str) -> None: ...
@@ -244,8 +253,9 @@ class Conversation:
         """The latest messages kept on this device, oldest first."""
         return self.load_messages()
 
-    def load_messages(self, before_time: int | None = None, count: int = 50) -> list[ChatMessage]:
-        """Up to `count` messages older than `before_time` (a `sort_time`), oldest first."""
+    def load_messages(self, before_time: Before = None, count: int = 50) -> list[ChatMessage]:
+        """Up to `count` messages older than `before_time` (a `sort_time`, or a message's
+        `order_key` to page on exactly after it), oldest first."""
         assert self._manager is not None
         return self._manager.local_messages(self.conversation_id, before_time, count)
 

@@ -53,7 +53,7 @@ def message(n: int, when: int, text: str | None = None, incoming: bool = True) -
 
 def loader(messages):
     def load(before, count):
-        older = [m for m in messages if before is None or m.sort_time < before]
+        older = [m for m in messages if before is None or m.order_key < before]
         return older[-count:]
 
     return load

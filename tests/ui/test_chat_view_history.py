@@ -27,7 +27,7 @@ def history(count: int):
     ]
 
     def loader(before, count):
-        older = [m for m in messages if before is None or m.sort_time < before]
+        older = [m for m in messages if before is None or m.order_key < before]
         return older[-count:]
 
     return loader

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QAbstractItemModelTester
 
-from desktop_chat.client.models import ChatMessage, MessageDirection, TextMessageBody
+from desktop_chat.client.models import ChatMessage, ChatType, MessageDirection, TextMessageBody
 from desktop_chat.protocol import Mark
 from desktop_chat.ui.chat.message_model import PAGE, MessageListModel
 from desktop_chat.ui.conversations.conversation_model import ConversationListModel, ConversationRow
@@ -19,7 +19,7 @@ def message(n: int, *, conv: str = "bob", mark: Mark = Mark.SENT, t: int | None 
         conversation_id=conv,
         from_="alice",
         to=conv,
-        chat_type="chat",
+        chat_type=ChatType.CHAT,
         body=TextMessageBody(f"message {n}"),
         direction=MessageDirection.SEND,
         server_time=1_000_000 + n if t is None else t,
@@ -36,7 +36,8 @@ class History:
 
     def __call__(self, before, count):
         self.calls += 1
-        older = [m for m in self.all if before is None or m.sort_time < before]
+        key = (lambda m: m.order_key) if isinstance(before, tuple) else (lambda m: m.sort_time)
+        older = [m for m in self.all if before is None or key(m) < before]
         return older[-count:]
 
 
@@ -196,3 +197,61 @@ def test_conversation_rows_repaint_once_per_flush_naming_the_roles_that_changed(
             spoken,
         }
     ]
+
+
+def store_history(tmp_path, messages):
+    """A real local store holding `messages`; its loader is what the app passes."""
+    from desktop_chat.client.local_store import LocalStore
+
+    store = LocalStore(tmp_path / "local.db")
+    for m in messages:
+        store.save_message(m)
+    store.commit()
+    return store, lambda before, count: store.conversation_messages("bob", before, count)
+
+
+def same_millisecond(count: int) -> list[ChatMessage]:
+    """`count` messages the server stamped in one millisecond: their conv_seq orders
+    them, and their ids (random in real life) sort the other way round."""
+    burst = []
+    for n in range(count):
+        m = message(n, t=1_000_000)
+        m.msg_id = f"id-{count - n:06d}"
+        m.conv_seq = n + 1
+        burst.append(m)
+    return burst
+
+
+def test_rows_of_one_millisecond_keep_their_place_and_repaint_on_a_receipt(model, qtbot, tmp_path):
+    burst = same_millisecond(12)
+    store, loader = store_history(tmp_path, burst)
+    model.load("bob", loader)
+    shown = [model.message_at(r).msg_id for r in range(model.rowCount())]
+    assert shown == [m.msg_id for m in burst]  # the order the server gave them
+    changes, moves = [], []
+    model.dataChanged.connect(lambda first, last, roles: changes.append((first.row(), last.row())))
+    model.rowsRemoved.connect(lambda *a: moves.append(a))
+    read = [store.message(m.msg_id) for m in burst]
+    for m in read:
+        m.mark = Mark.READ
+    model.update(read)
+    qtbot.waitUntil(lambda: changes != [], timeout=2000)
+    assert moves == [], "a receipt moves no row"
+    assert changes == [(0, 11)]
+    assert [model.message_at(r).msg_id for r in range(model.rowCount())] == shown
+    store.close()
+
+
+def test_scrolling_up_shows_every_message_of_a_millisecond_that_spans_pages(model, tmp_path):
+    burst = same_millisecond(PAGE + 30)
+    older = message(0, t=999_000)
+    older.msg_id, older.conv_seq = "older", 0
+    store, loader = store_history(tmp_path, [older, *burst])
+    model.load("bob", loader)
+    assert model.rowCount() == PAGE
+    while model.has_older:
+        model.older_wanted = True
+        model.fetchMore()
+    shown = [model.message_at(r).msg_id for r in range(model.rowCount())]
+    assert shown == ["older", *(m.msg_id for m in burst)]
+    store.close()

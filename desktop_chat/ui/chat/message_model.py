@@ -1,7 +1,9 @@
 """The open conversation's messages as a Qt list model.
 
-Owns: `MessageListModel`: rows in conversation order (server time, or local time
-while pending), which rows open a day (the `DATE` role: "Today", "Yesterday",
+Owns: `MessageListModel`: rows in conversation order (`ChatMessage.order_key`: the
+server time, or local time while pending, then the conversation seq, exactly as the
+local store pages them, so a receipt never moves a row and a busy millisecond is
+never cut at a page's edge), which rows open a day (the `DATE` role: "Today", "Yesterday",
 "3 March") and which carries the "N unread messages" line (`BANNER`), history
 paged in with `canFetchMore`/`fetchMore` behind a "fetch running" guard, and
 receipt updates that repaint only their rows. Screen readers get each row as one
@@ -23,13 +25,13 @@ from datetime import date, datetime
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
 
-from desktop_chat.client.models import ChatMessage, MessageDirection
+from desktop_chat.client.models import Before, ChatMessage, MessageDirection, OrderKey
 from desktop_chat.ui.coalesced_model import CoalescedListModel
 from desktop_chat.ui.painting.common import day_label, fill
 from desktop_chat.ui.painting.roles import MessageRole
 from desktop_chat.ui.spoken import message_text
 
-Loader = Callable[[int | None, int], list[ChatMessage]]
+Loader = Callable[[Before, int], list[ChatMessage]]  # (before, count): a page, oldest first
 PAGE = 50
 MAX_OPEN_ROWS = 1000  # a chat opens with at most this many rows, unread ones included
 
@@ -136,7 +138,7 @@ class MessageListModel(CoalescedListModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.conversation_id: str | None = None
-        self._keys: list[tuple[int, str]] = []  # (sort_time, msg_id), parallel to _rows
+        self._keys: list[OrderKey] = []  # each row's `order_key`, parallel to _rows
         self._loader: Loader | None = None
         self._has_more = False
         self._fetching = False
@@ -189,13 +191,13 @@ class MessageListModel(CoalescedListModel):
         self.older_wanted = False
         self._fetching = True
         try:
-            before = self._rows[0].sort_time if self._rows else None
+            before = self._rows[0].order_key if self._rows else None
             older = [m for m in self._loader(before, PAGE) if m.msg_id not in self._row_of]
             self._has_more = len(older) >= PAGE
             if older:
                 self.beginInsertRows(QModelIndex(), 0, len(older) - 1)
                 self._rows[:0] = older
-                self._keys[:0] = [(m.sort_time, m.msg_id) for m in older]
+                self._keys[:0] = [m.order_key for m in older]
                 self._reindex()
                 self.endInsertRows()
                 if len(self._rows) > len(older):
@@ -214,7 +216,7 @@ class MessageListModel(CoalescedListModel):
         count = max(PAGE, min(at_least + PAGE // 5, MAX_OPEN_ROWS))
         newest = loader(None, count)
         self._rows = list(newest)
-        self._keys = [(m.sort_time, m.msg_id) for m in self._rows]
+        self._keys = [m.order_key for m in self._rows]
         self._reindex()
         self._has_more = len(newest) >= count
         self._unread_marker = None
@@ -275,7 +277,7 @@ class MessageListModel(CoalescedListModel):
         if message.conversation_id != self.conversation_id:
             return
         row = self._row_of.get(message.msg_id)
-        key = (message.sort_time, message.msg_id)
+        key = message.order_key
         if row is not None and self._fits(row, key):
             resized = not _same_size(self._rows[row], message)
             self._rows[row], self._keys[row] = message, key
@@ -314,7 +316,7 @@ class MessageListModel(CoalescedListModel):
 
     # ------------------------------------------------------------------ internals
 
-    def _fits(self, row: int, key: tuple[int, str]) -> bool:
+    def _fits(self, row: int, key: OrderKey) -> bool:
         """Whether `key` may stay at `row` without breaking the order."""
         before_ok = row == 0 or self._keys[row - 1] <= key
         after_ok = row + 1 == len(self._keys) or key <= self._keys[row + 1]
