@@ -72,6 +72,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--data-dir", type=Path, default=None, help="where the app keeps its data")
     parser.add_argument(
+        "--share-host",
+        default="0.0.0.0",
+        help="when this computer's server is shared with the network (chosen in the"
+        " sign-in window): the address it listens on; default every IPv4 address",
+    )
+    parser.add_argument(
         "--demo",
         action="store_true",
         help="start a local server with demo accounts and open two chat windows side by side",
@@ -143,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from desktop_chat.ui.session import run_app
 
-        coro = run_app(data_dir, args.server, settings_location(args.data_dir), instance)
+        coro = run_app(
+            data_dir, args.server, settings_location(args.data_dir), instance, args.share_host
+        )
     # Cyclic garbage is collected on the GUI thread only: the embedded server's thread
     # and the loop's worker threads must never run a QObject's destructor (gui_gc).
     collector = GuiThreadCollector(parent=app)

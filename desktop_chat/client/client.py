@@ -138,6 +138,7 @@ class ChatClient:
             ping_interval=self.options.ping_interval_seconds,
             ping_timeout=self.options.ping_timeout_seconds,
             tls_ca_file=self.options.tls_ca_file,
+            tls_pin_sha256=self.options.tls_pin_sha256,
         )
         self.limits = connection.limits
         return connection

@@ -30,6 +30,7 @@ import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
 
+from desktop_chat.client import pinning
 from desktop_chat.client.errors import ChatError, ChatErrorCode, RemoteProtocolError
 from desktop_chat.protocol import (
     PROTOCOL_VERSION,
@@ -53,12 +54,6 @@ R = TypeVar("R", bound=f.Reply)
 
 def _handshake_error(url: str, exc: Exception) -> ChatError:
     """What the user is told when the websocket to `url` could not be opened."""
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return ChatError(
-            ChatErrorCode.NETWORK_ERROR,
-            f"the server at {url} has a certificate this computer does not trust"
-            f" ({exc.verify_message}); check the address, or ask its administrator",
-        )
     if isinstance(exc, OSError | TimeoutError | InvalidURI | ConnectionClosed):
         return ChatError(
             ChatErrorCode.NETWORK_ERROR,
@@ -105,11 +100,12 @@ class Connection:
         ping_interval: float,
         ping_timeout: float,
         tls_ca_file: str | None = None,
+        tls_pin_sha256: str | None = None,
     ) -> Connection:
         tls = None
         if url.startswith("wss://"):
-            # Verified always: the system's authorities, or the given private CA.
-            tls = ssl.create_default_context(cafile=tls_ca_file)
+            # Verified always: the system's authorities, the given private CA, or the pin.
+            tls = pinning.tls_context(tls_ca_file, tls_pin_sha256)
         try:
             async with asyncio.timeout(timeout):
                 ws = await connect(
@@ -125,8 +121,17 @@ class Connection:
                     open_timeout=timeout,
                     logger=_ws_log,
                 )
-        except Exception as exc:  # every handshake failure, told apart below
+        except ssl.SSLCertVerificationError as exc:
+            presented = await pinning.presented_fingerprint(url, timeout)
+            raise pinning.untrusted(url, presented, None) from exc
+        except Exception as exc:  # every other handshake failure, told apart below
             raise _handshake_error(url, exc) from exc
+        if tls_pin_sha256 and tls is not None:
+            try:
+                pinning.check_pin(url, ws.transport.get_extra_info("ssl_object"), tls_pin_sha256)
+            except ChatError:
+                await ws.close()
+                raise
         connection = cls(ws, on_events, timeout)
         try:
             hello = await connection.request(

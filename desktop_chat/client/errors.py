@@ -3,11 +3,11 @@
 Owns: the codes a failure carries (`Code`): a member of the protocol's `ErrorCode`
 (every code the server sends, defined once there) or of `LocalCode` (the client's
 own: NETWORK_ERROR, TIMEOUT, CLIENT_CLOSED, DATABASE_ERROR, PROTOCOL_ERROR,
-UNKNOWN); `ChatErrorCode`, the one name for all of them (`ChatErrorCode.TIMEOUT`
-is `LocalCode.TIMEOUT`, `ChatErrorCode.TOKEN_INVALID` is `ErrorCode.TOKEN_INVALID`:
-the same objects, named there so the type checker sees each one; tests check it
-names every code of both, once); and the exceptions every public call raises on
-failure, as the SDK does:
+UNTRUSTED_CERTIFICATE, UNKNOWN); `ChatErrorCode`, the one name for all of them
+(`ChatErrorCode.TIMEOUT` is `LocalCode.TIMEOUT`, `ChatErrorCode.TOKEN_INVALID` is
+`ErrorCode.TOKEN_INVALID`: the same objects, named there so the type checker sees
+each one; tests check it names every code of both, once); and the exceptions every
+public call raises on failure, as the SDK does:
 
     ChatError                   every failed call: `code`, `description`, `details`
     ├── LocalProtocolError      we misused the protocol: the server refused the
@@ -46,6 +46,9 @@ class LocalCode(enum.StrEnum):
     DATABASE_ERROR = "DATABASE_ERROR"
     # The server sent a frame this client cannot read, or a reply of the wrong type.
     PROTOCOL_ERROR = "PROTOCOL_ERROR"
+    # A wss:// server's certificate is neither verified nor the pinned one (see
+    # client.pinning); details: "fingerprint" (what it presented), "pinned".
+    UNTRUSTED_CERTIFICATE = "UNTRUSTED_CERTIFICATE"
     UNKNOWN = "UNKNOWN"
 
 
@@ -106,6 +109,7 @@ class ChatErrorCode:
     CLIENT_CLOSED: Final = LocalCode.CLIENT_CLOSED
     DATABASE_ERROR: Final = LocalCode.DATABASE_ERROR
     PROTOCOL_ERROR: Final = LocalCode.PROTOCOL_ERROR
+    UNTRUSTED_CERTIFICATE: Final = LocalCode.UNTRUSTED_CERTIFICATE
     UNKNOWN: Final = LocalCode.UNKNOWN
 
 

@@ -3,7 +3,8 @@
 Owns: the two receipt switches (`require_ack` for read receipts, default on;
 `require_delivery_ack` for delivery receipts, default off as in the SDK; the
 desktop app turns it on), the ack batching window, reconnect backoff and
-keepalive timing, and where the session token is kept (`token_store`: "file" or
+keepalive timing, which certificates a wss:// server may present (`tls_ca_file`,
+`tls_pin_sha256`), and where the session token is kept (`token_store`: "file" or
 "keyring"; `token_store.py` says what each protects against).
 
 Never: read files or the environment.
@@ -33,6 +34,10 @@ class ChatOptions:
     # For wss:// servers: a PEM file of the certificate authorities to trust instead of
     # the system's (a private CA). Certificates are always verified.
     tls_ca_file: str | None = None
+    # For a wss:// server whose certificate signs itself (one shared on a local
+    # network): the SHA-256 of that certificate, trusted once the person compared its
+    # security code (client.pinning). Then only that certificate is accepted.
+    tls_pin_sha256: str | None = None
     # "file": a 0600 file in the user's directory; "keyring": the system keyring
     # (the `keyring` extra), or that file where no keyring is available.
     token_store: str = "file"

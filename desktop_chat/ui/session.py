@@ -19,18 +19,20 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QSystemTrayIcon
+from PySide6.QtWidgets import QDialog, QSystemTrayIcon
 
 from desktop_chat.appdata import autostart_enabled, autostart_path, set_autostart
 from desktop_chat.client import ChatClient, ChatError, ChatErrorCode, ChatOptions
-from desktop_chat.embedded import EmbeddedServer
+from desktop_chat.client.pinning import security_code
 from desktop_chat.ui.chat.message_delegate import MessageDelegate
 from desktop_chat.ui.controller import ChatController
 from desktop_chat.ui.conversations.conversation_delegate import ConversationDelegate
-from desktop_chat.ui.dialogs.forms import LoginDialog, NewChatDialog, NewGroupDialog
+from desktop_chat.ui.dialogs.forms import NewChatDialog, NewGroupDialog
+from desktop_chat.ui.dialogs.login import LoginDialog, TrustDialog
 from desktop_chat.ui.dialogs.settings import SettingsDialog
 from desktop_chat.ui.excepthook import install_excepthook
 from desktop_chat.ui.i18n import install_translations
+from desktop_chat.ui.own_server import OwnServer
 from desktop_chat.ui.settings import AppSettings, load, save
 from desktop_chat.ui.single_instance import SingleInstance
 from desktop_chat.ui.wording import explain
@@ -38,11 +40,12 @@ from desktop_chat.ui.wording import explain
 log = logging.getLogger(__name__)
 
 
-def make_options(server_url: str, settings: AppSettings) -> ChatOptions:
+def make_options(server_url: str, settings: AppSettings, pin: str | None = None) -> ChatOptions:
     return ChatOptions(
         server_url=server_url,
         require_ack=settings.read_receipts,
         require_delivery_ack=settings.delivery_receipts,
+        tls_pin_sha256=pin or settings.trusted_certificates.get(server_url),
     )
 
 
@@ -68,9 +71,12 @@ class AppSession(QObject):
         server_url: str,
         settings: AppSettings,
         settings_path: Path | None = None,
+        own_server: OwnServer | None = None,
     ) -> None:
         super().__init__()
         self.data_dir = data_dir
+        # None: the caller gave the server (a test, the demo): an empty address is it.
+        self.own_server = own_server
         self.settings_path = settings_path or data_dir / "settings.json"
         self.server_url = server_url
         self.settings = settings
@@ -79,10 +85,13 @@ class AppSession(QObject):
         self.login_dialog: LoginDialog | None = None
         self.quit = asyncio.Event()
         self._dialogs: list = []
+        self._tasks: set[asyncio.Future] = set()  # sign-ins retried after a trust answer
         self.tray_available = QSystemTrayIcon.isSystemTrayAvailable
 
     def _client(self, server_url: str) -> ChatClient:
-        return ChatClient(make_options(server_url, self.settings), self.data_dir / "accounts")
+        own = self.own_server
+        pin = own.pin if own is not None and own.running and server_url == own.url else None
+        return ChatClient(make_options(server_url, self.settings, pin), self.data_dir / "accounts")
 
     def show_error(self, text: str) -> None:
         """Tell the person, wherever they are now: the window, or the sign-in dialog."""
@@ -111,7 +120,14 @@ class AppSession(QObject):
 
     def show_login(self, error: str = "") -> None:
         dialog = LoginDialog()
-        dialog.set_values(self.settings.server_url, self.settings.last_username)
+        own = self.own_server
+        shared = own is not None and (own.shared if own.running else self.settings.share_on_network)
+        dialog.set_values(self.settings.server_url, self.settings.last_username, shared)
+        if own is not None and own.shared:
+            dialog.show_sharing(own.addresses, own.code)
+        dialog.server_mode_changed.connect(
+            lambda shared: asyncio.ensure_future(self._use_own_server(shared))
+        )
         dialog.sign_in_requested.connect(
             lambda url, user, pw: asyncio.ensure_future(self._sign_in(url, user, pw, False))
         )
@@ -129,9 +145,57 @@ class AppSession(QObject):
         self.login_dialog = dialog
         dialog.open()
 
+    async def _use_own_server(self, shared: bool) -> bool:
+        """Run this computer's server for it alone, or for this network too; False
+        (and the person told) when it cannot start that way."""
+        dialog = self.login_dialog
+        own = self.own_server
+        if own is None or (own.running and own.shared == shared):
+            return True
+        if dialog is not None:
+            dialog.set_busy(
+                True,
+                self.tr("Starting the server for your network…")
+                if shared
+                else self.tr("Starting the server for this computer…"),
+            )
+        try:
+            self.server_url = await own.start(shared, self.settings.share_port)
+        except (OSError, RuntimeError) as exc:
+            log.warning("could not start this computer's server (shared=%s): %s", shared, exc)
+            if dialog is not None:
+                dialog.show_error(
+                    self.tr(
+                        "Could not start the server on this computer ({error})."
+                        " Try again, or connect to a server somewhere else."
+                    ).format(error=exc)
+                )
+            return False
+        self.settings.share_on_network = shared
+        if shared:
+            self.settings.share_port = own.port  # others' address stays right next time
+        self._save_settings()
+        if dialog is not None:
+            dialog.set_busy(False)
+            if shared:
+                dialog.show_sharing(own.addresses, own.code)
+        return True
+
+    def _save_settings(self) -> None:
+        try:
+            save(self.settings, self.settings_path)
+        except OSError as exc:
+            self.show_error(
+                self.tr("Could not save the settings to {path}: {error}").format(
+                    path=self.settings_path, error=exc.strerror or exc
+                )
+            )
+
     async def _sign_in(self, url: str, username: str, password: str, register: bool) -> None:
         dialog = self.login_dialog
         assert dialog is not None
+        if not url and not await self._use_own_server(dialog.is_shared()):
+            return
         dialog.set_busy(True)
         client = self._client(url or self.server_url)
         try:
@@ -141,6 +205,9 @@ class AppSession(QObject):
         except ChatError as exc:
             await client.close()
             dialog.set_busy(False)
+            if exc.code is ChatErrorCode.UNTRUSTED_CERTIFICATE and url:
+                self._ask_trust(url, exc, lambda: self._sign_in(url, username, password, register))
+                return
             dialog.show_error(explain(exc, url or self.server_url, username=username))
             if not register and (
                 exc.code is ChatErrorCode.INVALID_CREDENTIALS
@@ -157,6 +224,34 @@ class AppSession(QObject):
         self.login_dialog = None
         dialog.accept()
         self._signed_in(client)
+
+    def _ask_trust(self, url: str, refused: ChatError, retry) -> None:
+        """A server whose certificate no authority signed: trust it if the person
+        says its security code is the one its computer shows."""
+        dialog = self.login_dialog
+        details = refused.details or {}
+        presented = details.get("fingerprint")
+        if dialog is None or not presented:
+            if dialog is not None:
+                dialog.show_error(explain(refused, url))
+            return
+        question = TrustDialog(url, security_code(presented), bool(details.get("pinned")))
+        question.setParent(dialog, question.windowFlags())
+
+        def answered(result: int) -> None:
+            if result != QDialog.DialogCode.Accepted:
+                dialog.show_error(
+                    self.tr("Not connected: the server at {url} was not trusted.").format(url=url)
+                )
+                return
+            self.settings.trusted_certificates[url] = presented
+            self._save_settings()
+            task = asyncio.ensure_future(retry())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+        question.finished.connect(answered)
+        question.open()
 
     def _signed_in(self, client: ChatClient) -> None:
         self.client = client
@@ -289,25 +384,38 @@ def settings_for(
     return settings
 
 
+async def start_own_server(own: OwnServer, settings: AppSettings) -> str:
+    """Start this computer's server as it ran last time (shared, on the same port,
+    or for this computer only); its URL."""
+    try:
+        return await own.start(settings.share_on_network, settings.share_port)
+    except (OSError, RuntimeError) as exc:
+        if not settings.share_on_network:
+            raise
+        # The network cannot be served now: this computer only, and the sign-in
+        # dialog offers to share again.
+        log.warning("could not share this computer's server: %s", exc)
+        return await own.start(False)
+
+
 async def run_app(
     data_dir: Path,
     server_url: str | None,
     settings_path: Path | None = None,
     instance: SingleInstance | None = None,
+    share_host: str = "0.0.0.0",
 ) -> None:
     settings_path = settings_path or data_dir / "settings.json"
     settings = settings_for(data_dir, server_url, settings_path)
     log.info("settings from %s; server %s", settings_path, settings.server_url or "local")
     url = settings.server_url
-    embedded: EmbeddedServer | None = None
+    own = OwnServer(data_dir, share_host)
     if not url:
-        embedded = EmbeddedServer(data_dir / "local-server.db")
-        url = await asyncio.to_thread(embedded.start)
+        url = await start_own_server(own, settings)
     try:
-        session = AppSession(data_dir, url, settings, settings_path)
+        session = AppSession(data_dir, url, settings, settings_path, own)
         if instance is not None:
             instance.raise_requested.connect(session.raise_window)
         await session.run()
     finally:
-        if embedded is not None:
-            await asyncio.to_thread(embedded.stop)
+        await own.stop()

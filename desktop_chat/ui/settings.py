@@ -2,7 +2,9 @@
 
 Owns: `AppSettings` (the receipt switches of RECEIPTS.md §2, the "counts as
 read" timings of §8, notifications, starting on login, the last server address
-and username, the UI language), its limits (`DWELL_RANGE`, `IDLE_RANGE`), `load`/`save` as a JSON
+and username, the UI language, whether this computer's own server is shared on the
+network and on which port, and the wss:// servers trusted by their certificate),
+its limits (`DWELL_RANGE`, `IDLE_RANGE`), `load`/`save` as a JSON
 file, and `migrate` (moving the file from where older versions kept it). Where
 the file lives is `desktop_chat.app`'s choice (`settings_location`).
 
@@ -42,6 +44,12 @@ class AppSettings:
     server_url: str = ""
     last_username: str = ""
     language: str = ""  # "" follows the system locale; else a locale name such as "zh_CN"
+    # This computer's own server also serves people on this network (TLS), on the
+    # port it had last time, so the address others typed stays right.
+    share_on_network: bool = False
+    share_port: int = 0
+    # wss:// servers trusted by their certificate's SHA-256 (client.pinning): url -> pin.
+    trusted_certificates: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> AppSettings:
@@ -105,9 +113,17 @@ def _valid_fields(raw: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for item in dataclasses.fields(AppSettings):
         value = raw.get(item.name)
-        if item.default is dataclasses.MISSING or value is None:
+        if value is None:
+            continue
+        if item.default_factory is dict:  # type: ignore[comparison-overlap]
+            if isinstance(value, dict):
+                values[item.name] = {
+                    k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)
+                }
             continue
         default = item.default
+        if default is dataclasses.MISSING:
+            continue
         if isinstance(default, bool):
             if isinstance(value, bool):
                 values[item.name] = value
@@ -120,6 +136,8 @@ def _valid_fields(raw: dict[str, Any]) -> dict[str, Any]:
                 values[item.name] = float(value)
         elif isinstance(default, str) and isinstance(value, str):
             values[item.name] = value
+        elif isinstance(default, int) and isinstance(value, int) and 0 <= value <= 65535:
+            values[item.name] = value  # the only int field is a port (bools were taken above)
     if "dwell_seconds" in values:
         values["dwell_seconds"] = _clamp(values["dwell_seconds"], DWELL_RANGE)
     if "idle_seconds" in values:

@@ -3,6 +3,7 @@ the certificate (a private CA only when it is told to trust it)."""
 
 from __future__ import annotations
 
+import ssl
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 import trustme
 
 from desktop_chat.client import ChatClient, ChatError, ChatErrorCode, ChatMessage, ChatOptions
+from desktop_chat.client.pinning import fingerprint
 
 SERVER = str(Path(sys.executable).with_name("desktop-chat-server"))
 
@@ -50,9 +52,11 @@ async def test_a_certificate_the_client_does_not_trust_is_refused_clearly(
     stranger = ChatClient(ChatOptions(server_url=clients.harness.url), tmp_path / "stranger")
     with pytest.raises(ChatError) as refused:
         await stranger.register("mallory", "correct horse")
-    assert refused.value.code is ChatErrorCode.NETWORK_ERROR
-    assert "certificate" in refused.value.description
-    assert "does not trust" in refused.value.description
+    assert refused.value.code is ChatErrorCode.UNTRUSTED_CERTIFICATE
+    assert "certificate no authority vouches for" in refused.value.description
+    # What it presented, for the person to compare (client.pinning).
+    der = ssl.PEM_cert_to_DER_cert(certificates["cert"].read_text())
+    assert refused.value.details == {"fingerprint": fingerprint(der), "pinned": None}
 
 
 def test_the_command_line_wants_both_tls_files(tmp_path, certificates):

@@ -16,7 +16,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 
-from desktop_chat.ui.session import AppSession
+from desktop_chat.ui.own_server import OwnServer
+from desktop_chat.ui.session import AppSession, start_own_server
 from desktop_chat.ui.settings import load
 
 PASSWORD = "correct horse"
@@ -34,10 +35,21 @@ async def until(predicate, timeout: float = 10.0, what: str = "condition") -> No
 class App:
     """One run of the app on `data_dir` (a person's computer), like `run_app`."""
 
-    def __init__(self, data_dir: Path, server_url: str, *, tray: bool | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        server_url: str,
+        *,
+        tray: bool | None = None,
+        own_server: OwnServer | None = None,
+    ) -> None:
+        """`own_server`: this computer's own server, run as `run_app` runs it (then
+        `server_url` is "" unless the settings name another server)."""
         QApplication.instance().setQuitOnLastWindowClosed(False)  # as `desktop-chat` does
         self.data_dir = data_dir
-        self.session = AppSession(data_dir, server_url, load(data_dir / "settings.json"))
+        self.own_server = own_server
+        settings = load(data_dir / "settings.json")
+        self.session = AppSession(data_dir, server_url, settings, None, own_server)
         if tray is not None:
             self.session.tray_available = lambda: tray
         self.task: asyncio.Task | None = None
@@ -52,6 +64,10 @@ class App:
         return self.session.controller.window
 
     async def start(self) -> App:
+        own, settings = self.own_server, self.session.settings
+        if own is not None:  # as run_app: the saved server, else this computer's own
+            url = settings.server_url or await start_own_server(own, settings)
+            self.session.server_url = url
         self.task = asyncio.ensure_future(self.session.run())
         await until(
             lambda: self.session.controller is not None or self.session.login_dialog is not None,
@@ -93,9 +109,13 @@ class App:
     async def finished(self, timeout: float = 10.0) -> None:
         assert self.task is not None
         await asyncio.wait_for(asyncio.shield(self.task), timeout)
+        if self.own_server is not None:
+            await self.own_server.stop()
 
     async def close(self) -> None:
         """End the run whatever state it is in (test clean-up)."""
         self.session.quit.set()
         if self.task is not None:
             await asyncio.wait_for(self.task, 10)
+        if self.own_server is not None:
+            await self.own_server.stop()

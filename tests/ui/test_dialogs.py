@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.client.models import GroupMessageAck
 from desktop_chat.ui.dialogs.forms import (
-    LoginDialog,
     NewChatDialog,
     NewGroupDialog,
     parse_members,
 )
+from desktop_chat.ui.dialogs.login import LoginDialog, TrustDialog
 from desktop_chat.ui.dialogs.settings import SettingsDialog
 from desktop_chat.ui.read_by import ReadByDialog, format_read_time
 from desktop_chat.ui.settings import AppSettings, load, save
@@ -248,7 +248,63 @@ def test_login_refuses_a_malformed_server_address(qtbot) -> None:
     type_into(qtbot, child(dialog, QLineEdit, "password"), "secret123")
     with qtbot.assertNotEmitted(dialog.sign_in_requested):
         click(qtbot, button(dialog, "Sign in"))
-    assert "ws://" in dialog.error_text()
+    assert "wss://" in dialog.error_text()
+
+
+def test_login_offers_this_computers_server_alone_or_for_the_network(qtbot) -> None:
+    dialog = shown(qtbot, LoginDialog())
+    own, shared, remote = (
+        child(dialog, QRadioButton, n) for n in ("server_own", "server_shared", "server_remote")
+    )
+    assert own.isChecked(), "the default stays this computer only"
+    texts = [label.text() for label in dialog.findChildren(QLabel)]
+    assert any("has a server built in" in t for t in texts), "one sentence says what it is"
+    with qtbot.waitSignal(dialog.server_mode_changed) as switched:
+        click(qtbot, shared)
+    assert switched.args == [True]
+    dialog.show_sharing(["wss://192.168.1.5:40123"], "1A2B 3C4D 5E6F 7A8B 9C0D 1E2F")
+    sharing = child(dialog, QLabel, "sharing")
+    assert sharing.isVisible()
+    text = dialog.sharing_text()
+    assert "wss://192.168.1.5:40123" in text and "1A2B 3C4D" in text
+    type_into(qtbot, child(dialog, QLineEdit, "username"), "alice")
+    type_into(qtbot, child(dialog, QLineEdit, "password"), "secret123")
+    with qtbot.waitSignal(dialog.sign_in_requested) as signal:
+        click(qtbot, button(dialog, "Sign in"))
+    assert signal.args == ["", "alice", "secret123"], "this computer's server: no address"
+    dialog.set_busy(False)
+    with qtbot.waitSignal(dialog.server_mode_changed) as switched:
+        click(qtbot, own)
+    assert switched.args == [False]
+    assert not sharing.isVisible()
+    click(qtbot, remote)
+    with qtbot.assertNotEmitted(dialog.sign_in_requested):
+        click(qtbot, button(dialog, "Sign in"))
+    assert "Type the server's address" in dialog.error_text()
+
+
+def test_a_given_address_means_that_server_and_shared_comes_back_as_it_was(qtbot) -> None:
+    dialog = shown(qtbot, LoginDialog())
+    dialog.set_values("wss://chat.example.com:8765", "alice")
+    assert child(dialog, QRadioButton, "server_remote").isChecked()
+    again = shown(qtbot, LoginDialog())
+    with qtbot.assertNotEmitted(again.server_mode_changed):
+        again.set_values("", "alice", shared=True)  # what the session runs already
+    assert child(again, QRadioButton, "server_shared").isChecked()
+
+
+def test_the_trust_question_shows_the_code_and_enter_does_not_trust(qtbot) -> None:
+    question = shown(
+        qtbot, TrustDialog("wss://10.0.0.7:40123", "1A2B 3C4D 5E6F 7A8B 9C0D 1E2F", False)
+    )
+    assert child(question, QLabel, "security_code").text() == "1A2B 3C4D 5E6F 7A8B 9C0D 1E2F"
+    assert any("10.0.0.7" in label.text() for label in question.findChildren(QLabel))
+    with qtbot.waitSignal(question.rejected):
+        qtbot.keyClick(question, Qt.Key.Key_Return)
+    changed = shown(qtbot, TrustDialog("wss://10.0.0.7:40123", "FFFF", True))
+    assert any("another certificate" in label.text() for label in changed.findChildren(QLabel))
+    with qtbot.waitSignal(changed.accepted):
+        click(qtbot, button(changed, "The codes match: trust this server"))
 
 
 def test_login_busy_disables_inputs_and_error_reenables(qtbot) -> None:

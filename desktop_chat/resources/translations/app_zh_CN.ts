@@ -26,6 +26,26 @@
             <source>{reason}. Check the names and try again.</source>
             <translation>{reason}。请检查用户名后重试。</translation>
         </message>
+        <message>
+            <source>Could not save the settings to {path}: {error}</source>
+            <translation>无法把设置保存到 {path}：{error}</translation>
+        </message>
+        <message>
+            <source>Could not start the server on this computer ({error}). Try again, or connect to a server somewhere else.</source>
+            <translation>无法在本机启动服务器（{error}）。请重试，或连接到其他地方的服务器。</translation>
+        </message>
+        <message>
+            <source>Not connected: the server at {url} was not trusted.</source>
+            <translation>未连接：你没有信任 {url} 上的服务器。</translation>
+        </message>
+        <message>
+            <source>Starting the server for this computer…</source>
+            <translation>正在启动仅供本机使用的服务器…</translation>
+        </message>
+        <message>
+            <source>Starting the server for your network…</source>
+            <translation>正在启动供你的网络使用的服务器…</translation>
+        </message>
     </context>
     <context>
         <name>ChatController</name>
@@ -293,9 +313,8 @@
             <translation>用户名长度为 2 到 32 个字符。{rule}</translation>
         </message>
         <message>
-            <location filename="../../ui/dialogs/form_checks.py" line="79" />
-            <source>Server addresses look like ws://chat.example.com:8765. Check the address, or leave it empty to use this computer's own server.</source>
-            <translation>服务器地址的格式类似 ws://chat.example.com:8765。请检查地址，或留空以使用本机自带的服务器。</translation>
+            <source>Server addresses look like wss://chat.example.com:8765. Check the address, or use the server on this computer.</source>
+            <translation>服务器地址的格式类似 wss://chat.example.com:8765。请检查地址，或使用本机上的服务器。</translation>
         </message>
     </context>
     <context>
@@ -385,6 +404,42 @@
             <location filename="../../ui/dialogs/forms.py" line="294" />
             <source>Creating your account…</source>
             <translation>正在注册账号…</translation>
+        </message>
+        <message>
+            <source> or </source>
+            <translation> 或 </translation>
+        </message>
+        <message>
+            <source>Connect to a server:</source>
+            <translation>连接到服务器：</translation>
+        </message>
+        <message>
+            <source>People on this network type {addresses} as their server, and check that it shows the security code {code}.</source>
+            <translation>这个网络上的其他人把 {addresses} 填作服务器地址，并核对它显示的安全码 {code}。</translation>
+        </message>
+        <message>
+            <source>Server address</source>
+            <translation>服务器地址</translation>
+        </message>
+        <message>
+            <source>This computer has no network address others could reach right now. Connect it to a network; the address will show here.</source>
+            <translation>本机现在没有其他人能访问的网络地址。请连接到网络，地址会显示在这里。</translation>
+        </message>
+        <message>
+            <source>Type the server&apos;s address, or use the server on this computer.</source>
+            <translation>请输入服务器地址，或使用本机上的服务器。</translation>
+        </message>
+        <message>
+            <source>Use a server on this computer for people on this network</source>
+            <translation>在本机运行服务器，供这个网络上的人使用</translation>
+        </message>
+        <message>
+            <source>Use a server on this computer, for this computer only</source>
+            <translation>在本机运行服务器，仅供本机使用</translation>
+        </message>
+        <message>
+            <source>desktop_chat has a server built in, so you need none to start: it keeps the accounts and messages on this computer.</source>
+            <translation>desktop_chat 自带服务器，无需另备即可开始使用：账号和消息都保存在本机上。</translation>
         </message>
     </context>
     <context>
@@ -901,6 +956,33 @@ read receipts:</source>
             <location filename="../../ui/wording.py" line="159" />
             <source>Something went wrong. Try again.</source>
             <translation>出错了，请重试。</translation>
+        </message>
+    </context>
+    <context>
+        <name>TrustDialog</name>
+        <message>
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <source>Check this server</source>
+            <translation>核对这个服务器</translation>
+        </message>
+        <message>
+            <source>Security code</source>
+            <translation>安全码</translation>
+        </message>
+        <message>
+            <source>The codes match: trust this server</source>
+            <translation>安全码一致：信任这个服务器</translation>
+        </message>
+        <message>
+            <source>The server at {url} now presents another certificate than the one you trusted. If its owner set it up again, compare the new security code with the one on their screen. If they did not, do not connect.</source>
+            <translation>{url} 上的服务器现在出示的证书与你信任过的不同。如果它的主人重新设置过服务器，请把新的安全码与对方屏幕上显示的核对；如果没有，请不要连接。</translation>
+        </message>
+        <message>
+            <source>The server at {url} uses a certificate of its own, which no authority vouches for. Ask the person whose computer runs it to read out the security code their sign-in window shows, and compare it with this one.</source>
+            <translation>{url} 上的服务器使用自己签发的证书，没有任何机构为它担保。请运行它的电脑的主人念出其登录窗口显示的安全码，并与这里的核对。</translation>
         </message>
     </context>
 </TS>

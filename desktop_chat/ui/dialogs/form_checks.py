@@ -78,6 +78,6 @@ def server_url_problem(url: str) -> str | None:
             return None
     return QCoreApplication.translate(
         "Forms",
-        "Server addresses look like ws://chat.example.com:8765. Check the address, "
-        "or leave it empty to use this computer's own server.",
+        "Server addresses look like wss://chat.example.com:8765. Check the address, "
+        "or use the server on this computer.",
     )
