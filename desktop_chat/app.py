@@ -109,6 +109,21 @@ def _desktop_entry(install: bool) -> int:
     return 0
 
 
+def _set_app_icon(app) -> None:
+    """The project's icon for every window (the sign-in dialog too); the main window
+    adds its unread badge on top."""
+    from PySide6.QtGui import QIcon
+
+    from desktop_chat.appdata import icon_png
+
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256):
+        if icon_png(size).is_file():
+            icon.addFile(str(icon_png(size)))
+    if not icon.isNull():
+        app.setWindowIcon(icon)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.install_desktop_entry or args.uninstall_desktop_entry:
@@ -123,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     existing = QApplication.instance()  # a test's, say; the window needs a QApplication
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("desktop_chat")
+    _set_app_icon(app)
     app.setQuitOnLastWindowClosed(False)
     data_dir = args.data_dir or default_data_dir()
     # Everything the app writes (settings, the local server's database, the client's

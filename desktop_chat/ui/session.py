@@ -28,7 +28,7 @@ from desktop_chat.ui.chat.message_delegate import MessageDelegate
 from desktop_chat.ui.controller import ChatController
 from desktop_chat.ui.conversations.conversation_delegate import ConversationDelegate
 from desktop_chat.ui.dialogs.forms import NewChatDialog, NewGroupDialog
-from desktop_chat.ui.dialogs.login import LoginDialog, TrustDialog
+from desktop_chat.ui.dialogs.login import LoginDialog, TrustDialog, sharing_html
 from desktop_chat.ui.dialogs.settings import SettingsDialog
 from desktop_chat.ui.excepthook import install_excepthook
 from desktop_chat.ui.i18n import install_translations
@@ -285,7 +285,13 @@ class AppSession(QObject):
 
     def open_settings(self) -> None:
         self.settings.start_on_login = autostart_enabled()  # the entry is the truth
-        dialog = SettingsDialog(self.settings, self.controller.window if self.controller else None)
+        own = self.own_server
+        sharing = None
+        client = self.client
+        if own is not None and own.shared and client and client.options.server_url == own.url:
+            sharing = sharing_html(own.addresses, own.code)
+        window = self.controller.window if self.controller else None
+        dialog = SettingsDialog(self.settings, window, sharing)
         dialog.settings_changed.connect(self.apply_settings)
         self._keep(dialog)
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QRadioButton
 
 from desktop_chat.client import ChatMessage
 from desktop_chat.protocol import Mark
-from desktop_chat.ui.dialogs.login import TrustDialog
+from desktop_chat.ui.dialogs.login import TrustDialog, plain
 from desktop_chat.ui.own_server import OwnServer
 from desktop_chat.ui.settings import load
 
@@ -57,6 +57,11 @@ def test_a_server_shared_on_the_network_is_trusted_once_and_survives_restarts(qt
             apps.append(alice)
             address, code = await share_and_register(alice, "alice")
             assert load(alice_pc / "settings.json").share_on_network
+            alice.session.open_settings()  # signed in, alice can still read it out
+            settings = alice.session._dialogs[-1]
+            shown = settings.findChild(QLabel, "sharing")
+            assert address in plain(shown.text()) and code in plain(shown.text())
+            settings.reject()
 
             bob = await App(bob_pc, "", own_server=own(bob_pc)).start()
             apps.append(bob)

@@ -859,6 +859,14 @@ read receipts:</source>
             <source>Takes effect when you restart desktop_chat.</source>
             <translation>重新启动 desktop_chat 后生效。</translation>
         </message>
+        <message>
+            <source>Server on this computer</source>
+            <translation>本机上的服务器</translation>
+        </message>
+        <message>
+            <source>To stop sharing, sign out and choose the server for this computer only.</source>
+            <translation>要停止共享，请退出登录，然后选择仅供本机使用的服务器。</translation>
+        </message>
     </context>
     <context>
         <name>Wording</name>
@@ -981,8 +989,8 @@ read receipts:</source>
             <translation>{url} 上的服务器现在出示的证书与你信任过的不同。如果它的主人重新设置过服务器，请把新的安全码与对方屏幕上显示的核对；如果没有，请不要连接。</translation>
         </message>
         <message>
-            <source>The server at {url} uses a certificate of its own, which no authority vouches for. Ask the person whose computer runs it to read out the security code their sign-in window shows, and compare it with this one.</source>
-            <translation>{url} 上的服务器使用自己签发的证书，没有任何机构为它担保。请运行它的电脑的主人念出其登录窗口显示的安全码，并与这里的核对。</translation>
+            <source>The server at {url} uses a certificate of its own, which no authority vouches for. Ask the person whose computer runs it to read out the security code their sign-in window or Settings show, and compare it with this one.</source>
+            <translation>{url} 上的服务器使用自己签发的证书，没有任何机构为它担保。请运行它的电脑的主人念出其登录窗口或设置中显示的安全码，并与这里的核对。</translation>
         </message>
     </context>
 </TS>

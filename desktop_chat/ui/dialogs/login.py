@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -47,6 +47,33 @@ from desktop_chat.ui.dialogs.forms import (
     title_label,
     username_problem,
 )
+
+
+def sharing_html(addresses: list[str], code: str) -> str:
+    """The sentence that tells people on this network how to reach this computer's
+    server (rich text: the address and the code in bold); the settings show it too."""
+    if not addresses:
+        return html.escape(
+            QCoreApplication.translate(
+                "LoginDialog",
+                "This computer has no network address others could reach right now."
+                " Connect it to a network; the address will show here.",
+            )
+        )
+    shown = QCoreApplication.translate("LoginDialog", " or ").join(
+        f"<b>{html.escape(a)}</b>" for a in addresses
+    )
+    return QCoreApplication.translate(
+        "LoginDialog",
+        "People on this network type {addresses} as their server,"
+        " and check that it shows the security code {code}.",
+    ).format(addresses=shown, code=f"<b>{html.escape(code).replace(' ', '&nbsp;')}</b>")
+
+
+def plain(rich: str) -> str:
+    """`sharing_html`'s sentence as plain text."""
+    text = html.unescape(rich.replace("<b>", "").replace("</b>", ""))
+    return text.replace("\N{NO-BREAK SPACE}", " ")
 
 
 class LoginDialog(_RequestDialog):
@@ -217,20 +244,7 @@ class LoginDialog(_RequestDialog):
 
     def show_sharing(self, addresses: list[str], code: str) -> None:
         """What people on this network type, and the code they compare."""
-        if addresses:
-            shown = self.tr(" or ").join(f"<b>{html.escape(a)}</b>" for a in addresses)
-            text = self.tr(
-                "People on this network type {addresses} as their server,"
-                " and check that it shows the security code {code}."
-            ).format(addresses=shown, code=f"<b>{html.escape(code).replace(' ', '&nbsp;')}</b>")
-        else:
-            text = html.escape(
-                self.tr(
-                    "This computer has no network address others could reach right now."
-                    " Connect it to a network; the address will show here."
-                )
-            )
-        self._sharing.setText(text)
+        self._sharing.setText(sharing_html(addresses, code))
         self._sharing.setVisible(self._shared.isChecked())
         self._fit()
 
@@ -248,8 +262,7 @@ class LoginDialog(_RequestDialog):
 
     def sharing_text(self) -> str:
         """What the sharing line says, as plain text."""
-        text = html.unescape(self._sharing.text().replace("<b>", "").replace("</b>", ""))
-        return text.replace("\N{NO-BREAK SPACE}", " ")
+        return plain(self._sharing.text())
 
     # ------------------------------------------------------------------ the rest
 
@@ -340,7 +353,8 @@ class TrustDialog(QDialog):
             text = self.tr(
                 "The server at {url} uses a certificate of its own, which no authority"
                 " vouches for. Ask the person whose computer runs it to read out the"
-                " security code their sign-in window shows, and compare it with this one."
+                " security code their sign-in window or Settings show, and compare it"
+                " with this one."
             ).format(url=url)
         explanation = QLabel(text)
         explanation.setWordWrap(True)

@@ -1,5 +1,6 @@
 """The settings dialog: receipts, when a message counts as read, notifications,
-starting on login, the language (it takes effect at the next start).
+starting on login, the language (it takes effect at the next start), and, when
+this computer's server is shared, what people on this network type to reach it.
 
 Owns: `SettingsDialog`, which shows an `AppSettings` and emits the edited copy
 when the person presses Save (Cancel emits nothing; Restore Defaults only
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
+    QLabel,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -41,7 +43,14 @@ class SettingsDialog(QDialog):
 
     settings_changed = Signal(object)
 
-    def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: AppSettings,
+        parent: QWidget | None = None,
+        sharing: str | None = None,
+    ) -> None:
+        """`sharing`: how people on this network reach this computer's server (rich
+        text, `login.sharing_html`), when it is shared and in use; None hides it."""
         super().__init__(parent)
         self._original = dataclasses.replace(settings)
         self.setWindowTitle(self.tr("Settings"))
@@ -52,6 +61,7 @@ class SettingsDialog(QDialog):
         notifications = self._build_notifications()
         language = self._build_language()
         buttons = self._build_buttons()
+        server = self._build_server(sharing) if sharing else None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 20, 20, 16)
         layout.setSpacing(14)
@@ -59,11 +69,31 @@ class SettingsDialog(QDialog):
         layout.addWidget(reading)
         layout.addWidget(notifications)
         layout.addWidget(language)
+        if server is not None:
+            layout.addWidget(server)
         layout.addStretch(1)
         layout.addWidget(buttons)
         # Tall enough for the wrapped hints at this width (in every language).
         self.resize(self.minimumWidth(), max(self.sizeHint().height(), self.heightForWidth(460)))
         self._show(settings)
+
+    def _build_server(self, sharing: str) -> QGroupBox:
+        """The "Server on this computer" box: what people on this network type."""
+        box = QGroupBox(self.tr("Server on this computer"))
+        box.setObjectName("own_server")
+        text = QLabel(sharing)
+        text.setObjectName("sharing")
+        text.setTextFormat(Qt.TextFormat.RichText)
+        text.setWordWrap(True)
+        text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box_layout = QVBoxLayout(box)
+        box_layout.addWidget(text)
+        box_layout.addWidget(
+            hint_label(
+                self.tr("To stop sharing, sign out and choose the server for this computer only.")
+            )
+        )
+        return box
 
     def _build_receipts(self) -> QGroupBox:
         """The "Receipts" box: delivery receipts, read receipts."""
