@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import os
 import sys
 import tempfile
@@ -73,10 +74,12 @@ from desktop_chat.client import (  # noqa: E402
     ChatMessage,
     ChatType,
 )
+from desktop_chat.client.pinning import security_code  # noqa: E402
 from desktop_chat.demo import CHINESE_CONTACT, DemoWorld  # noqa: E402
 from desktop_chat.protocol import Mark  # noqa: E402
 from desktop_chat.ui.chat.message_menu import MenuChoice  # noqa: E402
 from desktop_chat.ui.controller import ChatController  # noqa: E402
+from desktop_chat.ui.dialogs.login import LoginDialog  # noqa: E402
 from desktop_chat.ui.i18n import install_translations  # noqa: E402
 from desktop_chat.ui.painting.common import fill, forget_translated_texts  # noqa: E402
 from desktop_chat.ui.painting.roles import ConversationRole, MessageRole  # noqa: E402
@@ -395,12 +398,14 @@ async def run_pass(
             window.activateWindow()
             await until("alice's window to be active again", window.isActiveWindow)
             await shoot_chinese_chat(controller, shots)
+            await shoot_sign_in_shared(shots)
             return shots.saved
         tabs = view.findChild(QTabWidget, "tabs")
         if tabs is None:
             raise ShotError("the read-by view has no 'Not read yet' tab")
         tabs.setCurrentIndex(1)
         await shots.save("read-by-unread", view)
+        await shoot_sign_in_shared(shots)
         view.close()
         window.activateWindow()  # back to the main window, as after closing a dialog
         await until("alice's window to be active again", window.isActiveWindow)
@@ -497,6 +502,20 @@ async def run_pass(
             await controller.shutdown()
         await world.stop()
     return shots.saved
+
+
+async def shoot_sign_in_shared(shots: Shooter) -> None:
+    """The sign-in window with this computer's server shared: what others type."""
+    dialog = LoginDialog()
+    dialog.set_values("", "alice", shared=True)
+    code = security_code(hashlib.sha256(b"desktop_chat screenshots").hexdigest())
+    dialog.show_sharing(["wss://192.168.1.5:40123"], code)
+    dialog.show()
+    await until("the sign-in window", dialog.isVisible)
+    if "wss://192.168.1.5:40123" not in dialog.sharing_text():
+        raise ShotError("the sign-in window does not show the address for others")
+    await shots.save("sign-in-shared", dialog)
+    dialog.close()
 
 
 async def shoot_chinese_chat(controller: ChatController, shots: Shooter) -> None:

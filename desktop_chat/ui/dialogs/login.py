@@ -249,12 +249,15 @@ class LoginDialog(_RequestDialog):
         self._fit()
 
     def _fit(self) -> None:
-        """Grow to what the dialog shows now (wrapped lines included): nothing clipped."""
+        """Grow to what the dialog shows now (wrapped lines included): nothing clipped.
+        Before it is shown, Qt sizes it to its contents by itself."""
+        if not self.isVisible():
+            return
         layout = self.layout()
         if layout is not None:
             layout.activate()
         needed = self.heightForWidth(self.width()) if self.hasHeightForWidth() else -1
-        self.resize(self.width(), max(needed, self.sizeHint().height(), self.height()))
+        self.resize(self.width(), max(needed, self.height()))
 
     def show_error(self, text: str) -> None:
         super().show_error(text)
