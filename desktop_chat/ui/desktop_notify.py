@@ -7,7 +7,8 @@ one was clicked:
   the group's name for a group), a one-line body, a "default" action, and the
   chat's previous notification id as `replaces_id`, so a burst from one chat
   updates one notification. `ActionInvoked(id, "default")` emits
-  `activated(conversation_id)`;
+  `activated(conversation_id)`; `withdraw(conversation_id)` closes a chat's
+  notification once the window shows that chat (`CloseNotification`);
 - where the bus has no notification service (nothing registered or
   activatable, or the call fails), the tray balloon (`QSystemTrayIcon.showMessage`);
 - where there is no tray either, nothing (the window's status line, which
@@ -177,6 +178,24 @@ class DesktopNotifier(QObject):
             self._ids[conversation_id] = notification_id
             self._chats[notification_id] = conversation_id
         return True
+
+    def withdraw(self, conversation_id: str) -> None:
+        """Take a chat's notification off the desktop (the chat was opened)."""
+        notification_id = self._ids.pop(conversation_id, None)
+        if notification_id is None:
+            return
+        self._chats.pop(notification_id, None)
+        iface = self._iface  # known already: it showed this one
+        if iface is None:
+            return
+        QMetaObject.invokeMethod(
+            iface,
+            "CloseNotification",
+            Qt.ConnectionType.DirectConnection,
+            Q_ARG("uint", notification_id),
+        )
+        if iface.lastError().isValid():
+            log.info("CloseNotification failed: %s", iface.lastError().message())
 
     @Slot("uint", str)
     def _on_action_invoked(self, notification_id: int, action: str) -> None:

@@ -221,6 +221,7 @@ class MainWindow(QMainWindow):
     def show_chat(self, conversation_id: str) -> None:
         self.stack.setCurrentWidget(self.chat_view)
         self.chat_list.select(conversation_id)
+        self.notifier.withdraw(conversation_id)  # the chat is here now: not on the desktop too
 
     def show_placeholder(self) -> None:
         self.stack.setCurrentWidget(self.placeholder)

@@ -66,6 +66,9 @@ class NotificationService(QObject):
 
     @Slot("uint")
     def CloseNotification(self, notification_id):
+        closed = self.record.with_name(self.record.stem + "-closed.json")
+        done = json.loads(closed.read_text(encoding="utf-8")) if closed.exists() else []
+        closed.write_text(json.dumps([*done, int(notification_id)]), encoding="utf-8")
         self.NotificationClosed.emit(notification_id, 3)
 
     @Slot("uint", str)

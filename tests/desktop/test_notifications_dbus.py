@@ -84,6 +84,14 @@ class PrivateBus:
         except (OSError, ValueError):
             return []
 
+    def closed(self) -> list[int]:
+        """The ids the app asked the service to close (CloseNotification)."""
+        try:
+            path = self.record.with_name(self.record.stem + "-closed.json")
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return []
+
     def click(self, notification_id: int, action: str = "default") -> None:
         """What a person's click does: the service emits ActionInvoked."""
         from PySide6.QtCore import Q_ARG, QMetaObject, Qt
@@ -185,6 +193,15 @@ def test_a_message_notifies_through_the_service_and_a_click_opens_the_chat(
         await until(
             lambda: window.isVisible() and not window.isMinimized(), what="the window raised"
         )
+        # Opened, the chat's notification goes from the screen; the group's stays.
+        await until(lambda: private_bus.closed() == [first["id"]], what="bob's withdrawn")
+        app.controller.open_conversation(group.group_id)  # opened from the list this time
+        await until(
+            lambda: private_bus.closed() == [first["id"], in_group["id"]],
+            what="the group's withdrawn",
+        )
+        app.controller.open_conversation("bob")
+        assert private_bus.closed() == [first["id"], in_group["id"]], "none left to close"
         await app.close()
         await clients.aclose_for_test()
 
