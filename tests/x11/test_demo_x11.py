@@ -118,3 +118,49 @@ def test_demo_shows_two_windows_side_by_side_and_quits_cleanly(tmp_path, x11):
             process.kill()
             process.wait(timeout=5)
         log.close()
+
+
+def test_signing_out_of_each_demo_window_ends_it_and_then_the_demo(tmp_path, x11):
+    """The demo's people cannot sign in again: Chat > Sign out ends that window (it did
+    nothing once), and the demo ends cleanly with its last window."""
+    log = (tmp_path / "demo.log").open("w+")
+    process = subprocess.Popen(
+        [*desktop_chat_command(), "--demo", "--data-dir", str(tmp_path / "data")],
+        env={**os.environ, "QT_QPA_PLATFORM": "xcb"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + START_SECONDS
+        windows: dict[str, int | None] = {"alice": None, "bob": None}
+        while None in windows.values():
+            assert process.poll() is None, f"the demo exited early ({process.returncode})"
+            assert time.monotonic() < deadline, f"no demo windows within {START_SECONDS} s"
+            time.sleep(0.2)
+            windows = {name: find_window(name) for name in windows}
+        time.sleep(1.0)  # both windows up and painted
+        for name, window in windows.items():
+            x11.run("windowactivate", "--sync", window)
+            x11.run("key", "--clearmodifiers", "alt+c")  # the Chat menu, as a person opens it
+            time.sleep(0.5)
+            x11.run("key", "o")  # Sign &out
+            gone = time.monotonic() + EXIT_SECONDS
+            while find_window(name) is not None:
+                assert time.monotonic() < gone, f"{name}'s window stayed after Sign out"
+                time.sleep(0.2)
+            if name == "alice":
+                assert process.poll() is None, "one window left: the demo goes on"
+                assert find_window("bob") is not None
+        try:
+            code = process.wait(timeout=EXIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the demo did not end within {EXIT_SECONDS} s of its last sign-out")
+        log.seek(0)
+        output = log.read()
+        assert code == 0, output
+        assert "Traceback" not in output, output
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=5)
+        log.close()
