@@ -371,6 +371,7 @@ class ChatClient:
 
     async def _reconnect(self) -> Connection | None:
         attempt = 0
+        refused_certificate = False  # told once: the person must act, retrying will not
         while not self._closed:
             raise_if_cancelling()
             await asyncio.sleep(self._backoff(attempt))
@@ -380,6 +381,9 @@ class ChatClient:
                 connection = await self._open()
             except ChatError as exc:
                 log.info("reconnect attempt %d failed: %s", attempt, exc.description)
+                if exc.code is ChatErrorCode.UNTRUSTED_CERTIFICATE and not refused_certificate:
+                    refused_certificate = True
+                    self.connection_handlers.dispatch("on_error", exc)
                 continue
             try:
                 raise_if_cancelling()

@@ -120,3 +120,63 @@ def test_a_server_shared_on_the_network_is_trusted_once_and_survives_restarts(qt
                 await app.close()
 
     qt_loop.run_until_complete(asyncio.wait_for(scenario(), 90))
+
+
+async def bob_joins(bob: App, address: str, register: bool = True) -> TrustDialog:
+    """bob types alice's address and creates his account (or signs in); the trust
+    question opens."""
+    dialog = bob.session.login_dialog
+    assert dialog is not None
+    bob.login_field("server_url").setText(address)
+    bob.login_field("username").setText("bob")
+    bob.login_field("password").setText(PASSWORD)
+    click(dialog.findChild(QPushButton, "register" if register else "sign_in"))
+    await until(lambda: dialog.findChild(TrustDialog) is not None, what="the trust question")
+    question = dialog.findChild(TrustDialog)
+    await until(question.isVisible, what="the trust question shown")
+    return question
+
+
+def test_a_server_set_up_again_is_not_trusted_silently(qt_loop, tmp_path):
+    """alice's certificate is made anew (her computer set up again): bob's app refuses
+    it, says why, and trusts the new one only after bob compared its code."""
+
+    async def scenario():
+        alice_pc, bob_pc = tmp_path / "alice-pc", tmp_path / "bob-pc"
+        apps: list[App] = []
+        try:
+            alice = await App(alice_pc, "", own_server=own(alice_pc)).start()
+            apps.append(alice)
+            address, _code = await share_and_register(alice, "alice")
+            bob = await App(bob_pc, "", own_server=own(bob_pc)).start()
+            apps.append(bob)
+            click((await bob_joins(bob, address)).findChild(QPushButton, "trust"))
+            await until(lambda: bob.session.controller is not None, what="bob signed in")
+            old_pin = alice.own_server.pin
+            await alice.ctrl_q()
+            apps.remove(alice)
+            for name in ("server.pem", "server.key"):
+                (alice_pc / "tls" / name).unlink()
+
+            alice = await App(alice_pc, "", own_server=own(alice_pc)).start()
+            apps.append(alice)
+            assert alice.own_server.pin != old_pin and address.endswith(str(alice.own_server.port))
+            window_errors = bob.controller.errors
+            await until(
+                lambda: any("another certificate" in e for e in window_errors),
+                what="bob's window says the certificate changed",
+            )
+            assert not bob.controller.client.is_connected
+            await bob.session.sign_out()
+            question = await bob_joins(bob, address, register=False)
+            assert question.code.text() == alice.own_server.code
+            assert any("another certificate" in w.text() for w in question.findChildren(QLabel))
+            click(question.findChild(QPushButton, "trust"))
+            await until(lambda: bob.session.controller is not None, what="bob signed in again")
+            pin = load(bob_pc / "settings.json").trusted_certificates[address]
+            assert pin == alice.own_server.pin
+        finally:
+            for app in apps:
+                await app.close()
+
+    qt_loop.run_until_complete(asyncio.wait_for(scenario(), 90))

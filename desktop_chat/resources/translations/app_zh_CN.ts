@@ -965,6 +965,14 @@ read receipts:</source>
             <source>Something went wrong. Try again.</source>
             <translation>出错了，请重试。</translation>
         </message>
+        <message>
+            <source>The server at {server} now presents another certificate than the one you trusted, so the app does not connect. If its owner set it up again, sign out and sign in to compare its new security code.</source>
+            <translation>{server} 上的服务器现在出示的证书与你信任过的不同，因此应用不会连接。如果它的主人重新设置过服务器，请退出登录后重新登录，以核对新的安全码。</translation>
+        </message>
+        <message>
+            <source>The server at {server} has a certificate no authority vouches for. Ask its owner for its security code, then sign in again to compare it.</source>
+            <translation>{server} 上的服务器的证书没有任何机构担保。请向它的主人要来安全码，然后重新登录进行核对。</translation>
+        </message>
     </context>
     <context>
         <name>TrustDialog</name>
