@@ -557,3 +557,24 @@ def test_read_time_reads_like_a_person_says_it() -> None:
     assert format_read_time(int(datetime(2023, 1, 5, 9, 7).timestamp() * 1000), now) == (
         "5 Jan 2023 09:07"
     )
+
+
+def test_the_sign_in_window_grows_so_no_wrapped_line_is_clipped(qtbot) -> None:
+    dialog = shown(qtbot, LoginDialog())
+    click(qtbot, child(dialog, QRadioButton, "server_shared"))
+    dialog.show_sharing(["wss://192.168.100.105:40123"], "1A2B 3C4D 5E6F 7A8B 9C0D 1E2F")
+    dialog.show_error(
+        "There is no account “alice” on this server yet. Create it, or check the name."
+    )
+    dialog.offer_account("alice")
+
+    def clipped() -> list[str]:
+        return [
+            label.text()
+            for label in dialog.findChildren(QLabel)
+            if label.isVisible()
+            and label.wordWrap()
+            and label.height() < label.heightForWidth(label.width())
+        ]
+
+    qtbot.waitUntil(lambda: not clipped(), timeout=2000)

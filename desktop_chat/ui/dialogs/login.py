@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -230,7 +230,6 @@ class LoginDialog(_RequestDialog):
             return
         shared = self._shared.isChecked()
         self._sharing.setVisible(shared and bool(self._sharing.text()))
-        self._fit()
         if shared != self._mode_shared:
             self._mode_shared = shared
             self.server_mode_changed.emit(shared)
@@ -246,22 +245,17 @@ class LoginDialog(_RequestDialog):
         """What people on this network type, and the code they compare."""
         self._sharing.setText(sharing_html(addresses, code))
         self._sharing.setVisible(self._shared.isChecked())
-        self._fit()
 
-    def _fit(self) -> None:
-        """Grow to what the dialog shows now (wrapped lines included): nothing clipped.
+    def event(self, event: QEvent) -> bool:
+        """After any change of what it shows (the address for others, an error, the
+        offer to create an account), grow to fit it: wrapped lines are never clipped.
         Before it is shown, Qt sizes it to its contents by itself."""
-        if not self.isVisible():
-            return
-        layout = self.layout()
-        if layout is not None:
-            layout.activate()
-        needed = self.heightForWidth(self.width()) if self.hasHeightForWidth() else -1
-        self.resize(self.width(), max(needed, self.height()))
-
-    def show_error(self, text: str) -> None:
-        super().show_error(text)
-        self._fit()
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest and self.isVisible():
+            needed = self.heightForWidth(self.width()) if self.hasHeightForWidth() else -1
+            if needed > self.height():
+                self.resize(self.width(), needed)
+        return handled
 
     def sharing_text(self) -> str:
         """What the sharing line says, as plain text."""
