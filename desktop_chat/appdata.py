@@ -7,15 +7,19 @@ the app id, and `install_desktop_entry` / `uninstall_desktop_entry`, which copy 
 (`$XDG_DATA_HOME`, usually ~/.local/share) and take them away again. Also the
 "start on login" entry: `set_autostart` writes or removes
 `$XDG_CONFIG_HOME/autostart/<app id>.desktop` (the XDG autostart spec; its Exec is
-this installation's `desktop-chat`), and `autostart_enabled` says whether it is there.
+this installation's `desktop-chat`), or on macOS the launch agent
+`~/Library/LaunchAgents/<app id>.plist`, and `autostart_enabled` says whether it is
+there. (Windows has no start-on-login entry yet.)
 
 Never: import Qt (the command line uses this before any window exists), or touch a
-file outside the XDG data or config directory it was given.
+file outside the XDG data or config directory it was given (on macOS, the home
+folder's LaunchAgents).
 """
 
 from __future__ import annotations
 
 import os
+import plistlib
 import shutil
 import sys
 from importlib import resources
@@ -51,26 +55,38 @@ def xdg_config_home() -> Path:
     return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
 
 
-def autostart_path(config_home: Path | None = None) -> Path:
+def autostart_path(config_home: Path | None = None, platform: str = sys.platform) -> Path:
+    """Where the start-on-login entry lives: on macOS a launch agent in
+    ~/Library/LaunchAgents (`config_home` stands for the home folder there), elsewhere
+    the XDG autostart folder."""
+    if platform == "darwin":
+        return (config_home or Path.home()) / "Library" / "LaunchAgents" / f"{APP_ID}.plist"
     return (config_home or xdg_config_home()) / "autostart" / f"{APP_ID}.desktop"
 
 
-def autostart_enabled(config_home: Path | None = None) -> bool:
-    return autostart_path(config_home).is_file()
+def autostart_enabled(config_home: Path | None = None, platform: str = sys.platform) -> bool:
+    return autostart_path(config_home, platform).is_file()
 
 
-def set_autostart(enabled: bool, config_home: Path | None = None) -> Path:
-    """Write (or remove) the autostart entry that starts the app on login; its path.
+def set_autostart(
+    enabled: bool, config_home: Path | None = None, platform: str = sys.platform
+) -> Path:
+    """Write (or remove) the entry that starts the app on login; its path.
 
-    The entry is the menu entry with Exec pointing at this installation, no file
-    argument, and `X-GNOME-Autostart-enabled=true`. Raises OSError if the config
-    directory cannot be written.
+    The XDG entry is the menu entry with Exec pointing at this installation, no file
+    argument, and `X-GNOME-Autostart-enabled=true`; on macOS, a launch agent that
+    runs this installation's `desktop-chat` at load. Raises OSError if the folder
+    cannot be written.
     """
-    path = autostart_path(config_home)
+    path = autostart_path(config_home, platform)
     if not enabled:
         path.unlink(missing_ok=True)
         return path
     launcher = _launcher()
+    if platform == "darwin":
+        agent = {"Label": APP_ID, "ProgramArguments": [launcher], "RunAtLoad": True}
+        _replace(path, plistlib.dumps(agent))
+        return path
     exec_line = f'"{launcher}"' if " " in launcher else launcher  # the spec's quoting
     lines = []
     for line in (resource_dir() / f"{APP_ID}.desktop").read_text(encoding="utf-8").splitlines():
@@ -80,11 +96,16 @@ def set_autostart(enabled: bool, config_home: Path | None = None) -> Path:
             line = f"TryExec={launcher}"
         lines.append(line)
     lines.append("X-GNOME-Autostart-enabled=true")
+    _replace(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    return path
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write `path` whole or not at all."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.write_bytes(data)
     os.replace(tmp, path)
-    return path
 
 
 def _installed_files(data_home: Path) -> list[Path]:

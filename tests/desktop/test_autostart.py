@@ -80,3 +80,20 @@ def test_the_settings_checkbox_turns_start_on_login_on_and_off(
         await clients.aclose_for_test()
 
     qt_loop.run_until_complete(asyncio.wait_for(scenario(), 60))
+
+
+def test_on_macos_the_entry_is_a_launch_agent_written_and_removed(tmp_path):
+    import plistlib
+
+    home = tmp_path / "home"
+    path = autostart_path(home, platform="darwin")
+    assert path == home / "Library" / "LaunchAgents" / f"{APP_ID}.plist"
+    assert not autostart_enabled(home, platform="darwin")
+    assert set_autostart(True, home, platform="darwin") == path
+    agent = plistlib.loads(path.read_bytes())
+    launcher = Path(sys.executable).with_name("desktop-chat")
+    assert agent == {"Label": APP_ID, "ProgramArguments": [str(launcher)], "RunAtLoad": True}
+    assert autostart_enabled(home, platform="darwin")
+    assert not (tmp_path / "home" / ".config").exists(), "nothing XDG on macOS"
+    set_autostart(False, home, platform="darwin")
+    assert not path.exists() and not autostart_enabled(home, platform="darwin")
