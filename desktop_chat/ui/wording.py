@@ -97,6 +97,24 @@ def _account(error: ChatError, username: str) -> str:
     return text.format(name=username)
 
 
+def _certificate(error: ChatError, server_url: str) -> str:
+    """A wss:// server whose certificate is neither verified nor the pinned one."""
+    if (error.details or {}).get("pinned"):
+        text = QCoreApplication.translate(
+            "Wording",
+            "The server at {server} now presents another certificate than the one you"
+            " trusted, so the app does not connect. If its owner set it up again, sign"
+            " out and sign in to compare its new security code.",
+        )
+    else:
+        text = QCoreApplication.translate(
+            "Wording",
+            "The server at {server} has a certificate no authority vouches for."
+            " Ask its owner for its security code, then sign in again to compare it.",
+        )
+    return text.format(server=server_url)
+
+
 def explain(
     error: ChatError, server_url: str, *, username: str = "", retrying: bool = False
 ) -> str:
@@ -126,20 +144,7 @@ def explain(
     ):
         return _account(error, username)
     if code is ChatErrorCode.UNTRUSTED_CERTIFICATE:
-        if (error.details or {}).get("pinned"):
-            text = QCoreApplication.translate(
-                "Wording",
-                "The server at {server} now presents another certificate than the one you"
-                " trusted, so the app does not connect. If its owner set it up again, sign"
-                " out and sign in to compare its new security code.",
-            )
-        else:
-            text = QCoreApplication.translate(
-                "Wording",
-                "The server at {server} has a certificate no authority vouches for."
-                " Ask its owner for its security code, then sign in again to compare it.",
-            )
-        return text.format(server=server_url)
+        return _certificate(error, server_url)
     if code is ChatErrorCode.USER_EXISTS:
         return QCoreApplication.translate(
             "Wording", "That name is taken. Choose another, or sign in if it is yours."
