@@ -65,18 +65,8 @@ def test_a_server_shared_on_the_network_is_trusted_once_and_survives_restarts(qt
 
             bob = await App(bob_pc, "", own_server=own(bob_pc)).start()
             apps.append(bob)
-            dialog = bob.session.login_dialog
-            assert dialog is not None
-            bob.login_field("server_url").setText(address)
-            assert dialog.findChild(QRadioButton, "server_remote").isChecked()
-            bob.login_field("username").setText("bob")
-            bob.login_field("password").setText(PASSWORD)
-            click(dialog.findChild(QPushButton, "register"))
-            await until(
-                lambda: dialog.findChild(TrustDialog) is not None, what="the trust question"
-            )
-            question = dialog.findChild(TrustDialog)
-            await until(question.isVisible, what="the trust question shown")
+            question = await bob_joins(bob, address)
+            assert bob.session.login_dialog.findChild(QRadioButton, "server_remote").isChecked()
             assert question.code.text() == code, "bob compares what alice's window shows"
             click(question.findChild(QPushButton, "trust"))
             await until(lambda: bob.session.controller is not None, what="bob signed in")
