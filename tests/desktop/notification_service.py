@@ -1,9 +1,14 @@
 """A small freedesktop notification service for the tests, run as its own process.
 
-`python notification_service.py RECORD.json` registers `org.freedesktop.Notifications`
+`python notification_service.py RECORD.json [DELAY]` registers `org.freedesktop.Notifications`
 on the session bus that `DBUS_SESSION_BUS_ADDRESS` names, appends each `Notify`
 call's arguments to RECORD.json (a JSON list, rewritten whole after each call), and
-answers with the notification's id (`replaces_id` when given, else a new one). The
+answers with the notification's id (`replaces_id` when given, else a new one), DELAY
+seconds after it recorded the call (none by default: a slow service, for the test that
+the app never waits for one). `CloseNotification(id)` appends the id to
+RECORD-closed.json and emits `NotificationClosed(id, 3)`. A call only reaches `Notify`
+with the spec's signature (`replaces_id` a `uint`); one with an `int32` there is refused
+as an unknown method, as real services do. The
 test side clicks a notification by calling `TestInvokeAction(id, action)`, which
 emits `ActionInvoked(id, action)` as a real notification daemon does on a click.
 Prints "ready" once the name is owned.
@@ -13,6 +18,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 from PySide6.QtCore import ClassInfo, QCoreApplication, QObject, Signal, Slot
@@ -24,9 +30,10 @@ class NotificationService(QObject):
     ActionInvoked = Signal("uint", str)
     NotificationClosed = Signal("uint", "uint")
 
-    def __init__(self, record: Path) -> None:
+    def __init__(self, record: Path, delay: float = 0.0) -> None:
         super().__init__()
         self.record = record
+        self.delay = delay
         self.calls: list[dict] = []
         self.last_id = 0
         record.write_text("[]", encoding="utf-8")
@@ -54,6 +61,8 @@ class NotificationService(QObject):
         tmp = self.record.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.calls), encoding="utf-8")
         tmp.replace(self.record)
+        if self.delay:
+            time.sleep(self.delay)  # a slow service: the caller must not be waiting for this
         return notification_id
 
     @Slot(result="QStringList")
@@ -79,7 +88,8 @@ class NotificationService(QObject):
 def main() -> int:
     app = QCoreApplication(sys.argv[:1])
     bus = QDBusConnection.sessionBus()
-    service = NotificationService(Path(sys.argv[1]))
+    delay = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
+    service = NotificationService(Path(sys.argv[1]), delay)
     options = (
         QDBusConnection.RegisterOption.ExportAllSlots
         | QDBusConnection.RegisterOption.ExportAllSignals
