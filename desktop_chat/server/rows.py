@@ -4,7 +4,8 @@ Owns: every row type of the storage interface: `MessageRow` (with
 `MESSAGE_COLUMNS`, the SELECT list in field order, and `message_row`, which turns a
 fetched SQLite tuple into one), `DeviceRow`, `DeviceState`, `Credentials`,
 `EventRow`, `MemberState`, `ReadState`, `ConversationRow`, `GroupRow`,
-`MemberRole`, `UnreadMember` and `AckRow`. Both backends build them (`store.py`
+`MemberRole`, `UnreadMember`, `AckRow` and `BlobRow` (with `blob_key`, the one
+check of a blob's sha256 both backends make). Both backends build them (`store.py`
 and the modules split from it, `storage/postgres*.py`); `storage.interface`
 re-exports them all, and `store` the ones it always did.
 
@@ -12,11 +13,12 @@ Here rather than in the interface because the interface imports `store` (for its
 errors), and `store` must build these rows: one module both can import.
 
 Never: query anything, import a database driver, or hold behaviour beyond
-building a row.
+building a row (and checking a blob's key).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,3 +163,35 @@ class MemberRole:
 class UnreadMember:
     user_id: int
     username: str
+
+
+@dataclass(frozen=True, slots=True)
+class BlobRow:
+    """An uploaded file's content, by its sha256: `received` bytes of `size` are stored,
+    a contiguous prefix; `complete` once the uploader's hash was checked. `owner_id`
+    uploaded it first (its quota counts it); `touched_at` is its last begin, chunk or
+    reference (collection spares what was touched recently)."""
+
+    sha256: str
+    size: int
+    received: int
+    complete: bool
+    owner_id: int
+    created_at: int
+    touched_at: int
+
+
+BLOB_COLUMNS = ", ".join(BlobRow.__dataclass_fields__)
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def blob_key(sha256: str) -> str:
+    """`sha256` itself, once checked to be 64 lowercase hex digits (ValueError if not)."""
+    if not isinstance(sha256, str) or _SHA256.fullmatch(sha256) is None:
+        raise ValueError(f"a blob is named by 64 lowercase hex digits, not {sha256!r}")
+    return sha256
+
+
+def blob_row(row: tuple[Any, ...]) -> BlobRow:
+    sha256, size, received, complete, owner_id, created_at, touched_at = row
+    return BlobRow(sha256, size, received, bool(complete), owner_id, created_at, touched_at)

@@ -17,6 +17,13 @@ mute of a conversation (`conversation_members.muted`, `muted_until`); and
 `private_reads`, the group messages a member read without a receipt (deleted on a
 device while unread), so recounts of unread messages leave them out.
 
+Version 4 (files and images): `blobs`, an upload's record by its sha256 (size, the
+contiguous prefix received, complete once its hash was checked, who uploaded it
+first); `blob_chunks`, its bytes, one row per chunk as the uploader cut them, deleted
+with their blob (a rowid table: SQLite advises against WITHOUT ROWID for rows this
+large); `blob_refs`, which messages refer to which blob, so unreferenced blobs can be
+collected. `store_blobs.py` says how they are used.
+
 Storage that scales with groups (RECEIPTS.md §6):
 - unread counts are one row per member per conversation (`conversation_members`,
   with a read watermark), never one row per reader per message;
@@ -30,7 +37,7 @@ Never: hold queries other than DDL.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -179,5 +186,32 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             user_id    INTEGER NOT NULL,
             PRIMARY KEY (message_id, user_id)
         ) WITHOUT ROWID""",
+    ),
+    4: (
+        """CREATE TABLE blobs (
+            sha256     TEXT PRIMARY KEY,
+            size       INTEGER NOT NULL,
+            received   INTEGER NOT NULL DEFAULT 0,
+            complete   INTEGER NOT NULL DEFAULT 0,
+            owner_id   INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            touched_at INTEGER NOT NULL,
+            CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),
+            CHECK (received BETWEEN 0 AND size),
+            CHECK (complete = 0 OR (complete = 1 AND received = size))
+        ) WITHOUT ROWID""",
+        "CREATE INDEX blobs_by_owner ON blobs(owner_id)",
+        """CREATE TABLE blob_chunks (
+            sha256      TEXT NOT NULL REFERENCES blobs(sha256) ON DELETE CASCADE,
+            byte_offset INTEGER NOT NULL,
+            data        BLOB NOT NULL,
+            PRIMARY KEY (sha256, byte_offset)
+        )""",
+        """CREATE TABLE blob_refs (
+            msg_id TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            PRIMARY KEY (msg_id, sha256)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX blob_refs_by_blob ON blob_refs(sha256)",
     ),
 }

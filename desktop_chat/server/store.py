@@ -1,7 +1,7 @@
 """The server's storage interface, implemented on SQLite (WAL).
 
-Owns: every SQL query the server runs (with its parts `store_messages`,
-`store_groups` and `store_edits`; the schema and its upgrades are `schema` and `migrations`),
+Owns: every SQL query the server runs (with its parts `store_messages`, `store_groups`,
+`store_edits` and `store_blobs`; the schema and its upgrades are `schema` and `migrations`),
 transactions (a savepoint per request where one is needed, one commit per
 event-loop iteration, driven by `hub.Hub`; a transaction's event rows go in at
 its end, in one statement), and the small caches that are only a function of
@@ -40,6 +40,7 @@ from desktop_chat.server.rows import (
 from desktop_chat.server.rows import DeviceRow as DeviceRow
 from desktop_chat.server.rows import GroupRow as GroupRow
 from desktop_chat.server.rows import MessageRow as MessageRow
+from desktop_chat.server.store_blobs import BlobStore
 from desktop_chat.server.store_edits import EditStore
 from desktop_chat.server.store_errors import MsgIdTakenError as MsgIdTakenError
 from desktop_chat.server.store_errors import StoreError as StoreError
@@ -51,10 +52,10 @@ from desktop_chat.server.store_messages import MessageStore
 _EVENTS_PER_INSERT = 8000
 
 
-class SqliteStore(MessageStore, GroupStore, EditStore):
+class SqliteStore(MessageStore, GroupStore, EditStore, BlobStore):
     """All persistent state of one server, in one SQLite file. The queries of groups and
     their receipts are in `store_groups.GroupStore`; those of recall, edit, mute and
-    private reads in `store_edits.EditStore`."""
+    private reads in `store_edits.EditStore`; those of file contents in `store_blobs`."""
 
     def __init__(
         self, path: str | Path, *, synchronous: str = "FULL", max_pages: int | None = None

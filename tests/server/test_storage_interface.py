@@ -31,6 +31,7 @@ SQLITE_BACKEND = {
     "store.py",
     "store_groups.py",
     "store_edits.py",
+    "store_blobs.py",
     "store_messages.py",
     "store_errors.py",
     "rows.py",

@@ -2,9 +2,9 @@
 
 Owns: `Store`, the typing protocol every backend implements (`SqliteStore` in
 `store.py`, `PostgresStore` in `postgres.py`), split by concern (transactions,
-accounts, event log, conversations, messages, receipts, groups, edits, mutes), and the
-error family below. The row types its methods return are frozen dataclasses defined
-in `server/rows.py` (both backends build them, and this module imports `store`, so
+accounts, event log, conversations, messages, receipts, groups, edits, mutes, blobs),
+and the error family below. The row types its methods return are frozen dataclasses
+defined in `server/rows.py` (both backends build them, and this module imports `store`, so
 they cannot live here) and re-exported from here. One contract suite
 (`tests/cluster/storage/`) runs against every backend, and
 `tests/server/test_storage_interface.py` checks that each backend's public
@@ -40,6 +40,7 @@ from typing import Protocol
 
 from desktop_chat.server.rows import (
     AckRow,
+    BlobRow,
     ConversationRow,
     Credentials,
     DeviceRow,
@@ -57,6 +58,8 @@ from desktop_chat.server.store_errors import MsgIdTakenError, StoreError, UserEx
 __all__ = [
     "AccountStore",
     "AckRow",
+    "BlobRow",
+    "BlobStore",
     "ConversationRow",
     "ConversationStore",
     "Credentials",
@@ -436,6 +439,47 @@ class MuteStore(Protocol):
         ...
 
 
+class BlobStore(Protocol):
+    """File contents by sha256 (64 lowercase hex), stored once, in chunks the caller cuts
+    (`store_blobs.py` says how). Only the contiguous prefix counts (`received`); the
+    caller checks the hash, then completes the blob or discards it (False: no such
+    upload). Begins, chunks and references move `touched_at`."""
+
+    def blob_begin(self, sha256: str, size: int, owner_id: int, now: int) -> BlobRow:
+        """The upload's record, made if missing (one found keeps its size and owner);
+        ValueError for a malformed sha256 or a negative size."""
+        ...
+
+    def blob_put_chunk(self, sha256: str, offset: int, data: bytes, now: int) -> int:
+        """Store `data` if `offset` is `received` (else nothing: a retry, or a gap); then
+        `received`. KeyError: no record; ValueError: bytes beyond its size."""
+        ...
+
+    def blob_complete(self, sha256: str) -> bool: ...
+    def blob_discard(self, sha256: str) -> bool: ...
+    def blob(self, sha256: str) -> BlobRow | None: ...
+
+    def blob_read(self, sha256: str, offset: int, length: int) -> bytes:
+        """Bytes [offset, offset + length), across chunks; short past `received`."""
+        ...
+
+    def blob_ref_add(self, sha256: str, msg_id: str, now: int) -> bool:
+        """`msg_id` refers to the blob; False (nothing written) if it is not complete."""
+        ...
+
+    def blob_refs_of(self, msg_id: str) -> list[str]: ...
+    def blob_refs_drop(self, msg_id: str) -> int: ...
+
+    def blob_collect(self, older_than: int, limit: int) -> int:
+        """Delete up to `limit` blobs that no message refers to and nothing touched since
+        `older_than` (complete or not), with their chunks; how many."""
+        ...
+
+    def blob_bytes_of(self, owner_id: int) -> int:
+        """The sizes of the blobs `owner_id` began first, complete or not (its quota)."""
+        ...
+
+
 class Store(
     TransactionStore,
     AccountStore,
@@ -446,6 +490,7 @@ class Store(
     GroupStore,
     EditStore,
     MuteStore,
+    BlobStore,
     Protocol,
 ):
     """Everything the server keeps. Handlers depend on this, never on a backend."""

@@ -9,6 +9,7 @@ Owns: assembling the PostgreSQL backend from its parts, each of which owns its S
 - `postgres_groups.py`: groups, membership intervals, group receipts, invariants;
 - `postgres_edits.py`: recall, edit, replies, private reads, mutes, and scrubbing
   logged events of a recalled text;
+- `postgres_blobs.py`: the contents of file and image messages, chunked, by sha256;
 - `postgres_schema.py`: the DDL and the versioned migrations, run on open.
 
 One `PostgresStore` is one session: one connection, one transaction at a time,
@@ -30,6 +31,7 @@ the `postgres` extra (import it only when a PostgreSQL URL is configured).
 from __future__ import annotations
 
 from desktop_chat.server.storage.postgres_accounts import PgAccounts
+from desktop_chat.server.storage.postgres_blobs import PgBlobs
 from desktop_chat.server.storage.postgres_edits import PgEdits
 from desktop_chat.server.storage.postgres_groups import PgGroups
 from desktop_chat.server.storage.postgres_messages import PgMessages
@@ -38,7 +40,7 @@ from desktop_chat.server.storage.postgres_session import store_error
 __all__ = ["PostgresStore", "store_error"]
 
 
-class PostgresStore(PgAccounts, PgMessages, PgGroups, PgEdits):
+class PostgresStore(PgAccounts, PgMessages, PgGroups, PgEdits, PgBlobs):
     """All persistent state of a cluster of servers, in one PostgreSQL database;
     one connection (a session) per object. `PostgresStore(url)` connects and
     migrates the schema; StoreUnavailable if PostgreSQL cannot be reached,

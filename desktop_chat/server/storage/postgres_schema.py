@@ -190,11 +190,44 @@ _V3 = (
     )""",
 )
 
+# SQLite's version 4: files and images, content-addressed and chunked. A chunk's bytes
+# are stored out of line and uncompressed (EXTERNAL): images and archives are
+# compressed already, and a read of a range fetches only the TOAST pages it needs.
+_V4 = (
+    """CREATE TABLE blobs (
+        sha256     text COLLATE "C" PRIMARY KEY,
+        size       bigint NOT NULL,
+        received   bigint NOT NULL DEFAULT 0,
+        complete   boolean NOT NULL DEFAULT false,
+        owner_id   bigint NOT NULL,
+        created_at bigint NOT NULL,
+        touched_at bigint NOT NULL,
+        CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+        CHECK (received BETWEEN 0 AND size),
+        CHECK (NOT complete OR received = size)
+    )""",
+    "CREATE INDEX blobs_by_owner ON blobs(owner_id)",
+    """CREATE TABLE blob_chunks (
+        sha256      text COLLATE "C" NOT NULL REFERENCES blobs(sha256) ON DELETE CASCADE,
+        byte_offset bigint NOT NULL,
+        data        bytea NOT NULL,
+        PRIMARY KEY (sha256, byte_offset)
+    )""",
+    "ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL",
+    """CREATE TABLE blob_refs (
+        msg_id text COLLATE "C" NOT NULL,
+        sha256 text COLLATE "C" NOT NULL,
+        PRIMARY KEY (msg_id, sha256)
+    )""",
+    "CREATE INDEX blob_refs_by_blob ON blob_refs(sha256)",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "users, devices, event logs, conversations, messages, groups", _V1),
     # SQLite's version 2 added user_name_keys, which version 1 here has already.
     Migration(2, "look-alike name keys (already in version 1 here)", ()),
     Migration(3, "replies, edits, recalls, mutes, private reads", _V3),
+    Migration(4, "blobs of files and images: records, chunks, references", _V4),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -63,7 +63,7 @@ def test_an_older_database_is_upgraded_in_place(pg_url):
     assert meta(pg_url, "schema_version") == str(NEXT)
 
 
-def test_a_version_1_database_is_brought_to_sqlites_version_3_with_its_rows(pg_url):
+def test_a_version_1_database_is_brought_to_the_current_version_with_its_rows(pg_url):
     with psycopg.connect(pg_url, autocommit=True) as conn:
         assert migrate(conn, MIGRATIONS[:1]) == 1
         alice, bob = (
@@ -90,7 +90,7 @@ def test_a_version_1_database_is_brought_to_sqlites_version_3_with_its_rows(pg_u
             " mark) VALUES ('m-1', %s, 1, 'chat', %s, %s, 'hi', %s, %s, true, true, false, 0)",
             (conv, alice, bob, NOW, NOW),
         )
-    store = PostgresStore(pg_url)  # runs migrations 2 (empty here) and 3
+    store = PostgresStore(pg_url)  # runs migrations 2 (empty here), 3 and 4
     message = store.message("m-1")
     assert (message.body, message.reply_to, message.edited_at, message.recalled_at) == (
         b"hi",
@@ -102,9 +102,28 @@ def test_a_version_1_database_is_brought_to_sqlites_version_3_with_its_rows(pg_u
     assert (row.conv_id, row.unread_count, row.muted, row.muted_until) == (conv, 1, False, None)
     with store.request():
         assert store.add_private_read(message.id, bob)
+        assert store.blob_begin("ab" * 32, 3, alice, NOW).received == 0  # version 4
+        assert store.blob_put_chunk("ab" * 32, 0, b"abc", NOW) == 3
     store.commit()
+    assert store.blob_read("ab" * 32, 0, 3) == b"abc"
     store.close()
-    assert meta(pg_url, "schema_version") == str(SCHEMA_VERSION) == "3"
+    assert meta(pg_url, "schema_version") == str(SCHEMA_VERSION) == "4"
+
+
+def test_a_version_3_database_gets_the_blob_tables(pg_url):
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        assert migrate(conn, MIGRATIONS[:3]) == 3
+        assert conn.execute("SELECT to_regclass('blobs')").fetchone() == (None,)
+    add_user(pg_url, "alice")
+    with psycopg.connect(pg_url) as conn:
+        tables = {row[0] for row in conn.execute("SELECT tablename FROM pg_tables")}
+        (storage,) = conn.execute(
+            "SELECT attstorage FROM pg_attribute"
+            " WHERE attrelid = 'blob_chunks'::regclass AND attname = 'data'"
+        ).fetchone()
+    assert {"blobs", "blob_chunks", "blob_refs"} <= tables
+    assert storage == "e"  # EXTERNAL: out of line, never compressed
+    assert meta(pg_url, "schema_version") == str(SCHEMA_VERSION)
 
 
 def test_a_failed_upgrade_changes_nothing(pg_url):
