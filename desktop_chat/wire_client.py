@@ -36,10 +36,24 @@ from desktop_chat.protocol import default_limits
 # websockets logs whole frames at DEBUG (passwords, tokens): never from this client.
 _ws_log = logging.getLogger(f"{__name__}.websockets")
 _ws_log.setLevel(logging.WARNING)
-_decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
 encode = _encoder.encode
-decode = _decoder.decode
+
+
+def decode(data: bytes | str) -> Any:
+    """A frame as a dict; a data frame's header, with its payload as `data` (bytes)."""
+    if isinstance(data, bytes) and data[:1] == b"\x00":
+        size = int.from_bytes(data[1:5], "big")
+        frame = msgspec.json.decode(data[5 : 5 + size])
+        frame["data"] = data[5 + size :]
+        return frame
+    return msgspec.json.decode(data)
+
+
+def data_frame(frame: dict[str, Any], payload: bytes) -> bytes:
+    """A data frame (`codec.py`): 0x00, the header's length, the header, the payload."""
+    header = _encoder.encode({**frame, "data": ""})
+    return b"".join((b"\x00", len(header).to_bytes(4, "big"), header, payload))
 
 
 def text_body(text: str) -> dict[str, str]:
@@ -94,7 +108,7 @@ class WireClient:
             while True:
                 data = await self.ws.recv(decode=False)
                 self.frames_received += 1
-                frame = _decoder.decode(data)
+                frame = decode(data)
                 request_id = frame.get("id")
                 if request_id is not None and request_id in self._waiting:
                     future = self._waiting.pop(request_id)
@@ -127,7 +141,8 @@ class WireClient:
         ConnectionError, as it is for a reply that never comes."""
         self.frames_sent += 1
         try:
-            await self.ws.send(data, text=True)
+            binary = isinstance(data, bytes) and data[:1] == b"\x00"
+            await self.ws.send(data, text=not binary)
         except ConnectionClosed as exc:
             raise ConnectionError(f"connection closed: {exc}") from exc
 
@@ -141,12 +156,26 @@ class WireClient:
             raise RuntimeError("this client's reader reads the socket: use its pushes")
         data = await asyncio.wait_for(self.ws.recv(decode=False), timeout)
         self.frames_received += 1
-        return _decoder.decode(data)
+        return decode(data)
 
     async def call(self, type_: str, timeout: float = 30, **fields: Any) -> dict[str, Any]:
         """Send a request and return its reply frame, `error` frames included."""
         request_id = str(next(self._ids))
         frame = _encoder.encode({"type": type_, "id": request_id, **fields})
+        if self._reader is None:
+            await self.send_raw(frame)
+            return await self._read_reply(request_id, timeout)
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._waiting[request_id] = future
+        await self.send_raw(frame)
+        return await asyncio.wait_for(future, timeout)
+
+    async def call_data(
+        self, type_: str, payload: bytes, timeout: float = 30, **fields: Any
+    ) -> dict[str, Any]:
+        """`call` for a data frame: a request whose `data` is `payload`, sent raw."""
+        request_id = str(next(self._ids))
+        frame = data_frame({"type": type_, "id": request_id, **fields}, payload)
         if self._reader is None:
             await self.send_raw(frame)
             return await self._read_reply(request_id, timeout)

@@ -30,6 +30,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeAlias
 
+from desktop_chat.client.attachments import from_wire
 from desktop_chat.client.events import Notifier
 from desktop_chat.client.local_store import LocalStore
 from desktop_chat.client.models import (
@@ -40,13 +41,12 @@ from desktop_chat.client.models import (
     GroupRole,
     MessageDirection,
     ReplyPreview,
-    TextMessageBody,
     now_ms,
 )
 from desktop_chat.client.options import ChatOptions
 from desktop_chat.protocol import Mark, MarkEvent, advance
 from desktop_chat.protocol import frames as f
-from desktop_chat.protocol.structs import MESSAGE_KEPT_FIELDS
+from desktop_chat.protocol.structs import MESSAGE_KEPT_FIELDS, body_text
 
 log = logging.getLogger(__name__)
 ACK_KINDS = ("delivery_ack", "read_ack", "group_read_ack")  # outbox entries keyed by msg_id
@@ -93,7 +93,7 @@ def message_from_info(info: f.MessageInfo, me: str) -> ChatMessage:
         from_=info.from_,
         to=info.to,
         chat_type=ChatType(info.chat_type),
-        body=TextMessageBody(info.body.text if info.body is not None else ""),
+        body=from_wire(info.body),
         direction=MessageDirection.SEND if own else MessageDirection.RECEIVE,
         local_time=info.local_time or info.server_time,
         mark=mark,
@@ -346,9 +346,10 @@ class EventApplier:
         message = self.store.message(info.msg_id)
         if message is None or message.recalled or info.body is None:
             return
-        if message.body.content == info.body.text and message.edited_at == info.edited_at:
+        text = body_text(info.body)
+        if message.body.content == text and message.edited_at == info.edited_at:
             return
-        self.store.edit_message(info.msg_id, info.body.text, info.edited_at or event.time)
+        self.store.edit_message(info.msg_id, text, info.edited_at or event.time)
         changed = self.store.message(info.msg_id)
         queued.append(("on_message_content_changed", changed, event.by, event.time))
 

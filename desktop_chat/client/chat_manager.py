@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desktop_chat.client import attachments
 from desktop_chat.client.cancelling import wait_shared
 from desktop_chat.client.errors import ChatError, ChatErrorCode
 from desktop_chat.client.events import ChatEventHandler
@@ -31,6 +33,7 @@ from desktop_chat.client.models import (
     ChatType,
     Conversation,
     CursorResult,
+    FileMessageBody,
     GroupMessageAck,
     MessageDirection,
     ReplyPreview,
@@ -86,6 +89,8 @@ class ChatManager(MessageActions, Presence):
             msg.need_group_ack = False
         if msg.reply_to is not None and msg.reply_preview is None:
             msg.reply_preview = self._preview_of(msg.reply_to)
+        if isinstance(msg.body, FileMessageBody) and not msg.body.sha256:
+            await attachments.prepare(msg.body)  # its size, sha256 and type, off the loop
         store.save_message(msg)
         store.touch_conversation(msg.conversation_id, msg.chat_type, msg.local_time)
         return await self._queue_send(msg)
@@ -97,6 +102,29 @@ class ChatManager(MessageActions, Presence):
             return None
         text = None if quoted.recalled else quoted.body.content[:REPLY_PREVIEW_CHARS]
         return ReplyPreview(msg_id, quoted.from_, text, quoted.recalled)
+
+    async def download_attachment(
+        self, msg: ChatMessage, folder: Path, progress: attachments.Progress | None = None
+    ) -> Path:
+        """Save the file of `msg` in `folder` (the download folder) under a safe, unique
+        name; its path, kept as the body's `local_path`. Downloading is not reading:
+        no receipt goes out. ChatError if the server refuses (the message was
+        recalled, or this user can no longer see it)."""
+        if not isinstance(msg.body, FileMessageBody):
+            raise ChatError(ChatErrorCode.INVALID_PARAM, f"message {msg.msg_id} has no file")
+        client = self._client
+        chunk = client.limits.max_chunk_bytes
+        path = await attachments.download(
+            client.request, msg.msg_id, msg.body, folder, chunk, progress
+        )
+        msg.body.local_path = str(path)
+        store = client.require_store()
+        kept = store.message(msg.msg_id)
+        if kept is not None and isinstance(kept.body, FileMessageBody):
+            kept.body.local_path = str(path)
+            store.save_message(kept)
+            store.commit()
+        return path
 
     async def resend_message(self, msg_id: str) -> ChatMessage:
         """Try a failed message again (the UI's retry on a red !)."""
@@ -120,6 +148,7 @@ class ChatManager(MessageActions, Presence):
                 "chat_type": msg.chat_type.value,
                 "to": msg.to,
                 "text": msg.body.content,
+                "attachment": attachments.stored(msg.body),
                 "local_time": msg.local_time,
                 "need_delivery_ack": msg.need_delivery_ack,
                 "need_read_ack": msg.need_read_ack,

@@ -39,7 +39,7 @@ from desktop_chat.protocol import (
     encode,
 )
 from desktop_chat.protocol import frames as f
-from desktop_chat.protocol.codec import read_server_frame
+from desktop_chat.protocol.codec import is_data_frame, read_server_frame
 
 log = logging.getLogger(__name__)
 # websockets logs whole frames at DEBUG (passwords, tokens, message text): never here.
@@ -209,7 +209,8 @@ class Connection:
         future: asyncio.Future[f.Reply] = asyncio.get_running_loop().create_future()
         self._waiting[request_id] = future
         try:
-            await self.ws.send(encode(frame), text=True)
+            data = encode(frame)
+            await self.ws.send(data, text=not is_data_frame(data))
             self.frames_sent += 1
             async with asyncio.timeout(self._timeout):
                 reply = await future

@@ -94,6 +94,12 @@ class ChatErrorCode:
     NOT_GROUP_MEMBER: Final = ErrorCode.NOT_GROUP_MEMBER
     GROUP_ACK_NOT_ALLOWED: Final = ErrorCode.GROUP_ACK_NOT_ALLOWED
     GROUP_FULL: Final = ErrorCode.GROUP_FULL
+    # Files and images
+    FILE_NOT_FOUND: Final = ErrorCode.FILE_NOT_FOUND
+    FILE_TOO_LARGE: Final = ErrorCode.FILE_TOO_LARGE
+    QUOTA_EXCEEDED: Final = ErrorCode.QUOTA_EXCEEDED
+    UPLOAD_RATE_LIMITED: Final = ErrorCode.UPLOAD_RATE_LIMITED
+    CHECKSUM_MISMATCH: Final = ErrorCode.CHECKSUM_MISMATCH
     # Limits
     NOTE_TOO_LONG: Final = ErrorCode.NOTE_TOO_LONG
     PAGE_SIZE_OUT_OF_RANGE: Final = ErrorCode.PAGE_SIZE_OUT_OF_RANGE

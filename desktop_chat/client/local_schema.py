@@ -31,6 +31,10 @@ Version 3 (one name for one fact): `messages.has_read` is `recipient_read`, the
 name the server gives the same fact (the recipient, this user, read it, with or
 without a receipt; `read_ack_sent` says whether a receipt went out).
 
+Version 4 (files and images): `messages.attachment`, a file or image message's body
+as JSON (`client.attachments.stored`: its sha256, size, name, type, thumbnail, and
+where the file is on this computer); `text` holds its caption, so search finds it.
+
 Never: query messages (that is `local_store`), or downgrade a store.
 """
 
@@ -38,7 +42,7 @@ from __future__ import annotations
 
 import sqlite3
 
-LOCAL_SCHEMA_VERSION = 3
+LOCAL_SCHEMA_VERSION = 4
 
 LOCAL_SCHEMA_V0 = """
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -145,6 +149,7 @@ LOCAL_MIGRATIONS: dict[int, tuple[str, ...]] = {
         ) WITHOUT ROWID""",
     ),
     3: ("ALTER TABLE messages RENAME COLUMN has_read TO recipient_read",),
+    4: ("ALTER TABLE messages ADD COLUMN attachment TEXT",),
 }
 # Parts of a migration that need an SQLite feature which may be missing (FTS5 trigram):
 # left out, in a savepoint, when the feature is not there.

@@ -28,6 +28,7 @@ from typing import Any
 
 import msgspec
 
+from desktop_chat.client import attachments
 from desktop_chat.client.errors import ChatError, ChatErrorCode
 from desktop_chat.client.local_schema import LocalSchemaError, has_search_index, prepare
 from desktop_chat.client.local_search import LocalSearch
@@ -40,7 +41,6 @@ from desktop_chat.client.models import (
     GroupRole,
     MessageDirection,
     ReplyPreview,
-    TextMessageBody,
 )
 from desktop_chat.protocol import Mark
 from desktop_chat.protocol.structs import MESSAGE_KEPT_FIELDS, REPLY_PREVIEW_CHARS
@@ -57,7 +57,16 @@ _SAME = (
     "recalled_at",
     *MESSAGE_KEPT_FIELDS,
 )
-_CONVERTED = ("chat_type", "direction", "sender", "recipient", "text", "mark", "created")
+_CONVERTED = (
+    "chat_type",
+    "direction",
+    "sender",
+    "recipient",
+    "text",
+    "attachment",
+    "mark",
+    "created",
+)
 _REPLY = ("reply_from", "reply_text", "reply_recalled")
 _COLUMN_NAMES = [*_SAME, *_CONVERTED, *_REPLY]
 _BOOLS = frozenset(f.name for f in fields(ChatMessage) if f.type == "bool")
@@ -82,6 +91,7 @@ def _row(message: ChatMessage) -> tuple[Any, ...]:
         message.from_,
         message.to,
         message.body.content,
+        attachments.stored(message.body),
         int(message.mark),
         int(message.created),
         preview.from_ if preview else None,
@@ -101,7 +111,7 @@ def _message(row: tuple[Any, ...]) -> ChatMessage:
         direction=MessageDirection(values["direction"]),
         from_=values["sender"],
         to=values["recipient"],
-        body=TextMessageBody(values["text"]),
+        body=attachments.from_stored(values["text"], values["attachment"]),
         mark=Mark(values["mark"]),
         created=bool(values["created"]),
         reply_preview=(

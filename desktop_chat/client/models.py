@@ -1,7 +1,8 @@
 """The client API's value types, named as in the SDK (snake_case).
 
 Owns: `ChatType`, `MessageStatus`, `MessageDirection`, `ChatMessage` (with
-`ChatMessage.text(to, text, chat_type=..., reply_to=...)`, its quote `ReplyPreview`,
+`ChatMessage.text(to, text, chat_type=..., reply_to=...)`, `ChatMessage.file(...)`
+and `ChatMessage.image(...)` with their bodies, its quote `ReplyPreview`,
 and whether it was edited or recalled, and its place `order_key`), `Conversation` (with its mute),
 `GroupMessageAck`, `CursorResult`, `Group`, and how a message's receipt mark
 (protocol `Mark`) reads as the SDK's fields: `status`, `has_deliver_ack`,
@@ -15,6 +16,7 @@ of `ChatManager`, defined here).
 from __future__ import annotations
 
 import enum
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -60,6 +62,37 @@ class TextMessageBody:
     content: str
 
 
+@dataclass
+class FileMessageBody:
+    """A file, with the SDK's names: `display_name` (made safe by the server),
+    `file_size`, `local_path` (the sender's file; a recipient's saved copy, "" until
+    downloaded). `sha256` names it on the server; `content` is its caption."""
+
+    display_name: str
+    file_size: int
+    sha256: str = ""
+    mime: str = "application/octet-stream"
+    caption: str = ""
+    local_path: str = ""
+
+    @property
+    def content(self) -> str:
+        return self.caption
+
+
+@dataclass
+class ImageMessageBody(FileMessageBody):
+    """A picture: a file with its size in pixels and a small thumbnail (JPEG or PNG
+    bytes), shown before the picture itself is downloaded."""
+
+    width: int = 0
+    height: int = 0
+    thumbnail: bytes = b""
+
+
+MessageBody = TextMessageBody | FileMessageBody
+
+
 @dataclass(frozen=True)
 class ReplyPreview:
     """What a reply shows of the message it quotes: its sender and the start of its
@@ -80,7 +113,7 @@ class ChatMessage:
     from_: str
     to: str
     chat_type: ChatType
-    body: TextMessageBody
+    body: MessageBody
     direction: MessageDirection = MessageDirection.SEND
     server_time: int = 0
     local_time: int = field(default_factory=now_ms)
@@ -125,6 +158,48 @@ class ChatMessage:
             body=TextMessageBody(text),
             reply_to=reply_to,
         )
+
+    @classmethod
+    def file(
+        cls,
+        to: str,
+        local_path: str,
+        chat_type: ChatType = ChatType.CHAT,
+        display_name: str = "",
+        caption: str = "",
+    ) -> ChatMessage:
+        """A new file message with the file at `local_path`: its size and sha256 are
+        read, and the file uploaded, when it is sent."""
+        message = cls.text(to, "-", chat_type)
+        name = display_name or os.path.basename(local_path)
+        message.body = FileMessageBody(name, 0, caption=caption, local_path=local_path)
+        return message
+
+    @classmethod
+    def image(
+        cls,
+        to: str,
+        local_path: str,
+        width: int,
+        height: int,
+        thumbnail: bytes = b"",
+        chat_type: ChatType = ChatType.CHAT,
+        caption: str = "",
+    ) -> ChatMessage:
+        """A new picture message: the file at `local_path`, its size in pixels and a
+        small thumbnail (at most `protocol.structs.MAX_THUMBNAIL_BYTES`)."""
+        message = cls.text(to, "-", chat_type)
+        message.body = ImageMessageBody(
+            os.path.basename(local_path),
+            0,
+            mime="image/jpeg",
+            caption=caption,
+            local_path=local_path,
+            width=width,
+            height=height,
+            thumbnail=thumbnail,
+        )
+        return message
 
     @property
     def recalled(self) -> bool:

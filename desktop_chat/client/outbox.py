@@ -27,10 +27,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from desktop_chat.client.attachments import from_stored, to_wire, upload
 from desktop_chat.client.cancelling import raise_if_cancelling
 from desktop_chat.client.errors import ChatError, ChatErrorCode
 from desktop_chat.client.events import Notifier
 from desktop_chat.client.local_store import LocalStore, OutboxEntry
+from desktop_chat.client.models import FileMessageBody
 from desktop_chat.protocol import Mark, MarkEvent, advance, default_limits
 from desktop_chat.protocol import frames as f
 
@@ -43,6 +45,7 @@ TRANSIENT = frozenset(
         ChatErrorCode.STORAGE_UNAVAILABLE,
         ChatErrorCode.SERVER_BUSY,
         ChatErrorCode.RATE_LIMITED,
+        ChatErrorCode.UPLOAD_RATE_LIMITED,
         ChatErrorCode.CLIENT_CLOSED,
         ChatErrorCode.NOT_LOGGED_IN,
         ChatErrorCode.PROTOCOL_ERROR,  # a reply that cannot be read: as a timeout
@@ -166,14 +169,32 @@ class OutboxSender:
         self.store.outbox_remove([e.id for e in entries])
         self.store.commit()
 
+    async def _body(self, payload: dict[str, Any]) -> f.MessageBody:
+        """The body to send; a file's is uploaded first (from where the server's copy
+        ends: a send cut by a lost connection or a restart resumes there)."""
+        attachment = payload.get("attachment")
+        if attachment is None:
+            return f.TextBody(payload["text"])
+        body = from_stored(payload["text"], attachment)
+        assert isinstance(body, FileMessageBody)
+        await upload(self._request, body, self._limits().max_chunk_bytes)
+        return to_wire(body)
+
     async def _send(self, entry: OutboxEntry) -> None:
         payload = entry.payload
+        try:
+            body = await self._body(payload)
+        except ChatError as exc:
+            if exc.code in TRANSIENT:
+                raise
+            self._failed(entry, exc)
+            return
         frame = f.SendMessage(
             id="",
             msg_id=entry.key,
             chat_type=payload["chat_type"],
             to=payload["to"],
-            body=f.TextBody(payload["text"]),
+            body=body,
             local_time=payload["local_time"],
             need_delivery_ack=payload["need_delivery_ack"],
             need_read_ack=payload["need_read_ack"],
@@ -187,13 +208,7 @@ class OutboxSender:
         except ChatError as exc:
             if exc.code in TRANSIENT:
                 raise
-            message = self.store.message(entry.key)
-            if message is not None:
-                message.mark = advance(message.mark, MarkEvent.SEND_FAILED)
-                self.store.save_message(message)
-                self._notifier.queue("on_message_status_changed", message)
-            self._forget([entry])
-            self._resolve("send", entry.key, error=exc)
+            self._failed(entry, exc)
             return
         message = self.store.message(entry.key)
         if message is not None:
@@ -205,6 +220,16 @@ class OutboxSender:
             self._notifier.queue("on_message_status_changed", message)
         self._forget([entry])
         self._resolve("send", entry.key, message)
+
+    def _failed(self, entry: OutboxEntry, exc: ChatError) -> None:
+        """A send refused for good: the message shows failed (a red ! to retry)."""
+        message = self.store.message(entry.key)
+        if message is not None:
+            message.mark = advance(message.mark, MarkEvent.SEND_FAILED)
+            self.store.save_message(message)
+            self._notifier.queue("on_message_status_changed", message)
+        self._forget([entry])
+        self._resolve("send", entry.key, error=exc)
 
     async def _acks(self, kind: str, entries: list[OutboxEntry]) -> None:
         by_notify: dict[bool, list[OutboxEntry]] = {}

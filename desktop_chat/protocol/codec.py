@@ -3,7 +3,8 @@
 Owns: `decode_client_frame` and `decode_server_frame`, which return a frame or a
 `ProtocolError` and never raise; `read_server_frame`, a client's reader, which
 returns a `BadEvent` for a logged event it cannot read (and a `sync_batch` with a
-BadEvent in place of each such event), so no seq is lost unseen; `encode`, and
+BadEvent in place of each such event), so no seq is lost unseen; data frames (a
+frame with its bytes raw after a JSON header, for files); `encode`, and
 helpers that build error replies and pushes from pre-encoded bodies.
 
 Call `decode_client_frame(data)` for every text frame the server receives, then
@@ -22,6 +23,7 @@ import msgspec
 
 from desktop_chat.protocol.errors import ErrorCode, ProtocolError
 from desktop_chat.protocol.frames import (
+    DATA_FRAMES,
     BadEvent,
     ClientFrame,
     Error,
@@ -43,8 +45,53 @@ _UNKNOWN_TAG = re.compile(r"^Invalid value .* - at `\$\.type`\Z", re.DOTALL)
 
 
 def encode(frame: msgspec.Struct) -> bytes:
-    """Encode a frame as compact JSON (UTF-8 bytes, sent as a text frame)."""
+    """Encode a frame as compact JSON (UTF-8 bytes, sent as a text frame), or, for an
+    `upload_chunk` or a `chunk`, as a data frame (`is_data_frame`: sent as binary)."""
+    if isinstance(frame, DATA_FRAMES):
+        header = _encoder.encode(msgspec.structs.replace(frame, data=b""))
+        return b"".join((DATA_MARK, len(header).to_bytes(4, "big"), header, frame.data))
     return _encoder.encode(frame)
+
+
+# --------------------------------------------------------------------------- data frames
+# A data frame is a binary websocket frame: the byte 0x00 (never the start of JSON), the
+# length of a JSON header (4 bytes, big-endian), the header (the frame in JSON, its
+# `data` empty), then the frame's `data`, raw. Files move in these, with no base64.
+
+DATA_MARK = b"\x00"
+_HEAD = 5
+
+
+def is_data_frame(data: bytes | str) -> bool:
+    """Whether `data` is a data frame (to be sent as a binary websocket frame)."""
+    return isinstance(data, bytes) and data[:1] == DATA_MARK
+
+
+def _malformed(message: str) -> ProtocolError:
+    return ProtocolError(ErrorCode.MALFORMED_FRAME, message)
+
+
+def _decode_data_frame(data: bytes, decoder: msgspec.json.Decoder[Any]) -> Any:
+    """The frame a data frame carries, its payload as `data`; or a ProtocolError."""
+    if len(data) < _HEAD:
+        return _malformed("a data frame starts with 0x00 and its header's length (4 bytes)")
+    size = int.from_bytes(data[1:_HEAD], "big")
+    if _HEAD + size > len(data):
+        return _malformed(f"the data frame's header of {size} bytes is longer than the frame")
+    header = data[_HEAD : _HEAD + size]
+    refusal = _not_utf8(header)
+    if refusal is not None:
+        return refusal
+    try:
+        frame = decoder.decode(header)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, ValueError) as exc:
+        return _classify(exc, header)
+    if not isinstance(frame, DATA_FRAMES):
+        kinds = " or ".join(kind.__struct_config__.tag for kind in DATA_FRAMES)  # type: ignore[misc]
+        return _malformed(f"a data frame carries {kinds}, not {type(frame).__name__}")
+    if frame.data:
+        return _malformed("a data frame's bytes go after its header, not in it")
+    return msgspec.structs.replace(frame, data=data[_HEAD + size :])
 
 
 def encode_error(error: ProtocolError) -> bytes:
@@ -204,7 +251,12 @@ def decode_client_frame(
     data: bytes | str, max_bytes: int = DEFAULT_MAX_FRAME_BYTES
 ) -> ClientFrame | ProtocolError:
     """Decode one frame a client sent. Returns the frame, or why it was refused."""
-    refusal = _too_large(data, max_bytes) or _not_utf8(data)
+    refusal = _too_large(data, max_bytes)
+    if refusal is None and is_data_frame(data):
+        assert isinstance(data, bytes)
+        frame: ClientFrame | ProtocolError = _decode_data_frame(data, _client_decoder)
+        return frame
+    refusal = refusal or _not_utf8(data)
     if refusal is not None:
         return refusal
     try:
@@ -217,6 +269,10 @@ def decode_client_frame(
 
 def decode_server_frame(data: bytes | str) -> ServerFrame | ProtocolError:
     """Decode one frame the server sent. Returns the frame, or why it is unreadable."""
+    if is_data_frame(data):
+        assert isinstance(data, bytes)
+        frame: ServerFrame | ProtocolError = _decode_data_frame(data, _server_decoder)
+        return frame
     not_utf8 = _not_utf8(data)
     if not_utf8 is not None:
         return not_utf8
@@ -299,7 +355,7 @@ def read_server_frame(data: bytes | str) -> ServerFrame | BadEvent | ProtocolErr
     is a `BadEvent`; a `sync_batch` is kept with a BadEvent in place of each event
     that cannot be read; anything else stays the `ProtocolError`. Never raises."""
     frame = decode_server_frame(data)
-    if not isinstance(frame, ProtocolError):
+    if not isinstance(frame, ProtocolError) or is_data_frame(data):
         return frame
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
     probe = _probe(raw)

@@ -20,13 +20,21 @@ Never: import asyncio, websockets, sqlite or Qt, or do I/O of any kind.
 
 from __future__ import annotations
 
-import functools
-from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar, get_args
+from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 
 # The pushes are in `pushes`, the shared structures in `structs`; both are this
 # module's names too (f.MessagePush, f.MessageInfo).
+from desktop_chat.protocol.file_frames import DATA_FRAMES as DATA_FRAMES
+from desktop_chat.protocol.file_frames import Chunk as Chunk
+from desktop_chat.protocol.file_frames import Download as Download
+from desktop_chat.protocol.file_frames import UploadBegin as UploadBegin
+from desktop_chat.protocol.file_frames import UploadChunk as UploadChunk
+from desktop_chat.protocol.file_frames import UploadState as UploadState
+from desktop_chat.protocol.frame_base import Reply as Reply
+from desktop_chat.protocol.frame_base import Request as Request
+from desktop_chat.protocol.frame_base import reply_type as reply_type
 from desktop_chat.protocol.pushes import EPHEMERAL_TYPES as EPHEMERAL_TYPES
 from desktop_chat.protocol.pushes import PUSH_TYPES as PUSH_TYPES
 from desktop_chat.protocol.pushes import BadEvent as BadEvent
@@ -54,9 +62,11 @@ from desktop_chat.protocol.structs import MAX_PASSWORD_CHARS as MAX_PASSWORD_CHA
 from desktop_chat.protocol.structs import MSG_ID_PATTERN as MSG_ID_PATTERN
 from desktop_chat.protocol.structs import USERNAME_PATTERN as USERNAME_PATTERN
 from desktop_chat.protocol.structs import AckPolicy as AckPolicy
+from desktop_chat.protocol.structs import AttachmentBody as AttachmentBody
 from desktop_chat.protocol.structs import ChatType as ChatType
 from desktop_chat.protocol.structs import ConversationId as ConversationId
 from desktop_chat.protocol.structs import ConversationInfo as ConversationInfo
+from desktop_chat.protocol.structs import FileBody as FileBody
 from desktop_chat.protocol.structs import Frame as Frame
 from desktop_chat.protocol.structs import GroupAckInfo as GroupAckInfo
 from desktop_chat.protocol.structs import GroupId as GroupId
@@ -64,6 +74,7 @@ from desktop_chat.protocol.structs import GroupInfo as GroupInfo
 from desktop_chat.protocol.structs import GroupMember as GroupMember
 from desktop_chat.protocol.structs import GroupName as GroupName
 from desktop_chat.protocol.structs import GroupRole as GroupRole
+from desktop_chat.protocol.structs import ImageBody as ImageBody
 from desktop_chat.protocol.structs import Limits as Limits
 from desktop_chat.protocol.structs import MessageBody as MessageBody
 from desktop_chat.protocol.structs import MessageInfo as MessageInfo
@@ -75,6 +86,7 @@ from desktop_chat.protocol.structs import NonNegative as NonNegative
 from desktop_chat.protocol.structs import Password as Password
 from desktop_chat.protocol.structs import ReplyPreview as ReplyPreview
 from desktop_chat.protocol.structs import RequestId as RequestId
+from desktop_chat.protocol.structs import Sha256 as Sha256
 from desktop_chat.protocol.structs import ShortText as ShortText
 from desktop_chat.protocol.structs import TextBody as TextBody
 from desktop_chat.protocol.structs import Token as Token
@@ -86,10 +98,6 @@ PROTOCOL_VERSION = 1
 
 
 # --------------------------------------------------------------------------- replies
-
-
-class Reply(Frame, frozen=True, kw_only=True):
-    id: str | None
 
 
 class HelloOk(Reply, frozen=True, tag="hello_ok"):
@@ -225,22 +233,14 @@ ServerFrame = (
     | EditOk
     | MuteOk
     | Users
+    | UploadState
+    | Chunk
     | Error
     | ServerPush
     | EphemeralPush
 )
 
 # --------------------------------------------------------------------------- requests
-
-
-R = TypeVar("R", bound=Reply, covariant=True)
-
-
-class Request(Frame, Generic[R], frozen=True, kw_only=True):
-    """A request whose reply is an `R` (or an `error`): `Request[SendOk]` is answered
-    `send_ok`. `reply_type` reads R back at run time."""
-
-    id: RequestId
 
 
 class Hello(Request[HelloOk], frozen=True, tag="hello"):
@@ -392,7 +392,7 @@ class Edit(Request[EditOk], frozen=True, tag="edit"):
     """The sender replaces a message's text; receipts are unchanged."""
 
     msg_id: MsgId
-    body: MessageBody
+    body: TextBody
 
 
 class SetConversationMute(Request[MuteOk], frozen=True, tag="set_conversation_mute"):
@@ -446,17 +446,11 @@ ClientFrame = (
     | SetConversationMute
     | Typing
     | FetchUsers
+    | UploadBegin
+    | UploadChunk
+    | Download
 )
 
 REQUEST_TYPES: dict[str, type[Request[Reply]]] = {
     cls.__struct_config__.tag: cls for cls in ClientFrame.__args__
 }
-
-
-@functools.cache
-def reply_type(request: type[Request[R]]) -> Any:
-    """The reply type R of a request class (`Request[R]`): a class, or a union of them."""
-    for base in getattr(request, "__orig_bases__", ()):
-        if getattr(base, "__origin__", None) is Request:
-            return get_args(base)[0]
-    raise TypeError(f"{request.__name__} names no reply type")

@@ -27,6 +27,12 @@ MAX_TEXT_CHARS = 8000
 MIN_PASSWORD_CHARS = 8
 MAX_PASSWORD_CHARS = 256
 MAX_GROUP_NAME_CHARS = 64
+# Files and images (`FileBody`, `ImageBody`): the name as sent (made safe by the
+# server), the inline thumbnail, a picture's sides in pixels.
+MAX_RAW_FILENAME_CHARS = 1024
+MAX_THUMBNAIL_BYTES = 16 * 1024
+MAX_IMAGE_SIDE = 100_000
+SHA256_PATTERN = r"^[0-9a-f]{64}\Z"
 # How much of a quoted message a reply carries (`ReplyPreview.text`).
 REPLY_PREVIEW_CHARS = 200
 
@@ -43,6 +49,11 @@ Password = Annotated[
 ]
 Token = Annotated[str, msgspec.Meta(min_length=16, max_length=128)]
 ShortText = Annotated[str, msgspec.Meta(max_length=64)]
+Sha256 = Annotated[str, msgspec.Meta(pattern=SHA256_PATTERN)]
+Mime = Annotated[
+    str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\Z")
+]
+Caption = Annotated[str, msgspec.Meta(max_length=MAX_TEXT_CHARS)]
 GroupName = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_GROUP_NAME_CHARS)]
 NonNegative = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
 # Every number the server sends fits a 64-bit integer (what SQLite, PostgreSQL and a
@@ -69,7 +80,45 @@ class TextBody(msgspec.Struct, frozen=True, tag="text", tag_field="kind"):
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TEXT_CHARS)]
 
 
-MessageBody = TextBody
+class FileBody(msgspec.Struct, frozen=True, tag="file", tag_field="kind", kw_only=True):
+    """A file, uploaded before the send (`upload_begin`, `upload_chunk`) and named by
+    its sha256. `name` is what the sender called it: the server stores and sends it
+    as `filenames.safe_filename` makes it, and every client applies that rule again
+    before it makes a path of it."""
+
+    sha256: Sha256
+    size: NonNegative
+    name: Annotated[str, msgspec.Meta(max_length=MAX_RAW_FILENAME_CHARS)]
+    mime: Mime = "application/octet-stream"
+    caption: Caption = ""
+
+
+class ImageBody(msgspec.Struct, frozen=True, tag="image", tag_field="kind", kw_only=True):
+    """A picture: a file (as `FileBody`) with its size in pixels and a small JPEG or
+    PNG thumbnail inline (base64 in JSON), shown before the picture is downloaded."""
+
+    sha256: Sha256
+    size: NonNegative
+    name: Annotated[str, msgspec.Meta(max_length=MAX_RAW_FILENAME_CHARS)]
+    mime: Mime = "image/jpeg"
+    caption: Caption = ""
+    width: Annotated[int, msgspec.Meta(ge=1, le=MAX_IMAGE_SIDE)]
+    height: Annotated[int, msgspec.Meta(ge=1, le=MAX_IMAGE_SIDE)]
+    thumbnail: Annotated[bytes, msgspec.Meta(max_length=MAX_THUMBNAIL_BYTES)] = b""
+
+
+MessageBody = TextBody | ImageBody | FileBody
+AttachmentBody = ImageBody | FileBody
+
+
+def body_text(body: MessageBody) -> str:
+    """The words of a body: a text's text, a file's or picture's caption ("" if none)."""
+    return body.text if isinstance(body, TextBody) else body.caption
+
+
+def preview_text(body: MessageBody) -> str:
+    """What a quote or a list shows of a body: its words, or a file's name."""
+    return body_text(body) or ("" if isinstance(body, TextBody) else body.name)
 
 
 class ReplyPreview(msgspec.Struct, frozen=True, kw_only=True):
@@ -179,3 +228,6 @@ class Limits(msgspec.Struct, frozen=True, kw_only=True):
     ack_retention_seconds: Int64
     # How long after sending the sender may recall a message.
     recall_seconds: Int64 = 120
+    # Files: the largest file, the largest `upload_chunk` (and `download` length).
+    max_file_bytes: Int64 = 100 * 1024 * 1024
+    max_chunk_bytes: Int64 = 256 * 1024

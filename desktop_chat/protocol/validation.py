@@ -87,8 +87,12 @@ def _members(
 def _stored_text(request: f.Request[f.Reply]) -> tuple[str, str | None] | None:
     """The free text of `request` that the server stores, with its field's path."""
     match request:
-        case f.SendMessage(body=body) | f.Edit(body=body):
-            return "body.text", body.text
+        case f.SendMessage(body=f.TextBody(text=text)) | f.Edit(body=f.TextBody(text=text)):
+            return "body.text", text
+        case f.SendMessage(body=f.ImageBody() | f.FileBody() as body):
+            return (
+                ("body.name", body.name) if "\x00" in body.name else ("body.caption", body.caption)
+            )
         case f.CreateGroup(name=name):
             return "name", name
         case f.Login(device_name=name):

@@ -24,6 +24,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from desktop_chat.protocol.codec import is_data_frame
 from desktop_chat.server import link
 from desktop_chat.server.admission import (
     Door,
@@ -67,6 +68,7 @@ class ChatServer:
         self._server: Server | None = None
         self._connections: dict[ServerConnection, DeviceConnection] = {}
         self._session_checks: asyncio.Task[None] | None = None
+        self._collection: asyncio.Task[None] | None = None
         self._stopping = False
         self.port: int = config.port
 
@@ -129,6 +131,7 @@ class ChatServer:
         widen_listen_backlog(self._server, 4096)
         self.port = self._server.sockets[0].getsockname()[1]
         self._session_checks = asyncio.create_task(self.service.sessions.run_checks())
+        self._collection = asyncio.create_task(self.service.files.run_collection())
         log.info(
             "listening on %s (%s, at most %s connections)",
             self.url,
@@ -157,7 +160,7 @@ class ChatServer:
         config = self.config
         address = ws.remote_address
         conn = DeviceConnection(
-            lambda data: ws.send(data, text=True),
+            lambda data: ws.send(data, text=not is_data_frame(data)),
             config.max_queued_bytes,
             peer=str(address),
             peer_host=getattr(ws, "client_address", "") or (str(address[0]) if address else ""),
@@ -203,9 +206,10 @@ class ChatServer:
     async def stop(self) -> None:
         """Shut down within about `close_grace_seconds` + 0.5 s, whatever the clients do."""
         self._stopping = True
-        if self._session_checks is not None:
-            self._session_checks.cancel()
-            self._session_checks = None
+        for task in (self._session_checks, self._collection):
+            if task is not None:
+                task.cancel()
+        self._session_checks = self._collection = None
         server = self._server
         if server is not None:
             server.server.close()  # stop listening

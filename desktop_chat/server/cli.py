@@ -102,6 +102,18 @@ def _add_policy_arguments(parser: argparse.ArgumentParser) -> None:
         default=120,
         help="how long after sending a sender may recall a message (default 120)",
     )
+    parser.add_argument(
+        "--max-file-mib",
+        type=float,
+        default=100.0,
+        help="the largest file or image that can be sent, in MiB (default 100)",
+    )
+    parser.add_argument(
+        "--quota-mib",
+        type=float,
+        default=2048.0,
+        help="what one user's uploaded files may hold in all, in MiB (default 2048)",
+    )
 
 
 def _add_tls_arguments(parser: argparse.ArgumentParser) -> None:
@@ -260,6 +272,8 @@ def _check_serve_args(parser: argparse.ArgumentParser, args: argparse.Namespace)
         parser.error("--tls-cert and --tls-key go together")
     if args.recall_seconds < 0:
         parser.error("--recall-seconds must be 0 or more")
+    if args.max_file_mib <= 0 or args.quota_mib <= 0:
+        parser.error("--max-file-mib and --quota-mib must be more than 0")
     try:
         TrustedProxies(args.trusted_proxy)
     except ValueError as exc:
@@ -295,6 +309,8 @@ def _serve_config(args: argparse.Namespace, node_name: str) -> ServerConfig:
         allow_registration=args.allow_registration,
         ack_retention_seconds=int(args.ack_retention_days * DAY_SECONDS),
         recall_seconds=args.recall_seconds,
+        max_file_bytes=int(args.max_file_mib * MiB),
+        quota_bytes_per_user=int(args.quota_mib * MiB),
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         trusted_proxies=tuple(args.trusted_proxy),

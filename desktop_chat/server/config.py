@@ -52,6 +52,16 @@ class ServerConfig:
     ack_retention_seconds: int = 30 * DAY_SECONDS
     # How long after sending the sender may recall a message (RECALL_TIME_LIMIT after).
     recall_seconds: int = DEFAULT_RECALL_SECONDS
+    # Files and images (`files.py`): the largest file, what one user's uploads may
+    # hold in all, the bytes per second one user may upload (with a burst), the
+    # largest chunk, and how long an unreferenced upload is kept before collection.
+    max_file_bytes: int = 100 * 1024 * 1024
+    quota_bytes_per_user: int = 2 * 1024 * 1024 * 1024
+    upload_bytes_per_second: int = 20 * 1024 * 1024
+    upload_burst_bytes: int = 40 * 1024 * 1024
+    max_chunk_bytes: int = 256 * 1024
+    blob_grace_seconds: int = 24 * 3600
+    blob_collect_seconds: float = 600.0
     # Typing is relayed at most once this often per (typer, peer); more is dropped.
     typing_interval_seconds: float = 3.0
     # User lookups: names a second per user, and the burst allowed (RATE_LIMITED past
@@ -133,4 +143,6 @@ class ServerConfig:
             max_page_size=base.max_page_size,
             ack_retention_seconds=self.ack_retention_seconds,
             recall_seconds=self.recall_seconds,
+            max_file_bytes=self.max_file_bytes,
+            max_chunk_bytes=self.max_chunk_bytes,
         )

@@ -17,14 +17,14 @@ import msgspec
 
 from desktop_chat.protocol import ErrorCode
 from desktop_chat.protocol import frames as f
-from desktop_chat.protocol.structs import REPLY_PREVIEW_CHARS
+from desktop_chat.protocol.structs import REPLY_PREVIEW_CHARS, preview_text
 from desktop_chat.server.config import ServerConfig
 from desktop_chat.server.connection import DeviceConnection
 from desktop_chat.server.hub import Hub
 from desktop_chat.server.storage.interface import Store
 from desktop_chat.server.store import GroupRow, MessageRow
 
-_body_decoder = msgspec.json.Decoder(f.MessageBody)
+_body_decoder: msgspec.json.Decoder[f.MessageBody] = msgspec.json.Decoder(f.MessageBody)
 _body_encoder = msgspec.json.Encoder()
 
 
@@ -101,7 +101,7 @@ class Core:
         quoted = self.store.message(msg_id)
         if quoted is None:
             return None
-        text = None if quoted.recalled else decode_body(quoted.body).text
+        text = None if quoted.recalled else preview_text(decode_body(quoted.body))
         return f.ReplyPreview(
             msg_id=msg_id,
             from_=self.store.username(quoted.sender_id),

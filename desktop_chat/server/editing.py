@@ -73,6 +73,7 @@ class Editing(Core):
         else:
             unread_for = self.store.group_unread_members(message)
         self.store.recall_message(message.id, now)
+        self.store.blob_refs_drop(message.msg_id)  # its file is collected in time
         counts = self.store.decrement_unread_of(message.conv_id, unread_for)
         self._scrub_logs(message, now)
         self._announce_recall(conn, message, now, counts)

@@ -47,12 +47,12 @@ class TokenBucket:
         self.tokens = self.burst
         self.stamp = self.clock()
 
-    def take(self) -> float:
-        """0 when a token was taken, else the seconds until one is free."""
-        if self.available() >= 1:
-            self.tokens -= 1
+    def take(self, count: float = 1) -> float:
+        """0 when `count` tokens were taken, else the seconds until they are there."""
+        if self.available() >= count:
+            self.tokens -= count
             return 0.0
-        return (1 - self.tokens) / self.rate
+        return (count - self.tokens) / self.rate
 
     def available(self) -> float:
         """The tokens there are now."""

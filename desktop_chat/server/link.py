@@ -52,6 +52,8 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConcurrencyError
 from websockets.protocol import State
 
+from desktop_chat.protocol.codec import is_data_frame
+
 GOING_AWAY = 1001
 POLICY_VIOLATION = 1008
 SESSION_ENDED = 4001
@@ -79,7 +81,8 @@ def _write_out(ws: ServerConnection) -> None:
 
 
 def frame_writer(ws: ServerConnection) -> Callable[[list[bytes]], bool]:
-    """Write a list of text frames with one socket write; True when the socket is full.
+    """Write a list of frames (text; a data frame as binary) with one socket write; True
+    when the socket is full.
 
     This is what `ws.send` does for one frame (the protocol object frames it, the
     transport writes it), for many frames at once: one write, one syscall, no
@@ -94,7 +97,10 @@ def frame_writer(ws: ServerConnection) -> Callable[[list[bytes]], bool]:
         if ws.send_in_progress is not None:
             raise ConcurrencyError("a fragmented message is being sent")
         for data in frames:
-            protocol.send_text(data)
+            if is_data_frame(data):
+                protocol.send_binary(data)
+            else:
+                protocol.send_text(data)
         _write_out(ws)
         return ws.paused
 

@@ -1,8 +1,9 @@
 """Sending messages, and reading conversations and their history.
 
 Owns: `send` (one-to-one and group, idempotent by client-chosen msg_id, with the
-member count at send time for group messages, and an optional `reply_to` checked
-to be a message of the same conversation the sender can see), `fetch_history` and
+member count at send time for group messages, an optional `reply_to` checked
+to be a message of the same conversation the sender can see, and a file or image
+body checked by `files.Files.attachment` and referring to its blob), `fetch_history` and
 `fetch_conversations` (with the viewer's mute of each).
 
 For several writers (nodes on PostgreSQL): `send` takes the conversation's seq,
@@ -17,11 +18,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import msgspec
+
 from desktop_chat.protocol import ErrorCode, Mark
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.validation import is_group_id
 from desktop_chat.server.connection import DeviceConnection
 from desktop_chat.server.core import Core, ServiceError, encode_body
+from desktop_chat.server.files import Files
 from desktop_chat.server.mutes import mute_state
 from desktop_chat.server.storage.interface import MessageRow, MsgIdTakenError, StoreConflict
 
@@ -39,9 +43,16 @@ class _Target:
 
 
 class Messages(Core):
+    # The uploads a file message's send checks (set by the service).
+    files: Files | None = None
+
     def send(self, conn: DeviceConnection, req: f.SendMessage) -> f.Reply:
         """Screen, store and fan out a new message; a msg_id seen before is a resend."""
         sender_id = self.user_of(conn)
+        if isinstance(req.body, f.ImageBody | f.FileBody):
+            assert self.files is not None
+            # Checked before anything is written: the file is uploaded, and its name safe.
+            req = msgspec.structs.replace(req, body=self.files.attachment(sender_id, req.body))
         body = encode_body(req.body)
         existing = self.store.message(req.msg_id)
         if existing is not None:
@@ -56,6 +67,8 @@ class Messages(Core):
         else:
             target = self._group_target(req, sender_id)
         self._store_new(req, target, sender_id, body, now)
+        if isinstance(req.body, f.ImageBody | f.FileBody):
+            self.store.blob_ref_add(req.body.sha256, req.msg_id, now)
         self._fan_out(conn, req, target, now)
         return f.SendOk(
             id=req.id,

@@ -39,6 +39,7 @@ from desktop_chat.server.config import ServerConfig
 from desktop_chat.server.connection import DeviceConnection
 from desktop_chat.server.core import ServiceError
 from desktop_chat.server.editing import Editing
+from desktop_chat.server.files import Files
 from desktop_chat.server.groups import Groups
 from desktop_chat.server.hub import Hub, internal_refusal, storage_refusal
 from desktop_chat.server.limits import LoginThrottle, SignUpThrottle
@@ -84,10 +85,11 @@ def _rate_limited(request: f.Request[f.Reply], wait: float) -> ProtocolError | N
 
 
 def _sync_handlers(
-    accounts: Accounts, store: Store, hub: Hub, config: ServerConfig
+    accounts: Accounts, files: Files, store: Store, hub: Hub, config: ServerConfig
 ) -> dict[type, SyncHandler]:
     """The handler of each request type that runs without awaiting, by frame type."""
     messages = Messages(store, hub, config)
+    messages.files = files
     receipts = Receipts(store, hub, config)
     groups = Groups(store, hub, config)
     editing, mutes, presence = (
@@ -122,6 +124,9 @@ def _sync_handlers(
         f.SetConversationMute: mutes.set_conversation_mute,
         f.Typing: presence.typing,
         f.FetchUsers: presence.fetch_users,
+        f.UploadBegin: files.upload_begin,
+        f.UploadChunk: files.upload_chunk,
+        f.Download: files.download,
     }
 
 
@@ -147,7 +152,10 @@ class Service:
             f.Register: accounts.register,
             f.Login: accounts.login,
         }
-        self._sync: dict[type, SyncHandler] = _sync_handlers(accounts, store, hub, config)
+        self.files = Files(store, hub, config)
+        self._sync: dict[type, SyncHandler] = _sync_handlers(
+            accounts, self.files, store, hub, config
+        )
 
     def _accounts(self, passwords: Passwords) -> Accounts:
         """Sign-up, sign-in and sessions, with the node's shared login throttle if any."""

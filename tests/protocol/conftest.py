@@ -106,6 +106,11 @@ def build_requests() -> dict[str, f.Request]:
         f.SetConversationMute(id="r27", conversation_id="bob", muted=True, until=1_800_000_000),
         f.Typing(id="r28", conversation_id="bob"),
         f.FetchUsers(id="r29", usernames=["bob", "carol"]),
+        f.UploadBegin(id="r30", sha256="ab" * 32, size=48213),
+        f.UploadChunk(
+            id="r31", sha256="ab" * 32, offset=0, chunk_sha256="cd" * 32, data=b"\x00\xffbytes"
+        ),
+        f.Download(id="r32", msg_id="m-0000000001", sha256="ab" * 32, offset=0, length=1024),
     ]
     return {type(s).__struct_config__.tag: s for s in samples}
 
@@ -189,6 +194,8 @@ def build_replies() -> dict[str, f.Reply]:
         f.EditOk(id="r26", msg_id=MSG_A, edited_at=1_700_000_005),
         f.MuteOk(id="r27", conversation_id="bob", muted=True, muted_until=1_800_000_000),
         f.Users(id="r29", users=[f.UserInfo(username="bob", exists=True)]),
+        f.UploadState(id="r30", sha256="ab" * 32, size=10, received=4, complete=False),
+        f.Chunk(id="r32", sha256="ab" * 32, offset=0, size=10, data=b"\x00\x01"),
         f.Error(id=None, code="MALFORMED_FRAME", message="bad", details={"limit": 1}),
     ]
     return {type(s).__struct_config__.tag: s for s in samples}

@@ -30,10 +30,16 @@ def wire(obj: object) -> bytes:
 # --------------------------------------------------------------------------- round trips
 
 
+def wire_json(data: bytes) -> bytes:
+    """A frame's JSON: itself, or a data frame's header."""
+    return data[5 : 5 + int.from_bytes(data[1:5], "big")] if data[:1] == b"\x00" else data
+
+
 def test_every_request_round_trips(request_frame: f.Request) -> None:
     data = encode(request_frame)
     assert decode_client_frame(data) == request_frame
-    assert decode_client_frame(data.decode()) == request_frame
+    if not isinstance(request_frame, f.DATA_FRAMES):  # a data frame is binary
+        assert decode_client_frame(data.decode()) == request_frame
 
 
 def test_every_push_round_trips(push_frame: f.Push) -> None:
@@ -45,7 +51,7 @@ def test_every_reply_round_trips(reply_frame: f.Reply) -> None:
 
 
 def test_requests_use_from_and_type_on_the_wire(request_frame: f.Request) -> None:
-    obj = json.loads(encode(request_frame))
+    obj = json.loads(wire_json(encode(request_frame)))
     assert obj["type"] == type(request_frame).__struct_config__.tag
     assert obj["id"] == request_frame.id
     assert "from_" not in json.dumps(obj)

@@ -28,6 +28,8 @@ STRUCTS = {
     "6.7 Limits": structs.Limits,
     "6.10 ReplyPreview": structs.ReplyPreview,
     "6.11 UserInfo": structs.UserInfo,
+    "6.12 FileBody": structs.FileBody,
+    "6.13 ImageBody": structs.ImageBody,
 }
 
 

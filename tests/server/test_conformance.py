@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from file_tools import file_body, send_file, sha, upload
 from protocol_doc import error_rows
 
 from desktop_chat.protocol import ErrorCode
@@ -359,6 +360,57 @@ async def _batch_too_large(harness):
     alice = await harness.device("alice")
     ids = [f"filler-{n:05d}" for n in range(501)]
     return alice, await alice.call("read_ack", msg_ids=ids)
+
+
+# --------------------------------------------------------------------------- files
+
+
+@sends("FILE_NOT_FOUND")
+async def _file_not_found(harness):
+    await harness.start()
+    alice = await harness.device("alice")
+    await harness.device("bob")
+    return alice, await send_file(alice, "bob", "nofile-0001", file_body(b"never uploaded"))
+
+
+@sends("FILE_TOO_LARGE")
+async def _file_too_large(harness):
+    await harness.start(max_file_bytes=1000)
+    alice = await harness.device("alice")
+    return alice, await alice.call("upload_begin", sha256="a" * 64, size=1001)
+
+
+@sends("QUOTA_EXCEEDED")
+async def _quota_exceeded(harness):
+    await harness.start(quota_bytes_per_user=1000)
+    alice = await harness.device("alice")
+    await upload(alice, b"x" * 600)
+    return alice, await alice.call("upload_begin", sha256="b" * 64, size=600)
+
+
+@sends("UPLOAD_RATE_LIMITED")
+async def _upload_rate_limited(harness):
+    await harness.start(upload_bytes_per_second=10, upload_burst_bytes=10)
+    alice = await harness.device("alice")
+    data = b"y" * 20
+    await alice.request("upload_begin", sha256=sha(data), size=len(data))
+    piece = data[:10]
+    for offset in (0, 10):
+        reply = await alice.call_data(
+            "upload_chunk", piece, sha256=sha(data), offset=offset, chunk_sha256=sha(piece)
+        )
+    return alice, reply
+
+
+@sends("CHECKSUM_MISMATCH")
+async def _checksum_mismatch(harness):
+    await harness.start()
+    alice = await harness.device("alice")
+    data = b"z" * 10
+    await alice.request("upload_begin", sha256=sha(data), size=len(data))
+    return alice, await alice.call_data(
+        "upload_chunk", data, sha256=sha(data), offset=0, chunk_sha256="0" * 64
+    )
 
 
 # --------------------------------------------------------------------------- the server

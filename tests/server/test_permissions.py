@@ -542,6 +542,28 @@ CASES: dict[str, tuple[Fields, dict[str, str]]] = {
         lambda w, me: ("fetch_users", {"usernames": ["quinn", "ghost"]}),
         _matrix("users"),
     ),
+    # Files: who may download a message's file is in test_files.py (sender, recipient,
+    # members at send time; not a non-member, a removed member or a later one).
+    "upload_begin": (
+        lambda w, me: ("upload_begin", {"sha256": "ab" * 32, "size": 10}),
+        _matrix("upload_state"),
+    ),
+    "upload_chunk-not_begun": (
+        lambda w, me: (
+            "upload_chunk",
+            {
+                "sha256": "cd" * 32,
+                "offset": 0,
+                "chunk_sha256": "b413f47d13ee2fe6c845b2ee141af81de858df4ec549a58b7970bb96645bc8d2",
+                "data": "AAE=",
+            },
+        ),
+        _matrix("FILE_NOT_FOUND"),
+    ),
+    "download-unknown": (
+        lambda w, me: ("download", {"msg_id": "no-such-msg-01", "sha256": "ab" * 32}),
+        _matrix("MESSAGE_NOT_FOUND"),
+    ),
     "fetch_users-too_many": (
         lambda w, me: ("fetch_users", {"usernames": [f"name{n}" for n in range(21)]}),
         _matrix("BATCH_TOO_LARGE"),

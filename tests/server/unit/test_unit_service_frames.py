@@ -244,8 +244,19 @@ def request_samples(group_id: str, token: str) -> dict[str, dict]:
         "set_conversation_mute": {"conversation_id": "bob", "muted": True},
         "typing": {"conversation_id": "bob"},
         "fetch_users": {"usernames": ["bob", "nobody"]},
+        "upload_begin": {"sha256": FILE_SHA, "size": 2},
+        "upload_chunk": {
+            "sha256": FILE_SHA,
+            "offset": 0,
+            "chunk_sha256": FILE_SHA,
+            "data": b"\x00\x01",
+        },
+        "download": {"msg_id": "every-00004", "sha256": FILE_SHA},
         "logout": {},
     }
+
+
+FILE_SHA = "b413f47d13ee2fe6c845b2ee141af81de858df4ec549a58b7970bb96645bc8d2"  # sha256(b"\x00\x01")
 
 
 async def test_every_request_type_reaches_its_handler(server):
@@ -257,6 +268,13 @@ async def test_every_request_type_reaches_its_handler(server):
     ).group
     await bob.send_group(group.group_id, "every-00002", need_group_ack=True)
     await bob.send_chat("alice", "every-00003", need_delivery_ack=True)
+    # A file message for `download` (its file uploaded in two frames, then sent).
+    await alice.call("upload_begin", sha256=FILE_SHA, size=2)
+    await alice.call(
+        "upload_chunk", sha256=FILE_SHA, offset=0, chunk_sha256=FILE_SHA, data=b"\x00\x01"
+    )
+    file = {"kind": "file", "sha256": FILE_SHA, "size": 2, "name": "two.bin"}
+    await alice.call("send", msg_id="every-00004", chat_type="chat", to="bob", body=file)
     samples = request_samples(group.group_id, server.new_token("bob"))
     assert set(samples) == set(f.REQUEST_TYPES), "a request type without a sample"
     for kind, fields in samples.items():

@@ -1,0 +1,232 @@
+"""Files and images on the client: their bodies each way, uploading and downloading.
+
+Owns:
+- the body of a file or image message as the client keeps it (`FileMessageBody`,
+  `ImageMessageBody`) and as it goes on the wire (`to_wire`, `from_wire`), and as the
+  local store keeps it (`stored`, `from_stored`: JSON beside the message's text);
+- `prepare`: a new file message's size, sha256 and type, read from its file (off
+  the event loop) when it is sent;
+- `upload`: from where the server says the upload stands (`upload_begin`), the rest
+  in chunks, each with its sha256; so a send cut by a lost connection or a restart
+  of the app resumes where the server's copy ends, never from zero;
+- `download`: the file of a message into the download folder, under a safe,
+  unique name (`download_paths`), through a `.part` file that a cut download
+  resumes, checked against its sha256 before it takes its name.
+
+Never: decide when a file goes (the outbox does, in order with the messages), or
+touch Qt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import mimetypes
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import msgspec
+
+from desktop_chat.client.download_paths import download_path
+from desktop_chat.client.errors import ChatError, ChatErrorCode
+from desktop_chat.client.models import (
+    FileMessageBody,
+    ImageMessageBody,
+    MessageBody,
+    TextMessageBody,
+)
+from desktop_chat.protocol import frames as f
+from desktop_chat.protocol.filenames import safe_filename
+
+R = TypeVar("R", bound=f.Reply)
+Request = Callable[[f.Request[R]], Awaitable[R]]
+Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
+_HASH_READ = 1024 * 1024
+_MIME = "application/octet-stream"
+
+
+# ---------------------------------------------------------------------- bodies
+
+
+def to_wire(body: MessageBody) -> f.MessageBody:
+    if isinstance(body, ImageMessageBody):
+        return f.ImageBody(
+            sha256=body.sha256,
+            size=body.file_size,
+            name=body.display_name,
+            mime=body.mime,
+            caption=body.caption,
+            width=max(1, body.width),
+            height=max(1, body.height),
+            thumbnail=body.thumbnail,
+        )
+    if isinstance(body, FileMessageBody):
+        return f.FileBody(
+            sha256=body.sha256,
+            size=body.file_size,
+            name=body.display_name,
+            mime=body.mime,
+            caption=body.caption,
+        )
+    return f.TextBody(body.content)
+
+
+def from_wire(body: f.MessageBody | None, local_path: str = "") -> MessageBody:
+    """The client's body of a wire body (a recalled message's is an empty text)."""
+    if isinstance(body, f.ImageBody):
+        return ImageMessageBody(
+            safe_filename(body.name),
+            body.size,
+            body.sha256,
+            body.mime,
+            body.caption,
+            local_path,
+            body.width,
+            body.height,
+            body.thumbnail,
+        )
+    if isinstance(body, f.FileBody):
+        return FileMessageBody(
+            safe_filename(body.name), body.size, body.sha256, body.mime, body.caption, local_path
+        )
+    return TextMessageBody(body.text if body is not None else "")
+
+
+_stored_decoder: msgspec.json.Decoder[f.MessageBody] = msgspec.json.Decoder(f.MessageBody)
+
+
+def stored(body: MessageBody) -> str | None:
+    """The local store's JSON of a file or image body (None for a text)."""
+    if not isinstance(body, FileMessageBody):
+        return None
+    wire = msgspec.to_builtins(to_wire(body))
+    wire["local_path"] = body.local_path
+    return msgspec.json.encode(wire).decode()
+
+
+def from_stored(text: str, attachment: str | None) -> MessageBody:
+    if attachment is None:
+        return TextMessageBody(text)
+    local_path = msgspec.json.decode(attachment).get("local_path", "")
+    return from_wire(_stored_decoder.decode(attachment), local_path)
+
+
+# ---------------------------------------------------------------------- sending
+
+
+def _read_file(path: str) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as file:
+        while piece := file.read(_HASH_READ):
+            digest.update(piece)
+            size += len(piece)
+    return size, digest.hexdigest()
+
+
+async def prepare(body: FileMessageBody) -> None:
+    """Fill in a new file body's size, sha256 and type from its file; ChatError
+    (INVALID_PARAM) if the file cannot be read."""
+    try:
+        body.file_size, body.sha256 = await asyncio.to_thread(_read_file, body.local_path)
+    except OSError as exc:
+        raise ChatError(
+            ChatErrorCode.INVALID_PARAM,
+            f"{body.local_path} cannot be read ({exc.strerror}); choose the file again",
+        ) from exc
+    guessed = mimetypes.guess_type(body.display_name)[0]
+    if guessed and (not isinstance(body, ImageMessageBody) or guessed.startswith("image/")):
+        body.mime = guessed.lower()
+    body.display_name = safe_filename(body.display_name)
+
+
+def _read_at(path: str, offset: int, length: int) -> bytes:
+    with open(path, "rb") as file:
+        file.seek(offset)
+        return file.read(length)
+
+
+async def upload(
+    request: Request[Any], body: FileMessageBody, chunk_bytes: int, progress: Progress | None = None
+) -> None:
+    """Upload the body's file from where the server's copy ends; returns once the server
+    holds it whole. ChatError: refused (a limit), or the file changed or vanished."""
+    state: f.UploadState = await request(
+        f.UploadBegin(id="", sha256=body.sha256, size=body.file_size)
+    )
+    while not state.complete:
+        offset = state.received
+        try:
+            data = await asyncio.to_thread(_read_at, body.local_path, offset, chunk_bytes)
+        except OSError as exc:
+            raise ChatError(
+                ChatErrorCode.INVALID_PARAM,
+                f"{body.local_path} cannot be read any more ({exc.strerror}); send it again",
+            ) from exc
+        if not data:
+            raise ChatError(
+                ChatErrorCode.INVALID_PARAM,
+                f"{body.local_path} changed since it was chosen; send it again",
+            )
+        chunk_sha = hashlib.sha256(data).hexdigest()
+        state = await request(
+            f.UploadChunk(
+                id="", sha256=body.sha256, offset=offset, chunk_sha256=chunk_sha, data=data
+            )
+        )
+        if progress is not None:
+            progress(state.received, body.file_size)
+
+
+# ---------------------------------------------------------------------- receiving
+
+
+def _append(path: Path, data: bytes) -> None:
+    with open(path, "ab") as file:
+        file.write(data)
+
+
+def _finish(part: Path, folder: Path, name: str, sha256: str) -> Path:
+    if _read_file(str(part))[1] != sha256:
+        part.unlink(missing_ok=True)
+        raise ChatError(
+            ChatErrorCode.CHECKSUM_MISMATCH, "the downloaded file was damaged; download it again"
+        )
+    target = download_path(folder, name)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)  # never overwrite
+    os.close(fd)
+    os.replace(part, target)
+    return target
+
+
+async def download(
+    request: Request[Any],
+    msg_id: str,
+    body: FileMessageBody,
+    folder: Path,
+    chunk_bytes: int,
+    progress: Progress | None = None,
+) -> Path:
+    """Save the file of message `msg_id` in `folder`; its path. A download cut before
+    it ends goes on from its `.part` file next time."""
+    folder.mkdir(parents=True, exist_ok=True)
+    part = folder / f".{body.sha256[:16]}.part"
+    done = part.stat().st_size if part.exists() else 0
+    if done > body.file_size:
+        part.unlink()
+        done = 0
+    while done < body.file_size:
+        chunk: f.Chunk = await request(
+            f.Download(id="", msg_id=msg_id, sha256=body.sha256, offset=done, length=chunk_bytes)
+        )
+        if not chunk.data:
+            break
+        await asyncio.to_thread(_append, part, chunk.data)
+        done += len(chunk.data)
+        if progress is not None:
+            progress(done, body.file_size)
+    if not part.exists():
+        part.touch()  # an empty file
+    return await asyncio.to_thread(_finish, part, folder, body.display_name, body.sha256)
