@@ -6,12 +6,20 @@ Owns:
   local store keeps it (`stored`, `from_stored`: JSON beside the message's text);
 - `prepare`: a new file message's size, sha256 and type, read from its file (off
   the event loop) when it is sent;
+- `without_location`: a photo's location kept off the wire: a JPEG (by its bytes,
+  not its name) whose Exif or XMP says where it was taken is sent as a copy without
+  it (`exif.strip_location`), kept private in the user's directory under its
+  sha256; the person's own file is never written to;
 - `upload`: from where the server says the upload stands (`upload_begin`), the rest
   in chunks, each with its sha256; so a send cut by a lost connection or a restart
-  of the app resumes where the server's copy ends, never from zero;
+  of the app resumes where the server's copy ends, never from zero; it reports the
+  bytes the server holds when it begins and after each chunk, and stops before a
+  chunk when told to (a cancelled send);
 - `download`: the file of a message into the download folder, under a safe,
-  unique name (`download_paths`), through a `.part` file that a cut download
-  resumes, checked against its sha256 before it takes its name.
+  unique name (`download_paths`), through a `.part` file that a cut (or cancelled)
+  download keeps and the next one resumes, checked against its sha256 before it
+  takes its name; it reports the bytes saved when it begins (the `.part`'s) and
+  after each chunk.
 
 Never: decide when a file goes (the outbox does, in order with the messages), or
 touch Qt.
@@ -31,18 +39,22 @@ import msgspec
 
 from desktop_chat.client.download_paths import download_path
 from desktop_chat.client.errors import ChatError, ChatErrorCode
+from desktop_chat.client.exif import strip_location
 from desktop_chat.client.models import (
     FileMessageBody,
     ImageMessageBody,
     MessageBody,
     TextMessageBody,
 )
+from desktop_chat.client.private_files import private_dir, private_file
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.filenames import safe_filename
 
 R = TypeVar("R", bound=f.Reply)
 Request = Callable[[f.Request[R]], Awaitable[R]]
 Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
+Stopped = Callable[[], bool]  # asked before each chunk: True stops the upload there
+JPEG_MAGIC = b"\xff\xd8\xff"
 _HASH_READ = 1024 * 1024
 _MIME = "application/octet-stream"
 
@@ -142,6 +154,57 @@ async def prepare(body: FileMessageBody) -> None:
     body.display_name = safe_filename(body.display_name)
 
 
+def _read_jpeg(path: str) -> bytes | None:
+    """The bytes of the file at `path` if it is a JPEG (by its first bytes)."""
+    with open(path, "rb") as file:
+        if file.read(len(JPEG_MAGIC)) != JPEG_MAGIC:
+            return None
+        file.seek(0)
+        return file.read()
+
+
+def _copy_without_location(path: str, folder: Path) -> str | None:
+    """The path of a copy of the JPEG at `path` without its location, in `folder`;
+    None when it is no JPEG or carries no location."""
+    try:
+        data = _read_jpeg(path)
+    except OSError as exc:
+        raise ChatError(
+            ChatErrorCode.INVALID_PARAM,
+            f"{path} cannot be read ({exc.strerror}); choose the file again",
+        ) from exc
+    if data is None:
+        return None
+    stripped = strip_location(data)
+    if stripped == data:
+        return None
+    target = folder / f"{hashlib.sha256(stripped).hexdigest()}.jpg"
+    try:
+        private_dir(folder)
+        if not target.exists():  # named by its bytes: one that is there is this copy
+            partial = private_file(folder / f".{target.name}.{os.getpid()}.part")
+            partial.write_bytes(stripped)
+            os.replace(partial, target)  # whole or not at all
+    except OSError as exc:
+        raise ChatError(
+            ChatErrorCode.DATABASE_ERROR,
+            f"the photo's copy without its location cannot be written in {folder}"
+            f" ({exc.strerror}); it was not sent",
+        ) from exc
+    return str(target)
+
+
+async def without_location(body: ImageMessageBody, folder: Path) -> None:
+    """Before `prepare`: if the body's file is a JPEG that says where it was taken,
+    point the body at a copy without that (read and written off the event loop), in
+    `folder` (0700, the copy 0600, named by its sha256). The file the person chose is
+    only read. ChatError: INVALID_PARAM if it cannot be read, DATABASE_ERROR if the
+    copy cannot be written."""
+    copy = await asyncio.to_thread(_copy_without_location, body.local_path, folder)
+    if copy is not None:
+        body.local_path = copy
+
+
 def _read_at(path: str, offset: int, length: int) -> bytes:
     with open(path, "rb") as file:
         file.seek(offset)
@@ -149,13 +212,22 @@ def _read_at(path: str, offset: int, length: int) -> bytes:
 
 
 async def upload(
-    request: Request[Any], body: FileMessageBody, chunk_bytes: int, progress: Progress | None = None
-) -> None:
-    """Upload the body's file from where the server's copy ends; returns once the server
-    holds it whole. ChatError: refused (a limit), or the file changed or vanished."""
+    request: Request[Any],
+    body: FileMessageBody,
+    chunk_bytes: int,
+    progress: Progress | None = None,
+    stopped: Stopped | None = None,
+) -> bool:
+    """Upload the body's file from where the server's copy ends: True once the server
+    holds it whole, False if `stopped()` said so before a chunk (what the server holds
+    stays, for a later upload to go on from). `progress(done, total)` is told the
+    bytes the server holds when the upload begins and after each chunk.
+    ChatError: refused (a limit), or the file changed or vanished."""
     state: f.UploadState = await request(
         f.UploadBegin(id="", sha256=body.sha256, size=body.file_size)
     )
+    if progress is not None:
+        progress(state.received, body.file_size)
     while not state.complete:
         offset = state.received
         try:
@@ -170,6 +242,8 @@ async def upload(
                 ChatErrorCode.INVALID_PARAM,
                 f"{body.local_path} changed since it was chosen; send it again",
             )
+        if stopped is not None and stopped():
+            return False
         chunk_sha = hashlib.sha256(data).hexdigest()
         state = await request(
             f.UploadChunk(
@@ -178,6 +252,7 @@ async def upload(
         )
         if progress is not None:
             progress(state.received, body.file_size)
+    return True
 
 
 # ---------------------------------------------------------------------- receiving
@@ -210,13 +285,17 @@ async def download(
     progress: Progress | None = None,
 ) -> Path:
     """Save the file of message `msg_id` in `folder`; its path. A download cut before
-    it ends goes on from its `.part` file next time."""
+    it ends (a lost connection, a cancel) keeps its `.part` file and the next one goes
+    on from there. `progress(done, total)` is told the bytes saved when it begins
+    (the `.part`'s) and after each chunk."""
     folder.mkdir(parents=True, exist_ok=True)
     part = folder / f".{body.sha256[:16]}.part"
     done = part.stat().st_size if part.exists() else 0
     if done > body.file_size:
         part.unlink()
         done = 0
+    if progress is not None:
+        progress(done, body.file_size)
     while done < body.file_size:
         chunk: f.Chunk = await request(
             f.Download(id="", msg_id=msg_id, sha256=body.sha256, offset=done, length=chunk_bytes)

@@ -2,14 +2,16 @@
 
 Owns: the SDK's chat calls. Sends and acks are written to the local outbox
 first (so they survive a crash or a lost connection) and then handed to the
-outbox sender. `mark_read` (what the app calls when the person read something)
-is the one place that decides which receipts a read sends, in one local
-transaction; the SDK's `send_*_read_ack` calls go through it too. The
-`require_ack` switch is checked there: when it is off, every `send_*_read_ack`
-sends nothing and returns False, and `mark_read` reads privately. A recalled
-message gets no read ack either (the calls return False). Recall, edit, delete and search are in
-`message_actions`; typing, user lookup and mute in `presence`: both are parts of
-`ChatManager`.
+outbox sender; `cancel_send` takes a send back out of it before the server has
+the message, `resend_message` puts a failed one back. A photo's location is
+taken out before it is sent (`ChatOptions.strip_photo_location`). `mark_read`
+(what the app calls when the person read something) is the one place that
+decides which receipts a read sends, in one local transaction; the SDK's
+`send_*_read_ack` calls go through it too. The `require_ack` switch is checked
+there: when it is off, every `send_*_read_ack` sends nothing and returns False,
+and `mark_read` reads privately. A recalled message gets no read ack either (the
+calls return False). Recall, edit, delete and search are in `message_actions`;
+typing, user lookup and mute in `presence`: both are parts of `ChatManager`.
 
 Never: talk to the socket directly (it asks the client core), or mark a message
 read that the caller did not ack.
@@ -35,11 +37,13 @@ from desktop_chat.client.models import (
     CursorResult,
     FileMessageBody,
     GroupMessageAck,
+    ImageMessageBody,
     MessageDirection,
     ReplyPreview,
     now_ms,
 )
 from desktop_chat.client.presence import Presence
+from desktop_chat.client.private_files import sent_photos_dir
 from desktop_chat.protocol import Mark, MarkEvent, advance
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.structs import REPLY_PREVIEW_CHARS
@@ -73,8 +77,11 @@ class ChatManager(MessageActions, Presence):
 
     async def send_message(self, msg: ChatMessage) -> ChatMessage:
         """Send `msg`. Returns it confirmed (status SUCCESS), or still PENDING when the
-        server could not be reached in time: it stays queued and goes out on reconnect.
-        Raises ChatError when the server refuses it (the message is then FAIL)."""
+        server could not be reached in time: it stays queued and goes out on reconnect
+        (a file's upload tells `on_message_progress` as it goes), or FAIL when
+        `cancel_send` took it back meanwhile. Raises ChatError when the server refuses
+        it (the message is then FAIL). A JPEG image goes without its location when
+        `strip_photo_location` is on: as a private copy, which `local_path` then names."""
         client = self._client
         store = client.require_store()
         options = client.options
@@ -90,6 +97,9 @@ class ChatManager(MessageActions, Presence):
         if msg.reply_to is not None and msg.reply_preview is None:
             msg.reply_preview = self._preview_of(msg.reply_to)
         if isinstance(msg.body, FileMessageBody) and not msg.body.sha256:
+            if isinstance(msg.body, ImageMessageBody) and options.strip_photo_location:
+                folder = sent_photos_dir(client.data_dir, msg.from_)
+                await attachments.without_location(msg.body, folder)
             await attachments.prepare(msg.body)  # its size, sha256 and type, off the loop
         store.save_message(msg)
         store.touch_conversation(msg.conversation_id, msg.chat_type, msg.local_time)
@@ -137,6 +147,16 @@ class ChatManager(MessageActions, Presence):
         msg.mark = advance(msg.mark, MarkEvent.RETRY)
         store.save_message(msg)
         return await self._queue_send(msg)
+
+    def cancel_send(self, msg_id: str) -> bool:
+        """Stop sending a message of yours still in the outbox (its file uploading, or
+        waiting its turn): it is taken out and marked failed (FAIL, the red !; told by
+        `on_message_status_changed`), and `resend_message` sends it again, a file from
+        where the server's copy ends. An upload running now stops before its next
+        chunk; what is queued after it goes on. False if it is not pending: sent,
+        failed already, unknown, or its send already on its way to the server."""
+        self._client.require_store()
+        return self._client.outbox.cancel_send(msg_id)
 
     async def _queue_send(self, msg: ChatMessage) -> ChatMessage:
         client = self._client

@@ -51,6 +51,10 @@ class ChatEventHandler:
     # Beyond the SDK's list, for apps:
     # (msg: ChatMessage): pending -> sent/failed
     on_message_status_changed: Annotated[Callback, Takes(object)] = None
+    # (msg_id: str, done: int, total: int): bytes of an outgoing file the server holds,
+    # told when its upload begins (a resumed one starts where the server's copy ends)
+    # and after each chunk; only the newest per message in one flush
+    on_message_progress: Annotated[Callback, Takes(str, int, int)] = None
     # (msgs: list[ChatMessage]): read on this device (ChatManager.mark_read)
     on_messages_marked_read: Annotated[Callback, Takes(list)] = None
     # (msgs: list[ChatMessage])
@@ -155,7 +159,9 @@ class Notifier:
     List callbacks (`on_messages_read`, `on_group_message_read`, ...) queued in the
     same event-loop iteration are merged into one call, so a burst of 500 receipts
     costs one callback, not 500. Others keep their order; `on_conversation_updated`
-    keeps only the newest count per conversation.
+    keeps only the newest count per conversation, and `on_message_progress` only the
+    newest (done, total) per message (told before the others, so a message's status
+    change comes after its last progress).
     """
 
     MERGED = frozenset(
@@ -175,6 +181,7 @@ class Notifier:
         self._lists: dict[str, list[Any]] = {}
         self._singles: list[tuple[str, tuple[Any, ...]]] = []
         self._unread: dict[str, int] = {}
+        self._progress: dict[str, tuple[int, int]] = {}
         self._group_ack_updated = False
         self._scheduled = False
 
@@ -186,6 +193,9 @@ class Notifier:
             conversation_id, unread = args
             self._unread.pop(conversation_id, None)
             self._unread[conversation_id] = unread
+        elif name == "on_message_progress":
+            msg_id, done, total = args
+            self._progress[msg_id] = (done, total)
         elif name == "on_read_ack_for_group_message_updated":
             self._group_ack_updated = True
         else:
@@ -199,9 +209,12 @@ class Notifier:
         lists, self._lists = self._lists, {}
         singles, self._singles = self._singles, []
         unread, self._unread = self._unread, {}
+        progress, self._progress = self._progress, {}
         group_ack_updated, self._group_ack_updated = self._group_ack_updated, False
         for name, items in lists.items():
             self._registry.dispatch(name, _dedupe(items))
+        for msg_id, (done, total) in progress.items():
+            self._registry.dispatch("on_message_progress", msg_id, done, total)
         for name, args in singles:
             self._registry.dispatch(name, *args)
         if group_ack_updated:

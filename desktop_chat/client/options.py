@@ -4,8 +4,11 @@ Owns: the two receipt switches (`require_ack` for read receipts, default on;
 `require_delivery_ack` for delivery receipts, default off as in the SDK; the
 desktop app turns it on), the ack batching window, reconnect backoff and
 keepalive timing, which certificates a wss:// server may present (`tls_ca_file`,
-`tls_pin_sha256`), and where the session token is kept (`token_store`: "file" or
-"keyring"; `token_store.py` says what each protects against).
+`tls_pin_sha256`), where the session token is kept (`token_store`: "file" or
+"keyring"; `token_store.py` says what each protects against), and whether a photo's
+location is taken out before it is sent (`strip_photo_location`, default on: a JPEG
+sent with `ChatMessage.image` goes as a private copy without its GPS data and XMP,
+`attachments.without_location`; the person's own file is never changed).
 
 Never: read files or the environment.
 """
@@ -41,6 +44,9 @@ class ChatOptions:
     # "file": a 0600 file in the user's directory; "keyring": the system keyring
     # (the `keyring` extra), or that file where no keyring is available.
     token_store: str = "file"
+    # Image messages: a JPEG's location (Exif GPS, XMP) never leaves this computer. Off,
+    # the file is sent byte for byte as it is.
+    strip_photo_location: bool = True
 
     def __post_init__(self) -> None:
         if self.token_store not in ("file", "keyring"):

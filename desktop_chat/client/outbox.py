@@ -10,7 +10,15 @@ and group acks go one frame each.
 An entry leaves the outbox once the server has answered it: confirmed, or
 refused for good (the message is then marked failed, or the refusal is
 reported). A transient failure (no connection, a timeout, a full server disk)
-leaves it in place for the next try.
+leaves it in place for the next try. A file message's upload reports its
+progress (`on_message_progress`: the bytes the server holds, when it begins and
+after each chunk).
+
+`cancel_send` takes a message's send out before the server has it: it is marked
+failed (a retry resends it, a file from where the server's copy ends), and an
+upload of it running now stops before its next chunk; the drain goes on with the
+entries after it. Once its `send` frame is on its way it can no longer be
+cancelled.
 
 Its task ends when cancelled (a cancel is never taken for a transient failure);
 `close` fails the waiters left with CLIENT_CLOSED, and `abandon` does the same
@@ -25,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from desktop_chat.client.attachments import from_stored, to_wire, upload
@@ -56,6 +65,15 @@ OUTAGES = frozenset({ChatErrorCode.STORAGE_UNAVAILABLE, ChatErrorCode.SERVER_BUS
 RETRY_SECONDS = 1.0
 
 
+@dataclass
+class _Sending:
+    """The send of one message running now: cancelled (stop it), or past cancelling
+    (its `send` frame is on its way)."""
+
+    cancelled: bool = False
+    frame_sent: bool = False
+
+
 class OutboxSender:
     def __init__(
         self,
@@ -76,6 +94,7 @@ class OutboxSender:
         self._limits = limits
         self._wanted = asyncio.Event()
         self._waiters: dict[tuple[str, str], asyncio.Future[Any]] = {}
+        self._sending: dict[str, _Sending] = {}
         self._task = asyncio.create_task(self._run())
         self._outage_told = False
         self.frames = 0
@@ -169,25 +188,47 @@ class OutboxSender:
         self.store.outbox_remove([e.id for e in entries])
         self.store.commit()
 
-    async def _body(self, payload: dict[str, Any]) -> f.MessageBody:
+    async def _body(
+        self, key: str, payload: dict[str, Any], sending: _Sending
+    ) -> f.MessageBody | None:
         """The body to send; a file's is uploaded first (from where the server's copy
-        ends: a send cut by a lost connection or a restart resumes there)."""
+        ends: a send cut by a lost connection or a restart resumes there). None: the
+        send was cancelled during the upload."""
         attachment = payload.get("attachment")
         if attachment is None:
             return f.TextBody(payload["text"])
         body = from_stored(payload["text"], attachment)
         assert isinstance(body, FileMessageBody)
-        await upload(self._request, body, self._limits().max_chunk_bytes)
+
+        def progress(done: int, total: int) -> None:
+            if not sending.cancelled:
+                self._notifier.queue("on_message_progress", key, done, total)
+
+        chunk = self._limits().max_chunk_bytes
+        if not await upload(self._request, body, chunk, progress, lambda: sending.cancelled):
+            return None
         return to_wire(body)
 
     async def _send(self, entry: OutboxEntry) -> None:
+        sending = self._sending[entry.key] = _Sending()
+        try:
+            await self._send_entry(entry, sending)
+        finally:
+            if self._sending.get(entry.key) is sending:
+                del self._sending[entry.key]
+
+    async def _send_entry(self, entry: OutboxEntry, sending: _Sending) -> None:
         payload = entry.payload
         try:
-            body = await self._body(payload)
+            body = await self._body(entry.key, payload, sending)
         except ChatError as exc:
+            if sending.cancelled:
+                return  # out of the outbox already: on to the next entry
             if exc.code in TRANSIENT:
                 raise
             self._failed(entry, exc)
+            return
+        if body is None or sending.cancelled:
             return
         frame = f.SendMessage(
             id="",
@@ -202,6 +243,7 @@ class OutboxSender:
             # Entries written before replies existed have no reply_to.
             reply_to=payload.get("reply_to"),
         )
+        sending.frame_sent = True
         try:
             self.frames += 1
             reply: f.SendOk = await self._request(frame)
@@ -220,6 +262,28 @@ class OutboxSender:
             self._notifier.queue("on_message_status_changed", message)
         self._forget([entry])
         self._resolve("send", entry.key, message)
+
+    def cancel_send(self, msg_id: str) -> bool:
+        """Take the send of `msg_id` out of the outbox and mark the message failed; an
+        upload of it running now stops before its next chunk, and a `send_message`
+        still waiting for it returns it failed. False (nothing changed) if no send of
+        it is queued, or its `send` frame is on its way already."""
+        sending = self._sending.get(msg_id)
+        if sending is not None and sending.frame_sent:
+            return False
+        if not self.store.outbox_discard(msg_id, ("send",)):
+            return False
+        if sending is not None:
+            sending.cancelled = True
+        message = self.store.message(msg_id)
+        if message is not None:
+            message.mark = advance(message.mark, MarkEvent.SEND_FAILED)
+            self.store.save_message(message)
+        self.store.commit()
+        if message is not None:
+            self._notifier.queue("on_message_status_changed", message)
+        self._resolve("send", msg_id, message)
+        return True
 
     def _failed(self, entry: OutboxEntry, exc: ChatError) -> None:
         """A send refused for good: the message shows failed (a red ! to retry)."""

@@ -4,8 +4,10 @@ may read them.
 Owns: `check_username` (the server's own rule, `USERNAME_PATTERN`, applied before
 any path is built from a name, so `../x`, `a/b` or a NUL can never name a
 directory), `user_dir` (`<data_dir>/<username>`, made and kept private),
-`private_dir` (a directory the app keeps its own files in: 0700, its files 0600), and
-`private_file` (a file created 0600 before anyone writes to it).
+`private_dir` (a directory the app keeps its own files in: 0700, its files 0600),
+`private_file` (a file created 0600 before anyone writes to it), and
+`sent_photos_dir` (`<data_dir>/<username>/sent_photos`, where the copies of photos
+sent without their location are kept).
 
 Modes: every directory the client makes, the data directory itself included, is
 0700, and every file in a user's directory (the SQLite store, its -wal and -shm,
@@ -32,6 +34,7 @@ from desktop_chat.protocol.frames import USERNAME_PATTERN
 
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
+SENT_PHOTOS = "sent_photos"
 _USERNAME = re.compile(USERNAME_PATTERN)
 
 
@@ -55,6 +58,12 @@ def user_dir(data_dir: Path, username: str) -> Path:
     for entry in path.iterdir():
         _tighten(entry, PRIVATE_DIR if entry.is_dir() else PRIVATE_FILE)
     return path
+
+
+def sent_photos_dir(data_dir: Path, username: str) -> Path:
+    """Where a user's photos sent without their location are kept (made when the first
+    one is, by `private_dir`)."""
+    return data_dir / check_username(username) / SENT_PHOTOS
 
 
 def private_dir(path: Path) -> Path:

@@ -2,8 +2,8 @@
 
 Owns: the one view of `ChatClient` that `ChatManager` (with its parts
 `MessageActions` and `Presence`) and `GroupManager` are handed: the options, the
-store, the outbox, the notifier, the chat handler registry, the group cache, and
-`request`. `ChatClient` is one (the type checker says so where it hands itself
+data directory, the store, the outbox, the notifier, the chat handler registry, the
+group cache, and `request`. `ChatClient` is one (the type checker says so where it hands itself
 over); the managers name this Protocol, never `ChatClient`, so they sit below it
 and the client's modules form floors even for the type checker.
 
@@ -12,6 +12,7 @@ Never: hold anything, or import the managers or `client.py`.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol, TypeVar
 
 from desktop_chat.client.events import ChatEventHandler, HandlerRegistry, Notifier
@@ -29,6 +30,8 @@ class SharedClient(Protocol):
 
     @property
     def options(self) -> ChatOptions: ...
+    @property
+    def data_dir(self) -> Path: ...
     @property
     def username(self) -> str | None: ...
     @property

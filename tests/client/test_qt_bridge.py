@@ -1,4 +1,5 @@
-"""The Qt bridge under qasync: a real receipt arrives as a Qt signal on the GUI thread.
+"""The Qt bridge under qasync: a real receipt arrives as a Qt signal on the GUI thread;
+every callback has its signal, and byte counts over 4 GB cross it exact.
 
 These tests run a qasync loop on pytest-qt's QApplication (see PLATFORM.md) and
 never block on qtbot.waitSignal inside a coroutine: a signal resolves a future.
@@ -100,4 +101,25 @@ def test_every_callback_has_its_signal_and_every_signal_its_callback(qapp, tmp_p
         getattr(signals, signal_name(name)).connect(lambda *values, seen=seen: seen.append(values))
         registry.dispatch(name, *args)
         assert seen == [args], name
+    signals.detach()
+
+
+def test_upload_progress_of_a_file_over_4_gb_survives_the_bridge(qapp, tmp_path):
+    """`on_message_progress` is the signal `message_progress(QString, qlonglong,
+    qlonglong)`: byte counts of a 3 GB file (over Qt's 32-bit int) arrive exact."""
+    from desktop_chat.client import ChatClient, ChatOptions
+
+    client = ChatClient(ChatOptions(server_url="ws://127.0.0.1:9"), tmp_path)
+    signals = ChatSignals(client)
+    meta = type(signals).staticMetaObject
+    signatures = {
+        bytes(meta.method(i).methodSignature()).decode() for i in range(meta.methodCount())
+    }
+    assert "message_progress(QString,qlonglong,qlonglong)" in signatures
+    seen: list[tuple] = []
+    signals.message_progress.connect(lambda *values: seen.append(values))
+    three_gb = 3 * 1024**3
+    client.chat_handlers.dispatch("on_message_progress", "m1", three_gb - 1, three_gb)
+    client.chat_handlers.dispatch("on_message_progress", "m2", 2**33 + 5, 2**40)
+    assert seen == [("m1", three_gb - 1, three_gb), ("m2", 2**33 + 5, 2**40)]
     signals.detach()

@@ -190,11 +190,13 @@ class Wire:
 
 class Core:
     """What `ChatManager` asks of the client core (`ChatClient`), from the device's
-    real parts: its store, options, notifier, outbox, limits and whether it is live."""
+    real parts: its data directory, store, options, notifier, outbox, limits and
+    whether it is live."""
 
     def __init__(self, device: Device) -> None:
         self._device = device
         self.username = ME
+        self.data_dir = device.path
         self.options = device.options
         self.notifier = device.notifier
 

@@ -3,7 +3,8 @@ loop: handlers are kept under unique ids (a second one under the same id is refu
 a removed one hears nothing more); a callback that raises, plain or a coroutine, is
 logged and never stops the others; list callbacks queued in one loop iteration reach
 each handler as one merged call (the newest copy of each message kept), the others
-keep their order, and only the newest unread count of a conversation is told."""
+keep their order, only the newest unread count of a conversation is told, and only
+the newest upload progress of a message (before its status change)."""
 
 from __future__ import annotations
 
@@ -125,3 +126,41 @@ async def test_what_is_queued_in_one_loop_iteration_is_told_once_merged():
     notifier.queue("on_group_ack_reminder", "m", "123", "bob")
     await told.wait()
     assert [[m.msg_id for m in items] for _, items in calls] == [["read-0004"]]
+
+
+async def test_only_the_newest_progress_of_each_message_is_told_once_before_its_status():
+    registry = HandlerRegistry(ChatEventHandler)
+    calls: list[tuple] = []
+    told = asyncio.Event()
+
+    def status(message):
+        calls.append(("status", message))
+        told.set()
+
+    registry.add(
+        "app",
+        ChatEventHandler(
+            on_message_progress=lambda *args: calls.append(("progress", *args)),
+            on_message_status_changed=status,
+        ),
+    )
+    notifier = Notifier(registry)
+    gb = 1024**3
+    notifier.queue("on_message_progress", "video", 0, 3 * gb)
+    notifier.queue("on_message_progress", "photo", 10, 20)
+    notifier.queue("on_message_progress", "video", 2 * gb, 3 * gb)
+    notifier.queue("on_message_status_changed", "video sent")
+    notifier.queue("on_message_progress", "video", 3 * gb, 3 * gb)
+    assert calls == []
+    await told.wait()
+    assert calls == [
+        ("progress", "video", 3 * gb, 3 * gb),  # the newest only
+        ("progress", "photo", 10, 20),
+        ("status", "video sent"),  # after the last progress
+    ]
+    calls.clear()
+    told.clear()
+    notifier.queue("on_message_progress", "photo", 20, 20)
+    notifier.queue("on_message_status_changed", "photo sent")
+    await told.wait()
+    assert calls == [("progress", "photo", 20, 20), ("status", "photo sent")]
