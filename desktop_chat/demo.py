@@ -79,8 +79,18 @@ class SimulatedMember:
 class DemoWorld:
     """The server, the people, the group and the simulation, without any window."""
 
-    def __init__(self, root: Path, *, seed: int | None = None, delays=(1.5, 8.0)) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        seed: int | None = None,
+        delays=(1.5, 8.0),
+        server_options: dict | None = None,
+    ) -> None:
+        """`server_options`: more `ServerConfig` fields for its server (the screenshots
+        slow uploads down, to show one on its way)."""
         self.root = root
+        self.server_options = dict(server_options or {})
         self.rng = random.Random(seed)
         self.delays = delays
         self.server: EmbeddedServer | None = None
@@ -107,6 +117,7 @@ class DemoWorld:
             argon2_memory_kib=8192,
             registration_burst=everyone,
             max_unauthenticated_per_address=max(32, everyone),
+            **self.server_options,
         )
         self.url = await asyncio.to_thread(self.server.start)
         for name in (*PEOPLE, *MEMBERS, CHINESE_CONTACT):

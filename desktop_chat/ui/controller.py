@@ -7,8 +7,9 @@ which receipts that sends), sends what the composer asks, keeps each chat's
 draft (in the client's local store: it survives switching chats and restarts),
 and applies settings; its group side (read-by view, members and roles) is
 `group_views.GroupViews`; what a person does to a message (its menu, replies,
-edits, recalls, typing) is `message_actions.MessageActions` (what those two use of
-it is declared in `controller_host.ControllerHost`). Every client call
+edits, recalls, typing) is `message_actions.MessageActions`; files and pictures
+(sending, progress, downloads, the viewer) are `attachment_actions.AttachmentActions`
+(what those three use of it is declared in `controller_host.ControllerHost`). Every client call
 that waits for the server runs as an asyncio task; a failure becomes a clear
 message in the window.
 
@@ -37,6 +38,8 @@ from desktop_chat.client import (
 )
 from desktop_chat.client.models import now_ms
 from desktop_chat.client.qt_bridge import ChatSignals
+from desktop_chat.ui.attachment_actions import AttachmentActions
+from desktop_chat.ui.chat.attachment_view import summary_text
 from desktop_chat.ui.chat.chat_view import ChatView
 from desktop_chat.ui.chat.message_model import MessageListModel, notice_of
 from desktop_chat.ui.conversations.conversation_model import ConversationListModel, ConversationRow
@@ -57,7 +60,7 @@ def read_kind(message: ChatMessage) -> ReadKind:
     return ReadKind.GROUP_ACK if message.need_group_ack else ReadKind.GROUP_PLAIN
 
 
-class ChatController(GroupViews, MessageActions, QObject):
+class ChatController(GroupViews, MessageActions, AttachmentActions, QObject):
     def __init__(
         self,
         client: ChatClient,
@@ -139,6 +142,7 @@ class ChatController(GroupViews, MessageActions, QObject):
         if hasattr(delegate, "retry_clicked"):
             delegate.retry_clicked.connect(self.retry)
         self._wire_message_actions()
+        self._wire_attachments()
 
     def _on_connected(self) -> None:
         self.window.show_connection(True, self.server_url)
@@ -205,7 +209,7 @@ class ChatController(GroupViews, MessageActions, QObject):
             conversation_id=conversation_id,
             title=self._title(conversation_id, is_group),
             is_group=is_group,
-            last_text=(notice_of(last) or last.body.content) if last else "",
+            last_text=(notice_of(last) or summary_text(last)) if last else "",
             last_time=last.sort_time if last else 0,
             unread=conversation.unread_count if unread is None else unread,
             last_outgoing_mark=last.mark if outgoing and last is not None else None,
@@ -330,7 +334,7 @@ class ChatController(GroupViews, MessageActions, QObject):
             ):
                 self.window.notify(
                     self._notification_title(message),
-                    short_preview(message.body.content),
+                    short_preview(summary_text(message)),
                     message.conversation_id,
                 )
         for conversation_id, is_group in touched.items():
@@ -390,7 +394,7 @@ class ChatController(GroupViews, MessageActions, QObject):
 
     def _on_reminder(self, msg_id: str, group_id: str, from_: str) -> None:
         message = self.client.chat_manager.get_message(msg_id)
-        text = short_preview(message.body.content) if message else self.tr("an announcement")
+        text = short_preview(summary_text(message)) if message else self.tr("an announcement")
         self.window.notify(
             self.tr("{sender} asks you to read").format(sender=from_), text, group_id
         )
@@ -472,6 +476,7 @@ class ChatController(GroupViews, MessageActions, QObject):
         options = self.client.options
         options.require_delivery_ack = settings.delivery_receipts
         options.require_ack = settings.read_receipts
+        options.strip_photo_location = settings.strip_photo_location
         self.tracker.dwell_seconds = settings.dwell_seconds
         self.tracker.idle_seconds = settings.idle_seconds
         self.notifications = settings.notifications

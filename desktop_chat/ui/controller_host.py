@@ -1,7 +1,8 @@
 """What the controller's parts may use of the controller they are part of.
 
-Owns: `ControllerHost`, the base of `group_views.GroupViews` and
-`message_actions.MessageActions`, the parts of `controller.ChatController`: it
+Owns: `ControllerHost`, the base of `group_views.GroupViews`,
+`message_actions.MessageActions` and `attachment_actions.AttachmentActions`, the
+parts of `controller.ChatController`: it
 declares the controller's attributes they use, and, for the type checker only,
 the controller's methods they call and the ones each part calls on the other.
 `ChatController` sets and defines them all; the type checker holds it to these
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Coroutine
     from typing import Any
 
-    from desktop_chat.client import ChatClient
+    from desktop_chat.client import ChatClient, ChatError
     from desktop_chat.client.qt_bridge import ChatSignals
     from desktop_chat.ui.chat.chat_view import ChatView
     from desktop_chat.ui.chat.message_model import MessageListModel
@@ -57,6 +58,9 @@ class ControllerHost:
         def show_error(self, text: str) -> None: ...
 
         @abstractmethod
+        def explain(self, error: ChatError) -> str: ...
+
+        @abstractmethod
         def reload_conversations(self) -> None: ...
 
         @abstractmethod
@@ -70,6 +74,14 @@ class ControllerHost:
 
         @abstractmethod
         def _clear_draft(self, conversation_id: str) -> None: ...
+
+        # AttachmentActions', called by MessageActions (a file's menu).
+
+        @abstractmethod
+        def open_attachment(self, msg_id: str) -> None: ...
+
+        @abstractmethod
+        def show_in_folder(self, msg_id: str) -> None: ...
 
         # GroupViews', called by MessageActions.
 

@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication
 
 from desktop_chat.client import ChatError, Group, GroupMessageAck, GroupRole
+from desktop_chat.ui.chat.attachment_view import summary_text
 from desktop_chat.ui.controller_host import ControllerHost
 
 
@@ -38,7 +39,7 @@ class GroupViews(ControllerHost):
             view = ReadByDialog(
                 msg_id,
                 message.conversation_id,
-                message.body.content,
+                summary_text(message),
                 message.group_member_count or 0,
                 self.window,
             )

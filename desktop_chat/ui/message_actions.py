@@ -26,6 +26,7 @@ from desktop_chat.client import ChatMessage, ChatType, MessageDirection
 from desktop_chat.client.models import now_ms
 from desktop_chat.protocol import Mark
 from desktop_chat.protocol.validation import DEFAULT_RECALL_SECONDS
+from desktop_chat.ui.chat.attachment_view import attachment_of, summary_text
 from desktop_chat.ui.chat.message_delegate import receipt_tooltip
 from desktop_chat.ui.chat.message_menu import MenuChoice, MessageMenu
 from desktop_chat.ui.chat.message_search import MessageSearchDialog, SearchResult
@@ -46,10 +47,13 @@ def can_recall(
 
 
 def can_edit(message: ChatMessage) -> bool:
+    """Its sender's own text, once sent (a file's caption is not edited: the wire's
+    edit carries text only)."""
     return (
         message.direction is MessageDirection.SEND
         and not message.recalled
         and message.mark >= Mark.SENT
+        and attachment_of(message) is None
     )
 
 
@@ -177,7 +181,12 @@ class MessageActions(ControllerHost):
         if message is None:
             return None
         own = message.direction is MessageDirection.SEND
-        choices = [MenuChoice.COPY] if not message.recalled else []
+        choices = [MenuChoice.COPY] if not message.recalled and message.body.content else []
+        view = attachment_of(message)
+        if view is not None and view.on_disk:
+            choices += [MenuChoice.OPEN, MenuChoice.SHOW_IN_FOLDER]
+        elif view is not None and view.sha256:
+            choices.append(MenuChoice.SAVE)
         if not message.recalled and message.mark is not Mark.FAILED:
             choices.append(MenuChoice.REPLY)
         if can_edit(message):
@@ -200,9 +209,13 @@ class MessageActions(ControllerHost):
         if choice == MenuChoice.COPY:
             QGuiApplication.clipboard().setText(message.body.content)
         elif choice == MenuChoice.REPLY:
-            self.chat_view.start_reply(msg_id, message.from_, message.body.content)
+            self.chat_view.start_reply(msg_id, message.from_, summary_text(message))
         elif choice == MenuChoice.EDIT:
             self.chat_view.start_edit(msg_id, message.body.content)
+        elif choice in (MenuChoice.OPEN, MenuChoice.SAVE):
+            self.open_attachment(msg_id)
+        elif choice == MenuChoice.SHOW_IN_FOLDER:
+            self.show_in_folder(msg_id)
         elif choice == MenuChoice.RECALL:
             self.spawn(
                 self.client.chat_manager.recall_message(msg_id),
@@ -316,7 +329,7 @@ class MessageActions(ControllerHost):
                     if m.direction is MessageDirection.SEND
                     else m.from_,
                     chat=self._title(m.conversation_id, m.is_group),
-                    text=m.body.content,
+                    text=summary_text(m),
                     time_ms=m.sort_time,
                 )
                 for m in found

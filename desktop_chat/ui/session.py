@@ -45,6 +45,7 @@ def make_options(server_url: str, settings: AppSettings, pin: str | None = None)
         server_url=server_url,
         require_ack=settings.read_receipts,
         require_delivery_ack=settings.delivery_receipts,
+        strip_photo_location=settings.strip_photo_location,
         tls_pin_sha256=pin or settings.trusted_certificates.get(server_url),
     )
 

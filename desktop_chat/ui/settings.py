@@ -40,6 +40,7 @@ class AppSettings:
     dwell_seconds: float = 1.0
     idle_seconds: float = 30.0
     notifications: bool = True
+    strip_photo_location: bool = True  # a photo's GPS position is taken out before it is sent
     start_on_login: bool = False  # the XDG autostart entry (appdata.set_autostart)
     server_url: str = ""
     last_username: str = ""

@@ -3,7 +3,8 @@
 Owns: `message_text` and `conversation_text`, the sentences the models answer
 for `Qt.ItemDataRole.AccessibleTextRole` ("bob, 18:27: see you tomorrow",
 "You, 18:20: meeting moved. Read by bob at 18:27", "Read by 5 of 9",
-"bob, 2 unread messages, last message: hi"). The receipt part says what the
+"bob, 2 unread messages, last message: hi"). A picture or a file is named with
+its caption ("photo cat.jpg, 1200 by 800: at the beach"). The receipt part says what the
 delegate draws: the clock (sending), one tick (sent), two ticks (delivered),
 blue ticks (read), the red "!" (not sent), and a group's "Read n/m" ring.
 Every sentence is one translatable string with placeholders.
@@ -18,6 +19,7 @@ from PySide6.QtCore import QCoreApplication
 
 from desktop_chat.client.models import ChatMessage, MessageDirection
 from desktop_chat.protocol import Mark
+from desktop_chat.ui.chat.attachment_view import attachment_of, spoken_attachment
 from desktop_chat.ui.painting.common import clock_text, one_line
 
 
@@ -70,11 +72,11 @@ def message_text(message: ChatMessage) -> str:
             sender=sender,
             time=time,
             quoted=message.reply_preview.from_,
-            text=one_line(message.body.content),
+            text=_content(message),
         )
     else:
         spoken = QCoreApplication.translate("SpokenText", "{sender}, {time}: {text}").format(
-            sender=sender, time=time, text=one_line(message.body.content)
+            sender=sender, time=time, text=_content(message)
         )
     if message.edited and not message.recalled:
         spoken = QCoreApplication.translate("SpokenText", "{message} (edited)").format(
@@ -86,6 +88,15 @@ def message_text(message: ChatMessage) -> str:
             message=spoken, receipt=receipt
         )
     return spoken
+
+
+def _content(message: ChatMessage) -> str:
+    """Its text; a picture or a file is named first ("photo cat.jpg, 1200 by 800: caption")."""
+    view = attachment_of(message)
+    if view is None:
+        return one_line(message.body.content)
+    caption = one_line(message.body.content)
+    return f"{spoken_attachment(view)}: {caption}" if caption else spoken_attachment(view)
 
 
 def conversation_text(title: str, last_text: str, unread: int, draft: str, muted: bool) -> str:

@@ -582,6 +582,18 @@
             <source>Remove it from this computer only</source>
             <translation>仅从这台电脑上删除</translation>
         </message>
+        <message>
+            <source>Open</source>
+            <translation>打开</translation>
+        </message>
+        <message>
+            <source>Show in folder</source>
+            <translation>在文件夹中显示</translation>
+        </message>
+        <message>
+            <source>Save to Downloads</source>
+            <translation>保存到“下载”</translation>
+        </message>
     </context>
     <context>
         <name>MessageSearchDialog</name>
@@ -893,6 +905,136 @@
             <location filename="../../ui/read_by/times.py" line="56" />
             <source>dddd, d MMMM yyyy 'at' HH:mm:ss</source>
             <translation>yyyy年M月d日 dddd HH:mm:ss</translation>
+        </message>
+    </context>
+    <context>
+        <name>AttachPreview</name>
+        <message>
+            <source>Send a file</source>
+            <translation>发送文件</translation>
+        </message>
+        <message numerus="yes">
+            <source>Send %n files</source>
+            <translation>
+                <numerusform>发送 %n 个文件</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>and %n more</source>
+            <translation>
+                <numerusform>以及另外 %n 个</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Add a caption (optional)</source>
+            <translation>添加说明（可选）</translation>
+        </message>
+        <message>
+            <source>Caption</source>
+            <translation>说明</translation>
+        </message>
+        <message>
+            <source>Send</source>
+            <translation>发送</translation>
+        </message>
+    </context>
+    <context>
+        <name>Attacher</name>
+        <message>
+            <source>Attach a file or a photo (Ctrl+Shift+O)</source>
+            <translation>添加文件或照片（Ctrl+Shift+O）</translation>
+        </message>
+        <message>
+            <source>Attach a file</source>
+            <translation>添加文件</translation>
+        </message>
+        <message>
+            <source>Send files</source>
+            <translation>发送文件</translation>
+        </message>
+        <message>
+            <source>The pasted picture could not be saved ({error}). Save it as a file and attach that.</source>
+            <translation>无法保存粘贴的图片（{error}）。请先将其另存为文件，再添加该文件。</translation>
+        </message>
+    </context>
+    <context>
+        <name>Attachment</name>
+        <message>
+            <source>Photo: %1</source>
+            <translation>[图片] %1</translation>
+        </message>
+        <message>
+            <source>Photo</source>
+            <translation>[图片]</translation>
+        </message>
+        <message>
+            <source>photo %1, %2 by %3</source>
+            <translation>图片 %1，%2×%3</translation>
+        </message>
+        <message>
+            <source>file %1, %2</source>
+            <translation>文件 %1，%2</translation>
+        </message>
+    </context>
+    <context>
+        <name>ChatController</name>
+        <message>
+            <source>Could not send the file.</source>
+            <translation>无法发送文件。</translation>
+        </message>
+        <message>
+            <source>Could not save the file in {folder} ({error}). Free some space, then click it again.</source>
+            <translation>无法将文件保存到 {folder}（{error}）。请腾出一些空间，然后再次点击。</translation>
+        </message>
+        <message>
+            <source>Saved “{name}” in {folder}</source>
+            <translation>已将“{name}”保存到 {folder}</translation>
+        </message>
+        <message>
+            <source>Could not load: click to try again</source>
+            <translation>加载失败：点击重试</translation>
+        </message>
+    </context>
+    <context>
+        <name>SettingsDialog</name>
+        <message>
+            <source>Remove the location from photos I send</source>
+            <translation>发送照片时移除其中的位置信息</translation>
+        </message>
+        <message>
+            <source>Photos</source>
+            <translation>照片</translation>
+        </message>
+        <message>
+            <source>The GPS position a camera or phone wrote into a photo is taken out.</source>
+            <translation>相机或手机写入照片的拍摄地点会被移除。</translation>
+        </message>
+    </context>
+    <context>
+        <name>ImageViewer</name>
+        <message>
+            <source>Image viewer</source>
+            <translation>图片查看器</translation>
+        </message>
+        <message>
+            <source>Previous image</source>
+            <translation>上一张</translation>
+        </message>
+        <message>
+            <source>Next image</source>
+            <translation>下一张</translation>
+        </message>
+        <message>
+            <source>Loading…</source>
+            <translation>正在加载…</translation>
+        </message>
+        <message>
+            <source>This image cannot be opened</source>
+            <translation>无法打开此图片</translation>
+        </message>
+        <message>
+            <source>%1 of %2</source>
+            <translation>第 %1 张，共 %2 张</translation>
         </message>
     </context>
 </TS>

@@ -13,7 +13,10 @@ the chat's unread count. The messages are reachable by Tab (the list's keyboard
 is `MessageList`'s): arrows move between them, Ctrl+C copies one, F2 or a
 double-click opens its text for selecting (the delegate's read-only editor),
 Enter opens its "Read n/m" or retries a failed one, and the Menu key or
-Shift+F10 opens its menu (as a right click does: `menu_requested`). A reply or
+Shift+F10 opens its menu (as a right click does: `menu_requested`). Files and
+pictures come in by the paperclip (Ctrl+Shift+O), a drop anywhere on the chat, or
+a paste into the composer, through `attach.Attacher`'s preview, and go out as
+`attach_requested`. A reply or
 an edit shows a bar above the composer (`composer_bar.ComposerBar`; Esc or ×
 cancels); Enter then emits `reply_requested` or `edit_requested`. The header's
 subtitle says "bob is typing…" for a few seconds after `show_typing`; `reveal`
@@ -24,8 +27,8 @@ Never: talk to the client, or decide that anything was read.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -37,25 +40,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.ui.chat.attach import Attacher, carries_attachment
 from desktop_chat.ui.chat.composer import Composer
 from desktop_chat.ui.chat.composer_bar import EDIT, REPLY, ComposerBar
 from desktop_chat.ui.chat.jump_button import JumpButton
-from desktop_chat.ui.chat.message_layout import separator_height
 from desktop_chat.ui.chat.message_list import MessageList
 from desktop_chat.ui.chat.message_model import MessageListModel
+from desktop_chat.ui.chat.visibility import measure_fractions
 from desktop_chat.ui.painting.roles import MessageRole
 
 TYPING_SHOWN_MS = 5000
 HIGHLIGHT_MS = 1500
-
-
-def _on_screen_area(rect: QRect, screens: list[QRect]) -> int:
-    """The area of `rect` (global coordinates) that lies on one of the screens."""
-    return sum(
-        part.width() * part.height()
-        for part in (rect.intersected(screen) for screen in screens)
-        if not part.isEmpty()
-    )
 
 
 class ChatView(QWidget):
@@ -67,6 +62,7 @@ class ChatView(QWidget):
     edit_requested = Signal(str, str)  # msg_id, its new text
     menu_requested = Signal(str, QPoint)  # msg_id, where (global): open the message's menu
     mute_requested = Signal(bool)  # mute (True) or unmute the open chat
+    attach_requested = Signal(list, str, bool)  # file paths, the caption, need_group_ack
 
     def __init__(self, model: MessageListModel, delegate=None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -99,6 +95,8 @@ class ChatView(QWidget):
         self.list.setModel(model)
         if delegate is not None:
             self.list.setItemDelegate(delegate)
+            if hasattr(delegate, "pictures_loaded"):  # a picture decoded: paint it
+                delegate.pictures_loaded.connect(lambda _path: self.list.viewport().update())
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         # Tab reaches the messages; a click leaves the focus in the composer.
@@ -124,6 +122,15 @@ class ChatView(QWidget):
         self.bar = ComposerBar()
         self.bar.cancelled.connect(self.cancel_bar)
         self._draft_before_edit = ""
+        self.attacher = Attacher(self, self.palette().color(self.foregroundRole()))
+        self.attacher.chosen.connect(
+            lambda paths, caption: self.attach_requested.emit(paths, caption, self._need_ack())
+        )
+        self.composer.attachment_given.connect(self.attacher.take)
+        self.setAcceptDrops(True)  # files dropped anywhere on the chat
+        attach = QShortcut(QKeySequence("Ctrl+Shift+O"), self)
+        attach.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        attach.activated.connect(self.attacher.choose_files)
 
     def _build_timers(self) -> None:
         """How long "typing…" and a jumped-to message's highlight last."""
@@ -172,6 +179,7 @@ class ChatView(QWidget):
         actions.addWidget(self.send_button)
         actions.addWidget(self.ask_receipts)
         bottom = QHBoxLayout()
+        bottom.addWidget(self.attacher.button, 0, Qt.AlignmentFlag.AlignBottom)
         bottom.addWidget(self.composer, 1)
         bottom.addLayout(actions)
         layout = QVBoxLayout(self)
@@ -267,14 +275,28 @@ class ChatView(QWidget):
             self._close_bar()
             self.edit_requested.emit(target, text)
             return
-        need_ack = self.ask_receipts.isVisible() and self.ask_receipts.isChecked()
+        need_ack = self._need_ack()
         self.composer.set_text("")
-        self.ask_receipts.setChecked(False)  # each announcement asks on purpose
         self._close_bar()
         if mode == REPLY and target is not None:
             self.reply_requested.emit(text, need_ack, target)
         else:
             self.send_requested.emit(text, need_ack)
+
+    def _need_ack(self) -> bool:
+        """Whether this send asks for read receipts (then the toggle resets: each
+        announcement asks on purpose)."""
+        need_ack = self.ask_receipts.isVisible() and self.ask_receipts.isChecked()
+        self.ask_receipts.setChecked(False)
+        return need_ack
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if carries_attachment(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if self.attacher.take(event.mimeData()):
+            event.acceptProposedAction()
 
     # ------------------------------------------------------------------ reply, edit, typing
 
@@ -385,31 +407,9 @@ class ChatView(QWidget):
         )
         if key == self._fractions_key:
             return dict(self._fractions)
-        fractions = self._measure(list_view, area, origin, screens)
+        fractions = measure_fractions(list_view, self.model, area, origin, screens)
         self._fractions_key, self._fractions = key, fractions
         return dict(fractions)
-
-    def _measure(self, list_view, area, origin, screens) -> dict[str, float]:
-        """`visible_fractions`, measured row by row."""
-        fractions: dict[str, float] = {}
-        top = list_view.indexAt(area.topLeft())
-        row = top.row() if top.isValid() else 0
-        while row < self.model.rowCount():
-            index = self.model.index(row)
-            rect = list_view.visualRect(index)
-            if rect.top() > area.bottom():
-                break
-            rect.setTop(rect.top() + separator_height(index))  # the bubble only
-            if rect.height() > 0:
-                shown = _on_screen_area(rect.intersected(area).translated(origin), screens)
-                if shown > 0:
-                    whole = rect.width() * rect.height()
-                    if rect.height() > area.height():
-                        # Taller than the viewport: seen once it fills it, on screen.
-                        whole = area.width() * area.height()
-                    fractions[index.data(MessageRole.MSG_ID)] = min(1.0, shown / whole)
-            row += 1
-        return fractions
 
     def open_at(self, msg_id: str) -> None:
         """Show the chat from `msg_id` (its first unread message) rather than the bottom."""

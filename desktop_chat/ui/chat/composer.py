@@ -4,7 +4,8 @@ Owns: `Composer`, a plain-text editor that grows with its content up to
 `MAX_LINES` lines and then scrolls; Enter sends (`submitted`), Shift+Enter
 breaks the line; Esc cancels a reply or an edit (`escaped`); Tab and Shift+Tab
 move the focus (a messenger has no use for a tab character); pasting keeps the
-line breaks of plain text and turns rich text into plain text; `edited` tells
+line breaks of plain text and turns rich text into plain text, and files or a
+picture pasted or dropped on it are handed on (`attachment_given`); `edited` tells
 when the person changed the text (not when the program set it), so drafts
 follow only what the person typed.
 
@@ -20,6 +21,8 @@ from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QSizePolicy, QWidget
 
+from desktop_chat.ui.chat.attach import carries_attachment
+
 MAX_LINES = 5
 
 
@@ -27,6 +30,7 @@ class Composer(QPlainTextEdit):
     submitted = Signal()
     escaped = Signal()  # Esc: cancel a reply or an edit
     edited = Signal(str)  # the text, after the person changed it
+    attachment_given = Signal(QMimeData)  # files or a picture pasted or dropped here
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,10 +74,16 @@ class Composer(QPlainTextEdit):
         super().keyPressEvent(event)
 
     def canInsertFromMimeData(self, source: QMimeData) -> bool:
-        return source.hasText() or super().canInsertFromMimeData(source)
+        return (
+            source.hasText() or carries_attachment(source) or super().canInsertFromMimeData(source)
+        )
 
     def insertFromMimeData(self, source: QMimeData) -> None:
-        """Paste as plain text: rich text loses its formatting, keeps its line breaks."""
+        """Paste as plain text: rich text loses its formatting, keeps its line breaks.
+        Files or a picture (a screenshot) are handed on, to be sent as such."""
+        if carries_attachment(source):
+            self.attachment_given.emit(source)  # handled at once: the data lives until then
+            return
         if source.hasText():
             self.textCursor().insertText(source.text().replace("\r\n", "\n"))
 

@@ -1,9 +1,9 @@
 """The item delegate for the chat view: how a message row looks and where it is clicked.
 
-Owns: how a message row looks (bubble, sender line, a reply's quote, time and
-"edited", the receipt tick, the group "Read n/m" ring; a recalled message's
-quiet line; a brief highlight after a jump); where the clickable areas of a
-message row are, and which tooltip each shows (their words are
+Owns: how a message row looks (bubble, sender line, a reply's quote, its picture
+or file card (`attachment_art`'s), time and "edited", the receipt tick, the group
+"Read n/m" ring; a recalled message's quiet line; a brief highlight after a jump);
+where the clickable areas of a message row are, and which tooltip each shows (their words are
 `message_tooltips`'); the caches that keep painting and sizing bubbles cheap.
 
 `MessageDelegate` only dispatches: `MessagePainter` owns `paint` and
@@ -54,6 +54,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.protocol import Mark
+from desktop_chat.ui.chat.attachment_art import AttachmentArt, Pictures
 from desktop_chat.ui.chat.message_editor import MessageTextEditor
 from desktop_chat.ui.chat.message_layout import (  # noqa: F401  (re-exported for callers)
     BANNER_HEIGHT,
@@ -81,10 +82,11 @@ from desktop_chat.ui.painting.roles import MessageRole
 class MessagePainter(BubbleLayout):
     """Paints chat bubbles measured by `BubbleLayout`; owns the palette and tick caches."""
 
-    def __init__(self) -> None:
+    def __init__(self, pictures: Pictures | None = None) -> None:
         super().__init__()
         self._palettes = PaletteCache()
         self.ticks = shared_ticks()
+        self.art = AttachmentArt(pictures)
 
     def colours(self, palette: QPalette) -> BubbleColours:
         return self._palettes.get(palette)
@@ -164,6 +166,16 @@ class MessagePainter(BubbleLayout):
 
         if geo.quote_rect is not None:
             self._paint_quote(painter, geo, fonts, colours, text_colour, meta_colour)
+        if geo.attachment is not None and row.attachment is not None:
+            self.art.paint(
+                painter,
+                geo.attachment,
+                row.attachment,
+                row.transfer,
+                fonts,
+                colours,
+                (text_colour, meta_colour),
+            )
         painter.setPen(text_colour)
         geo.text.layout.draw(painter, geo.text_origin)
         self._paint_time_line(painter, geo, row, fonts, colours, meta_colour)
@@ -336,12 +348,20 @@ class MessagePainter(BubbleLayout):
     def hit(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex, pos: QPoint
     ) -> str | None:
-        """ "read_count", "retry", "quote" or None for a point in view coordinates."""
+        """ "read_count", "retry", "quote", "cancel" (a transfer), "attachment" (open,
+        view or save it) or None for a point in view coordinates."""
         row = MessageRow.from_index(index)
         geo = self.geometry(option, row)
         local = pos - option.rect.topLeft()
         if geo.quote_rect is not None and geo.quote_rect.contains(local):
             return "quote"
+        box = geo.attachment
+        if box is not None:
+            running = row.transfer is not None and not row.transfer.failed
+            if running and box.cancel_rect.adjusted(-4, -4, 4, 4).contains(local):
+                return "cancel"
+            if box.rect.contains(local):
+                return "attachment"
         if geo.read_rect is not None and geo.read_rect.contains(local):
             return "read_count"
         if (
@@ -371,10 +391,14 @@ class MessageDelegate(QStyledItemDelegate):
     read_count_clicked = Signal(str)
     retry_clicked = Signal(str)
     quote_clicked = Signal(str)  # the quoted message's id
+    attachment_clicked = Signal(str)  # msg_id: view the picture, or save or open the file
+    cancel_clicked = Signal(str)  # msg_id: stop its file going up or coming down
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.row_painter = MessagePainter()
+        self.pictures = Pictures(self)
+        self.pictures_loaded = self.pictures.loaded  # a picture decoded: repaint the view
+        self.row_painter = MessagePainter(self.pictures)
 
     def paint(
         self,
@@ -454,6 +478,10 @@ class MessageDelegate(QStyledItemDelegate):
                     msg_id = str(index.data(int(MessageRole.MSG_ID)) or "")
                     if target == "read_count":
                         self.read_count_clicked.emit(msg_id)
+                    elif target == "attachment":
+                        self.attachment_clicked.emit(msg_id)
+                    elif target == "cancel":
+                        self.cancel_clicked.emit(msg_id)
                     elif target == "quote":
                         self.quote_clicked.emit(str(index.data(int(MessageRole.REPLY_TO)) or ""))
                     else:

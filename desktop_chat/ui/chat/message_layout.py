@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from PySide6.QtCore import (
     QCoreApplication,
@@ -34,8 +34,9 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QPainterPath, QTextLayout, QTextOption
 from PySide6.QtWidgets import QStyleOptionViewItem
 
-from desktop_chat.protocol import Mark
-from desktop_chat.ui.painting.common import Fonts, Lru, TickArt, fill, mark_of, translated_cache
+from desktop_chat.ui.chat.attachment_layout import AttachmentBox, place_attachment
+from desktop_chat.ui.chat.message_row import MessageRow
+from desktop_chat.ui.painting.common import Fonts, Lru, TickArt, fill, translated_cache
 from desktop_chat.ui.painting.roles import MessageRole
 
 
@@ -62,81 +63,6 @@ def separator_height(index: QModelIndex | QPersistentModelIndex) -> int:
     """How far a row's bubble starts below the row's top: its date and unread lines."""
     date = DATE_HEIGHT if index.data(int(MessageRole.DATE)) else 0
     return date + (BANNER_HEIGHT if index.data(int(MessageRole.BANNER)) else 0)
-
-
-@dataclasses.dataclass(frozen=True)
-class MessageRow:
-    """One message row as the delegate reads it from the roles."""
-
-    msg_id: str
-    text: str
-    sender: str
-    outgoing: bool
-    time_ms: int
-    mark: Mark | None
-    delivered_at: int | None
-    read_at: int | None
-    is_group: bool
-    need_group_ack: bool
-    group_ack_count: int
-    group_member_count: int | None
-    show_sender: bool
-    banner: str = ""  # a separator above the bubble, e.g. "3 unread messages"
-    date: str = ""  # the day's line above the first message of a day: "Today", "3 March"
-    notice: str = ""  # a recalled message: "alice recalled a message" instead of a bubble
-    edited: bool = False  # "edited" beside the time
-    reply_to: str = ""  # the quoted message's id
-    reply_sender: str = ""
-    reply_text: str = ""
-    highlighted: bool = False  # just jumped to
-
-    @classmethod
-    def from_index(cls, index: QModelIndex | QPersistentModelIndex) -> MessageRow:
-        def get(role: MessageRole) -> Any:
-            return index.data(int(role))
-
-        return cls(
-            msg_id=str(get(MessageRole.MSG_ID) or ""),
-            text=str(get(MessageRole.TEXT) or ""),
-            sender=str(get(MessageRole.SENDER) or ""),
-            outgoing=bool(get(MessageRole.OUTGOING)),
-            time_ms=int(get(MessageRole.TIME) or 0),
-            mark=mark_of(get(MessageRole.MARK)),
-            delivered_at=get(MessageRole.DELIVERED_AT),
-            read_at=get(MessageRole.READ_AT),
-            is_group=bool(get(MessageRole.IS_GROUP)),
-            need_group_ack=bool(get(MessageRole.NEED_GROUP_ACK)),
-            group_ack_count=int(get(MessageRole.GROUP_ACK_COUNT) or 0),
-            group_member_count=get(MessageRole.GROUP_MEMBER_COUNT),
-            show_sender=bool(get(MessageRole.SHOW_SENDER)),
-            banner=str(get(MessageRole.BANNER) or ""),
-            date=str(get(MessageRole.DATE) or ""),
-            notice=str(get(MessageRole.NOTICE) or ""),
-            edited=bool(get(MessageRole.EDITED)),
-            reply_to=str(get(MessageRole.REPLY_TO) or ""),
-            reply_sender=str(get(MessageRole.REPLY_SENDER) or ""),
-            reply_text=str(get(MessageRole.REPLY_TEXT) or ""),
-            highlighted=bool(get(MessageRole.HIGHLIGHTED)),
-        )
-
-    @property
-    def has_tick(self) -> bool:
-        return self.outgoing and self.mark is not None and not self.notice
-
-    @property
-    def shows_read_count(self) -> bool:
-        """Only a group message that asked for acks and reached the server shows "Read n/m"."""
-        return (
-            self.outgoing
-            and not self.notice
-            and self.need_group_ack
-            and self.mark is not None
-            and self.mark >= Mark.SENT
-        )
-
-    @property
-    def sender_line(self) -> str:
-        return self.sender if (self.show_sender and not self.outgoing and self.sender) else ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -172,12 +98,18 @@ class BubbleGeometry:
     quote_sender: str = ""
     quote_text: str = ""
     is_notice: bool = False  # a recalled message: only `text` is drawn, centred and quiet
+    attachment: AttachmentBox | None = None  # its picture or file card, above the caption
 
     @property
     def status_rect(self) -> QRect:
         """The time and tick together: where the receipt tooltip answers."""
         area = self.time_rect
         return area.united(self.tick_rect) if self.tick_rect is not None else area
+
+
+def _no_text() -> TextBlock:
+    """The text of a picture or file sent without a caption: nothing to draw."""
+    return TextBlock(QTextLayout(""), (), 0.0)
 
 
 class _MetaSize(NamedTuple):
@@ -199,6 +131,12 @@ class _MetaRects(NamedTuple):
     ring_rect: QRect | None
     read_label_rect: QRect | None
     read_rect: QRect | None
+
+
+def _attachment_key(row: MessageRow) -> tuple[str, str, str, int, int] | None:
+    """What of a row's attachment its geometry depends on (not its transfer or path)."""
+    view = row.attachment
+    return None if view is None else (view.kind, view.sha256, view.name, view.width, view.height)
 
 
 class BubbleLayout:
@@ -285,6 +223,7 @@ class BubbleLayout:
             row.edited,
             row.reply_sender,
             row.reply_text,
+            _attachment_key(row),
         )
         cached = self._geometry.lookup(key)
         if cached is None:
@@ -441,23 +380,34 @@ class BubbleLayout:
         if row.notice:
             return self._build_notice(fonts, width, row)
         text_max = self._text_width(width)
-        block = self.layout_text(row.text, text_max, fonts.text)
+        block = self.layout_text(row.text, text_max, fonts.text) if row.text else _no_text()
         meta = self._measure_meta(fonts, row, label)
         sender_text, sender_w = self._elide_sender(fonts, row, text_max)
         quote_sender, quote_text, quote_w = self._elide_quote(fonts, row, text_max)
-
-        inline, content_w = self._content_width(block, meta, max(sender_w, quote_w), text_max)
+        box = (
+            place_attachment(row.attachment, fonts, text_max, 0, 0)
+            if row.attachment is not None
+            else None
+        )
+        header_w = max(sender_w, quote_w, box.rect.width() if box is not None else 0)
+        inline, content_w = self._content_width(block, meta, header_w, text_max)
+        inline = inline and bool(row.text)  # a picture without a caption: the time below it
         date_rect, banner_rect, top = self._separator_rects(width, row)
         sender_rect, quote_rect, text_top = self._stack_above_text(
             fonts, top + self.OUTER_Y + self.PAD_TOP, sender_text, sender_w, quote_w
         )
+        left = width - self.SIDE_MARGIN - content_w - 2 * self.PAD_X if row.outgoing else None
+        left = self.SIDE_MARGIN if left is None else left
+        if box is not None:
+            box = box.translated(left + self.PAD_X, text_top)
+            text_top = box.rect.bottom() + 1 + (6 if row.text else 0)
         text_bottom = text_top + math.ceil(block.height)
         # An inline time sits just below the last line's baseline; otherwise on its own row.
         meta_bottom = text_bottom + 3 if inline else text_bottom + 2 + meta.height
         bubble_bottom = max(text_bottom, meta_bottom) + self.PAD_BOTTOM
-        bubble_w = content_w + 2 * self.PAD_X
-        left = width - self.SIDE_MARGIN - bubble_w if row.outgoing else self.SIDE_MARGIN
-        bubble = QRect(left, top + self.OUTER_Y, bubble_w, bubble_bottom - top - self.OUTER_Y)
+        bubble = QRect(
+            left, top + self.OUTER_Y, content_w + 2 * self.PAD_X, bubble_bottom - top - self.OUTER_Y
+        )
         if sender_rect is not None:
             sender_rect.moveLeft(left + self.PAD_X)
         if quote_rect is not None:
@@ -487,6 +437,7 @@ class BubbleLayout:
             quote_rect=quote_rect,
             quote_sender=quote_sender,
             quote_text=quote_text,
+            attachment=box,
         )
 
     def size_hint(

@@ -18,6 +18,9 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 
 class MenuChoice(enum.StrEnum):
+    OPEN = "open"  # a file or picture on this computer
+    SHOW_IN_FOLDER = "show_in_folder"
+    SAVE = "save"  # a file not on this computer yet: to the download folder
     COPY = "copy"
     REPLY = "reply"
     EDIT = "edit"
@@ -28,6 +31,9 @@ class MenuChoice(enum.StrEnum):
 
 # The English source texts (context "MessageMenu"); the menu shows them translated.
 LABELS = {
+    MenuChoice.OPEN: str(QT_TRANSLATE_NOOP("MessageMenu", "Open")),
+    MenuChoice.SHOW_IN_FOLDER: str(QT_TRANSLATE_NOOP("MessageMenu", "Show in folder")),
+    MenuChoice.SAVE: str(QT_TRANSLATE_NOOP("MessageMenu", "Save to Downloads")),
     MenuChoice.COPY: str(QT_TRANSLATE_NOOP("MessageMenu", "Copy")),
     MenuChoice.REPLY: str(QT_TRANSLATE_NOOP("MessageMenu", "Reply")),
     MenuChoice.EDIT: str(QT_TRANSLATE_NOOP("MessageMenu", "Edit")),
@@ -58,6 +64,8 @@ class MessageMenu(QMenu):
         for choice in MenuChoice:
             if choice not in choices:
                 continue
+            if choice is MenuChoice.COPY and self.actions():
+                self.addSeparator()  # a file's own entries first
             if choice is MenuChoice.DELETE and self.actions():
                 self.addSeparator()
             action = self.addAction(_translated(LABELS[choice]))

@@ -5,13 +5,14 @@ server time, or local time while pending, then the conversation seq, exactly as 
 local store pages them, so a receipt never moves a row and a busy millisecond is
 never cut at a page's edge), which rows open a day (the `DATE` role: "Today", "Yesterday",
 "3 March") and which carries the "N unread messages" line (`BANNER`), history
-paged in with `canFetchMore`/`fetchMore` behind a "fetch running" guard, and
-receipt updates that repaint only their rows. Screen readers get each row as one
-sentence (`AccessibleTextRole`: sender, time, text, receipt state; see
-`ui.spoken`). The dict from msg_id to row and the coalescing (changes flushed
-once per event-loop iteration as one `dataChanged` per run of adjacent rows,
-naming the roles that change: `PAINT_ONLY_ROLES` when the row keeps its size)
-are `coalesced_model.CoalescedListModel`'s.
+paged in with `canFetchMore`/`fetchMore` behind a "fetch running" guard,
+receipt updates that repaint only their rows, and each file's transfer
+(`set_transfer`: its progress, or why it failed, on the `TRANSFER` role).
+Screen readers get each row as one sentence (`AccessibleTextRole`: sender, time,
+text, receipt state; see `ui.spoken`). The dict from msg_id to row and the
+coalescing (changes flushed once per event-loop iteration as one `dataChanged`
+per run of adjacent rows, naming the roles that change: `PAINT_ONLY_ROLES` when
+the row keeps its size) are `coalesced_model.CoalescedListModel`'s.
 
 Never: reset the model for one receipt, or talk to the client (rows come in
 through `load`, `upsert` and `update`).
@@ -26,6 +27,7 @@ from datetime import date, datetime
 from PySide6.QtCore import QByteArray, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
 
 from desktop_chat.client.models import Before, ChatMessage, MessageDirection, OrderKey
+from desktop_chat.ui.chat.attachment_view import Transfer, attachment_of
 from desktop_chat.ui.coalesced_model import CoalescedListModel
 from desktop_chat.ui.painting.common import day_label, fill
 from desktop_chat.ui.painting.roles import MessageRole
@@ -44,6 +46,8 @@ PAINT_ONLY_ROLES = frozenset(
         int(MessageRole.GROUP_DELIVERED_COUNT),
         int(MessageRole.RECIPIENT_READ),
         int(MessageRole.HIGHLIGHTED),
+        int(MessageRole.TRANSFER),
+        int(MessageRole.ATTACHMENT),  # its file came down (the picture's size stays)
         int(Qt.ItemDataRole.AccessibleTextRole),  # says the receipt state
     }
 )
@@ -78,7 +82,14 @@ def _same_size(old: ChatMessage, new: ChatMessage) -> bool:
         and old.recalled == new.recalled
         and old.edited == new.edited
         and old.reply_preview == new.reply_preview
+        and _shape(old) == _shape(new)
     )
+
+
+def _shape(message: ChatMessage) -> tuple[str, str, int, int] | None:
+    """What of an attachment its row's size depends on."""
+    view = attachment_of(message)
+    return None if view is None else (view.kind, view.name, view.width, view.height)
 
 
 def notice_of(message: ChatMessage) -> str:
@@ -128,6 +139,7 @@ _ROLE_VALUES: dict[int, Callable[[ChatMessage], object]] = {
         m.reply_preview.from_ if m.reply_preview and not m.recalled else ""
     ),
     int(MessageRole.REPLY_TEXT): lambda m: _reply_text(m) if not m.recalled else "",
+    int(MessageRole.ATTACHMENT): attachment_of,
     int(Qt.ItemDataRole.AccessibleTextRole): message_text,
 }
 
@@ -148,6 +160,7 @@ class MessageListModel(CoalescedListModel):
         self.older_wanted = False
         self._unread_marker: tuple[str, int] | None = None  # (msg_id, count)
         self._highlighted: str | None = None
+        self._transfers: dict[str, Transfer] = {}  # files going up or down, by msg_id
 
     def _key(self, row: ChatMessage) -> str:
         return row.msg_id
@@ -167,6 +180,8 @@ class MessageListModel(CoalescedListModel):
                 return self._date_line(index.row())
             if role == MessageRole.HIGHLIGHTED:
                 return self._rows[index.row()].msg_id == self._highlighted
+            if role == MessageRole.TRANSFER:
+                return self._transfers.get(self._rows[index.row()].msg_id)
             return None
         return value(self._rows[index.row()])
 
@@ -239,6 +254,20 @@ class MessageListModel(CoalescedListModel):
         for marked in {old, msg_id} - {None}:
             if marked in self._row_of:
                 self._changed(marked, resized=False)
+
+    def set_transfer(self, msg_id: str, transfer: Transfer | None) -> None:
+        """Show a file's progress on its row (None: it is done), repainted at the flush.
+        Kept across chats: a transfer goes on while another chat is open."""
+        if transfer is None:
+            if self._transfers.pop(msg_id, None) is None:
+                return
+        else:
+            self._transfers[msg_id] = transfer
+        if msg_id in self._row_of:
+            self._changed(msg_id, resized=False)
+
+    def transfer(self, msg_id: str) -> Transfer | None:
+        return self._transfers.get(msg_id)
 
     def fetch_older(self) -> bool:
         """Load one older page now (a jump to a message not loaded yet); False at the start."""

@@ -1,4 +1,4 @@
-"""The settings dialog: receipts, when a message counts as read, notifications,
+"""The settings dialog: receipts, when a message counts as read, notifications, photos,
 starting on login, the language (it takes effect at the next start), and, when
 this computer's server is shared, what people on this network type to reach it.
 
@@ -59,6 +59,7 @@ class SettingsDialog(QDialog):
         receipts = self._build_receipts()
         reading = self._build_reading()
         notifications = self._build_notifications()
+        photos = self._build_photos()
         language = self._build_language()
         buttons = self._build_buttons()
         server = self._build_server(sharing) if sharing else None
@@ -68,6 +69,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(receipts)
         layout.addWidget(reading)
         layout.addWidget(notifications)
+        layout.addWidget(photos)
         layout.addWidget(language)
         if server is not None:
             layout.addWidget(server)
@@ -172,6 +174,21 @@ class SettingsDialog(QDialog):
         notifications_layout.addWidget(self._start_on_login)
         return notifications
 
+    def _build_photos(self) -> QGroupBox:
+        """The "Photos" box: where a photo was taken stays on this computer."""
+        self._strip_location = QCheckBox(self.tr("Remove the location from photos I send"))
+        self._strip_location.setObjectName("strip_photo_location")
+        photos = QGroupBox(self.tr("Photos"))
+        photos_layout = QVBoxLayout(photos)
+        photos_layout.setSpacing(4)
+        photos_layout.addWidget(self._strip_location)
+        photos_layout.addWidget(
+            hint_label(
+                self.tr("The GPS position a camera or phone wrote into a photo is taken out.")
+            )
+        )
+        return photos
+
     def _build_language(self) -> QGroupBox:
         """The "Language" box: the system's, or one chosen; used from the next start."""
         self._language = QComboBox()
@@ -211,6 +228,7 @@ class SettingsDialog(QDialog):
             dwell_seconds=round(self._dwell.value(), 1),
             idle_seconds=float(self._idle.value()),
             notifications=self._notifications.isChecked(),
+            strip_photo_location=self._strip_location.isChecked(),
             start_on_login=self._start_on_login.isChecked(),
             language=str(self._language.currentData() or ""),
         )
@@ -225,6 +243,7 @@ class SettingsDialog(QDialog):
         self._dwell.setValue(settings.dwell_seconds)
         self._idle.setValue(round(settings.idle_seconds))
         self._notifications.setChecked(settings.notifications)
+        self._strip_location.setChecked(settings.strip_photo_location)
         self._start_on_login.setChecked(settings.start_on_login)
         self._language.setCurrentIndex(max(self._language.findData(settings.language), 0))
 

@@ -39,6 +39,8 @@ class MessageRole(enum.IntEnum):
     REPLY_SENDER = _USER + 22  # str: who wrote the quoted message, or ""
     REPLY_TEXT = _USER + 23  # str: the quoted message's first line ("" when recalled: see below)
     HIGHLIGHTED = _USER + 24  # bool: briefly marked after a jump to it (a quote, a search hit)
+    ATTACHMENT = _USER + 25  # attachment_view.AttachmentView | None: its file or image
+    TRANSFER = _USER + 26  # attachment_view.Transfer | None: its file going up or down, or failed
 
 
 class ConversationRole(enum.IntEnum):
