@@ -66,6 +66,7 @@ from PySide6.QtGui import (  # noqa: E402
     QPixmap,
 )
 from PySide6.QtWidgets import QApplication, QStyleFactory, QTabWidget, QWidget  # noqa: E402
+from shots_files import UPLOAD_RATE, shoot_files  # noqa: E402
 
 from desktop_chat.client import (  # noqa: E402
     ChatClient,
@@ -88,7 +89,7 @@ from desktop_chat.ui.settings import AppSettings  # noqa: E402
 
 WINDOW_SIZE = (1000, 680)
 TITLE_BAR = 30
-TIME_LIMIT = 120.0  # seconds for the whole run
+TIME_LIMIT = 180.0  # seconds for the whole run
 STEP_LIMIT = 10.0  # seconds for any one state to appear
 SEED = 7
 DELAYS = (0.3, 0.8)  # simulated members read after this many seconds
@@ -293,7 +294,9 @@ async def run_pass(
     apply_theme(app, theme)
     chinese = language == "zh_CN"
     shots = Shooter(out, theme, "zh-" if chinese else "")
-    world = DemoWorld(root / f"{language}-{theme}", seed=SEED, delays=DELAYS)
+    world = DemoWorld(
+        root / f"{language}-{theme}", seed=SEED, delays=DELAYS, server_options=UPLOAD_RATE
+    )
     controller: ChatController | None = None
     try:
         await world.start()
@@ -450,6 +453,9 @@ async def run_pass(
         await until("carol to get the reply", lambda: carol.chat_manager.get_message(reply_id))
         window.statusBar().clearMessage()
         await shots.save("chat-reply", window)
+
+        # -- pictures and files, with dave
+        await shoot_files(controller, member(world, "dave"), shots, until, root)
 
         # -- message search, as Ctrl+Shift+F opens it
         search = controller.open_message_search()
