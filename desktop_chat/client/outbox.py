@@ -2,7 +2,9 @@
 
 Owns: `OutboxSender`, which drains the local store's outbox over the current
 connection. Messages go one frame each, in the order they were written (a
-resend after a reconnect is harmless: the server knows the msg_id). Delivery
+resend after a reconnect is harmless: the server knows the msg_id), except that a
+message whose file is still going up (`upload_lane.UploadLane`, one file at a time)
+waits while the entries after it go on. Delivery
 and read acks issued within `ack_batch_seconds` go out together, up to the
 server's `max_ack_batch` ids a frame (`limits`, from its hello_ok). Conversation
 and group acks go one frame each.
@@ -42,6 +44,7 @@ from desktop_chat.client.errors import ChatError, ChatErrorCode
 from desktop_chat.client.events import Notifier
 from desktop_chat.client.local_store import LocalStore, OutboxEntry
 from desktop_chat.client.models import FileMessageBody
+from desktop_chat.client.upload_lane import UploadLane
 from desktop_chat.protocol import Mark, MarkEvent, advance, default_limits
 from desktop_chat.protocol import frames as f
 
@@ -95,6 +98,16 @@ class OutboxSender:
         self._wanted = asyncio.Event()
         self._waiters: dict[tuple[str, str], asyncio.Future[Any]] = {}
         self._sending: dict[str, _Sending] = {}
+        # Files go up beside the drain: what is written after a big file goes first.
+        self._lane = UploadLane(
+            request,
+            lambda: self._limits().max_chunk_bytes,
+            notifier,
+            transient=TRANSIENT,
+            refused=self._failed,
+            done=lambda: self.kick(delay=False),
+            retry_seconds=RETRY_SECONDS,
+        )
         self._task = asyncio.create_task(self._run())
         self._outage_told = False
         self.frames = 0
@@ -133,6 +146,7 @@ class OutboxSender:
         """Stop sending and fail every waiter with CLIENT_CLOSED; a cancel of the
         caller propagates (the sending task is stopped all the same)."""
         self._task.cancel()
+        self._lane.close()
         try:
             await asyncio.wait([self._task])  # its own cancel is not the caller's
         finally:
@@ -141,6 +155,7 @@ class OutboxSender:
     def abandon(self) -> None:
         """Stop at once, without waiting (cleanup that must not await)."""
         self._task.cancel()
+        self._lane.close()
         for future in self._waiters.values():
             if not future.done():
                 future.set_exception(
@@ -174,7 +189,9 @@ class OutboxSender:
     async def drain(self) -> None:
         """Send everything in the outbox, oldest first; raises on a transient failure."""
         while True:
-            entries = self.store.outbox(limit=self._limits().max_ack_batch)
+            queued = self.store.outbox(limit=self._limits().max_ack_batch)
+            # A send whose file is still going up waits; the entries after it go on.
+            entries = [e for e in queued if not self._lane.waiting(e)]
             if not entries:
                 return
             kind = entries[0].kind
@@ -261,6 +278,7 @@ class OutboxSender:
             self.store.save_message(message)
             self._notifier.queue("on_message_status_changed", message)
         self._forget([entry])
+        self._lane.sent(entry.key)
         self._resolve("send", entry.key, message)
 
     def cancel_send(self, msg_id: str) -> bool:
@@ -275,6 +293,7 @@ class OutboxSender:
             return False
         if sending is not None:
             sending.cancelled = True
+        self._lane.cancel(msg_id)
         message = self.store.message(msg_id)
         if message is not None:
             message.mark = advance(message.mark, MarkEvent.SEND_FAILED)
@@ -293,6 +312,7 @@ class OutboxSender:
             self.store.save_message(message)
             self._notifier.queue("on_message_status_changed", message)
         self._forget([entry])
+        self._lane.sent(entry.key)
         self._resolve("send", entry.key, error=exc)
 
     async def _acks(self, kind: str, entries: list[OutboxEntry]) -> None:

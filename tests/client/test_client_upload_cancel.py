@@ -165,3 +165,28 @@ async def test_a_message_waiting_offline_is_cancelled_and_never_sent(clients):
     await wait_status(clients, alice, later.msg_id, MessageStatus.SUCCESS)
     assert await received_ids(clients, bob, 1) == [later.msg_id]
     assert alice.chat_manager.get_message(waiting.msg_id).status is MessageStatus.FAIL
+
+
+async def test_a_text_written_after_a_big_file_goes_first_and_the_file_follows(clients, tmp_path):
+    # 3 MB at 0.5 MB/s: six seconds of upload; the text must not wait for it.
+    await clients.harness.start(**THROTTLED)
+    data = os.urandom(3 * MB)
+    source = tmp_path / "deck.pdf"
+    source.write_bytes(data)
+    bob = await clients.login("bob", device="bob")
+    alice = await clients.login("alice", device="alice", send_timeout_seconds=0.5)
+    big = ChatMessage.file("bob", str(source))
+    await alice.chat_manager.send_message(big)
+    await wait_progress(clients, alice, big.msg_id, CHUNK)  # it is going up
+    text = ChatMessage.text("bob", "here is the deck")
+    await alice.chat_manager.send_message(text)
+    first = await received_ids(clients, bob, 1)
+    assert first[0] == text.msg_id, "the text did not wait behind the file"
+    held = clients.harness.store.blob(hashlib.sha256(data).hexdigest())
+    assert held is not None and held.received < len(data), "the file was still going up"
+    both = await received_ids(clients, bob, 2)
+    assert both == [text.msg_id, big.msg_id], "then the file's message, below the text"
+    got = bob.chat_manager.get_message(big.msg_id)
+    assert isinstance(got.body, FileMessageBody)
+    saved = await bob.chat_manager.download_attachment(got, tmp_path / "bob")
+    assert saved.read_bytes() == data
