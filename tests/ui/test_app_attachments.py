@@ -412,3 +412,24 @@ def test_pictures_and_saved_files_are_still_there_after_a_restart_and_an_upload_
         await clients.aclose_for_test()
 
     qt_loop.run_until_complete(asyncio.wait_for(scenario(), 120))
+
+
+def test_a_second_and_third_attachment_each_open_their_preview(qtbot, tmp_path):
+    """Found by a person under Xvfb: after one preview, the next failed ("already deleted")."""
+    from PySide6.QtWidgets import QWidget
+
+    from desktop_chat.ui.chat.attach import Attacher
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    attacher = Attacher(host, QColor("black"))
+    chosen: list = []
+    attacher.chosen.connect(lambda paths, caption: chosen.append(paths))
+    note = tmp_path / "note.txt"
+    note.write_text("x")
+    for n in range(3):
+        preview = attacher.offer([str(note)])
+        assert preview is not None and preview.isVisible()
+        preview.accept() if n % 2 == 0 else preview.reject()
+        qtbot.waitUntil(lambda: attacher.preview is None)
+    assert chosen == [[str(note)], [str(note)]]

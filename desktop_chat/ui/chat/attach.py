@@ -244,6 +244,12 @@ class Attacher(QObject):
         dialog.open()
         return dialog
 
+    def _closed(self, preview: AttachPreview) -> None:
+        """A preview was sent or cancelled: forget it (the next one is new)."""
+        if self.preview is preview:
+            self.preview = None
+        preview.deleteLater()
+
     def take(self, mime: QMimeData) -> bool:
         """Files or a picture dropped or pasted: preview them; False if it carries none."""
         files = local_files(mime)
@@ -270,10 +276,10 @@ class Attacher(QObject):
         if not paths:
             return None
         if self.preview is not None:
-            self.preview.close()
+            self.preview.close()  # finished: forgotten and deleted below
         preview = AttachPreview(paths, self.host)
         preview.chosen.connect(self.chosen)
-        preview.finished.connect(preview.deleteLater)
+        preview.finished.connect(lambda _result: self._closed(preview))
         self.preview = preview
         preview.open()
         return preview
