@@ -1,9 +1,9 @@
 """The `desktop-chat-bench` command.
 
 Owns: the command line, one subcommand per scenario (`receipts`, `group`,
-`batching`, `ui`, `load`, `cluster`, `app`) plus `all` (all but `cluster`, which
-starts PostgreSQL and Redis, and `app`, whose chat phase alone is 10 minutes),
-with `--quick` (tiny sizes and short runs, for the test suite) and `--json FILE`;
+`batching`, `ui`, `load`, `files`, `cluster`, `app`) plus `all` (all but
+`cluster`, which starts PostgreSQL and Redis, and `app`, whose chat phase alone
+is 10 minutes), with `--quick` (tiny sizes and short runs, for the test suite) and `--json FILE`;
 it prints one table per scenario and writes every figure, with the machine it
 ran on, as JSON. SIGTERM stops a run as Ctrl-C does: every server and engine it
 started stops.
@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from desktop_chat.bench import app, batching, cluster, group, load, receipts, ui
+from desktop_chat.bench import app, batching, cluster, files, group, load, receipts, ui
 from desktop_chat.bench.common import machine
 
 QUICK: dict[str, dict[str, Any]] = {
@@ -34,6 +34,7 @@ QUICK: dict[str, dict[str, Any]] = {
     "batching": {"messages": 50, "repeat": 1},
     "ui": {"messages": 2000, "storm_seconds": 0.5, "frames": 20},
     "load": {"devices": 20, "seconds": 2.0, "rate": 5.0, "workers": 2},
+    "files": {"mib": 4.0, "clients": 3, "client_mib": 2.0, "rounds": 1},
     "cluster": {"pairs": 2, "window": 4, "latency_pairs": 2, "seconds": 0.5},
     "app": {
         "conversations": 12,
@@ -77,6 +78,10 @@ def _load(args: argparse.Namespace) -> dict[str, Any]:
     return load.run(args.devices, args.seconds, args.rate, args.workers)
 
 
+def _files(args: argparse.Namespace) -> dict[str, Any]:
+    return asyncio.run(files.run(args.mib, args.clients, args.client_mib, args.rounds))
+
+
 def _cluster(args: argparse.Namespace) -> dict[str, Any]:
     return asyncio.run(
         cluster.run(args.nodes, args.pairs, args.window, args.latency_pairs, args.seconds)
@@ -103,6 +108,7 @@ SCENARIOS: dict[
     "batching": (_batching, batching.render),
     "ui": (_ui, ui.render),
     "load": (_load, load.render),
+    "files": (_files, files.render),
     "cluster": (_cluster, cluster.render),
     "app": (_app, app.render),
 }
@@ -172,6 +178,19 @@ def _add_load(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_files(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--mib", type=float, default=100.0, help="the file sent up and down")
+    parser.add_argument(
+        "--clients", type=int, default=20, help="clients uploading at once (the memory run)"
+    )
+    parser.add_argument(
+        "--client-mib", type=float, default=20.0, help="the file each of those clients uploads"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="up and down, ours and bare: the median is shown"
+    )
+
+
 def _node_counts(text: str) -> list[int]:
     try:
         counts = [int(part) for part in text.split(",") if part.strip()]
@@ -210,11 +229,12 @@ ADDERS = {
     "batching": _add_batching,
     "ui": _add_ui,
     "load": _add_load,
+    "files": _add_files,
     "cluster": _add_cluster,
     "app": _add_app,
 }
 # `all` runs what needs only this package; `cluster` starts PostgreSQL and Redis.
-ALL = ["receipts", "group", "batching", "ui", "load"]
+ALL = ["receipts", "group", "batching", "ui", "load", "files"]
 
 
 def parser() -> argparse.ArgumentParser:

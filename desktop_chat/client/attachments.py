@@ -14,12 +14,22 @@ Owns:
   in chunks, each with its sha256; so a send cut by a lost connection or a restart
   of the app resumes where the server's copy ends, never from zero; it reports the
   bytes the server holds when it begins and after each chunk, and stops before a
-  chunk when told to (a cancelled send);
+  chunk when told to (a cancelled send: the chunks already sent still land);
 - `download`: the file of a message into the download folder, under a safe,
   unique name (`download_paths`), through a `.part` file that a cut (or cancelled)
-  download keeps and the next one resumes, checked against its sha256 before it
-  takes its name; it reports the bytes saved when it begins (the `.part`'s) and
-  after each chunk.
+  download keeps and the next one resumes, checked against its sha256 (hashed as
+  it is written, and what a resumed `.part` held first) before it takes its name;
+  it reports the bytes saved when it begins (the `.part`'s) and after each chunk.
+
+Both keep a few chunks in flight (`window`), so the client's reading and hashing, the
+network and the server's work overlap instead of taking turns. The connection is
+ordered and the server answers in order, so the replies come back as the chunks
+went. The server takes a chunk only at the end of its copy: once a reply fails, or
+says the copy is not where the chunks after it assumed (a refused chunk, another
+device's upload), the replies still in flight are awaited and set aside (nothing
+past a refused chunk is stored), and the upload raises the refusal or goes on from
+the `received` of the last reply. A download whose chunk came short asks again from
+where its `.part` ends.
 
 Never: decide when a file goes (the outbox does, in order with the messages), or
 touch Qt.
@@ -31,9 +41,11 @@ import asyncio
 import hashlib
 import mimetypes
 import os
+import threading
+from collections import deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import msgspec
 
@@ -57,6 +69,13 @@ Stopped = Callable[[], bool]  # asked before each chunk: True stops the upload t
 JPEG_MAGIC = b"\xff\xd8\xff"
 _HASH_READ = 1024 * 1024
 _MIME = "application/octet-stream"
+# Chunks in flight each way: enough to overlap the two ends and the server's commit,
+# few enough to keep memory at a few chunks; and at most IN_FLIGHT_BYTES of them, since
+# the chunks a download asked for wait on the server to be read, and a connection with
+# more than `max_queued_bytes` (8 MiB by default) waiting is dropped as not reading.
+WINDOW = 4
+IN_FLIGHT_BYTES = 4 * 1024 * 1024
+InFlight = deque[tuple[int, "asyncio.Future[Any]"]]  # (offset it stands for, reply)
 
 
 # ---------------------------------------------------------------------- bodies
@@ -205,10 +224,22 @@ async def without_location(body: ImageMessageBody, folder: Path) -> None:
         body.local_path = copy
 
 
-def _read_at(path: str, offset: int, length: int) -> bytes:
-    with open(path, "rb") as file:
-        file.seek(offset)
-        return file.read(length)
+def window(chunk_bytes: int) -> int:
+    """How many chunks of `chunk_bytes` go in flight at once."""
+    return max(1, min(WINDOW, IN_FLIGHT_BYTES // max(1, chunk_bytes)))
+
+
+def _read_chunk(source: IO[bytes], offset: int, length: int) -> tuple[bytes, str]:
+    source.seek(offset)
+    data = source.read(length)
+    return data, hashlib.sha256(data).hexdigest()
+
+
+def _unreadable(path: str, exc: OSError) -> ChatError:
+    return ChatError(
+        ChatErrorCode.INVALID_PARAM,
+        f"{path} cannot be read any more ({exc.strerror}); send it again",
+    )
 
 
 async def upload(
@@ -228,43 +259,144 @@ async def upload(
     )
     if progress is not None:
         progress(state.received, body.file_size)
-    while not state.complete:
-        offset = state.received
-        try:
-            data = await asyncio.to_thread(_read_at, body.local_path, offset, chunk_bytes)
-        except OSError as exc:
-            raise ChatError(
-                ChatErrorCode.INVALID_PARAM,
-                f"{body.local_path} cannot be read any more ({exc.strerror}); send it again",
-            ) from exc
-        if not data:
-            raise ChatError(
-                ChatErrorCode.INVALID_PARAM,
-                f"{body.local_path} changed since it was chosen; send it again",
+    if state.complete:
+        return True
+    try:
+        source = await asyncio.to_thread(open, body.local_path, "rb")
+    except OSError as exc:
+        raise _unreadable(body.local_path, exc) from exc
+    try:
+        while not state.complete:
+            state, went_on = await _upload_from(
+                request, body, source, state, chunk_bytes, progress, stopped
             )
-        if stopped is not None and stopped():
-            return False
-        chunk_sha = hashlib.sha256(data).hexdigest()
-        state = await request(
-            f.UploadChunk(
-                id="", sha256=body.sha256, offset=offset, chunk_sha256=chunk_sha, data=data
-            )
-        )
-        if progress is not None:
-            progress(state.received, body.file_size)
+            if not went_on:
+                return state.complete
+    finally:
+        source.close()
     return True
+
+
+async def _upload_from(
+    request: Request[Any],
+    body: FileMessageBody,
+    source: IO[bytes],
+    state: f.UploadState,
+    chunk_bytes: int,
+    progress: Progress | None,
+    stopped: Stopped | None,
+) -> tuple[f.UploadState, bool]:
+    """Chunks from `state.received` on, `window` of them in flight, until the file is
+    whole, `stopped()` (then False), or a reply says the server's copy is not where
+    the chunks after it assumed: then the last state, to go on from."""
+    in_flight: InFlight = deque()
+    offset, total, most = state.received, body.file_size, window(chunk_bytes)
+    going = True
+    changed = ChatError(
+        ChatErrorCode.INVALID_PARAM, f"{body.local_path} changed since it was chosen; send it again"
+    )
+    if offset >= total:
+        raise changed  # the server holds every byte, yet not a file of this sha256
+    try:
+        while True:
+            while going and len(in_flight) < most and offset < total:
+                if stopped is not None and stopped():
+                    going = False
+                    break
+                try:
+                    data, chunk_sha = await asyncio.to_thread(
+                        _read_chunk, source, offset, chunk_bytes
+                    )
+                except OSError as exc:
+                    raise _unreadable(body.local_path, exc) from exc
+                if not data:
+                    raise changed
+                chunk = f.UploadChunk(
+                    id="", sha256=body.sha256, offset=offset, chunk_sha256=chunk_sha, data=data
+                )
+                offset += len(data)
+                in_flight.append((offset, asyncio.ensure_future(request(chunk))))
+            if not in_flight:
+                return state, going
+            end, reply = in_flight.popleft()
+            state = await reply
+            if progress is not None:
+                progress(state.received, total)
+            if state.complete or state.received != end:
+                for later in await _settle(in_flight):
+                    if isinstance(later, f.UploadState):
+                        state = later
+                        if progress is not None:
+                            progress(state.received, total)
+                return state, going
+    except ChatError:
+        await _settle(in_flight)  # consequences of this refusal: set aside
+        raise
+    finally:
+        await _abandon(in_flight)
+
+
+async def _settle(in_flight: InFlight) -> list[Any]:
+    """The replies still in flight, in order, a refused one as its ChatError."""
+    replies: list[Any] = []
+    while in_flight:
+        _, reply = in_flight.popleft()
+        try:
+            replies.append(await reply)
+        except ChatError as exc:
+            replies.append(exc)
+    return replies
+
+
+async def _abandon(in_flight: InFlight) -> None:
+    """Stop waiting for the replies in flight (the caller was cancelled, say)."""
+    if not in_flight:
+        return
+    for _, reply in in_flight:
+        reply.cancel()
+    await asyncio.gather(*(reply for _, reply in in_flight), return_exceptions=True)
+    in_flight.clear()
 
 
 # ---------------------------------------------------------------------- receiving
 
 
-def _append(path: Path, data: bytes) -> None:
-    with open(path, "ab") as file:
-        file.write(data)
+class _PartFile:
+    """A download's `.part` file, open for appending, with the sha256 of what it holds:
+    a resumed one's bytes are hashed once when it opens, the rest as they are written.
+    Opened, written and closed off the event loop; one write at a time."""
+
+    def __init__(self, path: Path, most: int) -> None:
+        if path.exists() and path.stat().st_size > most:
+            path.unlink()  # longer than the file: not a prefix of it
+        self.size = 0
+        self._digest = hashlib.sha256()
+        self._lock = threading.Lock()  # `close` waits for a write a cancel left running
+        if path.exists():
+            with open(path, "rb") as held:
+                while piece := held.read(_HASH_READ):
+                    self._digest.update(piece)
+                    self.size += len(piece)
+        self._file: IO[bytes] = open(path, "ab")  # noqa: SIM115 (closed by `close`)
+
+    def append(self, data: bytes) -> None:
+        with self._lock:
+            self._file.write(data)
+            self._file.flush()
+            self._digest.update(data)
+            self.size += len(data)
+
+    def close(self) -> None:
+        with self._lock:
+            self._file.close()
+
+    def hexdigest(self) -> str:
+        with self._lock:
+            return self._digest.hexdigest()
 
 
-def _finish(part: Path, folder: Path, name: str, sha256: str) -> Path:
-    if _read_file(str(part))[1] != sha256:
+def _finish(part: Path, digest: str, folder: Path, name: str, sha256: str) -> Path:
+    if digest != sha256:
         part.unlink(missing_ok=True)
         raise ChatError(
             ChatErrorCode.CHECKSUM_MISMATCH, "the downloaded file was damaged; download it again"
@@ -290,22 +422,56 @@ async def download(
     (the `.part`'s) and after each chunk."""
     folder.mkdir(parents=True, exist_ok=True)
     part = folder / f".{body.sha256[:16]}.part"
-    done = part.stat().st_size if part.exists() else 0
-    if done > body.file_size:
-        part.unlink()
-        done = 0
-    if progress is not None:
-        progress(done, body.file_size)
-    while done < body.file_size:
-        chunk: f.Chunk = await request(
-            f.Download(id="", msg_id=msg_id, sha256=body.sha256, offset=done, length=chunk_bytes)
-        )
-        if not chunk.data:
-            break
-        await asyncio.to_thread(_append, part, chunk.data)
-        done += len(chunk.data)
+    saved = await asyncio.to_thread(_PartFile, part, body.file_size)
+    try:
         if progress is not None:
-            progress(done, body.file_size)
-    if not part.exists():
-        part.touch()  # an empty file
-    return await asyncio.to_thread(_finish, part, folder, body.display_name, body.sha256)
+            progress(saved.size, body.file_size)
+        await _download_into(request, msg_id, body, saved, chunk_bytes, progress)
+    finally:
+        await asyncio.to_thread(saved.close)
+    return await asyncio.to_thread(
+        _finish, part, saved.hexdigest(), folder, body.display_name, body.sha256
+    )
+
+
+async def _download_into(
+    request: Request[Any],
+    msg_id: str,
+    body: FileMessageBody,
+    saved: _PartFile,
+    chunk_bytes: int,
+    progress: Progress | None,
+) -> None:
+    """Chunks from where `saved` ends to the file's end, `window` of them in flight."""
+    in_flight: InFlight = deque()
+    asked, total, most = saved.size, body.file_size, window(chunk_bytes)
+    try:
+        while saved.size < total:
+            while len(in_flight) < most and asked < total:
+                ask = f.Download(
+                    id="", msg_id=msg_id, sha256=body.sha256, offset=asked, length=chunk_bytes
+                )
+                in_flight.append((asked, asyncio.ensure_future(request(ask))))
+                asked += chunk_bytes
+            offset, reply = in_flight.popleft()
+            # A reply already here is no suspension: yield once, so a cancel (from
+            # `progress`, say) stops the download before it writes another chunk.
+            await asyncio.sleep(0)
+            chunk: f.Chunk = await reply
+            if offset != saved.size:  # not where the file ends: ask again from there
+                await _settle(in_flight)
+                asked = saved.size
+                continue
+            if not chunk.data:
+                return  # the server has no more: the sha256 check says what that means
+            await asyncio.to_thread(saved.append, chunk.data)
+            if progress is not None:
+                progress(saved.size, total)
+            if len(chunk.data) < chunk_bytes:  # short (a server of smaller chunks)
+                await _settle(in_flight)
+                asked = saved.size
+    except ChatError:
+        await _settle(in_flight)
+        raise
+    finally:
+        await _abandon(in_flight)

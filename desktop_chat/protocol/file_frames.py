@@ -16,7 +16,7 @@ from typing import Annotated
 import msgspec
 
 from desktop_chat.protocol.frame_base import Reply, Request
-from desktop_chat.protocol.structs import MsgId, NonNegative, Sha256
+from desktop_chat.protocol.structs import DEFAULT_MAX_CHUNK_BYTES, MsgId, NonNegative, Sha256
 
 
 class UploadState(Reply, frozen=True, tag="upload_state"):
@@ -62,7 +62,7 @@ class Download(Request[Chunk], frozen=True, tag="download"):
     msg_id: MsgId
     sha256: Sha256
     offset: NonNegative = 0
-    length: Annotated[int, msgspec.Meta(ge=1, le=2**31)] = 256 * 1024
+    length: Annotated[int, msgspec.Meta(ge=1, le=2**31)] = DEFAULT_MAX_CHUNK_BYTES
 
 
 # Frames whose `data` travels as the payload of a data frame (`codec.py`), not in JSON.

@@ -219,6 +219,11 @@ class UserInfo(msgspec.Struct, frozen=True, kw_only=True):
     exists: bool
 
 
+# The default largest chunk: 1 MiB less 4 KiB, so a data frame of it, with its JSON
+# header (a few hundred bytes), stays within the default 1 MiB `max_frame_bytes`.
+DEFAULT_MAX_CHUNK_BYTES = 1024 * 1024 - 4096
+
+
 class Limits(msgspec.Struct, frozen=True, kw_only=True):
     max_frame_bytes: Int64
     max_ack_batch: Int64
@@ -230,4 +235,4 @@ class Limits(msgspec.Struct, frozen=True, kw_only=True):
     recall_seconds: Int64 = 120
     # Files: the largest file, the largest `upload_chunk` (and `download` length).
     max_file_bytes: Int64 = 100 * 1024 * 1024
-    max_chunk_bytes: Int64 = 256 * 1024
+    max_chunk_bytes: Int64 = DEFAULT_MAX_CHUNK_BYTES

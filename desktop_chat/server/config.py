@@ -20,6 +20,7 @@ from pathlib import Path
 import platformdirs
 
 from desktop_chat.protocol import frames as f
+from desktop_chat.protocol.structs import DEFAULT_MAX_CHUNK_BYTES
 from desktop_chat.protocol.validation import DEFAULT_RECALL_SECONDS, default_limits
 
 DAY_SECONDS = 24 * 3600
@@ -59,7 +60,7 @@ class ServerConfig:
     quota_bytes_per_user: int = 2 * 1024 * 1024 * 1024
     upload_bytes_per_second: int = 20 * 1024 * 1024
     upload_burst_bytes: int = 40 * 1024 * 1024
-    max_chunk_bytes: int = 256 * 1024
+    max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES  # with its header, within max_frame_bytes
     blob_grace_seconds: int = 24 * 3600
     blob_collect_seconds: float = 600.0
     # Typing is relayed at most once this often per (typer, peer); more is dropped.

@@ -8,9 +8,22 @@ collection of blobs no message refers to (`collect`).
 - **Uploads are content-addressed and resumable.** A file is named by its sha256.
   `upload_begin` makes its record (or finds it) and answers how much is stored; the
   client sends the rest in `upload_chunk`s from there, each checked against its own
-  sha256 before it is stored, so a cut connection resumes where it stopped. The
-  last chunk's arrival reads the whole file back and checks its sha256: a file
-  that does not match is thrown away (CHECKSUM_MISMATCH), one that does is complete.
+  sha256 before it is stored, so a cut connection resumes where it stopped. When
+  the last byte is stored the whole file's sha256 is checked: a file that does not
+  match is thrown away (CHECKSUM_MISMATCH), one that does is complete.
+- **The whole file's sha256 runs as its chunks are stored** (`_Digest`), in the
+  node's memory: each chunk this node stores at the end of a prefix it hashed itself
+  extends the hash, so the last chunk only finishes it, without reading 100 MB back.
+  The hash counts only while it provably covers the stored bytes: it begins with a
+  chunk stored at offset 0, belongs to one upload record (its `created_at`: a record
+  discarded or collected and begun again is another upload), and is extended only by
+  a chunk this request really wrote (`store.changes` moved: a chunk another node
+  stored first, at the same offset, writes nothing here). Anything else drops it: a
+  chunk stored by another node (the prefix then is not ours), a rolled-back batch
+  (`hub.on_rollback`), a failed request, a restart of the server. Without it the last
+  chunk reads the whole file back from the store and hashes that, as before. Kept
+  in memory, not in the store: hashlib's state cannot be saved, and a fallback that
+  costs one read-back per interrupted upload is cheaper than hashing twice.
 - **Stored once.** A file already complete is not sent again by its uploader (the
   answer is `complete` at once). Another user who names the same sha256 must still
   send its bytes, which are compared with the stored ones and not stored again
@@ -32,10 +45,13 @@ Never: write a file to disk, or decide what a client shows.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 import msgspec
 
@@ -53,10 +69,37 @@ log = logging.getLogger(__name__)
 
 _HASH_READ = 1024 * 1024  # bytes read back at a time to check a finished upload
 _PROOFS_KEPT = 10_000  # (user, sha256) pairs proven, newest kept
+_DIGESTS_KEPT = 4096  # uploads whose running sha256 a node keeps, newest kept
 
 
 def _mib(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
+
+
+@dataclasses.dataclass
+class _Digest:
+    """The sha256 of the first `received` bytes of an upload, as this node stored them.
+    The bytes are hashed on the node's hashing thread (hashlib lets go of the GIL), so
+    the event loop goes on meanwhile; at most one chunk of an upload waits there."""
+
+    created_at: int  # the upload record's: another record is another upload
+    received: int
+    hasher: Any  # hashlib's sha256 (its class is private)
+    pending: Future[None] | None = None
+
+    def extend(self, data: bytes, hashing: ThreadPoolExecutor) -> None:
+        self._settle()
+        self.pending = hashing.submit(self.hasher.update, data)
+        self.received += len(data)
+
+    def hexdigest(self) -> str:
+        self._settle()
+        return str(self.hasher.hexdigest())
+
+    def _settle(self) -> None:
+        if self.pending is not None:
+            self.pending.result()
+            self.pending = None
 
 
 class Files(Core):
@@ -67,6 +110,8 @@ class Files(Core):
         self._buckets: dict[int, TokenBucket] = {}
         self._proving: dict[tuple[int, str], int] = {}
         self._proven: OrderedDict[tuple[int, str], None] = OrderedDict()
+        self._digests: OrderedDict[str, _Digest] = OrderedDict()  # by sha256
+        self._hashing = ThreadPoolExecutor(1, thread_name_prefix="upload-sha256")
 
     # ------------------------------------------------------------------ uploads
 
@@ -156,9 +201,16 @@ class Files(Core):
             if not self._holds(user_id, blob):
                 self._prove(user_id, blob, req.offset, data)
             return self._state(req.id, user_id, blob)
-        now = self.now()
-        received = self.store.blob_put_chunk(req.sha256, req.offset, data, now)
-        if received == blob.size and not self._finish(blob):
+        changes = self.store.changes
+        try:
+            received = self.store.blob_put_chunk(req.sha256, req.offset, data, self.now())
+            if self.store.changes != changes:  # this request stored it
+                self._hash_stored(blob, req.offset, data)
+            complete = received == blob.size and self._finish(blob)
+        except BaseException:
+            self._forget_digest(req.sha256)  # the request rolls back: the hash is ahead
+            raise
+        if received == blob.size and not complete:
             # Answered, not raised: the discard must be committed, not rolled back.
             return f.Error(
                 id=req.id,
@@ -167,8 +219,7 @@ class Files(Core):
                 " upload it again",
                 details={"offset": 0},
             )
-        updated = self.store.blob(req.sha256)
-        assert updated is not None
+        updated = dataclasses.replace(blob, received=received, complete=complete)
         return self._state(req.id, user_id, updated)
 
     def _take_rate(self, user_id: int, size: int) -> None:
@@ -189,16 +240,50 @@ class Files(Core):
                 {"retry_after_ms": retry_ms},
             )
 
+    def _hash_stored(self, blob: BlobRow, offset: int, data: bytes) -> None:
+        """This request stored `data` at `offset` of `blob` (as it stood before): extend
+        the upload's running sha256, if it covers every byte before `offset`."""
+        with self._lock:  # taken out while it is updated: two threads never share one
+            digest = self._digests.pop(blob.sha256, None)
+        if offset == 0:
+            digest = _Digest(blob.created_at, 0, hashlib.sha256())
+        elif digest is None or (digest.created_at, digest.received) != (blob.created_at, offset):
+            return  # bytes before these were stored elsewhere: `_finish` reads them back
+        digest.extend(data, self._hashing)
+        with self._lock:
+            self._digests[blob.sha256] = digest
+            while len(self._digests) > _DIGESTS_KEPT:
+                self._digests.popitem(last=False)
+        self.hub.on_rollback(lambda: self._forget_digest(blob.sha256))
+
+    def _forget_digest(self, sha256: str) -> None:
+        with self._lock:
+            self._digests.pop(sha256, None)
+
     def _finish(self, blob: BlobRow) -> bool:
-        """Every byte is there: check the whole file's sha256, then keep it (True) or
+        """Every byte is there: check the whole file's sha256 (the running one when it
+        covers the whole file, else read back from the store), then keep it (True) or
         throw it away (False)."""
-        digest = hashlib.sha256()
-        for offset in range(0, blob.size, _HASH_READ):
-            digest.update(self.store.blob_read(blob.sha256, offset, _HASH_READ))
-        if digest.hexdigest() == blob.sha256:
+        with self._lock:
+            digest = self._digests.pop(blob.sha256, None)
+        if digest is not None and (digest.created_at, digest.received) == (
+            blob.created_at,
+            blob.size,
+        ):
+            hexdigest = digest.hexdigest()
+        else:
+            hexdigest = self._read_back(blob)
+        if hexdigest == blob.sha256:
             return self.store.blob_complete(blob.sha256)
         self.store.blob_discard(blob.sha256)
         return False
+
+    def _read_back(self, blob: BlobRow) -> str:
+        """The sha256 of the blob's bytes as the store holds them."""
+        digest = hashlib.sha256()
+        for offset in range(0, blob.size, _HASH_READ):
+            digest.update(self.store.blob_read(blob.sha256, offset, _HASH_READ))
+        return digest.hexdigest()
 
     def _prove(self, user_id: int, blob: BlobRow, offset: int, data: bytes) -> None:
         """A chunk of a file stored already, from a user who did not upload it: it is

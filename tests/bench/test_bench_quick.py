@@ -43,6 +43,7 @@ EXPECTED = {
         "server_kib_per_connection",
         "server_cpu_pct",
     ],
+    "files": ["throughput", "memory", "server_limits"],
     "app": [
         "cold_start_ms",
         "switch_p50_ms",
@@ -109,6 +110,8 @@ def test_quick_scenario_writes_complete_json(scenario: str, tmp_path: Path) -> N
         assert result["burst_sent"] > 0
         assert result["burst_lost"] == 0 and result["chat_lost"] == 0
         assert result["switches"] == 3
+    elif scenario == "files":
+        _check_files(result)
     elif scenario == "load":
         # Counts, not times: nothing confirmed is lost, duplicated or refused.
         assert result["devices"] == 20
@@ -116,6 +119,22 @@ def test_quick_scenario_writes_complete_json(scenario: str, tmp_path: Path) -> N
         assert result["confirmed"] == result["sent"]
         assert result["lost"] == 0 and result["duplicates"] == 0
         assert result["errors"] == {}
+
+
+def _check_files(result: dict) -> None:
+    # The quick sizes (cli.QUICK): a 4 MiB file each way, then 3 clients × 2 MiB at once.
+    moved, held = result["throughput"], result["memory"]
+    assert moved["file_mib"] == 4.0 and moved["chunk_bytes"] > 0
+    for run in ("floor", "ours"):
+        for key in ("upload_mib_per_s", "download_mib_per_s", "upload_s", "download_s"):
+            assert moved[run][key] is not None, (run, key)
+    assert moved["ratio"]["upload"] is not None and moved["ratio"]["download"] is not None
+    assert moved["bar"] == 0.5 and isinstance(moved["bar_met"], bool)
+    assert held["clients"] == 3 and held["client_file_mib"] == 2.0
+    assert held["samples"] >= 1
+    for key in ("server_rss_baseline_mb", "server_rss_peak_mb", "growth_vs_clients_x_file"):
+        assert held[key] is not None, key
+    assert isinstance(held["bounded_by_chunk"], bool)
 
 
 @pytest.mark.timeout(110)

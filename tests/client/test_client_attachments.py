@@ -14,6 +14,7 @@ from desktop_chat.client import ChatMessage
 from desktop_chat.client.models import FileMessageBody, MessageStatus
 
 MB = 1024 * 1024
+CHUNK = 256 * 1024  # the chunk these tests cut files in (server config `max_chunk_bytes`)
 
 
 async def received(clients, client, count: int = 1) -> list[ChatMessage]:
@@ -65,7 +66,9 @@ async def test_a_file_is_sent_delivered_downloaded_and_kept_across_a_restart(cli
 
 async def test_an_upload_cut_by_quitting_the_app_resumes_at_the_next_start(clients, tmp_path):
     # Two chunks a second: the upload of 32 chunks takes long enough to be cut.
-    await clients.harness.start(upload_bytes_per_second=MB // 2, upload_burst_bytes=MB // 2)
+    await clients.harness.start(
+        upload_bytes_per_second=MB // 2, upload_burst_bytes=MB // 2, max_chunk_bytes=CHUNK
+    )
     data = os.urandom(8 * MB)
     digest = hashlib.sha256(data).hexdigest()
     source = tmp_path / "video.mp4"
@@ -86,11 +89,11 @@ async def test_an_upload_cut_by_quitting_the_app_resumes_at_the_next_start(clien
     assert cut is not None and 2 * MB <= cut.received < len(data)
 
     await clients.harness.stop()
-    await clients.harness.start(upload_bytes_per_second=0)
+    await clients.harness.start(upload_bytes_per_second=0, max_chunk_bytes=CHUNK)
     alice = await clients.login("alice", device="alice")
     (got,) = await received(clients, bob)
     assert got.msg_id == pending.msg_id and got.body.file_size == len(data)
-    chunks_left = -(-(len(data) - cut.received) // (256 * 1024))
+    chunks_left = -(-(len(data) - cut.received) // CHUNK)
     # Signing in, syncing, acks and the send take under 10 frames; starting over
     # would take every chunk again (32).
     assert alice._connection is not None

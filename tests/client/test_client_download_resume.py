@@ -17,7 +17,7 @@ CHUNK = 256 * 1024
 
 
 async def test_a_cancelled_download_keeps_its_part_and_the_next_one_resumes_it(clients, tmp_path):
-    await clients.harness.start()
+    await clients.harness.start(max_chunk_bytes=CHUNK)
     data = os.urandom(8 * CHUNK + 1234)
     size = len(data)
     source = tmp_path / "slides.pdf"

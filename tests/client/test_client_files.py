@@ -12,10 +12,11 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD
 
 from desktop_chat.client import ChatClient, ChatError, ChatErrorCode, ChatMessage, ChatOptions
 from desktop_chat.client.token_store import TOKEN_FILE
+
+PASSWORD = "correct horse"  # the password tests/conftest.py registers users with
 
 
 def modes(root: Path) -> dict[str, int]:

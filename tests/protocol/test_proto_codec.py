@@ -19,6 +19,7 @@ from desktop_chat.protocol.codec import (
     frame_with_seq,
     to_builtins,
 )
+from desktop_chat.protocol.validation import default_limits
 
 HELLO = {"type": "hello", "id": "r1", "version": 1}
 
@@ -205,3 +206,21 @@ def test_a_clients_reader_keeps_the_seq_of_an_event_it_cannot_read() -> None:
     for garbage in (b'{"type":"ok"}', b"[1]", b'{"type":"ok","id":"1","seq":3,"x":', b"\xff"):
         assert isinstance(read_server_frame(garbage), ProtocolError), garbage
     assert read_server_frame(muted) == decode_server_frame(muted)
+
+
+def test_a_default_chunk_with_its_largest_header_fits_the_default_frame() -> None:
+    # Every field of the header at its longest: an id of 64 characters, an offset near
+    # 2^53. Were the default chunk a whole MiB, the data frame would be FRAME_TOO_LARGE.
+    limits = default_limits()
+    chunk = f.UploadChunk(
+        id="i" * 64,
+        sha256="a" * 64,
+        offset=2**53,
+        chunk_sha256="b" * 64,
+        data=b"\xff" * limits.max_chunk_bytes,
+    )
+    frame = encode(chunk)
+    assert len(frame) <= limits.max_frame_bytes
+    decoded = decode_client_frame(frame, limits.max_frame_bytes)
+    assert isinstance(decoded, f.UploadChunk) and decoded.data == chunk.data
+    assert limits.max_chunk_bytes >= 1024 * 1024 - 4096, "the default chunk is about 1 MiB"

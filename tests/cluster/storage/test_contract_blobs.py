@@ -127,6 +127,19 @@ def test_a_retried_or_misplaced_chunk_writes_nothing(store):
     assert store.blob(SHA).received == CHUNK
 
 
+def test_a_stored_chunk_moves_changes_and_only_a_stored_one(store):
+    # `files.Files` counts a chunk in an upload's running sha256 only when this request
+    # stored it, told by `changes`: an answer of `received` alone cannot tell.
+    (alice,) = users(store, "alice")
+    with committed(store):
+        store.blob_begin(SHA, len(DATA), alice, NOW)
+    for offset, stores in ((0, True), (0, False), (CHUNK, True), (3 * CHUNK, False)):
+        with committed(store):
+            before = store.changes
+            store.blob_put_chunk(SHA, offset, DATA[offset : offset + CHUNK], NOW)
+            assert (store.changes != before) is stores, offset
+
+
 def test_the_same_file_sent_twice_is_stored_once(store):
     alice, bob = users(store, "alice", "bob")
     upload(store, DATA, alice)
@@ -289,12 +302,16 @@ def test_two_nodes_storing_the_same_chunk_at_once_store_it_once(pg_url):
         def retry_on_the_other_node() -> None:
             try:
                 with committed(second):
+                    before = second.changes
                     answers.append(second.blob_put_chunk(SHA, 0, DATA[:CHUNK], NOW))
+                    answers.append(second.changes - before)
             except BaseException as exc:
                 answers.append(exc)
 
         with first.request():
+            before = first.changes
             assert first.blob_put_chunk(SHA, 0, DATA[:CHUNK], NOW) == CHUNK
+            assert first.changes > before, "the node that stored it sees `changes` move"
             thread = threading.Thread(target=retry_on_the_other_node)
             thread.start()
             deadline = time.monotonic() + 10
@@ -303,7 +320,9 @@ def test_two_nodes_storing_the_same_chunk_at_once_store_it_once(pg_url):
                 time.sleep(0.02)
         first.commit()
         thread.join(10)
-        assert answers == [CHUNK]  # it waited, re-checked, and wrote nothing
+        # It waited, re-checked, and wrote nothing: the same answer as the node that
+        # stored it, but `changes` did not move (the running sha256 relies on it).
+        assert answers == [CHUNK, 0]
         assert stored_chunks(first) == (1, CHUNK)
     finally:
         first.close()
