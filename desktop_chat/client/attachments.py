@@ -22,7 +22,9 @@ Owns:
   it reports the bytes saved when it begins (the `.part`'s) and after each chunk.
 
 Both keep a few chunks in flight (`window`), so the client's reading and hashing, the
-network and the server's work overlap instead of taking turns. The connection is
+network and the server's work overlap instead of taking turns: an upload reads and
+hashes its next chunk while the one before goes, a download asks for its next chunk
+before it writes the one it got. The connection is
 ordered and the server answers in order, so the replies come back as the chunks
 went. The server takes a chunk only at the end of its copy: once a reply fails, or
 says the copy is not where the chunks after it assumed (a refused chunk, another
@@ -297,6 +299,7 @@ async def _upload_from(
     )
     if offset >= total:
         raise changed  # the server holds every byte, yet not a file of this sha256
+    ahead = _ReadAhead(source, chunk_bytes)
     try:
         while True:
             while going and len(in_flight) < most and offset < total:
@@ -304,9 +307,7 @@ async def _upload_from(
                     going = False
                     break
                 try:
-                    data, chunk_sha = await asyncio.to_thread(
-                        _read_chunk, source, offset, chunk_bytes
-                    )
+                    data, chunk_sha = await ahead.take(offset)
                 except OSError as exc:
                     raise _unreadable(body.local_path, exc) from exc
                 if not data:
@@ -316,6 +317,8 @@ async def _upload_from(
                 )
                 offset += len(data)
                 in_flight.append((offset, asyncio.ensure_future(request(chunk))))
+                if offset < total:
+                    ahead.start(offset)  # the next chunk, read while this one goes
             if not in_flight:
                 return state, going
             end, reply = in_flight.popleft()
@@ -334,6 +337,36 @@ async def _upload_from(
         raise
     finally:
         await _abandon(in_flight)
+        await ahead.close()
+
+
+class _ReadAhead:
+    """The next chunk of an upload's file, read and hashed on a thread while the one
+    before it is sent (one read at a time: they share the file's position)."""
+
+    def __init__(self, source: IO[bytes], chunk_bytes: int) -> None:
+        self._source, self._chunk_bytes = source, chunk_bytes
+        self._read: tuple[int, asyncio.Future[tuple[bytes, str]]] | None = None
+
+    def start(self, offset: int) -> None:
+        if self._read is None:
+            read = asyncio.to_thread(_read_chunk, self._source, offset, self._chunk_bytes)
+            self._read = (offset, asyncio.ensure_future(read))
+
+    async def take(self, offset: int) -> tuple[bytes, str]:
+        """The chunk at `offset` (and its sha256): the one read ahead if it is there."""
+        if self._read is not None and self._read[0] != offset:
+            await self.close()  # read for another offset: the file's position is shared
+        self.start(offset)
+        assert self._read is not None
+        read, self._read = self._read[1], None
+        return await read
+
+    async def close(self) -> None:
+        """Wait for a read still running (its result, or failure, goes unused)."""
+        if self._read is not None:
+            read, self._read = self._read[1], None
+            await asyncio.gather(read, return_exceptions=True)
 
 
 async def _settle(in_flight: InFlight) -> list[Any]:
@@ -442,17 +475,23 @@ async def _download_into(
     chunk_bytes: int,
     progress: Progress | None,
 ) -> None:
-    """Chunks from where `saved` ends to the file's end, `window` of them in flight."""
+    """Chunks from where `saved` ends to the file's end, `window` of them in flight
+    (a chunk being written counts out: the next one is asked for before)."""
     in_flight: InFlight = deque()
     asked, total, most = saved.size, body.file_size, window(chunk_bytes)
+
+    def ask_more() -> None:
+        nonlocal asked
+        while len(in_flight) < most and asked < total:
+            ask = f.Download(
+                id="", msg_id=msg_id, sha256=body.sha256, offset=asked, length=chunk_bytes
+            )
+            in_flight.append((asked, asyncio.ensure_future(request(ask))))
+            asked += chunk_bytes
+
     try:
         while saved.size < total:
-            while len(in_flight) < most and asked < total:
-                ask = f.Download(
-                    id="", msg_id=msg_id, sha256=body.sha256, offset=asked, length=chunk_bytes
-                )
-                in_flight.append((asked, asyncio.ensure_future(request(ask))))
-                asked += chunk_bytes
+            ask_more()
             offset, reply = in_flight.popleft()
             # A reply already here is no suspension: yield once, so a cancel (from
             # `progress`, say) stops the download before it writes another chunk.
@@ -464,6 +503,8 @@ async def _download_into(
                 continue
             if not chunk.data:
                 return  # the server has no more: the sha256 check says what that means
+            if len(chunk.data) == chunk_bytes:
+                ask_more()  # the server goes on while this chunk is written
             await asyncio.to_thread(saved.append, chunk.data)
             if progress is not None:
                 progress(saved.size, total)

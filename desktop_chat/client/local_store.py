@@ -326,6 +326,15 @@ class LocalStore(LocalSearch):
         db.execute("INSERT OR IGNORE INTO deleted_messages(msg_id) VALUES (?)", (msg_id,))
         self._checkpoint_after_commit = True
 
+    def shows_local_file(self, path: str) -> bool:
+        """Whether a message kept here (not recalled) still shows the file at `path`."""
+        row = self._db.execute(
+            "SELECT 1 FROM messages WHERE recalled_at IS NULL AND attachment IS NOT NULL"
+            " AND json_extract(attachment, '$.local_path') = ? LIMIT 1",
+            (path,),
+        ).fetchone()
+        return row is not None
+
     def is_deleted(self, msg_id: str) -> bool:
         row = self._db.execute("SELECT 1 FROM deleted_messages WHERE msg_id = ?", (msg_id,))
         return row.fetchone() is not None

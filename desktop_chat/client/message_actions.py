@@ -21,7 +21,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from desktop_chat.client.errors import ChatError, ChatErrorCode
-from desktop_chat.client.models import ChatMessage, MessageDirection, TextMessageBody, now_ms
+from desktop_chat.client.models import (
+    ChatMessage,
+    FileMessageBody,
+    MessageDirection,
+    TextMessageBody,
+    now_ms,
+)
+from desktop_chat.client.private_files import forget_sent_photo
 from desktop_chat.protocol import Mark
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.structs import MAX_TEXT_CHARS
@@ -69,8 +76,19 @@ class MessageActions:
         store.outbox_discard(msg_id, ACK_KINDS)
         store.commit()
         recalled = store.message(msg_id) or stored
+        self._forget_photo(stored)
         client.notifier.queue("on_message_recalled", [recalled])
         return recalled
+
+    def _forget_photo(self, message: ChatMessage) -> None:
+        """The private copy of a photo sent without its location, once its message is
+        gone from this device (deleted, or recalled): nothing else shows it."""
+        body = message.body
+        if not isinstance(body, FileMessageBody) or message.direction is not MessageDirection.SEND:
+            return
+        # The copy is named by its sha256: the same photo sent twice shares it.
+        if not self._client.require_store().shows_local_file(body.local_path):
+            forget_sent_photo(self._client.data_dir, message.from_, body.local_path)
 
     async def modify_message(self, msg_id: str, body: str | TextMessageBody) -> ChatMessage:
         """Replace the text of a message you sent; its receipts stay as they were."""
@@ -108,7 +126,8 @@ class MessageActions:
         # still reaches the user's other devices and the server, privately.
         read_pending = store.outbox_discard(msg_id, ("read_ack", "group_read_ack"))
         if stored.direction is MessageDirection.SEND:
-            store.outbox_discard(msg_id, ("send",))
+            client.outbox.delete_send(msg_id)  # an upload running now stops too
+            self._forget_photo(stored)
         if was_unread:
             unread = max(0, store.unread_count(stored.conversation_id) - 1)
             store.set_unread(stored.conversation_id, unread)

@@ -286,14 +286,8 @@ class OutboxSender:
         upload of it running now stops before its next chunk, and a `send_message`
         still waiting for it returns it failed. False (nothing changed) if no send of
         it is queued, or its `send` frame is on its way already."""
-        sending = self._sending.get(msg_id)
-        if sending is not None and sending.frame_sent:
+        if not self.drop_send(msg_id):
             return False
-        if not self.store.outbox_discard(msg_id, ("send",)):
-            return False
-        if sending is not None:
-            sending.cancelled = True
-        self._lane.cancel(msg_id)
         message = self.store.message(msg_id)
         if message is not None:
             message.mark = advance(message.mark, MarkEvent.SEND_FAILED)
@@ -303,6 +297,26 @@ class OutboxSender:
             self._notifier.queue("on_message_status_changed", message)
         self._resolve("send", msg_id, message)
         return True
+
+    def drop_send(self, msg_id: str) -> bool:
+        """Take the send of `msg_id` out of the outbox, its upload stopped before its
+        next chunk, the message left as it is (`cancel_send` marks it failed; a delete
+        removes it). False if none is queued, or its `send` frame is on its way."""
+        sending = self._sending.get(msg_id)
+        if sending is not None and sending.frame_sent:
+            return False
+        if not self.store.outbox_discard(msg_id, ("send",)):
+            return False
+        if sending is not None:
+            sending.cancelled = True
+        self._lane.cancel(msg_id)
+        return True
+
+    def delete_send(self, msg_id: str) -> None:
+        """A message deleted on this device: its send (if not on its way) is dropped,
+        and a `send_message` waiting for it returns now, its message as it was."""
+        if self.drop_send(msg_id):
+            self._resolve("send", msg_id, None)
 
     def _failed(self, entry: OutboxEntry, exc: ChatError) -> None:
         """A send refused for good: the message shows failed (a red ! to retry)."""

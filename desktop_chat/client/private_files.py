@@ -7,7 +7,8 @@ directory), `user_dir` (`<data_dir>/<username>`, made and kept private),
 `private_dir` (a directory the app keeps its own files in: 0700, its files 0600),
 `private_file` (a file created 0600 before anyone writes to it), and
 `sent_photos_dir` (`<data_dir>/<username>/sent_photos`, where the copies of photos
-sent without their location are kept).
+sent without their location are kept) and `forget_sent_photo` (a copy removed when
+its message is deleted on this device or recalled: nothing else refers to it).
 
 Modes: every directory the client makes, the data directory itself included, is
 0700, and every file in a user's directory (the SQLite store, its -wal and -shm,
@@ -64,6 +65,23 @@ def sent_photos_dir(data_dir: Path, username: str) -> Path:
     """Where a user's photos sent without their location are kept (made when the first
     one is, by `private_dir`)."""
     return data_dir / check_username(username) / SENT_PHOTOS
+
+
+def forget_sent_photo(data_dir: Path, username: str, local_path: str) -> bool:
+    """Remove `local_path` if it is one of `username`'s copies in `sent_photos_dir`
+    (never any other file: a photo sent with its location is the person's own file).
+    True if a copy was removed."""
+    if not local_path:
+        return False
+    folder = sent_photos_dir(data_dir, username).resolve()
+    path = Path(local_path).resolve()
+    if path.parent != folder:
+        return False
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def private_dir(path: Path) -> Path:

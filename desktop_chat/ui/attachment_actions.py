@@ -40,7 +40,11 @@ QUEUED_SECONDS = 120.0  # how long a file may take to be read before the next is
 
 
 def download_folder() -> Path:
-    """The person's download folder (XDG_DOWNLOAD_DIR on Linux), else ~/Downloads."""
+    """The person's download folder: $XDG_DOWNLOAD_DIR when set (an absolute path),
+    else the desktop's own (on Linux user-dirs.dirs' XDG_DOWNLOAD_DIR), else ~/Downloads."""
+    from_env = os.environ.get("XDG_DOWNLOAD_DIR", "").replace("$HOME", str(Path.home()))
+    if os.path.isabs(from_env):
+        return Path(from_env)
     where = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DownloadLocation)
     return Path(where) if where else Path.home() / "Downloads"
 
@@ -230,7 +234,7 @@ class AttachmentActions(ControllerHost):
         if view.is_image:
             self.open_viewer(msg_id)
         elif view.on_disk:
-            self.open_url(QUrl.fromLocalFile(view.local_path))
+            self._open_on_desktop(view.local_path, folder=False)
         else:
             self.download(msg_id, self.download_folder, then_open=True)
 
@@ -238,7 +242,25 @@ class AttachmentActions(ControllerHost):
         message = self.client.chat_manager.get_message(msg_id)
         view = attachment_of(message) if message is not None else None
         if view is not None and view.on_disk:
-            self.open_url(QUrl.fromLocalFile(os.path.dirname(view.local_path)))
+            self._open_on_desktop(view.local_path, folder=True)
+
+    def _open_on_desktop(self, path: str, folder: bool) -> None:
+        """The file (or its folder) in the desktop's own application; if none takes it,
+        the status line says so and where the file is, so the person can go there."""
+        if self.open_url(QUrl.fromLocalFile(os.path.dirname(path) if folder else path)):
+            return
+        if folder:
+            words = QCoreApplication.translate(
+                "ChatController",
+                "No file manager opened the folder. The file is at {path}.",
+            )
+        else:
+            words = QCoreApplication.translate(
+                "ChatController",
+                "No application on this computer opened “{name}”. It is saved at {path}:"
+                " open it from there, or install an application for this kind of file.",
+            )
+        self.show_error(words.format(name=os.path.basename(path), path=path))
 
     def open_viewer(self, msg_id: str) -> ImageViewer | None:
         """The chat's pictures in a viewer, at this one; the full picture is fetched."""

@@ -90,3 +90,32 @@ async def test_with_the_option_off_the_photo_arrives_byte_for_byte(clients, tmp_
     sent, arrived = await send_and_download(clients, alice, bob, original, tmp_path / "dl")
     assert arrived == photo and sent.body.local_path == str(original)
     assert not (clients.data_dir("alice") / "alice" / "sent_photos").exists()
+
+
+async def test_a_photos_private_copy_goes_when_no_message_shows_it_any_more(clients, tmp_path):
+    """The copy without the location is named by its sha256: the same photo sent twice
+    shares one; it is removed once the last message showing it is deleted here or
+    recalled, and the person's own file is never touched."""
+    await clients.harness.start()
+    original = tmp_path / "IMG_0043.jpg"
+    original.write_bytes(photo_with_location())
+    bob = await clients.login("bob", device="bob")
+    alice = await clients.login("alice", device="alice")
+    first, _ = await send_and_download(clients, alice, bob, original, tmp_path / "dl")
+    second, _ = await send_and_download(clients, alice, bob, original, tmp_path / "dl2")
+    copy = Path(first.body.local_path)
+    assert second.body.local_path == str(copy) and copy.is_file()
+
+    alice.chat_manager.delete_message(first.msg_id)
+    assert copy.is_file(), "the second message still shows it"
+    await alice.chat_manager.recall_message(second.msg_id)
+    assert not copy.exists()
+    assert original.is_file()
+
+    # A photo sent without stripping is the person's own file: deleting keeps it.
+    plain = tmp_path / "plain.png"
+    plain.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    sent, _ = await send_and_download(clients, alice, bob, plain, tmp_path / "dl3")
+    assert sent.body.local_path == str(plain)
+    alice.chat_manager.delete_message(sent.msg_id)
+    assert plain.is_file()

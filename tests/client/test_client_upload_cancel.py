@@ -198,3 +198,41 @@ async def test_a_text_written_after_a_big_file_goes_first_and_the_file_follows(c
     assert isinstance(got.body, FileMessageBody)
     saved = await bob.chat_manager.download_attachment(got, tmp_path / "bob")
     assert saved.read_bytes() == data
+
+
+async def test_a_message_deleted_while_its_file_uploads_is_never_sent(clients, tmp_path):
+    """Found by a person: "delete for me" during an upload still sent the file."""
+    await clients.harness.start(**THROTTLED)
+    data = os.urandom(4 * MB)  # about 8 s at this rate
+    digest = hashlib.sha256(data).hexdigest()
+    source = tmp_path / "draft.key"
+    source.write_bytes(data)
+    bob = await clients.login("bob", device="bob")
+    alice = await clients.login("alice", device="alice", send_timeout_seconds=30)
+    upload = ChatMessage.file("bob", str(source))
+    sending = asyncio.create_task(alice.chat_manager.send_message(upload))
+    await wait_progress(clients, alice, upload.msg_id, CHUNK)
+    alice.chat_manager.delete_message(upload.msg_id)
+    assert alice.store.outbox_size() == 0
+    await asyncio.wait_for(sending, 10)
+    # A text sent after it goes through the same outbox: once bob has it, the
+    # deleted message's upload has stopped and its send was never made.
+    note = await alice.chat_manager.send_message(ChatMessage.text("bob", "never mind"))
+    await wait_status(clients, alice, note.msg_id, MessageStatus.SUCCESS)
+    assert await received_ids(clients, bob, 1) == [note.msg_id]
+    # The upload stops: the server's copy stands still (chunks in flight at the delete
+    # may still land) well short of the whole file, which needs 8 s at this rate.
+    stopped_at, still_since = -1, 0.0
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 15
+    while loop.time() < deadline:
+        held = clients.harness.store.blob(digest).received
+        if held != stopped_at:
+            stopped_at, still_since = held, loop.time()
+        elif loop.time() - still_since >= 2.0:  # four chunks' time with nothing new
+            break
+        await asyncio.sleep(0.1)
+    assert stopped_at < len(data), "the upload went on to the end"
+    assert clients.harness.store.blob_refs_of(upload.msg_id) == []
+    assert bob.chat_manager.get_message(upload.msg_id) is None, "never sent"
+    assert alice.chat_manager.get_message(upload.msg_id) is None

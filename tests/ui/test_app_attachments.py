@@ -228,6 +228,12 @@ def test_a_dropped_file_uploads_with_progress_and_saves_on_a_click_then_opens(
         assert reader.opened == [], "saving does not open it"
         click_attachment(reader, sent.msg_id)  # now it opens
         assert reader.opened == [str(saved)]
+        # A desktop with nothing to open it: the person is told, and where the file is.
+        reader.open_url = lambda url: False
+        click_attachment(reader, sent.msg_id)
+        assert "No application" in reader.errors[-1] and str(saved) in reader.errors[-1]
+        reader.show_in_folder(sent.msg_id)
+        assert "No file manager" in reader.errors[-1] and str(saved) in reader.errors[-1]
         await sender.shutdown()
         await reader.shutdown()
         await clients.aclose_for_test()
@@ -340,6 +346,14 @@ def test_preview_lists_what_will_go_and_cancel_sends_nothing(qtbot, tmp_path):
     preview2.caption.setText("  read this ")
     preview2.accept()
     assert chosen == [([str(other)], "read this")]
+    # The title names what goes: a photo, photos, or files when any is not a picture.
+    assert preview.windowTitle() == "Send 2 files"
+    assert preview2.windowTitle() == "Send a file"
+    two = picture_file(tmp_path / "dog.jpg")
+    for paths, title in (([picture], "Send a photo"), ([picture, two], "Send 2 photos")):
+        shown = AttachPreview([str(p) for p in paths])
+        qtbot.addWidget(shown)
+        assert shown.windowTitle() == title
 
 
 def test_pictures_and_saved_files_are_still_there_after_a_restart_and_an_upload_resumes(
@@ -433,3 +447,37 @@ def test_a_second_and_third_attachment_each_open_their_preview(qtbot, tmp_path):
         preview.accept() if n % 2 == 0 else preview.reject()
         qtbot.waitUntil(lambda: attacher.preview is None)
     assert chosen == [[str(note)], [str(note)]]
+
+
+def test_the_download_folder_follows_xdg_download_dir(monkeypatch, tmp_path):
+    from desktop_chat.ui.attachment_actions import download_folder
+
+    monkeypatch.setenv("XDG_DOWNLOAD_DIR", str(tmp_path / "Téléchargements"))
+    assert download_folder() == tmp_path / "Téléchargements"
+    monkeypatch.setenv("XDG_DOWNLOAD_DIR", "$HOME/Incoming")
+    assert download_folder() == Path.home() / "Incoming"
+    monkeypatch.setenv("XDG_DOWNLOAD_DIR", "relative/not/used")
+    assert download_folder().is_absolute()
+
+
+def test_the_file_dialog_opens_at_home_then_where_the_person_last_chose(qtbot, tmp_path):
+    """Found under Xvfb: the dialog opened in the app's working directory."""
+    from PySide6.QtWidgets import QWidget
+
+    from desktop_chat.ui.chat.attach import Attacher
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    attacher = Attacher(host, QColor("black"))
+    first = attacher.choose_files()
+    assert Path(first.directory().absolutePath()) == Path.home()
+    note = tmp_path / "papers" / "note.txt"
+    note.parent.mkdir()
+    note.write_text("x")
+    first.filesSelected.emit([str(note)])
+    first.close()
+    assert attacher.preview is not None
+    attacher.preview.reject()
+    second = attacher.choose_files()
+    assert Path(second.directory().absolutePath()) == note.parent
+    second.close()

@@ -909,6 +909,16 @@
     </context>
     <context>
         <name>AttachPreview</name>
+        <message numerus="yes">
+            <source>Send %n photos</source>
+            <translation>
+                <numerusform>发送 %n 张照片</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Send a photo</source>
+            <translation>发送一张照片</translation>
+        </message>
         <message>
             <source>Send a file</source>
             <translation>发送文件</translation>
@@ -978,6 +988,14 @@
     </context>
     <context>
         <name>ChatController</name>
+        <message>
+            <source>No application on this computer opened “{name}”. It is saved at {path}: open it from there, or install an application for this kind of file.</source>
+            <translation>这台电脑上没有应用打开“{name}”。它已保存在 {path}：请从那里打开，或安装能打开这类文件的应用。</translation>
+        </message>
+        <message>
+            <source>No file manager opened the folder. The file is at {path}.</source>
+            <translation>没有文件管理器打开该文件夹。文件位于 {path}。</translation>
+        </message>
         <message>
             <source>Could not send the file.</source>
             <translation>无法发送文件。</translation>

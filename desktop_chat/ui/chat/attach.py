@@ -148,9 +148,7 @@ class AttachPreview(QDialog):
         super().__init__(parent)
         self.setObjectName("attachPreview")
         self.paths = list(paths)
-        self.setWindowTitle(
-            self.tr("Send a file") if len(paths) == 1 else self.tr("Send %n files", "", len(paths))
-        )
+        self.setWindowTitle(self._title())
         layout = QVBoxLayout(self)
         for path in self.paths[:6]:
             layout.addWidget(self._item(path))
@@ -170,6 +168,15 @@ class AttachPreview(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.caption.setFocus()
+
+    def _title(self) -> str:
+        """ "Send a photo" / "Send 3 photos" when all are pictures, else "Send a file"."""
+        count = len(self.paths)
+        if all(
+            bytes(QImageReader(p).format().data()).lower() in PICTURE_FORMATS for p in self.paths
+        ):
+            return self.tr("Send a photo") if count == 1 else self.tr("Send %n photos", "", count)
+        return self.tr("Send a file") if count == 1 else self.tr("Send %n files", "", count)
 
     def _item(self, path: str) -> QWidget:
         """One file: a picture's preview above its name, or a file's type, name and size."""
@@ -234,15 +241,25 @@ class Attacher(QObject):
         self.button.setAccessibleName(self.tr("Attach a file"))
         self.button.clicked.connect(self.choose_files)
         self.dialog: QFileDialog | None = None
+        self.last_folder = Path.home()  # where the file dialog opens (not the app's cwd)
 
     def choose_files(self) -> QFileDialog:
         """The file dialog (non-blocking); the chosen files go to the preview."""
+        if self.dialog is not None:
+            self.dialog.deleteLater()  # the last one, closed by now
         dialog = QFileDialog(self.host, self.tr("Send files"))
         dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        dialog.setDirectory(str(self.last_folder))
+        dialog.filesSelected.connect(self._remember_folder)
         dialog.filesSelected.connect(self.offer)
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def _remember_folder(self, paths: list[str]) -> None:
+        """The next file dialog opens where the person last chose from."""
+        if paths:
+            self.last_folder = Path(paths[0]).parent
 
     def _closed(self, preview: AttachPreview) -> None:
         """A preview was sent or cancelled: forget it (the next one is new)."""
