@@ -23,7 +23,8 @@ for the window manager's decoration; its text and icon are the window's own
 After the English passes, a Chinese pass per palette (`install_translations("zh_CN")`
 before its window is made, "en" again after, each time emptying the painters'
 caches of translated texts) shoots the conversation list, the
-announcement, its read-by view and the li.wei chat as `zh-*.png`.
+announcement, its read-by view, the li.wei chat and the announcement shots of
+`shots_announce` (confirm, read progress, pinned notice) as `zh-*.png`.
 
 It fails (exit status 1) with a clear message when a state it should show did
 not happen in time, e.g. when "Read n/m" is not part way when it is shot.
@@ -66,6 +67,7 @@ from PySide6.QtGui import (  # noqa: E402
     QPixmap,
 )
 from PySide6.QtWidgets import QApplication, QStyleFactory, QTabWidget, QWidget  # noqa: E402
+from shots_announce import CLOCK, shoot_announcements  # noqa: E402
 from shots_files import UPLOAD_RATE, shoot_files  # noqa: E402
 
 from desktop_chat.client import (  # noqa: E402
@@ -104,6 +106,9 @@ READERS = (
 )
 TICKS_CONTACT = "frank"
 UNKNOWN_CONTACT = "frank.lee"  # no such account: the server refuses the message
+
+
+SKIP: set[str] = set()  # groups of pictures left out this run (--skip)
 
 
 class ShotError(RuntimeError):
@@ -203,12 +208,18 @@ class Shooter:
         self.prefix = prefix
         self.saved: list[Path] = []
 
-    async def save(self, name: str, widget: QWidget) -> None:
+    async def save(
+        self, name: str, widget: QWidget, decorate: Callable[[QImage], QImage] | None = None
+    ) -> None:
+        """`decorate`: draws more on the framed picture (a popup over the window)."""
         # Let queued updates (model flushes, layouts) run; never processEvents() in a
         # coroutine under qasync: it re-enters the loop.
         await asyncio.sleep(0.1)
         path = self.out / f"{self.prefix}{name}-{self.theme}.png"
-        if not framed(widget).save(str(path), "PNG", 0):
+        image = framed(widget)
+        if decorate is not None:
+            image = decorate(image)
+        if not image.save(str(path), "PNG", 0):
             raise ShotError(f"could not write {path}")
         self.saved.append(path)
 
@@ -295,7 +306,10 @@ async def run_pass(
     chinese = language == "zh_CN"
     shots = Shooter(out, theme, "zh-" if chinese else "")
     world = DemoWorld(
-        root / f"{language}-{theme}", seed=SEED, delays=DELAYS, server_options=UPLOAD_RATE
+        root / f"{language}-{theme}",
+        seed=SEED,
+        delays=DELAYS,
+        server_options={**UPLOAD_RATE, "clock": CLOCK},
     )
     controller: ChatController | None = None
     try:
@@ -401,6 +415,7 @@ async def run_pass(
             window.activateWindow()
             await until("alice's window to be active again", window.isActiveWindow)
             await shoot_chinese_chat(controller, shots)
+            await shoot_announcements(controller, world, shots, until, type_and_send)
             await shoot_sign_in_shared(shots)
             return shots.saved
         tabs = view.findChild(QTabWidget, "tabs")
@@ -414,6 +429,7 @@ async def run_pass(
         await until("alice's window to be active again", window.isActiveWindow)
 
         await shoot_chinese_chat(controller, shots)
+        await shoot_announcements(controller, world, shots, until, type_and_send)
 
         # -- the "N unread messages" line: carol wrote more while another chat was open
         controller.open_conversation("carol")
@@ -455,7 +471,8 @@ async def run_pass(
         await shots.save("chat-reply", window)
 
         # -- pictures and files, with dave
-        await shoot_files(controller, member(world, "dave"), shots, until, root)
+        if "files" not in SKIP:
+            await shoot_files(controller, member(world, "dave"), shots, until, root)
 
         # -- message search, as Ctrl+Shift+F opens it
         search = controller.open_message_search()
@@ -579,7 +596,15 @@ async def main(out: Path) -> list[Path]:
 def cli() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument(
+        "--skip",
+        action="append",
+        choices=["files"],
+        default=[],
+        help="leave out a group of pictures (files: chat-image, chat-file-upload, image-viewer)",
+    )
     args = parser.parse_args()
+    SKIP.update(args.skip)
     quiet_qt_messages()
     app = QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)

@@ -1,7 +1,7 @@
 """`desktop-chat-bench`: the project's own benchmarks (issue 5).
 
 Owns nothing itself; the package holds one module per scenario (`receipts`,
-`group`, `batching`, `ui`, `load`, `files`, `cluster`, `app`), the bare relay that
+`group`, `ackstats`, `batching`, `ui`, `load`, `files`, `cluster`, `app`), the bare relay that
 is the floor of `receipts` and `cluster` (`relay`; `files` runs its own bare
 websockets server), what they share (`common`: server
 subprocesses, bulk accounts, lean clients, CPU meters, statistics, the table), the

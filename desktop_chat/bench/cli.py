@@ -1,6 +1,6 @@
 """The `desktop-chat-bench` command.
 
-Owns: the command line, one subcommand per scenario (`receipts`, `group`,
+Owns: the command line, one subcommand per scenario (`receipts`, `group`, `ackstats`,
 `batching`, `ui`, `load`, `files`, `cluster`, `app`) plus `all` (all but
 `cluster`, which starts PostgreSQL and Redis, and `app`, whose chat phase alone
 is 10 minutes), with `--quick` (tiny sizes and short runs, for the test suite) and `--json FILE`;
@@ -25,12 +25,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from desktop_chat.bench import app, batching, cluster, files, group, load, receipts, ui
+from desktop_chat.bench import (
+    ackstats,
+    app,
+    batching,
+    cluster,
+    files,
+    group,
+    load,
+    receipts,
+    ui,
+)
 from desktop_chat.bench.common import machine
 
 QUICK: dict[str, dict[str, Any]] = {
     "receipts": {"pairs": [2], "window": [4], "seconds": 0.5},
     "group": {"members": [20]},
+    "ackstats": {"members": 200, "runs": 5, "walks": 2},
     "batching": {"messages": 50, "repeat": 1},
     "ui": {"messages": 2000, "storm_seconds": 0.5, "frames": 20},
     "load": {"devices": 20, "seconds": 2.0, "rate": 5.0, "workers": 2},
@@ -64,6 +75,10 @@ def _receipts(args: argparse.Namespace) -> dict[str, Any]:
 
 def _group(args: argparse.Namespace) -> dict[str, Any]:
     return asyncio.run(group.run(args.members))
+
+
+def _ackstats(args: argparse.Namespace) -> dict[str, Any]:
+    return asyncio.run(ackstats.run(args.members, args.runs, args.walks))
 
 
 def _batching(args: argparse.Namespace) -> dict[str, Any]:
@@ -105,6 +120,7 @@ SCENARIOS: dict[
 ] = {
     "receipts": (_receipts, receipts.render),
     "group": (_group, group.render),
+    "ackstats": (_ackstats, ackstats.render),
     "batching": (_batching, batching.render),
     "ui": (_ui, ui.render),
     "load": (_load, load.render),
@@ -154,6 +170,12 @@ def _add_receipts(parser: argparse.ArgumentParser) -> None:
 
 def _add_group(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--members", type=int, nargs="+", default=[100, 1000, 10000])
+
+
+def _add_ackstats(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=50, help="fetch_group_ack_stats requests")
+    parser.add_argument("--walks", type=int, default=5, help="fetch_group_acks page walks")
 
 
 def _add_batching(parser: argparse.ArgumentParser) -> None:
@@ -226,6 +248,7 @@ def _add_app(parser: argparse.ArgumentParser) -> None:
 ADDERS = {
     "receipts": _add_receipts,
     "group": _add_group,
+    "ackstats": _add_ackstats,
     "batching": _add_batching,
     "ui": _add_ui,
     "load": _add_load,

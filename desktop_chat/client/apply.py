@@ -26,9 +26,12 @@ Never: send frames (the outbox does), or fire callbacks before commit.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from typing import Any, TypeAlias
+
+import msgspec
 
 from desktop_chat.client.attachments import from_wire
 from desktop_chat.client.events import Notifier
@@ -54,18 +57,43 @@ ACK_KINDS = ("delivery_ack", "read_ack", "group_read_ack")  # outbox entries key
 Queued: TypeAlias = list[tuple[Any, ...]]
 
 
-def group_from_info(info: f.GroupInfo) -> Group:
+_pin_decoder = msgspec.json.Decoder(f.MessageInfo)
+
+
+def group_from_info(info: f.GroupInfo, me: str = "", store: LocalStore | None = None) -> Group:
+    """The group as the server sent it; its pinned message is `store`'s own copy where
+    it has one (with this user's read and confirm), else the server's."""
     members = None
     if info.members is not None:
         members = {m.username: GroupRole(m.role) for m in info.members}
-    return Group(
+    pin = info.pinned
+    group = Group(
         group_id=info.group_id,
         name=info.name,
         owner=info.owner,
         ack_policy=info.ack_policy,
         member_count=info.member_count,
         members=members,
+        pinned_msg_id=pin.msg_id if pin else None,
+        pinned_by=pin.by if pin else None,
+        pinned_at=pin.at if pin else None,
+        pinned_source=msgspec.json.encode(pin.message) if pin else None,
     )
+    return restored(group, me, store)
+
+
+def restored(group: Group, me: str, store: LocalStore | None = None) -> Group:
+    """`group` with its `pinned_message` made from its `pinned_source` (or the local
+    copy of that message)."""
+    if group.pinned_msg_id is None or group.pinned_source is None:
+        return dataclasses.replace(group, pinned_message=None)
+    local = store.message(group.pinned_msg_id) if store is not None else None
+    if local is None:
+        try:
+            local = message_from_info(_pin_decoder.decode(group.pinned_source), me)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            local = None
+    return dataclasses.replace(group, pinned_message=local)
 
 
 def conversation_of(chat_type: str, from_: str, to: str, me: str) -> str:
@@ -134,6 +162,8 @@ class EventApplier:
             f.MessageRecalledPush: self._recalled,
             f.MessageEditedPush: self._edited,
             f.ConversationMutedPush: self._muted,
+            f.SelfConfirmedPush: self._self_confirmed,
+            f.GroupPinnedPush: self._group_pinned,
         }
 
     def apply(self, events: list[f.Push | f.Ephemeral | f.BadEvent]) -> None:
@@ -271,8 +301,12 @@ class EventApplier:
         acks = []
         for ack in event.acks:
             message = self.store.message(ack.message_id)
-            if message is not None and ack.read_count > message.group_ack_count:
-                message.group_ack_count = ack.read_count
+            confirms = ack.confirm_count or 0
+            if message is not None and (
+                ack.read_count > message.group_ack_count or confirms > message.group_confirm_count
+            ):
+                message.group_ack_count = max(message.group_ack_count, ack.read_count)
+                message.group_confirm_count = max(message.group_confirm_count, confirms)
                 self.store.save_message(message)
             acks.append(
                 GroupMessageAck(
@@ -282,6 +316,7 @@ class EventApplier:
                     content=ack.content,
                     read_count=ack.read_count,
                     timestamp=ack.timestamp,
+                    confirmed_at=ack.confirmed_at,
                 )
             )
         queued.append(("on_group_message_read", acks))
@@ -296,8 +331,28 @@ class EventApplier:
             self.store.save_message(message)
             queued.append(("on_group_messages_delivered", [message]))
 
+    def _self_confirmed(self, event: f.SelfConfirmedPush, queued: Queued) -> None:
+        """This user confirmed a group message on another device."""
+        message = self.store.message(event.msg_id)
+        if message is None or message.confirmed_at is not None:
+            return
+        message.confirmed_at, message.confirm_note = event.confirmed_at, event.confirm_note
+        message.recipient_read = True
+        self.store.save_message(message)
+        queued.append(("on_message_status_changed", message))
+
+    def _group_pinned(self, event: f.GroupPinnedPush, queued: Queued) -> None:
+        cached = self.groups.get(event.group_id)
+        group = group_from_info(event.group, self.me, self.store)
+        if cached is not None and cached.members is not None:
+            group = dataclasses.replace(group, members=cached.members)
+        self.groups[group.group_id] = group
+        self.store.save_group(group)
+        change = "pinned" if group.pinned_msg_id is not None else "unpinned"
+        queued.append(("on_group_changed", change, group, []))
+
     def _group_changed(self, event: f.GroupChangedPush, queued: Queued) -> None:
-        group = group_from_info(event.group)
+        group = group_from_info(event.group, self.me, self.store)
         cached = self.groups.get(group.group_id)
         if event.change == "removed":
             self.groups.pop(group.group_id, None)

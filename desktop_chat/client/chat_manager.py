@@ -11,7 +11,10 @@ decides which receipts a read sends, in one local transaction; the SDK's
 there: when it is off, every `send_*_read_ack` sends nothing and returns False,
 and `mark_read` reads privately. A recalled message gets no read ack either (the
 calls return False). Recall, edit, delete and search are in `message_actions`;
-typing, user lookup and mute in `presence`: both are parts of `ChatManager`.
+typing, user lookup and mute in `presence`; group read lists and read progress in
+`group_reads`: all are parts of `ChatManager`. A confirm of a group message
+(`send_group_message_read_ack(..., confirm=True)`) is a read ack with a flag:
+queued the same way, and never replaced in the outbox by a plain read of it.
 
 Never: talk to the socket directly (it asks the client core), or mark a message
 read that the caller did not ack.
@@ -28,15 +31,14 @@ from desktop_chat.client import attachments
 from desktop_chat.client.cancelling import wait_shared
 from desktop_chat.client.errors import ChatError, ChatErrorCode
 from desktop_chat.client.events import ChatEventHandler
+from desktop_chat.client.group_reads import GroupReads
 from desktop_chat.client.message_actions import MessageActions
 from desktop_chat.client.models import (
     Before,
     ChatMessage,
     ChatType,
     Conversation,
-    CursorResult,
     FileMessageBody,
-    GroupMessageAck,
     ImageMessageBody,
     MessageDirection,
     ReplyPreview,
@@ -45,7 +47,6 @@ from desktop_chat.client.models import (
 from desktop_chat.client.presence import Presence
 from desktop_chat.client.private_files import sent_photos_dir
 from desktop_chat.protocol import Mark, MarkEvent, advance
-from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.structs import REPLY_PREVIEW_CHARS
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def _bound(read_upto: int | None) -> int:
     return EVERYTHING if read_upto is None else read_upto
 
 
-class ChatManager(MessageActions, Presence):
+class ChatManager(MessageActions, Presence, GroupReads):
     def __init__(self, client: SharedClient) -> None:
         self._client = client
         self._typing_sent: dict[str, float] = {}
@@ -218,6 +219,7 @@ class ChatManager(MessageActions, Presence):
         seen: list[ChatMessage],
         notify: bool,
         note: str | None = None,
+        confirm: bool = False,
     ) -> list[ChatMessage]:
         """The one place that decides what a read sends (see `mark_read`): one local
         transaction, then the notifications and the outbox's kick."""
@@ -230,7 +232,7 @@ class ChatManager(MessageActions, Presence):
             bound = min(up_to, store.newest_received_seq(conversation_id))
         try:
             changed, acks, urgent = self._read_one_by_one(
-                conversation_id, seen, bound, notify, note, now
+                conversation_id, seen, bound, notify, (note, confirm), now
             )
             unread = None  # the conversation's new unread count, if it changed
             if bound is not None:
@@ -259,11 +261,12 @@ class ChatManager(MessageActions, Presence):
         seen: list[ChatMessage],
         bound: int | None,
         notify: bool,
-        note: str | None,
+        note: tuple[str | None, bool],
         now: int,
     ) -> tuple[list[ChatMessage], int, bool]:
         """The messages read one by one (in the open transaction): those newly read,
-        how many one-to-one message acks were queued, and whether a group ack was."""
+        how many one-to-one message acks were queued, and whether a group ack was.
+        `note` is a group ack's (note, confirm)."""
         store = self._client.require_store()
         changed: list[ChatMessage] = []
         acks = 0
@@ -278,8 +281,12 @@ class ChatManager(MessageActions, Presence):
             if message.is_group:
                 if not (message.need_group_ack and notify):
                     continue  # read with the conversation, by the watermark
-                payload: dict[str, object] = {"group_id": conversation_id, "content": note}
-                store.outbox_add("group_read_ack", message.msg_id, payload, now)
+                content, confirm = note
+                if confirm or not store.outbox_confirm_pending(message.msg_id):
+                    payload: dict[str, object] = {"group_id": conversation_id, "content": content}
+                    if confirm:
+                        payload["confirm"] = True
+                    store.outbox_add("group_read_ack", message.msg_id, payload, now)
                 group_ack = True
             elif message.recipient_read or (bound is not None and 0 < message.conv_seq <= bound):
                 continue  # read already (never receipted later), or by the watermark
@@ -372,9 +379,14 @@ class ChatManager(MessageActions, Presence):
         self._read(conversation_id, _bound(read_upto), [], notify=False)
 
     async def send_group_message_read_ack(
-        self, msg_id: str, group_id: str, content: str | None = None
+        self, msg_id: str, group_id: str, content: str | None = None, *, confirm: bool = False
     ) -> bool:
         """Ack a group message that asked for read receipts, with an optional short note.
+
+        `confirm`: the person confirms it (an explicit act: "OK", "收到"), even when it
+        was read already; the note goes with the confirm, and the sender sees it live.
+        The reply sets the message's `confirmed_at` and `confirm_note` here (told by
+        `on_message_status_changed`); the user's other devices learn it too.
 
         Waits for the server when connected, so a refusal (NOT_GROUP_MEMBER,
         MESSAGE_EXPIRED, ...) raises ChatError; offline, the ack is queued.
@@ -394,60 +406,12 @@ class ChatManager(MessageActions, Presence):
             )
         if stored.recalled:
             return False
-        self._read(group_id, None, [stored], notify=True, note=content)
+        self._read(group_id, None, [stored], notify=True, note=content, confirm=confirm)
         waiter = client.outbox.waiter("group_read_ack", msg_id)
         if client.is_connected:
             with contextlib.suppress(TimeoutError):
                 await wait_shared(waiter, client.options.send_timeout_seconds)
         return True
-
-    # ------------------------------------------------------------------ group read lists
-
-    async def fetch_group_acks(
-        self,
-        msg_id: str,
-        group_id: str,
-        start_ack_id: str | None = None,
-        page_size: int = 20,
-    ) -> CursorResult[GroupMessageAck]:
-        """Who read a group message, newest first; pass the cursor back for more."""
-        reply: f.GroupAcks = await self._client.request(
-            f.FetchGroupAcks(
-                id="", group_id=group_id, msg_id=msg_id, cursor=start_ack_id, page_size=page_size
-            )
-        )
-        return CursorResult(
-            [
-                GroupMessageAck(
-                    message_id=a.message_id,
-                    ack_id=a.ack_id,
-                    from_=a.from_,
-                    content=a.content,
-                    read_count=a.read_count,
-                    timestamp=a.timestamp,
-                )
-                for a in reply.acks
-            ],
-            reply.cursor,
-        )
-
-    async def fetch_group_unread_members(
-        self, msg_id: str, group_id: str, cursor: str | None = None, page_size: int = 200
-    ) -> CursorResult[str]:
-        """Members at send time who have not read a group message yet."""
-        reply: f.GroupUnread = await self._client.request(
-            f.FetchGroupUnread(
-                id="", group_id=group_id, msg_id=msg_id, cursor=cursor, page_size=page_size
-            )
-        )
-        return CursorResult(list(reply.members), reply.cursor)
-
-    async def remind_group_unread(self, msg_id: str, group_id: str) -> list[str]:
-        """Nudge the members who have not read it yet; returns who was reminded."""
-        reply: f.Reminded = await self._client.request(
-            f.RemindGroupUnread(id="", group_id=group_id, msg_id=msg_id)
-        )
-        return list(reply.members)
 
     # ------------------------------------------------------------------ conversations
 

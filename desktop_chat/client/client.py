@@ -34,7 +34,7 @@ import random
 from pathlib import Path
 from typing import TypeVar
 
-from desktop_chat.client.apply import EventApplier, group_from_info
+from desktop_chat.client.apply import EventApplier, group_from_info, restored
 from desktop_chat.client.cancelling import raise_if_cancelling
 from desktop_chat.client.chat_manager import ChatManager
 from desktop_chat.client.connection import Connection, Event
@@ -244,7 +244,9 @@ class ChatClient:
             await self._tokens.save(legacy)
         self.store = LocalStore(db)
         self.groups.clear()  # the same dict the applier holds
-        self.groups.update({g.group_id: g for g in self.store.groups()})
+        self.groups.update(
+            {g.group_id: restored(g, username, self.store) for g in self.store.groups()}
+        )
         self._applier = EventApplier(
             self.store,
             username,
@@ -302,7 +304,8 @@ class ChatClient:
                 log.warning("sync after seq %d made no progress; stopping the catch-up", after)
                 break
         joined: f.Groups = await connection.request(f.FetchGroups(id=""))
-        self.group_manager.joined([group_from_info(info) for info in joined.groups])
+        me = self.username or ""
+        self.group_manager.joined([group_from_info(info, me, store) for info in joined.groups])
         conversations: f.Conversations = await connection.request(f.FetchConversations(id=""))
         # Reads still in the outbox are newer than the server's counts: keep this device's.
         reading = self._conversations_being_read()

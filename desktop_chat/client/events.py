@@ -49,7 +49,8 @@ class ChatEventHandler:
     # ()
     on_read_ack_for_group_message_updated: Annotated[Callback, Takes()] = None
     # Beyond the SDK's list, for apps:
-    # (msg: ChatMessage): pending -> sent/failed
+    # (msg: ChatMessage): pending -> sent/failed; also a received group message this
+    # user confirmed (its `confirmed_at`, `confirm_note`), on this device or another
     on_message_status_changed: Annotated[Callback, Takes(object)] = None
     # (msg_id: str, done: int, total: int): bytes of an outgoing file the server holds,
     # told when its upload begins (a resumed one starts where the server's copy ends)
@@ -61,7 +62,8 @@ class ChatEventHandler:
     on_group_messages_delivered: Annotated[Callback, Takes(list)] = None
     # (conversation_id: str, unread_count: int)
     on_conversation_updated: Annotated[Callback, Takes(str, int)] = None
-    # (change: str, group: Group, members: list[str])
+    # (change: str, group: Group, members: list[str]); change is also "pinned" or
+    # "unpinned" (the group's pinned notice, `Group.pinned_*`; members [])
     on_group_changed: Annotated[Callback, Takes(str, object, list)] = None
     # (msg_id: str, group_id: str, from_: str)
     on_group_ack_reminder: Annotated[Callback, Takes(str, str, str)] = None
@@ -224,11 +226,15 @@ class Notifier:
 
 
 def _dedupe(items: list[Any]) -> list[Any]:
-    """Keep the newest copy of each message (by msg_id); other items as they are."""
-    if not items or not hasattr(items[0], "msg_id"):
+    """Keep the newest copy of each message (by msg_id) or group ack (by ack_id: a
+    confirm after a read replaces it); other items as they are."""
+    if not items:
+        return items
+    key = next((name for name in ("msg_id", "ack_id") if hasattr(items[0], name)), None)
+    if key is None:
         return items
     newest: dict[str, Any] = {}
     for item in items:
-        newest.pop(item.msg_id, None)
-        newest[item.msg_id] = item
+        newest.pop(getattr(item, key), None)
+        newest[getattr(item, key)] = item
     return list(newest.values())

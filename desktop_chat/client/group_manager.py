@@ -1,6 +1,7 @@
 """`client.group_manager`: creating groups, members, admins and the ack policy.
 
-Owns: the SDK's group calls, each one request to the server, and the cache of
+Owns: the SDK's group calls, each one request to the server (with the pinned
+notice: `pin_message`, `unpin_message`), and the cache of
 groups this device knows (`client.groups`): kept in the local store, so a
 restart starts with every group's name, members and roles, refreshed from the
 server on every (re)connect (`joined`) and kept current by `group_changed`
@@ -46,7 +47,7 @@ class GroupManager:
         return self._remembered(reply)
 
     def _remembered(self, reply: f.Group) -> Group:
-        group = group_from_info(reply.group)
+        group = group_from_info(reply.group, self._client.username or "", self._client.store)
         self.remember(group)
         return group
 
@@ -132,11 +133,23 @@ class GroupManager:
         """The group as the server has it now (and cache it)."""
         return await self._group(f.GetGroup(id="", group_id=group_id, with_members=with_members))
 
+    async def pin_message(self, group_id: str, msg_id: str) -> Group:
+        """Pin a message of the group at its top (owner and admins; one pin per group, so
+        this replaces any other). Every member's devices are told (`on_group_changed`
+        with "pinned"). ChatError: PERMISSION_DENIED for a plain member,
+        MESSAGE_NOT_FOUND, MESSAGE_RECALLED."""
+        return await self._group(f.PinGroupMessage(id="", group_id=group_id, msg_id=msg_id))
+
+    async def unpin_message(self, group_id: str) -> Group:
+        """Take the group's pin down (owner and admins); "unpinned" to every member."""
+        return await self._group(f.UnpinGroupMessage(id="", group_id=group_id))
+
     def get_group_from_cache(self, group_id: str) -> Group | None:
         return self._client.groups.get(group_id)
 
     async def fetch_joined_groups(self) -> list[Group]:
         reply: f.Groups = await self._client.request(f.FetchGroups(id=""))
-        groups = [group_from_info(info) for info in reply.groups]
+        me, store = self._client.username or "", self._client.store
+        groups = [group_from_info(info, me, store) for info in reply.groups]
         self.joined(groups)
         return groups

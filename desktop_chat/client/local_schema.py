@@ -35,6 +35,11 @@ Version 4 (files and images): `messages.attachment`, a file or image message's b
 as JSON (`client.attachments.stored`: its sha256, size, name, type, thumbnail, and
 where the file is on this computer); `text` holds its caption, so search finds it.
 
+Version 5 (announcements): `messages.group_confirm_count`, and this user's own
+confirm of a received group message (`confirmed_at`, `confirm_note`); a group's
+pinned notice (`groups.pinned_msg_id`, `pinned_by`, `pinned_at`, and
+`pinned_source`, the pinned message as the server sent it).
+
 Never: query messages (that is `local_store`), or downgrade a store.
 """
 
@@ -42,7 +47,7 @@ from __future__ import annotations
 
 import sqlite3
 
-LOCAL_SCHEMA_VERSION = 4
+LOCAL_SCHEMA_VERSION = 5
 
 LOCAL_SCHEMA_V0 = """
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -150,6 +155,15 @@ LOCAL_MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
     3: ("ALTER TABLE messages RENAME COLUMN has_read TO recipient_read",),
     4: ("ALTER TABLE messages ADD COLUMN attachment TEXT",),
+    5: (
+        "ALTER TABLE messages ADD COLUMN group_confirm_count INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE messages ADD COLUMN confirmed_at INTEGER",
+        "ALTER TABLE messages ADD COLUMN confirm_note TEXT",
+        "ALTER TABLE groups ADD COLUMN pinned_msg_id TEXT",
+        "ALTER TABLE groups ADD COLUMN pinned_by TEXT",
+        "ALTER TABLE groups ADD COLUMN pinned_at INTEGER",
+        "ALTER TABLE groups ADD COLUMN pinned_source BLOB",
+    ),
 }
 # Parts of a migration that need an SQLite feature which may be missing (FTS5 trigram):
 # left out, in a savepoint, when the feature is not there.

@@ -3,8 +3,8 @@
 Owns: messages with their receipt marks, replies' quotes, edits and recalls;
 conversations with unread counts and mutes; messages deleted on this device; the
 outbox (messages and acks not yet confirmed by the server, kept across restarts);
-the groups this user is in (name, owner, ack policy, members and roles, as last
-confirmed by the server); the person's unsent drafts; and small settings (session
+the groups this user is in (name, owner, ack policy, members and roles, pinned
+notice, as last confirmed by the server); the person's unsent drafts; and small settings (session
 token, the last applied event seq). The schema and its upgrades are `local_schema`'s;
 full-text search is `local_search`'s.
 
@@ -405,7 +405,8 @@ class LocalStore(LocalSearch):
             members = msgspec.json.encode({n: r.value for n, r in group.members.items()}).decode()
         self._write().execute(
             "INSERT OR REPLACE INTO groups(group_id, name, owner, ack_policy, member_count,"
-            " members) VALUES (?, ?, ?, ?, ?, ?)",
+            " members, pinned_msg_id, pinned_by, pinned_at, pinned_source)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 group.group_id,
                 group.name,
@@ -413,6 +414,10 @@ class LocalStore(LocalSearch):
                 group.ack_policy,
                 group.member_count,
                 members,
+                group.pinned_msg_id,
+                group.pinned_by,
+                group.pinned_at,
+                group.pinned_source,
             ),
         )
 
@@ -420,8 +425,11 @@ class LocalStore(LocalSearch):
         self._write().execute("DELETE FROM groups WHERE group_id = ?", (group_id,))
 
     def groups(self) -> list[Group]:
+        """The groups as last saved; a pinned message comes as its `pinned_source` only
+        (`apply.restored` makes it a message again)."""
         rows = self._db.execute(
-            "SELECT group_id, name, owner, ack_policy, member_count, members FROM groups"
+            "SELECT group_id, name, owner, ack_policy, member_count, members, pinned_msg_id,"
+            " pinned_by, pinned_at, pinned_source FROM groups"
         )
         return [
             Group(
@@ -433,6 +441,10 @@ class LocalStore(LocalSearch):
                 members=None
                 if row[5] is None
                 else {n: GroupRole(r) for n, r in msgspec.json.decode(row[5]).items()},
+                pinned_msg_id=row[6],
+                pinned_by=row[7],
+                pinned_at=row[8],
+                pinned_source=row[9],
             )
             for row in rows
         ]
@@ -476,6 +488,14 @@ class LocalStore(LocalSearch):
                 (kind, limit),
             )
         return [OutboxEntry(r[0], r[1], r[2], msgspec.json.decode(r[3])) for r in rows]
+
+    def outbox_confirm_pending(self, msg_id: str) -> bool:
+        """Whether a confirm of this group message waits in the outbox (a plain read of
+        it must not replace it)."""
+        row = self._db.execute(
+            "SELECT payload FROM outbox WHERE kind = 'group_read_ack' AND key = ?", (msg_id,)
+        ).fetchone()
+        return row is not None and bool(msgspec.json.decode(row[0]).get("confirm"))
 
     def outbox_remove(self, entry_ids: list[int]) -> None:
         self._write().executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in entry_ids])

@@ -4,7 +4,8 @@ Owns: `ChatType`, `MessageStatus`, `MessageDirection`, `ChatMessage` (with
 `ChatMessage.text(to, text, chat_type=..., reply_to=...)`, `ChatMessage.file(...)`
 and `ChatMessage.image(...)` with their bodies, its quote `ReplyPreview`,
 and whether it was edited or recalled, and its place `order_key`), `Conversation` (with its mute),
-`GroupMessageAck`, `CursorResult`, `Group`, and how a message's receipt mark
+`GroupMessageAck` (with its confirm), `GroupAckStats`, `CursorResult`, `Group` (with its
+pinned notice), and how a message's receipt mark
 (protocol `Mark`) reads as the SDK's fields: `status`, `has_deliver_ack`,
 `has_read_ack`.
 
@@ -138,6 +139,11 @@ class ChatMessage:
     edited_at: int | None = None
     # Once recalled, `body.content` is "" for good: the text is gone everywhere.
     recalled_at: int | None = None
+    # Group: how many members confirmed it (the sender's count, as last told).
+    group_confirm_count: int = 0
+    # Received group message: when this user confirmed it (ms) and its note; None if not.
+    confirmed_at: int | None = None
+    confirm_note: str | None = None
 
     @classmethod
     def text(
@@ -252,12 +258,34 @@ class ChatMessage:
 
 @dataclass(frozen=True)
 class GroupMessageAck:
+    """One member's ack: read at `timestamp` (ms); confirmed at `confirmed_at` with the
+    note `content`, or None when it only read it. A later ack with the same `ack_id`
+    (a confirm after a read) replaces the earlier one."""
+
     message_id: str
     ack_id: str
     from_: str
     content: str | None
     read_count: int
     timestamp: int
+    confirmed_at: int | None = None
+
+
+@dataclass
+class GroupAckStats:
+    """A group message's read progress: `reads[i]` members had read it, and
+    `confirms[i]` confirmed it, `edges[i]` seconds after `sent_at` (ms); `reminders`
+    are the times (ms) reminders went out, oldest first."""
+
+    msg_id: str
+    sent_at: int
+    member_count: int
+    read_count: int
+    confirm_count: int
+    edges: list[int]
+    reads: list[int]
+    confirms: list[int]
+    reminders: list[int]
 
 
 @dataclass(frozen=True)
@@ -282,6 +310,14 @@ class Group:
     ack_policy: str
     member_count: int
     members: dict[str, GroupRole] | None = None
+    # The pinned notice: which message, who pinned it, when (ms), and the message (this
+    # device's own copy where it has one, else the server's, as the viewer sees it).
+    pinned_msg_id: str | None = None
+    pinned_by: str | None = None
+    pinned_at: int | None = None
+    pinned_message: ChatMessage | None = field(default=None, compare=False)
+    # The pinned message as the server sent it (wire JSON), kept in the local store.
+    pinned_source: bytes | None = field(default=None, repr=False, compare=False)
 
     def role_of(self, username: str) -> GroupRole | None:
         if username == self.owner:

@@ -387,7 +387,11 @@ class OutboxSender:
     async def _group_read_ack(self, entry: OutboxEntry) -> None:
         payload = entry.payload
         frame = f.GroupReadAck(
-            id="", group_id=payload["group_id"], msg_id=entry.key, content=payload.get("content")
+            id="",
+            group_id=payload["group_id"],
+            msg_id=entry.key,
+            content=payload.get("content"),
+            confirm=bool(payload.get("confirm", False)),
         )
         try:
             self.frames += 1
@@ -403,7 +407,13 @@ class OutboxSender:
         message = self.store.message(entry.key)
         if message is not None:
             message.read_ack_sent = True
+            confirmed = reply.confirmed_at is not None and message.confirmed_at is None
+            if confirmed:  # this user's confirm, as the server keeps it
+                message.confirmed_at, message.confirm_note = reply.confirmed_at, reply.confirm_note
+            message.group_confirm_count = max(message.group_confirm_count, reply.confirm_count)
             self.store.save_message(message)
+            if confirmed:
+                self._notifier.queue("on_message_status_changed", message)
         self._forget([entry])
         self._resolve("group_read_ack", entry.key, reply)
 

@@ -26,6 +26,8 @@ import msgspec
 
 # The pushes are in `pushes`, the shared structures in `structs`; both are this
 # module's names too (f.MessagePush, f.MessageInfo).
+from desktop_chat.protocol.announce_frames import FetchGroupAckStats as FetchGroupAckStats
+from desktop_chat.protocol.announce_frames import GroupAckStats as GroupAckStats
 from desktop_chat.protocol.file_frames import DATA_FRAMES as DATA_FRAMES
 from desktop_chat.protocol.file_frames import Chunk as Chunk
 from desktop_chat.protocol.file_frames import Download as Download
@@ -47,6 +49,7 @@ from desktop_chat.protocol.pushes import GroupAckReminderPush as GroupAckReminde
 from desktop_chat.protocol.pushes import GroupChange as GroupChange
 from desktop_chat.protocol.pushes import GroupChangedPush as GroupChangedPush
 from desktop_chat.protocol.pushes import GroupDeliveredPush as GroupDeliveredPush
+from desktop_chat.protocol.pushes import GroupPinnedPush as GroupPinnedPush
 from desktop_chat.protocol.pushes import GroupReadPush as GroupReadPush
 from desktop_chat.protocol.pushes import MessageEditedPush as MessageEditedPush
 from desktop_chat.protocol.pushes import MessagePush as MessagePush
@@ -54,6 +57,7 @@ from desktop_chat.protocol.pushes import MessageRecalledPush as MessageRecalledP
 from desktop_chat.protocol.pushes import PeerTypingPush as PeerTypingPush
 from desktop_chat.protocol.pushes import Push as Push
 from desktop_chat.protocol.pushes import ReadPush as ReadPush
+from desktop_chat.protocol.pushes import SelfConfirmedPush as SelfConfirmedPush
 from desktop_chat.protocol.pushes import SelfReadPush as SelfReadPush
 from desktop_chat.protocol.pushes import ServerPush as ServerPush
 from desktop_chat.protocol.structs import CONVERSATION_ID_PATTERN as CONVERSATION_ID_PATTERN
@@ -84,6 +88,7 @@ from desktop_chat.protocol.structs import NewUsername as NewUsername
 from desktop_chat.protocol.structs import NonEmptyUsernameList as NonEmptyUsernameList
 from desktop_chat.protocol.structs import NonNegative as NonNegative
 from desktop_chat.protocol.structs import Password as Password
+from desktop_chat.protocol.structs import PinnedInfo as PinnedInfo
 from desktop_chat.protocol.structs import ReplyPreview as ReplyPreview
 from desktop_chat.protocol.structs import RequestId as RequestId
 from desktop_chat.protocol.structs import Sha256 as Sha256
@@ -150,6 +155,10 @@ class GroupAckOk(Reply, frozen=True, tag="group_ack_ok"):
     msg_id: str
     ack_id: str
     read_count: int
+    # The caller's confirm of it (null: read only), its note, and the message's count.
+    confirmed_at: int | None = None
+    confirm_count: int = 0
+    confirm_note: str | None = None
 
 
 class GroupAcks(Reply, frozen=True, tag="group_acks"):
@@ -167,6 +176,7 @@ class GroupUnread(Reply, frozen=True, tag="group_unread"):
 
 class Reminded(Reply, frozen=True, tag="reminded"):
     members: list[str]
+    at: int = 0  # when the reminder went out (ms), as `group_ack_stats` lists it
 
 
 class Conversations(Reply, frozen=True, tag="conversations"):
@@ -225,6 +235,7 @@ ServerFrame = (
     | GroupAcks
     | GroupUnread
     | Reminded
+    | GroupAckStats
     | Conversations
     | History
     | Group
@@ -308,9 +319,13 @@ class ConversationReadAck(Request[ConversationAcked], frozen=True, tag="conversa
 
 
 class GroupReadAck(Request[GroupAckOk], frozen=True, tag="group_read_ack"):
+    """A member read a group message; with `confirm`, it confirms it (an explicit
+    act, with the note `content`), whether or not it had read it before."""
+
     group_id: GroupId
     msg_id: MsgId
     content: str | None = None
+    confirm: bool = False
 
 
 class FetchGroupAcks(Request[GroupAcks], frozen=True, tag="fetch_group_acks"):
@@ -382,6 +397,17 @@ class FetchGroups(Request[Groups], frozen=True, tag="fetch_groups"):
     pass
 
 
+class PinGroupMessage(Request[Group], frozen=True, tag="pin_group_message"):
+    """Owner or admin: pin one message of the group at its top (replacing any pin)."""
+
+    group_id: GroupId
+    msg_id: MsgId
+
+
+class UnpinGroupMessage(Request[Group], frozen=True, tag="unpin_group_message"):
+    group_id: GroupId
+
+
 class Recall(Request[RecallOk], frozen=True, tag="recall"):
     """The sender takes a message back, within the server's recall limit."""
 
@@ -431,6 +457,7 @@ ClientFrame = (
     | FetchGroupAcks
     | FetchGroupUnread
     | RemindGroupUnread
+    | FetchGroupAckStats
     | FetchConversations
     | FetchHistory
     | CreateGroup
@@ -441,6 +468,8 @@ ClientFrame = (
     | SetGroupAckPolicy
     | GetGroup
     | FetchGroups
+    | PinGroupMessage
+    | UnpinGroupMessage
     | Recall
     | Edit
     | SetConversationMute

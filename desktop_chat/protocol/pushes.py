@@ -28,6 +28,7 @@ from desktop_chat.protocol.structs import (
     GroupInfo,
     Int64,
     MessageInfo,
+    PinnedInfo,
 )
 
 
@@ -152,6 +153,25 @@ class MessageEditedPush(Push, frozen=True, tag="message_edited"):
     time: Int64
 
 
+class SelfConfirmedPush(Push, frozen=True, tag="self_confirmed"):
+    """You confirmed group message `msg_id` on another device, with `confirm_note`."""
+
+    group_id: str
+    msg_id: str
+    confirmed_at: Int64
+    confirm_note: str | None = None
+
+
+class GroupPinnedPush(Push, frozen=True, tag="group_pinned"):
+    """`by` pinned a message in a group you are in (`pinned`), or unpinned it (null;
+    also when its sender recalled it). `group` is the group now, without members."""
+
+    group_id: str
+    pinned: PinnedInfo | None
+    by: str
+    group: GroupInfo
+
+
 class ConversationMutedPush(Push, frozen=True, tag="conversation_muted"):
     """You muted or unmuted a conversation on another device."""
 
@@ -173,6 +193,8 @@ ServerPush = (
     | MessageRecalledPush
     | MessageEditedPush
     | ConversationMutedPush
+    | SelfConfirmedPush
+    | GroupPinnedPush
 )
 
 

@@ -156,6 +156,12 @@ class MessageInfo(msgspec.Struct, frozen=True, kw_only=True):
     reply_preview: ReplyPreview | None = None
     edited_at: Int64 | None = None
     recalled_at: Int64 | None = None
+    # Group: how many members confirmed it (a confirm with a note, beyond a read).
+    group_confirm_count: Int64 = 0
+    # Group, for the viewer only: when it confirmed this message and with which note
+    # (null when it did not; always null in pushes that go to several members).
+    confirmed_at: Int64 | None = None
+    confirm_note: str | None = None
 
 
 # The fields of a `MessageInfo` a client keeps as they come, under the same name (its
@@ -174,6 +180,9 @@ MESSAGE_KEPT_FIELDS: tuple[str, ...] = (
     "group_delivered_count",
     "reply_to",
     "edited_at",
+    "group_confirm_count",
+    "confirmed_at",
+    "confirm_note",
 )
 
 
@@ -186,11 +195,26 @@ class GroupAckInfo(msgspec.Struct, frozen=True, kw_only=True):
     content: str | None = None
     read_count: Int64
     timestamp: Int64
+    # When the member confirmed it (an explicit act, beyond reading); null: read only.
+    confirmed_at: Int64 | None = None
+    # In `group_read` pushes: the message's confirm count right after this ack; null
+    # in `fetch_group_acks` pages.
+    confirm_count: Int64 | None = None
 
 
 class GroupMember(msgspec.Struct, frozen=True):
     username: str
     role: GroupRole
+
+
+class PinnedInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """The group's pinned notice: which message, who pinned it and when, and the
+    message itself as the viewer sees it (so it shows without its history)."""
+
+    msg_id: str
+    by: str
+    at: Int64
+    message: MessageInfo
 
 
 class GroupInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -200,6 +224,7 @@ class GroupInfo(msgspec.Struct, frozen=True, kw_only=True):
     ack_policy: AckPolicy
     member_count: Int64
     members: list[GroupMember] | None = None
+    pinned: PinnedInfo | None = None
 
 
 class ConversationInfo(msgspec.Struct, frozen=True, kw_only=True):

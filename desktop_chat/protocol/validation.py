@@ -17,9 +17,11 @@ Never: touch storage or sockets, or raise.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from desktop_chat.protocol import frames as f
+from desktop_chat.protocol.announce_frames import MAX_EDGE_SECONDS, MAX_STAT_EDGES
 from desktop_chat.protocol.errors import ErrorCode, ProtocolError
 from desktop_chat.protocol.names import username_problem
 
@@ -82,6 +84,21 @@ def _members(
             limit=limits.max_group_members,
         )
     return None
+
+
+def _edges(request: f.FetchGroupAckStats) -> ProtocolError | None:
+    """1..MAX_STAT_EDGES edges, non-decreasing, each 0..MAX_EDGE_SECONDS."""
+    edges = request.edges
+    problem = None
+    if not 1 <= len(edges) <= MAX_STAT_EDGES:
+        problem = f"`edges` holds 1 to {MAX_STAT_EDGES} times, not {len(edges)}"
+    elif any(not 0 <= edge <= MAX_EDGE_SECONDS for edge in edges):
+        problem = f"each edge is 0 to {MAX_EDGE_SECONDS} seconds after the send"
+    elif any(later < earlier for earlier, later in itertools.pairwise(edges)):
+        problem = "`edges` must not decrease"
+    if problem is None:
+        return None
+    return _error(request, ErrorCode.INVALID_PARAM, problem, field="edges")
 
 
 def _stored_text(request: f.Request[f.Reply]) -> tuple[str, str | None] | None:
@@ -152,6 +169,8 @@ def validate_request(request: f.Request[f.Reply], limits: f.Limits) -> ProtocolE
             return _page(request, size, limits.max_page_size)
         case f.FetchGroupUnread(page_size=size):
             return _page(request, size, MAX_UNREAD_PAGE)
+        case f.FetchGroupAckStats():
+            return _edges(request)
         case f.FetchHistory(page_size=size):
             return _page(request, size, MAX_HISTORY_PAGE)
         case f.CreateGroup(members=members) | f.AddMembers(members=members):

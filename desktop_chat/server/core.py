@@ -145,6 +145,7 @@ class Core:
             reply_preview=self.reply_preview(message.reply_to),
             edited_at=message.edited_at,
             recalled_at=message.recalled_at,
+            group_confirm_count=message.group_confirm_count,
         )
 
     def group_info(self, group: GroupRow, with_members: bool) -> f.GroupInfo:

@@ -2,14 +2,15 @@
 
 Owns:
 - `recall`: only the sender, within `ServerConfig.recall_seconds` of the send
-  (`RECALL_TIME_LIMIT` after it). The body is emptied for good, from the message
-  row and from every logged event that held it (the message's own pushes, its
-  edits, and the previews of replies quoting it), so no device that syncs later
-  ever receives it; the database then overwrites the freed space and the
-  write-ahead log is checkpointed. Every device of both sides (all members who can
-  see it, for a group) gets `message_recalled`; for whom it was unread, the unread
-  count drops and the push says the new count. A repeated recall is answered again
-  and changes nothing.
+  (`RECALL_TIME_LIMIT` after it). The body is emptied for good, from the message row
+  and from every logged event that held it (the message's own pushes, its edits, and
+  the previews of replies quoting it), so no device that syncs later ever receives
+  it; the database then overwrites the freed space and the write-ahead log is
+  checkpointed. A pinned message is unpinned by its recall (`pins.unpin_recalled`),
+  and the logged pins of it lose its text too. Every device of both sides (all
+  members who can see it, for a group) gets `message_recalled`; for whom it was
+  unread, the unread count drops and the push says the new count. A repeated recall
+  is answered again and changes nothing.
 - `edit`: only the sender, text only, same limits as a send, never a recalled
   message. Receipt marks are unchanged. The same audience gets `message_edited`.
 
@@ -25,6 +26,7 @@ from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.codec import encode_push_body, frame_with_seq
 from desktop_chat.server.connection import DeviceConnection
 from desktop_chat.server.core import Core, ServiceError, encode_body
+from desktop_chat.server.pins import unpin_recalled
 from desktop_chat.server.store import MessageRow
 
 # Logged events are found by the time they were written; this much earlier than the
@@ -37,6 +39,21 @@ def _duration(seconds: int) -> str:
         minutes = seconds // 60
         return f"{minutes} minute{'s' if minutes != 1 else ''}"
     return f"{seconds} second{'s' if seconds != 1 else ''}"
+
+
+def _scrubbed_pin(
+    push: f.GroupPinnedPush | f.GroupChangedPush, msg_id: str, now: int
+) -> bytes | None:
+    """A logged pin of the recalled message, without its text."""
+    pinned = push.group.pinned
+    if pinned is None or pinned.msg_id != msg_id:
+        return None
+    message = msgspec.structs.replace(pinned.message, body=None, recalled_at=now)
+    pinned = msgspec.structs.replace(pinned, message=message)
+    group = msgspec.structs.replace(push.group, pinned=pinned)
+    if isinstance(push, f.GroupPinnedPush):
+        return encode_push_body(msgspec.structs.replace(push, seq=0, pinned=pinned, group=group))
+    return encode_push_body(msgspec.structs.replace(push, seq=0, group=group))
 
 
 class Editing(Core):
@@ -77,6 +94,7 @@ class Editing(Core):
         counts = self.store.decrement_unread_of(message.conv_id, unread_for)
         self._scrub_logs(message, now)
         self._announce_recall(conn, message, now, counts)
+        unpin_recalled(self, message, conn.session.username or "")
         self.hub.on_commit(self.store.checkpoint)
         return f.RecallOk(id=req.id, msg_id=req.msg_id, recalled_at=now)
 
@@ -112,7 +130,11 @@ class Editing(Core):
             logs = [message.sender_id, message.recipient_id]
         else:
             assert message.group_id is not None
-            logs = self.store.members_at(message.group_id, message.conv_seq)
+            # Members since, too: a pin of it (`group_pinned`) went to them as well.
+            logs = sorted(
+                set(self.store.members_at(message.group_id, message.conv_seq))
+                | set(self.store.member_ids(message.group_id))
+            )
         needle = b'"' + message.msg_id.encode() + b'"'
         since = message.server_time - LOG_SLACK_MS
         for user_id in logs:
@@ -126,6 +148,8 @@ class Editing(Core):
     @staticmethod
     def _scrubbed(body: bytes, seq: int, msg_id: str, now: int) -> bytes | None:
         push = decode_server_frame(frame_with_seq(body, seq))
+        if isinstance(push, f.GroupPinnedPush | f.GroupChangedPush):
+            return _scrubbed_pin(push, msg_id, now)
         if not isinstance(push, f.MessagePush | f.MessageEditedPush):
             return None
         info = push.message

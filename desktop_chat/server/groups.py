@@ -1,6 +1,7 @@
 """Groups: creating them, members and roles, and who may ask for read receipts.
 
-Owns: the group handlers and their permission rules. Owners and admins manage
+Owns: the group handlers and their permission rules (the pinned notice is
+`pins.Pins`, this class's base). Owners and admins manage
 members; only the owner manages admins and the ack policy; a member may remove
 only itself (leave); the owner cannot be removed. Every change is pushed to the
 members as `group_changed`, and a removed member loses access at once.
@@ -15,11 +16,12 @@ import secrets
 from desktop_chat.protocol import ErrorCode
 from desktop_chat.protocol import frames as f
 from desktop_chat.server.connection import DeviceConnection
-from desktop_chat.server.core import Core, ServiceError
+from desktop_chat.server.core import ServiceError
+from desktop_chat.server.pins import Pins
 from desktop_chat.server.store import GroupRow
 
 
-class Groups(Core):
+class Groups(Pins):
     def _user_ids(self, names: list[str]) -> dict[str, int]:
         found = self.store.user_ids(names)
         missing = [name for name in names if name not in found]
@@ -64,8 +66,8 @@ class Groups(Core):
             ),
         )
 
-    def _reply(self, req: f.Request[f.Reply], group: GroupRow) -> f.Reply:
-        return f.Group(id=req.id, group=self.group_info(group, True))
+    def _reply(self, req: f.Request[f.Reply], group: GroupRow, viewer: int) -> f.Reply:
+        return f.Group(id=req.id, group=self.group_info(group, True, viewer))
 
     def create_group(self, conn: DeviceConnection, req: f.CreateGroup) -> f.Reply:
         me, now = self.user_of(conn), self.now()
@@ -83,7 +85,7 @@ class Groups(Core):
         group = self.store.group(group_id)
         assert group is not None
         self._announce(group, "created", [])
-        return self._reply(req, group)
+        return self._reply(req, group, me)
 
     def add_members(self, conn: DeviceConnection, req: f.AddMembers) -> f.Reply:
         group = self._managed(conn, req.group_id)
@@ -97,7 +99,7 @@ class Groups(Core):
                 group.id, conv_id, [(user_id, "member") for _, user_id in new], self.now()
             )
             self._announce(group, "members_added", [name for name, _ in new])
-        return self._reply(req, group)
+        return self._reply(req, group, self.user_of(conn))
 
     def remove_members(self, conn: DeviceConnection, req: f.RemoveMembers) -> f.Reply:
         me = self.user_of(conn)
@@ -128,7 +130,7 @@ class Groups(Core):
             self._announce(group, "removed", names, [user_id for _, user_id in removed])
         if leaving:
             return f.Ok(id=req.id)
-        return self._reply(req, group)
+        return self._reply(req, group, me)
 
     def _set_admin(self, conn: DeviceConnection, group_id: str, member: str, role: str) -> GroupRow:
         group = self._managed(conn, group_id, owner_only=True)
@@ -144,26 +146,30 @@ class Groups(Core):
         return group
 
     def add_admin(self, conn: DeviceConnection, req: f.AddAdmin) -> f.Reply:
-        return self._reply(req, self._set_admin(conn, req.group_id, req.member, "admin"))
+        group = self._set_admin(conn, req.group_id, req.member, "admin")
+        return self._reply(req, group, self.user_of(conn))
 
     def remove_admin(self, conn: DeviceConnection, req: f.RemoveAdmin) -> f.Reply:
-        return self._reply(req, self._set_admin(conn, req.group_id, req.member, "member"))
+        group = self._set_admin(conn, req.group_id, req.member, "member")
+        return self._reply(req, group, self.user_of(conn))
 
     def set_group_ack_policy(self, conn: DeviceConnection, req: f.SetGroupAckPolicy) -> f.Reply:
         group = self._managed(conn, req.group_id, owner_only=True)
         if group.ack_policy != req.ack_policy:
             self.store.set_ack_policy(group.id, req.ack_policy)
             self._announce(group, "ack_policy_changed", [])
-        return self._reply(req, self.store.group(group.id) or group)
+        return self._reply(req, self.store.group(group.id) or group, self.user_of(conn))
 
     def get_group(self, conn: DeviceConnection, req: f.GetGroup) -> f.Reply:
-        group, _ = self.require_member(req.group_id, self.user_of(conn))
-        return f.Group(id=req.id, group=self.group_info(group, req.with_members))
+        me = self.user_of(conn)
+        group, _ = self.require_member(req.group_id, me)
+        return f.Group(id=req.id, group=self.group_info(group, req.with_members, me))
 
     def fetch_groups(self, conn: DeviceConnection, req: f.FetchGroups) -> f.Reply:
         groups = []
-        for group_id in self.store.groups_of(self.user_of(conn)):
+        me = self.user_of(conn)
+        for group_id in self.store.groups_of(me):
             group = self.store.group(group_id)
             if group is not None:
-                groups.append(self.group_info(group, False))
+                groups.append(self.group_info(group, False, me))
         return f.Groups(id=req.id, groups=groups)

@@ -3,7 +3,8 @@
 Owns: `send` (one-to-one and group, idempotent by client-chosen msg_id, with the
 member count at send time for group messages, an optional `reply_to` checked
 to be a message of the same conversation the sender can see, and a file or image
-body checked by `files.Files.attachment` and referring to its blob), `fetch_history` and
+body checked by `files.Files.attachment` and referring to its blob), `fetch_history`
+(each group message with the caller's own confirm of it) and
 `fetch_conversations` (with the viewer's mute of each).
 
 For several writers (nodes on PostgreSQL): `send` takes the conversation's seq,
@@ -26,6 +27,7 @@ from desktop_chat.protocol.validation import is_group_id
 from desktop_chat.server.connection import DeviceConnection
 from desktop_chat.server.core import Core, ServiceError, encode_body
 from desktop_chat.server.files import Files
+from desktop_chat.server.group_receipts import viewer_infos
 from desktop_chat.server.mutes import mute_state
 from desktop_chat.server.storage.interface import MessageRow, MsgIdTakenError, StoreConflict
 
@@ -223,7 +225,8 @@ class Messages(Core):
         rows = self.store.history(conv_id, req.before_seq, visible_after, req.page_size + 1)
         more = len(rows) > req.page_size
         rows = rows[-req.page_size :] if more else rows
-        return f.History(id=req.id, messages=[self.message_info(row) for row in rows], more=more)
+        messages = viewer_infos(self, self.user_of(conn), rows)  # with the caller's confirms
+        return f.History(id=req.id, messages=messages, more=more)
 
     def fetch_conversations(self, conn: DeviceConnection, req: f.FetchConversations) -> f.Reply:
         user_id = self.user_of(conn)

@@ -2,9 +2,9 @@
 
 Owns: the handlers that move receipt marks (always through
 `protocol.status.advance`, so marks only move forward), keep each reader's
-unread counts, and tell the sender and the reader's other devices; and the
-read lists of group messages (`fetch_group_acks`, `fetch_group_unread`,
-`remind_group_unread`).
+unread counts, and tell the sender and the reader's other devices. Group acks,
+confirms and the read lists of group messages are `group_receipts.GroupReceipts`,
+this class's base.
 
 Batched acks: valid ids are applied even when others in the same frame are
 refused; the reply then is an `error` that lists both. Their message rows are
@@ -22,7 +22,6 @@ change state.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -30,12 +29,10 @@ from desktop_chat.protocol import ErrorCode, Mark, MarkEvent, advance
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.validation import is_group_id
 from desktop_chat.server.connection import DeviceConnection
-from desktop_chat.server.core import Core, ServiceError
-from desktop_chat.server.store import GroupRow, MessageRow
+from desktop_chat.server.group_receipts import GroupReceipts, Refusal
+from desktop_chat.server.store import MessageRow
 
-_Refusal = tuple[ErrorCode, str]
 PUSH_IDS = 500  # message ids per conversation_read push: a push stays well under a frame
-_ACK_CURSOR = re.compile(r"[0-9]{1,18}")  # ASCII digits that fit SQLite's integers
 
 
 def _batch_reply(request_id: str, applied: list[str], rejected: list[dict[str, str]]) -> f.Reply:
@@ -51,35 +48,11 @@ def _batch_reply(request_id: str, applied: list[str], rejected: list[dict[str, s
     )
 
 
-class Receipts(Core):
+class Receipts(GroupReceipts):
     # ------------------------------------------------------------------ one-to-one
 
-    def _refusal(self, message: MessageRow | None, me: int, msg_id: str) -> _Refusal | None:
-        if message is None:
-            return ErrorCode.MESSAGE_NOT_FOUND, f"no message {msg_id}"
-        if message.sender_id == me:
-            return ErrorCode.CANNOT_ACK_OWN_MESSAGE, f"{msg_id} is your own message"
-        if message.chat_type == "chat":
-            if message.recipient_id != me:
-                return ErrorCode.PERMISSION_DENIED, f"{msg_id} was not sent to you"
-            return self._recalled(message)
-        group_id = message.group_id  # set on every groupchat message
-        if (
-            group_id is None
-            or self.store.role(group_id, me) is None
-            or not self.store.was_member_at(group_id, me, message.conv_seq)
-        ):
-            return ErrorCode.NOT_GROUP_MEMBER, f"{msg_id} is in a group you were not in"
-        return self._recalled(message)
-
-    @staticmethod
-    def _recalled(message: MessageRow) -> _Refusal | None:
-        if message.recalled:
-            return ErrorCode.MESSAGE_RECALLED, f"{message.msg_id} was recalled by its sender"
-        return None
-
     def _screen(
-        self, msg_ids: list[str], me: int, also: Callable[[MessageRow], _Refusal | None]
+        self, msg_ids: list[str], me: int, also: Callable[[MessageRow], Refusal | None]
     ) -> tuple[list[MessageRow], list[dict[str, str]]]:
         """The messages of a batch ack that `me` may ack, and the refusals of the rest."""
         messages = self.store.messages(list(dict.fromkeys(msg_ids)))
@@ -99,14 +72,14 @@ class Receipts(Core):
         return accepted, rejected
 
     @staticmethod
-    def _delivery_wanted(message: MessageRow) -> _Refusal | None:
+    def _delivery_wanted(message: MessageRow) -> Refusal | None:
         group = message.chat_type == "groupchat"
         if message.need_group_ack if group else message.need_delivery_ack:
             return None
         return ErrorCode.ACK_NOT_REQUESTED, f"{message.msg_id} did not ask for delivery acks"
 
     @staticmethod
-    def _one_to_one(message: MessageRow) -> _Refusal | None:
+    def _one_to_one(message: MessageRow) -> Refusal | None:
         if message.chat_type == "chat":
             return None
         return ErrorCode.INVALID_PARAM, f"{message.msg_id} is a group message: use group_read_ack"
@@ -124,19 +97,6 @@ class Receipts(Core):
                 [sender_id],
                 push(seq=0, conversation_id=me_name, msg_ids=ids, by=me_name, time=now),
             )
-
-    def _group_delivered(self, message: MessageRow, count: int) -> None:
-        """Tell a group message's sender how many members' devices have it (coalesced)."""
-        self.hub.coalesce_group_delivered(
-            message.sender_id,
-            f.GroupDeliveredPush(
-                seq=0,
-                group_id=str(message.group_id),
-                msg_id=message.msg_id,
-                delivered_count=count,
-                member_count=message.group_member_count or 0,
-            ),
-        )
 
     def delivery_ack(self, conn: DeviceConnection, req: f.DeliveryAck) -> f.Reply:
         me, me_name, now = self.user_of(conn), conn.session.username or "", self.now()
@@ -303,150 +263,3 @@ class Receipts(Core):
             read_upto=read.read_upto,
             unread_count=read.unread_count,
         )
-
-    # ------------------------------------------------------------------ groups
-
-    def _group_message(self, group_id: str, msg_id: str) -> tuple[GroupRow, MessageRow]:
-        group = self.require_group(group_id)
-        message = self.store.message(msg_id)
-        if message is None or message.group_id != group.id:
-            raise ServiceError(ErrorCode.MESSAGE_NOT_FOUND, f"no message {msg_id} in this group")
-        return group, message
-
-    def group_read_ack(self, conn: DeviceConnection, req: f.GroupReadAck) -> f.Reply:
-        me, me_name, now = self.user_of(conn), conn.session.username or "", self.now()
-        group, message = self._group_message(req.group_id, req.msg_id)
-        if message.sender_id == me:
-            raise ServiceError(ErrorCode.CANNOT_ACK_OWN_MESSAGE, "this is your own message")
-        refusal = self._refusal(message, me, req.msg_id)
-        if refusal is not None:
-            raise ServiceError(*refusal)
-        if not message.need_group_ack:
-            raise ServiceError(
-                ErrorCode.ACK_NOT_REQUESTED, "this message did not ask for read receipts"
-            )
-        if self.is_expired(message):
-            raise ServiceError(
-                ErrorCode.MESSAGE_EXPIRED,
-                "this message is older than the read-receipt retention window",
-            )
-        existing = self.store.group_ack(message.id, me)
-        if existing is not None:
-            return f.GroupAckOk(
-                id=req.id,
-                msg_id=req.msg_id,
-                ack_id=str(existing.ack_id),
-                read_count=message.group_ack_count,
-            )
-        ack = self.store.add_group_ack(message.id, me, req.content, now)
-        delivered = self.store.add_group_delivery(message.id, me, now)
-        conv_id = self.store.group_conversation(group.id)
-        state = self.store.member_state(conv_id, me)
-        unread = state.unread_count if state else 0
-        privately_read = self.store.has_private_read(message.id, me)
-        if state is not None and message.conv_seq > state.read_upto and not privately_read:
-            unread = self.store.decrement_unread(conv_id, me, 1)
-        self.hub.emit(
-            [me],
-            f.SelfReadPush(
-                seq=0, conversation_id=req.group_id, msg_ids=[req.msg_id], unread_count=unread
-            ),
-            skip_device=conn.device_id,
-        )
-        if delivered is not None:
-            self._group_delivered(message, delivered)
-        self.hub.coalesce_group_read(
-            message.sender_id,
-            req.group_id,
-            f.GroupAckInfo(
-                message_id=req.msg_id,
-                ack_id=str(ack.ack_id),
-                from_=me_name,
-                content=req.content,
-                read_count=ack.read_count,
-                timestamp=now,
-            ),
-        )
-        return f.GroupAckOk(
-            id=req.id, msg_id=req.msg_id, ack_id=str(ack.ack_id), read_count=ack.read_count
-        )
-
-    def _read_list_access(self, conn: DeviceConnection, group_id: str, msg_id: str) -> MessageRow:
-        """The message, if the caller may see who read it (sender, owner, admins)."""
-        me = self.user_of(conn)
-        group, message = self._group_message(group_id, msg_id)
-        role = self.store.role(group.id, me)
-        if role is None:
-            raise ServiceError(ErrorCode.NOT_GROUP_MEMBER, "you are not a member of this group")
-        if message.sender_id != me and role not in ("owner", "admin"):
-            raise ServiceError(
-                ErrorCode.PERMISSION_DENIED,
-                "only the sender and the group's owner and admins see who read a message",
-            )
-        if not message.need_group_ack:
-            raise ServiceError(
-                ErrorCode.ACK_NOT_REQUESTED, "this message did not ask for read receipts"
-            )
-        if self.is_expired(message):
-            raise ServiceError(
-                ErrorCode.MESSAGE_EXPIRED,
-                "this message is older than the read-receipt retention window",
-            )
-        return message
-
-    def fetch_group_acks(self, conn: DeviceConnection, req: f.FetchGroupAcks) -> f.Reply:
-        message = self._read_list_access(conn, req.group_id, req.msg_id)
-        before: int | None = None
-        if req.cursor is not None:
-            if _ACK_CURSOR.fullmatch(req.cursor) is None:
-                raise ServiceError(ErrorCode.INVALID_PARAM, "cursor must come from a previous page")
-            before = int(req.cursor)
-        rows = self.store.group_acks_page(message.id, before, req.page_size + 1)
-        more = len(rows) > req.page_size
-        rows = rows[: req.page_size]
-        return f.GroupAcks(
-            id=req.id,
-            acks=[
-                f.GroupAckInfo(
-                    message_id=message.msg_id,
-                    ack_id=str(row.ack_id),
-                    from_=self.store.username(row.user_id),
-                    content=row.content,
-                    read_count=row.read_count,
-                    timestamp=row.created_at,
-                )
-                for row in rows
-            ],
-            cursor=str(rows[-1].ack_id) if more else None,
-            read_count=message.group_ack_count,
-            member_count=message.group_member_count or 0,
-        )
-
-    def fetch_group_unread(self, conn: DeviceConnection, req: f.FetchGroupUnread) -> f.Reply:
-        message = self._read_list_access(conn, req.group_id, req.msg_id)
-        rows = self.store.unread_members_at(message, req.cursor, req.page_size + 1)
-        more = len(rows) > req.page_size
-        rows = rows[: req.page_size]
-        return f.GroupUnread(
-            id=req.id,
-            members=[row.username for row in rows],
-            cursor=rows[-1].username if more else None,
-            unread_count=max(0, (message.group_member_count or 0) - message.group_ack_count),
-        )
-
-    def remind_group_unread(self, conn: DeviceConnection, req: f.RemindGroupUnread) -> f.Reply:
-        message = self._read_list_access(conn, req.group_id, req.msg_id)
-        assert message.group_id is not None
-        current = set(self.store.member_ids(message.group_id))
-        rows = self.store.unread_members_at(message, None, self.config.max_group_members)
-        targets = [row for row in rows if row.user_id in current]
-        self.hub.emit(
-            [row.user_id for row in targets],
-            f.GroupAckReminderPush(
-                seq=0,
-                group_id=req.group_id,
-                msg_id=req.msg_id,
-                from_=conn.session.username or "",
-            ),
-        )
-        return f.Reminded(id=req.id, members=[row.username for row in targets])

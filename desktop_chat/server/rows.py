@@ -1,13 +1,14 @@
 """The rows a store hands out, whichever backend: plain frozen values.
 
-Owns: every row type of the storage interface: `MessageRow` (with
-`MESSAGE_COLUMNS`, the SELECT list in field order, and `message_row`, which turns a
-fetched SQLite tuple into one), `DeviceRow`, `DeviceState`, `Credentials`,
-`EventRow`, `MemberState`, `ReadState`, `ConversationRow`, `GroupRow`,
-`MemberRole`, `UnreadMember`, `AckRow` and `BlobRow` (with `blob_key`, the one
-check of a blob's sha256 both backends make). Both backends build them (`store.py`
-and the modules split from it, `storage/postgres*.py`); `storage.interface`
-re-exports them all, and `store` the ones it always did.
+Owns: every row type of the storage interface: `MessageRow` (with `MESSAGE_COLUMNS`,
+the SELECT list in field order, and `message_row`, which turns a fetched SQLite
+tuple into one), `DeviceRow`, `DeviceState`, `Credentials`, `EventRow`,
+`MemberState`, `ReadState`, `ConversationRow`, `GroupRow`, `MemberRole`,
+`UnreadMember`, `AckRow` (with `ACK_COLUMNS`), `AckTimes`, `PinRow` and `BlobRow`
+(with `blob_key`, the one check of a blob's sha256 both backends make). Both
+backends build them (`store.py` and the modules split from it,
+`storage/postgres*.py`); `storage.interface` re-exports them all, and `store` the
+ones it always did.
 
 Here rather than in the interface because the interface imports `store` (for its
 errors), and `store` must build these rows: one module both can import.
@@ -52,6 +53,7 @@ class MessageRow:
     reply_to: str | None
     edited_at: int | None
     recalled_at: int | None
+    group_confirm_count: int
 
     @property
     def recalled(self) -> bool:
@@ -151,6 +153,28 @@ class AckRow:
     content: str | None
     read_count: int
     created_at: int
+    confirmed_at: int | None = None
+
+
+ACK_COLUMNS = "ack_id, user_id, content, read_count, created_at, confirmed_at"
+
+
+@dataclass(frozen=True, slots=True)
+class AckTimes:
+    """When a group message's acks were made and its confirms given (ms), each sorted."""
+
+    reads: list[int]
+    confirms: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class PinRow:
+    """A group's pinned message, who pinned it and when."""
+
+    group_id: int
+    msg_id: str
+    by_id: int
+    at: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,12 @@ with their blob (a rowid table: SQLite advises against WITHOUT ROWID for rows th
 large); `blob_refs`, which messages refer to which blob, so unreferenced blobs can be
 collected. `store_blobs.py` says how they are used.
 
+Version 5 (announcements): a member's confirm of a group message
+(`group_acks.confirmed_at`; its note is the ack's `content`) and the message's
+`group_confirm_count`; an index on the acks' times, so a message's read progress is
+one index-only range scan; `group_reminders`, when each `remind_group_unread` went
+out and to how many; `group_pins`, a group's one pinned message.
+
 Storage that scales with groups (RECEIPTS.md §6):
 - unread counts are one row per member per conversation (`conversation_members`,
   with a read watermark), never one row per reader per message;
@@ -37,7 +43,7 @@ Never: hold queries other than DDL.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -213,5 +219,23 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             PRIMARY KEY (msg_id, sha256)
         ) WITHOUT ROWID""",
         "CREATE INDEX blob_refs_by_blob ON blob_refs(sha256)",
+    ),
+    5: (
+        "ALTER TABLE group_acks ADD COLUMN confirmed_at INTEGER",
+        "ALTER TABLE messages ADD COLUMN group_confirm_count INTEGER NOT NULL DEFAULT 0",
+        "CREATE INDEX group_acks_by_time ON group_acks(message_id, created_at, confirmed_at)",
+        """CREATE TABLE group_reminders (
+            message_id INTEGER NOT NULL,
+            at         INTEGER NOT NULL,
+            by_id      INTEGER NOT NULL,
+            reminded   INTEGER NOT NULL
+        )""",
+        "CREATE INDEX group_reminders_by_message ON group_reminders(message_id, at)",
+        """CREATE TABLE group_pins (
+            group_id   INTEGER PRIMARY KEY,
+            msg_id     TEXT NOT NULL,
+            by_id      INTEGER NOT NULL,
+            at         INTEGER NOT NULL
+        )""",
     ),
 }

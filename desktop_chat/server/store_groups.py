@@ -4,7 +4,8 @@ conversation sequence, and the per-reader rows of group receipts (acks, deliveri
 Owns: `GroupStore`, a part of `store.SqliteStore` (it uses its connection and
 helpers; it is never used alone). "Members at send time" comes from
 `group_membership` intervals measured in the conversation's own sequence; per-reader
-rows exist only for messages that asked for group acks (RECEIPTS.md §6).
+rows exist only for messages that asked for group acks (RECEIPTS.md §6). Also a
+member's confirm of an ack, a message's ack times, its reminders, and a group's pin.
 
 Never: build frames, decide permissions, or talk to sockets.
 """
@@ -15,7 +16,21 @@ import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from desktop_chat.server.rows import AckRow, GroupRow, MemberRole, MessageRow, UnreadMember
+from desktop_chat.server.rows import (
+    ACK_COLUMNS,
+    AckRow,
+    AckTimes,
+    GroupRow,
+    MemberRole,
+    MessageRow,
+    PinRow,
+    UnreadMember,
+)
+
+
+def _times(joined: str | None) -> list[int]:
+    """Times joined by `group_concat`, sorted."""
+    return sorted(map(int, joined.split(","))) if joined else []
 
 
 class GroupStore:
@@ -174,31 +189,109 @@ class GroupStore:
         )
         return [UnreadMember(*row) for row in rows]
 
+    # ------------------------------------------------------------------ pins
+
+    def group_pin(self, group_id: int) -> PinRow | None:
+        row = self._one(
+            "SELECT group_id, msg_id, by_id, at FROM group_pins WHERE group_id = ?",
+            (group_id,),
+        )
+        return None if row is None else PinRow(*row)
+
+    def set_group_pin(self, group_id: int, msg_id: str, by_id: int, now: int) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO group_pins(group_id, msg_id, by_id, at) VALUES (?, ?, ?, ?)",
+            (group_id, msg_id, by_id, now),
+        )
+
+    def clear_group_pin(self, group_id: int) -> bool:
+        cur = self._db.execute("DELETE FROM group_pins WHERE group_id = ?", (group_id,))
+        return cur.rowcount > 0
+
     # ------------------------------------------------------------------ group receipts
 
     def group_ack(self, message_id: int, user_id: int) -> AckRow | None:
         row = self._one(
-            "SELECT ack_id, user_id, content, read_count, created_at FROM group_acks"
-            " WHERE message_id = ? AND user_id = ?",
+            f"SELECT {ACK_COLUMNS} FROM group_acks WHERE message_id = ? AND user_id = ?",
             (message_id, user_id),
         )
         return None if row is None else AckRow(*row)
 
-    def add_group_ack(self, message_id: int, user_id: int, content: str | None, now: int) -> AckRow:
-        """Store a member's first ack and count it on the message."""
+    def add_group_ack(
+        self, message_id: int, user_id: int, content: str | None, now: int, confirmed: bool = False
+    ) -> AckRow:
+        """Store a member's first ack and count it on the message (and its confirm)."""
         row = self._one(
-            "UPDATE messages SET group_ack_count = group_ack_count + 1 WHERE id = ?"
+            "UPDATE messages SET group_ack_count = group_ack_count + 1,"
+            " group_confirm_count = group_confirm_count + ? WHERE id = ?"
             " RETURNING group_ack_count",
-            (message_id,),
+            (int(confirmed), message_id),
         )
         assert row is not None
         read_count = int(row[0])
+        confirmed_at = now if confirmed else None
         ack_id = self._insert(
-            "INSERT INTO group_acks(message_id, user_id, content, read_count, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (message_id, user_id, content, read_count, now),
+            "INSERT INTO group_acks(message_id, user_id, content, read_count, created_at,"
+            " confirmed_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (message_id, user_id, content, read_count, now, confirmed_at),
         )
-        return AckRow(ack_id, user_id, content, read_count, now)
+        return AckRow(ack_id, user_id, content, read_count, now, confirmed_at)
+
+    def confirm_group_ack(
+        self, message_id: int, user_id: int, content: str | None, now: int
+    ) -> AckRow | None:
+        row = self._one(
+            "UPDATE group_acks SET confirmed_at = ?, content = COALESCE(?, content)"
+            " WHERE message_id = ? AND user_id = ? AND confirmed_at IS NULL"
+            f" RETURNING {ACK_COLUMNS}",
+            (now, content, message_id, user_id),
+        )
+        if row is None:
+            return None
+        self._db.execute(
+            "UPDATE messages SET group_confirm_count = group_confirm_count + 1 WHERE id = ?",
+            (message_id,),
+        )
+        return AckRow(*row)
+
+    def group_acks_of(self, user_id: int, message_ids: Sequence[int]) -> dict[int, AckRow]:
+        found: dict[int, AckRow] = {}
+        ids = list(message_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for message_id, *rest in self._all(
+                f"SELECT message_id, {ACK_COLUMNS} FROM group_acks"
+                f" WHERE user_id = ? AND message_id IN ({marks})",
+                (user_id, *chunk),
+            ):
+                found[int(message_id)] = AckRow(*rest)
+        return found
+
+    def group_ack_times(self, message_id: int) -> AckTimes:
+        # One row, the times joined in C: 10,000 rows as Python tuples cost more.
+        row = self._one(
+            "SELECT group_concat(created_at), group_concat(confirmed_at) FROM group_acks"
+            " INDEXED BY group_acks_by_time WHERE message_id = ?",
+            (message_id,),
+        )
+        reads, confirms = row if row is not None else (None, None)
+        return AckTimes(_times(reads), _times(confirms))
+
+    def add_group_reminder(self, message_id: int, by_id: int, reminded: int, now: int) -> None:
+        self._db.execute(
+            "INSERT INTO group_reminders(message_id, at, by_id, reminded) VALUES (?, ?, ?, ?)",
+            (message_id, now, by_id, reminded),
+        )
+
+    def group_reminders(self, message_id: int) -> list[int]:
+        return [
+            int(row[0])
+            for row in self._all(
+                "SELECT at FROM group_reminders WHERE message_id = ? ORDER BY at, rowid",
+                (message_id,),
+            )
+        ]
 
     def group_acks_page(
         self, message_id: int, before_ack_id: int | None, limit: int
@@ -206,7 +299,7 @@ class GroupStore:
         return [
             AckRow(*row)
             for row in self._all(
-                "SELECT ack_id, user_id, content, read_count, created_at FROM group_acks"
+                f"SELECT {ACK_COLUMNS} FROM group_acks"
                 " WHERE message_id = ? AND ack_id < ? ORDER BY ack_id DESC LIMIT ?",
                 (message_id, before_ack_id if before_ack_id is not None else 2**62, limit),
             )

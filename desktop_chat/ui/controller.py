@@ -7,7 +7,9 @@ which receipts that sends), sends what the composer asks, keeps each chat's
 draft (in the client's local store: it survives switching chats and restarts),
 and applies settings; its group side (read-by view, members and roles) is
 `group_views.GroupViews`; what a person does to a message (its menu, replies,
-edits, recalls, typing) is `message_actions.MessageActions`; files and pictures
+edits, recalls, typing) is `message_actions.MessageActions`; an announcement's
+confirmation and the group's pinned notice are `announce_actions.AnnounceActions`;
+files and pictures
 (sending, progress, downloads, the viewer) are `attachment_actions.AttachmentActions`
 (what those three use of it is declared in `controller_host.ControllerHost`). Every client call
 that waits for the server runs as an asyncio task; a failure becomes a clear
@@ -38,6 +40,7 @@ from desktop_chat.client import (
 )
 from desktop_chat.client.models import now_ms
 from desktop_chat.client.qt_bridge import ChatSignals
+from desktop_chat.ui.announce_actions import AnnounceActions
 from desktop_chat.ui.attachment_actions import AttachmentActions
 from desktop_chat.ui.chat.attachment_view import summary_text
 from desktop_chat.ui.chat.chat_view import ChatView
@@ -60,7 +63,7 @@ def read_kind(message: ChatMessage) -> ReadKind:
     return ReadKind.GROUP_ACK if message.need_group_ack else ReadKind.GROUP_PLAIN
 
 
-class ChatController(GroupViews, MessageActions, AttachmentActions, QObject):
+class ChatController(GroupViews, MessageActions, AnnounceActions, AttachmentActions, QObject):
     def __init__(
         self,
         client: ChatClient,
@@ -92,6 +95,7 @@ class ChatController(GroupViews, MessageActions, AttachmentActions, QObject):
             dwell_seconds=dwell_seconds, idle_seconds=idle_seconds, parent=self, **sources
         )
         self.read_by_views = {}
+        self.stats_running: dict[str, bool] = {}
         self.group_info_view = None
         self._tasks: set[asyncio.Task] = set()
         self.errors: list[str] = []
@@ -142,6 +146,7 @@ class ChatController(GroupViews, MessageActions, AttachmentActions, QObject):
         if hasattr(delegate, "retry_clicked"):
             delegate.retry_clicked.connect(self.retry)
         self._wire_message_actions()
+        self._wire_announcements()
         self._wire_attachments()
 
     def _on_connected(self) -> None:
@@ -304,6 +309,7 @@ class ChatController(GroupViews, MessageActions, AttachmentActions, QObject):
         # ack cover them once each has been seen.
         complete = len(unread) >= conversation.unread_count
         self.tracker.open_chat(conversation_id, unread, complete=complete)
+        self.refresh_pin()  # after the tracker knows the chat: the bar may read its message
         self.tracker.evaluate()
 
     @staticmethod
@@ -488,7 +494,7 @@ class ChatController(GroupViews, MessageActions, AttachmentActions, QObject):
         self.signals.detach()
         for task in list(self._tasks):
             task.cancel()
-        for view in [*self.read_by_views.values(), self.group_info_view]:
+        for view in [*self.read_by_views.values(), self.group_info_view, self.confirm_popup]:
             if view is not None:
                 view.close()
         self.window.dispose()

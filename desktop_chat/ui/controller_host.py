@@ -1,8 +1,8 @@
 """What the controller's parts may use of the controller they are part of.
 
 Owns: `ControllerHost`, the base of `group_views.GroupViews`,
-`message_actions.MessageActions` and `attachment_actions.AttachmentActions`, the
-parts of `controller.ChatController`: it
+`message_actions.MessageActions`, `announce_actions.AnnounceActions` and
+`attachment_actions.AttachmentActions`, the parts of `controller.ChatController`: it
 declares the controller's attributes they use, and, for the type checker only,
 the controller's methods they call and the ones each part calls on the other.
 `ChatController` sets and defines them all; the type checker holds it to these
@@ -87,3 +87,19 @@ class ControllerHost:
 
         @abstractmethod
         def open_read_by(self, msg_id: str) -> None: ...
+
+        # MessageActions', called by AnnounceActions (a click on the pin bar).
+
+        @abstractmethod
+        def jump_to_message(self, msg_id: str, max_pages: int = 40) -> bool: ...
+
+        # AnnounceActions', called by MessageActions (the menu) and the controller.
+
+        @abstractmethod
+        def pin_message(self, msg_id: str) -> None: ...
+
+        @abstractmethod
+        def unpin_message(self, group_id: str) -> None: ...
+
+        @abstractmethod
+        def refresh_pin(self) -> None: ...

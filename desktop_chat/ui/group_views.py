@@ -1,7 +1,10 @@
 """The controller's group side: the read-by view, and group members and roles.
 
 Owns: `GroupViews`, a mixin of `ChatController`: it opens the read-by view of a
-group message and fills it page by page, sends reminders, opens the group info
+group message and fills it page by page, fetches its chart's counts in one
+request (`fetch_group_ack_stats`, at `read_by.chart.CHART_EDGES`; again when the
+view asks, which it does at most once a second while acks arrive, never two at
+once), sends reminders, opens the group info
 dialog and turns its requests into group calls, keeps the open chat's header
 (title, member count, who may ask for read receipts) in step with the group as
 the server confirms it, and fetches a group's members when this device does
@@ -26,6 +29,8 @@ class GroupViews(ControllerHost):
     """Mixed into `ChatController`, whose client, window, views and `spawn` it uses
     (as `controller_host.ControllerHost` declares them)."""
 
+    stats_running: dict[str, bool]  # msg_id -> asked again while its fetch runs
+
     # ------------------------------------------------------------------ read-by view
 
     def open_read_by(self, msg_id: str) -> None:
@@ -44,6 +49,7 @@ class GroupViews(ControllerHost):
                 self.window,
             )
             view.remind_requested.connect(self._remind)
+            view.stats_wanted.connect(self._fetch_stats)
             view.finished.connect(lambda _result: self.read_by_views.pop(msg_id, None))
             self.read_by_views[msg_id] = view
         view.show()
@@ -77,6 +83,35 @@ class GroupViews(ControllerHost):
                 break
         view.set_acks(acks)
         view.set_unread(unread)
+        self._fetch_stats(msg_id, group_id)
+
+    def _fetch_stats(self, msg_id: str, group_id: str) -> None:
+        """The chart's counts, one request at a time (one asked for meanwhile follows)."""
+        running = self.stats_running
+        if msg_id in running:
+            running[msg_id] = True  # again once this one is back
+            return
+        running[msg_id] = False
+
+        async def fetch() -> None:
+            from desktop_chat.ui.read_by.chart import CHART_EDGES
+
+            try:
+                stats = await self.client.chat_manager.fetch_group_ack_stats(
+                    msg_id, group_id, list(CHART_EDGES)
+                )
+            finally:
+                again = running.pop(msg_id, False)
+            view = self.read_by_views.get(msg_id)
+            if view is not None:
+                view.set_stats(stats)
+                if again:
+                    self._fetch_stats(msg_id, group_id)
+
+        self.spawn(
+            fetch(),
+            QCoreApplication.translate("ChatController", "Could not load the reading progress."),
+        )
 
     def _remind(self, msg_id: str, group_id: str) -> None:
         async def remind() -> None:

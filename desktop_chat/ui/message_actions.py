@@ -2,15 +2,16 @@
 
 Owns: `MessageActions`, a part of `controller.ChatController`: it keeps the open
 chat's rows in step with recalls and edits from any device (and makes the read
-tracker forget a message that is recalled or deleted while it waits to be
-read), and carries out the message menu's choices (`message_menu.MessageMenu`):
-copy, reply, edit, recall (only within the server's limit; a refusal is said in
-words), delete for me (after a confirm), and info (sent, delivered and read
-times; the read-by view for a group message that asked for receipts). It also
-sends replies and edits from the composer, the typing hint of one-to-one chats,
-jumps to a message (a quote, a search hit), and mutes or unmutes a chat (the
-list's menu, the header's button; the server keeps it, for every device), and
-answers the message search panel (`message_search`) and opens a chat at a hit.
+tracker forget a message that is recalled or deleted while it waits to be read),
+and carries out the message menu's choices (`message_menu.MessageMenu`): copy,
+reply, edit, pin and unpin (owners and admins, in groups), recall (only within
+the server's limit; a refusal is said in words), delete for me (after a
+confirm), and info (sent, delivered and read times; the read-by view for a group
+message that asked for receipts). It also sends replies and edits from the
+composer, the typing hint of one-to-one chats, jumps to a message (a quote, a
+search hit), and mutes or unmutes a chat (the list's menu, the header's button;
+the server keeps it, for every device), and answers the message search panel
+(`message_search`) and opens a chat at a hit.
 
 Never: paint, decide what counts as read, or change the store itself (the
 client's calls do).
@@ -26,6 +27,7 @@ from desktop_chat.client import ChatMessage, ChatType, MessageDirection
 from desktop_chat.client.models import now_ms
 from desktop_chat.protocol import Mark
 from desktop_chat.protocol.validation import DEFAULT_RECALL_SECONDS
+from desktop_chat.ui.announce_actions import can_pin
 from desktop_chat.ui.chat.attachment_view import attachment_of, summary_text
 from desktop_chat.ui.chat.message_delegate import receipt_tooltip
 from desktop_chat.ui.chat.message_menu import MenuChoice, MessageMenu
@@ -191,6 +193,10 @@ class MessageActions(ControllerHost):
             choices.append(MenuChoice.REPLY)
         if can_edit(message):
             choices.append(MenuChoice.EDIT)
+        group = self.client.groups.get(message.conversation_id) if message.is_group else None
+        if group is not None and can_pin(message, group, self.me):
+            pinned = group.pinned_msg_id == msg_id
+            choices.append(MenuChoice.UNPIN if pinned else MenuChoice.PIN)
         if can_recall(message, recall_seconds=self.client.limits.recall_seconds):
             choices.append(MenuChoice.RECALL)
         choices.append(MenuChoice.DELETE)
@@ -221,6 +227,10 @@ class MessageActions(ControllerHost):
                 self.client.chat_manager.recall_message(msg_id),
                 QCoreApplication.translate("ChatController", "Could not recall the message."),
             )
+        elif choice == MenuChoice.PIN:
+            self.pin_message(msg_id)
+        elif choice == MenuChoice.UNPIN:
+            self.unpin_message(message.conversation_id)
         elif choice == MenuChoice.DELETE:
             self._confirm_delete(message)
         elif choice == MenuChoice.INFO:

@@ -144,6 +144,11 @@ class ReadAckController(QObject):
             self._at_open.discard(msg_id)
         self._update_timer()
 
+    def was_seen(self, msg_id: str) -> bool:
+        """Whether this controller already reported `msg_id` as seen (its receipt may
+        still be on its way)."""
+        return msg_id in self._acked
+
     @property
     def pending(self) -> list[str]:
         return [*self._pending, *self._awaiting_bound]

@@ -6,7 +6,8 @@ for `Qt.ItemDataRole.AccessibleTextRole` ("bob, 18:27: see you tomorrow",
 "bob, 2 unread messages, last message: hi"). A picture or a file is named with
 its caption ("photo cat.jpg, 1200 by 800: at the beach"). The receipt part says what the
 delegate draws: the clock (sending), one tick (sent), two ticks (delivered),
-blue ticks (read), the red "!" (not sent), and a group's "Read n/m" ring.
+blue ticks (read), the red "!" (not sent), a group's "Read n/m" ring, and an
+announcement's "Confirm" line (`confirm_text`).
 Every sentence is one translatable string with placeholders.
 
 Never: know about a model, a view or a delegate, or decide a message's state
@@ -53,6 +54,24 @@ def receipt_text(message: ChatMessage) -> str:
     return QCoreApplication.translate("SpokenText", "Sent")
 
 
+def confirm_text(message: ChatMessage) -> str:
+    """A received announcement's "Confirm" line: what is asked, or what this user said."""
+    if message.direction is MessageDirection.SEND or message.recalled:
+        return ""
+    if not (message.is_group and message.need_group_ack):
+        return ""
+    if message.confirmed_at is None:
+        return QCoreApplication.translate(
+            "SpokenText", "Asks you to confirm you have read it: press Enter to confirm"
+        )
+    note = one_line(message.confirm_note or "")
+    if note:
+        return QCoreApplication.translate("SpokenText", "You confirmed it: {note}").format(
+            note=note
+        )
+    return QCoreApplication.translate("SpokenText", "You confirmed it")
+
+
 def message_text(message: ChatMessage) -> str:
     """The whole message as one sentence: sender, time, text, then its receipt state."""
     sender = (
@@ -82,7 +101,7 @@ def message_text(message: ChatMessage) -> str:
         spoken = QCoreApplication.translate("SpokenText", "{message} (edited)").format(
             message=spoken
         )
-    receipt = receipt_text(message)
+    receipt = receipt_text(message) or confirm_text(message)
     if receipt:
         spoken = QCoreApplication.translate("SpokenText", "{message}. {receipt}").format(
             message=spoken, receipt=receipt

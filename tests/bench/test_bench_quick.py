@@ -20,6 +20,7 @@ BENCH = Path(sys.executable).with_name("desktop-chat-bench")
 EXPECTED = {
     "receipts": ["cases"],
     "group": ["cases"],
+    "ackstats": ["stats_p50_ms", "stats_p95_ms", "walk_p50_ms", "walk_p95_ms", "ratio_p50"],
     "batching": ["ways", "messages"],
     "ui": [
         "open_ms",
@@ -101,6 +102,11 @@ def test_quick_scenario_writes_complete_json(scenario: str, tmp_path: Path) -> N
         for key in GROUP_KEYS:
             assert case[key] is not None, key
         assert case["group_ack_count"] == case["members"] - 1
+    elif scenario == "ackstats":
+        # Counts, not times: every ack is counted by the one request and by the walk.
+        assert result["acks"] == result["members"] - 1 == result["acks_walked"]
+        assert result["reads_at_last_edge"] == result["acks"]
+        assert result["confirms"] == (result["acks"] + 2) // 3
     elif scenario == "batching":
         assert set(result["ways"]) == {"per_message", "batched", "conversation"}
         assert result["ways"]["conversation"]["frames_sent_by_reader"] == 1

@@ -28,6 +28,9 @@ def test_every_kept_field_goes_from_the_wire_to_the_store_and_back(tmp_path):
         "group_delivered_count": 6,
         "reply_to": "quoted-0001",
         "edited_at": 1_700_000_000_004,
+        "group_confirm_count": 3,
+        "confirmed_at": 1_700_000_000_005,
+        "confirm_note": "收到",
     }
     assert set(kept) == set(MESSAGE_KEPT_FIELDS)
     info = f.MessageInfo(

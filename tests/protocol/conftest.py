@@ -91,6 +91,7 @@ def build_requests() -> dict[str, f.Request]:
         f.FetchGroupAcks(id="r12", group_id=GROUP, msg_id=MSG_A, cursor="ack-17", page_size=10),
         f.FetchGroupUnread(id="r13", group_id=GROUP, msg_id=MSG_A, cursor="bob", page_size=100),
         f.RemindGroupUnread(id="r14", group_id=GROUP, msg_id=MSG_A),
+        f.FetchGroupAckStats(id="r14s", group_id=GROUP, msg_id=MSG_A, edges=[300, 3600, 86400]),
         f.FetchConversations(id="r15"),
         f.FetchHistory(id="r16", conversation_id=GROUP, before_seq=9, page_size=20),
         f.CreateGroup(id="r17", name="Team", members=["bob", "carol"], ack_policy="all"),
@@ -101,6 +102,8 @@ def build_requests() -> dict[str, f.Request]:
         f.SetGroupAckPolicy(id="r22", group_id=GROUP, ack_policy="all"),
         f.GetGroup(id="r23", group_id=GROUP, with_members=False),
         f.FetchGroups(id="r24"),
+        f.PinGroupMessage(id="r24p", group_id=GROUP, msg_id=MSG_A),
+        f.UnpinGroupMessage(id="r24u", group_id=GROUP),
         f.Recall(id="r25", msg_id=MSG_A),
         f.Edit(id="r26", msg_id=MSG_A, body=f.TextBody("fixed, 世界")),
         f.SetConversationMute(id="r27", conversation_id="bob", muted=True, until=1_800_000_000),
@@ -159,6 +162,18 @@ def build_pushes(seq: int = 0) -> dict[str, f.Push]:
             time=1_700_000_005,
         ),
         f.ConversationMutedPush(seq=seq, conversation_id=GROUP, muted=True, muted_until=None),
+        f.SelfConfirmedPush(
+            seq=seq, group_id=GROUP, msg_id=MSG_A, confirmed_at=1_700_000_000_400, confirm_note="OK"
+        ),
+        f.GroupPinnedPush(
+            seq=seq,
+            group_id=GROUP,
+            pinned=f.PinnedInfo(
+                msg_id=MSG_A, by="alice", at=1_700_000_000_500, message=message_info()
+            ),
+            by="alice",
+            group=group_info(),
+        ),
     ]
     return {type(s).__struct_config__.tag: s for s in samples}
 
@@ -175,7 +190,19 @@ def build_replies() -> dict[str, f.Reply]:
         f.GroupAckOk(id="r11", msg_id=MSG_A, ack_id="ack-17", read_count=4),
         f.GroupAcks(id="r12", acks=[group_ack_info()], cursor=None, read_count=4, member_count=10),
         f.GroupUnread(id="r13", members=["carol"], cursor="carol", unread_count=6),
-        f.Reminded(id="r14", members=["carol"]),
+        f.Reminded(id="r14", members=["carol"], at=1_700_000_000_600),
+        f.GroupAckStats(
+            id="r14s",
+            msg_id=MSG_A,
+            sent_at=1_700_000_000_123,
+            member_count=10,
+            read_count=4,
+            confirm_count=2,
+            edges=[300, 3600],
+            reads=[1, 4],
+            confirms=[0, 2],
+            reminders=[1_700_000_000_600],
+        ),
         f.Conversations(
             id="r15",
             conversations=[

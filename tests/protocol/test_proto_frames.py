@@ -29,6 +29,9 @@ ALL_REQUEST_TAGS = {
     "fetch_group_acks",
     "fetch_group_unread",
     "remind_group_unread",
+    "fetch_group_ack_stats",
+    "pin_group_message",
+    "unpin_group_message",
     "fetch_conversations",
     "fetch_history",
     "create_group",
@@ -58,6 +61,8 @@ ALL_PUSH_TAGS = {
     "message_recalled",
     "message_edited",
     "conversation_muted",
+    "self_confirmed",
+    "group_pinned",
 }
 ALL_EPHEMERAL_TAGS = {"peer_typing"}
 ALL_REPLY_TAGS = {
@@ -72,6 +77,7 @@ ALL_REPLY_TAGS = {
     "group_acks",
     "group_unread",
     "reminded",
+    "group_ack_stats",
     "conversations",
     "history",
     "group",

@@ -337,6 +337,30 @@ CASES: dict[str, tuple[Fields, dict[str, str]]] = {
         lambda w, me: ("remind_group_unread", {"group_id": w.group, "msg_id": MSG_A}),
         _group_only("reminded", **READ_LIST),
     ),
+    "fetch_group_ack_stats": (
+        lambda w, me: (
+            "fetch_group_ack_stats",
+            {"group_id": w.group, "msg_id": MSG_A, "edges": [300, 3600, 86400]},
+        ),
+        _group_only("group_ack_stats", **READ_LIST),
+    ),
+    # The pinned notice: owner and admins pin and unpin; a recalled message is not pinned.
+    "pin_group_message": (
+        lambda w, me: ("pin_group_message", {"group_id": w.group, "msg_id": MSG_A}),
+        _group_only("group", member="PERMISSION_DENIED"),
+    ),
+    "pin_group_message-recalled": (
+        lambda w, me: ("pin_group_message", {"group_id": w.group, "msg_id": MSG_GONE_G}),
+        _group_only("MESSAGE_RECALLED", member="PERMISSION_DENIED"),
+    ),
+    "pin_group_message-other_group": (
+        lambda w, me: ("pin_group_message", {"group_id": w.group, "msg_id": MSG_C}),
+        _group_only("MESSAGE_NOT_FOUND", member="PERMISSION_DENIED"),
+    ),
+    "unpin_group_message": (
+        lambda w, me: ("unpin_group_message", {"group_id": w.group}),
+        _group_only("group", member="PERMISSION_DENIED"),
+    ),
     "fetch_group_acks-plain_message": (
         # Permission is checked before "no acks requested": a member learns nothing more.
         lambda w, me: ("fetch_group_acks", {"group_id": w.group, "msg_id": MSG_P}),

@@ -495,13 +495,13 @@ def test_export_csv_writes_exact_rows(qtbot, tmp_path: Path, utc) -> None:
     with path.open(encoding="utf-8-sig", newline="") as file:
         rows = list(csv.reader(file))
     assert rows == [
-        ["member", "status", "read_at_iso", "note"],
-        ["erin", "read", "2024-03-12T12:32:05+00:00", "'=1+1"],
-        ["bob", "read", "2024-03-12T11:32:05+00:00", ""],
-        ["王小明", "read", "2024-03-12T10:33:10+00:00", "收到"],
-        ["alice", "read", "2024-03-12T10:32:05+00:00", "Got it, see you Friday"],
-        ["carol", "unread", "", ""],
-        ["dave", "unread", "", ""],
+        ["member", "status", "read_at_iso", "note", "confirmed_at_iso"],
+        ["erin", "read", "2024-03-12T12:32:05+00:00", "'=1+1", ""],
+        ["bob", "read", "2024-03-12T11:32:05+00:00", "", ""],
+        ["王小明", "read", "2024-03-12T10:33:10+00:00", "收到", ""],
+        ["alice", "read", "2024-03-12T10:32:05+00:00", "Got it, see you Friday", ""],
+        ["carol", "unread", "", "", ""],
+        ["dave", "unread", "", "", ""],
     ]
 
 

@@ -3,6 +3,18 @@
 <TS version="2.1" language="zh_CN">
 <context>
     <name>SpokenText</name>
+        <message>
+            <source>You confirmed it</source>
+            <translation>你已确认</translation>
+        </message>
+        <message>
+            <source>You confirmed it: {note}</source>
+            <translation>你已确认：{note}</translation>
+        </message>
+        <message>
+            <source>Asks you to confirm you have read it: press Enter to confirm</source>
+            <translation>请你确认已阅读：按 Enter 确认</translation>
+        </message>
     <message>
         <location filename="../../ui/spoken.py" line="30"/>
         <source>Sending</source>

@@ -476,6 +476,10 @@
     <context>
         <name>MemberListModel</name>
         <message>
+            <source>Confirmed %1</source>
+            <translation>确认于 %1</translation>
+        </message>
+        <message>
             <location filename="../../ui/read_by/model.py" line="70" />
             <source>Read %1</source>
             <translation>已读于 %1</translation>
@@ -483,6 +487,18 @@
     </context>
     <context>
         <name>MessageBubble</name>
+        <message>
+            <source>Confirmed</source>
+            <translation>已确认</translation>
+        </message>
+        <message>
+            <source>Confirmed · %1</source>
+            <translation>已确认 · %1</translation>
+        </message>
+        <message>
+            <source>Confirm</source>
+            <translation>确认</translation>
+        </message>
         <message>
             <location filename="../../ui/chat/message_layout.py" line="51" />
             <source>Read %1/%2</source>
@@ -542,6 +558,22 @@
     </context>
     <context>
         <name>MessageMenu</name>
+        <message>
+            <source>Take it off the top of the group</source>
+            <translation>不再在群聊顶部显示</translation>
+        </message>
+        <message>
+            <source>Show it at the top of the group for every member</source>
+            <translation>在群聊顶部向所有成员显示</translation>
+        </message>
+        <message>
+            <source>Unpin</source>
+            <translation>取消置顶</translation>
+        </message>
+        <message>
+            <source>Pin</source>
+            <translation>置顶</translation>
+        </message>
         <message>
             <location filename="../../ui/chat/message_menu.py" line="31" />
             <source>Copy</source>
@@ -672,6 +704,14 @@
     <context>
         <name>MessageTooltip</name>
         <message>
+            <source>You confirmed it %1</source>
+            <translation>你已于 %1 确认</translation>
+        </message>
+        <message>
+            <source>Tell the sender you have read this, with a short note if you like</source>
+            <translation>告诉发送者你已阅读，可附一句备注</translation>
+        </message>
+        <message>
             <location filename="../../ui/chat/message_tooltips.py" line="30" />
             <source>Sending…</source>
             <translation>发送中…</translation>
@@ -714,6 +754,10 @@
     </context>
     <context>
         <name>ReadByDialog</name>
+        <message>
+            <source>%1 confirmed</source>
+            <translation>%1 人已确认</translation>
+        </message>
         <message>
             <location filename="../../ui/read_by/dialog.py" line="101" />
             <source>Read by</source>
@@ -997,6 +1041,10 @@
             <translation>没有文件管理器打开该文件夹。文件位于 {path}。</translation>
         </message>
         <message>
+            <source>Could not load the reading progress.</source>
+            <translation>无法加载阅读进度。</translation>
+        </message>
+        <message>
             <source>Could not send the file.</source>
             <translation>无法发送文件。</translation>
         </message>
@@ -1053,6 +1101,177 @@
         <message>
             <source>%1 of %2</source>
             <translation>第 %1 张，共 %2 张</translation>
+        </message>
+    </context>
+    <context>
+        <name>AnnounceActions</name>
+        <message>
+            <source>Could not unpin the message.</source>
+            <translation>无法取消置顶。</translation>
+        </message>
+        <message>
+            <source>Could not pin the message.</source>
+            <translation>无法置顶这条消息。</translation>
+        </message>
+        <message>
+            <source>Could not send your confirmation.</source>
+            <translation>无法发送你的确认。</translation>
+        </message>
+        <message>
+            <source>Not read yet</source>
+            <translation>未读</translation>
+        </message>
+        <message>
+            <source>Read</source>
+            <translation>已读</translation>
+        </message>
+        <message>
+            <source>Confirmed</source>
+            <translation>已确认</translation>
+        </message>
+        <message>
+            <source>You</source>
+            <translation>你</translation>
+        </message>
+    </context>
+    <context>
+        <name>ConfirmPopup</name>
+        <message numerus="yes">
+            <source>%n bytes left</source>
+            <translation>
+                <numerusform>还可输入 %n 字节</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>This note is %n bytes too long. Shorten it to send.</source>
+            <translation>
+                <numerusform>备注超出 %n 字节，请缩短后再发送。</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Use “%1” as the note</source>
+            <translation>用“%1”作为备注</translation>
+        </message>
+        <message>
+            <source>Quick note: %1</source>
+            <translation>快捷备注：%1</translation>
+        </message>
+        <message>
+            <source>Will do</source>
+            <translation>马上办</translation>
+        </message>
+        <message>
+            <source>OK</source>
+            <translation>好的</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <source>Send</source>
+            <translation>发送</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>备注</translation>
+        </message>
+        <message>
+            <source>Add a note (optional)</source>
+            <translation>添加备注（可选）</translation>
+        </message>
+        <message>
+            <source>Confirm you have read this</source>
+            <translation>确认你已阅读</translation>
+        </message>
+        <message>
+            <source>Confirm</source>
+            <translation>确认</translation>
+        </message>
+    </context>
+    <context>
+        <name>MemberPainter</name>
+        <message>
+            <source>Confirmed %1</source>
+            <translation>确认 %1</translation>
+        </message>
+        <message>
+            <source>Read %1</source>
+            <translation>已读 %1</translation>
+        </message>
+    </context>
+    <context>
+        <name>PinBar</name>
+        <message>
+            <source>%1: %2. %3</source>
+            <translation>%1：%2。%3</translation>
+        </message>
+        <message>
+            <source>Pinned message</source>
+            <translation>置顶消息</translation>
+        </message>
+        <message>
+            <source>Pinned message — click to show it in the chat</source>
+            <translation>置顶消息——点击在聊天中查看</translation>
+        </message>
+        <message>
+            <source>Hide it for you (others still see it)</source>
+            <translation>只对你隐藏（其他人仍能看到）</translation>
+        </message>
+        <message>
+            <source>Hide the pinned message</source>
+            <translation>隐藏置顶消息</translation>
+        </message>
+    </context>
+    <context>
+        <name>ProgressChart</name>
+        <message>
+            <source>Reminded</source>
+            <translation>已提醒</translation>
+        </message>
+        <message>
+            <source>Read</source>
+            <translation>已读</translation>
+        </message>
+        <message>
+            <source>Confirmed</source>
+            <translation>已确认</translation>
+        </message>
+        <message>
+            <source>After %1: %2 read</source>
+            <translation>%1 后：%2 人已读</translation>
+        </message>
+        <message>
+            <source>After %1: %2 read, %3 confirmed</source>
+            <translation>%1 后：%2 人已读，%3 人已确认</translation>
+        </message>
+        <message>
+            <source>Reads over time</source>
+            <translation>阅读人数随时间变化</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n min</source>
+            <translation>
+                <numerusform>%n 分钟</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n h</source>
+            <translation>
+                <numerusform>%n 小时</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n days</source>
+            <translation>
+                <numerusform>%n 天</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n day</source>
+            <translation>
+                <numerusform>%n 天</numerusform>
+            </translation>
         </message>
     </context>
 </TS>

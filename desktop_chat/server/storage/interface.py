@@ -2,7 +2,8 @@
 
 Owns: `Store`, the typing protocol every backend implements (`SqliteStore` in
 `store.py`, `PostgresStore` in `postgres.py`), split by concern (transactions,
-accounts, event log, conversations, messages, receipts, groups, edits, mutes, blobs),
+accounts, event log, conversations, messages, receipts, groups, edits, mutes, blobs,
+and announcements: `announce_interface.py`),
 and the error family below. The row types its methods return are frozen dataclasses
 defined in `server/rows.py` (both backends build them, and this module imports `store`, so
 they cannot live here) and re-exported from here. One contract suite
@@ -53,11 +54,13 @@ from desktop_chat.server.rows import (
     ReadState,
     UnreadMember,
 )
+from desktop_chat.server.storage.announce_interface import AnnouncementStore
 from desktop_chat.server.store_errors import MsgIdTakenError, StoreError, UserExistsError
 
 __all__ = [
     "AccountStore",
     "AckRow",
+    "AnnouncementStore",
     "BlobRow",
     "BlobStore",
     "ConversationRow",
@@ -326,10 +329,6 @@ class ReceiptStore(Protocol):
 
     def group_ack(self, message_id: int, user_id: int) -> AckRow | None: ...
 
-    def add_group_ack(self, message_id: int, user_id: int, content: str | None, now: int) -> AckRow:
-        """Store a member's first ack and count it on the message."""
-        ...
-
     def group_acks_page(
         self, message_id: int, before_ack_id: int | None, limit: int
     ) -> list[AckRow]:
@@ -481,6 +480,7 @@ class BlobStore(Protocol):
 
 
 class Store(
+    AnnouncementStore,
     TransactionStore,
     AccountStore,
     EventLogStore,

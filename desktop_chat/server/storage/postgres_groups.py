@@ -3,7 +3,8 @@
 Owns: the SQL of groups and roles; of membership intervals, measured in the
 group conversation's own seq ("members at send time" of a message with conv_seq S:
 joined_seq < S and (left_seq IS NULL or left_seq >= S)); of group acks and
-deliveries; and `check_invariants`, which on PostgreSQL also checks that every
+deliveries, confirms, ack times and reminders; of a group's pinned message; and
+`check_invariants`, which on PostgreSQL also checks that every
 user's log head matches its log (seqs 1..last_seq, none missing).
 
 Concurrency: `add_members` and `remove_members` lock the conversation's row
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from desktop_chat.server.rows import ACK_COLUMNS, AckTimes, PinRow
 from desktop_chat.server.storage.interface import (
     AckRow,
     GroupRow,
@@ -194,28 +196,87 @@ class PgGroups(PgSession):
 
     def group_ack(self, message_id: int, user_id: int) -> AckRow | None:
         row = self._one(
-            "SELECT ack_id, user_id, content, read_count, created_at FROM group_acks"
-            " WHERE message_id = %s AND user_id = %s",
+            f"SELECT {ACK_COLUMNS} FROM group_acks WHERE message_id = %s AND user_id = %s",
             (message_id, user_id),
         )
         return None if row is None else AckRow(*row)
 
-    def add_group_ack(self, message_id: int, user_id: int, content: str | None, now: int) -> AckRow:
-        """Store a member's first ack and count it on the message."""
+    def add_group_ack(
+        self, message_id: int, user_id: int, content: str | None, now: int, confirmed: bool = False
+    ) -> AckRow:
+        """Store a member's first ack and count it on the message (and its confirm)."""
         row = self._write(
-            "UPDATE messages SET group_ack_count = group_ack_count + 1 WHERE id = %s"
+            "UPDATE messages SET group_ack_count = group_ack_count + 1,"
+            " group_confirm_count = group_confirm_count + %s WHERE id = %s"
             " RETURNING group_ack_count",
-            (message_id,),
+            (int(confirmed), message_id),
         ).fetchone()
         assert row is not None
         read_count = int(row[0])
+        confirmed_at = now if confirmed else None
         ack = self._write(
-            "INSERT INTO group_acks(message_id, user_id, content, read_count, created_at)"
-            " VALUES (%s, %s, %s, %s, %s) RETURNING ack_id",
-            (message_id, user_id, content, read_count, now),
+            "INSERT INTO group_acks(message_id, user_id, content, read_count, created_at,"
+            " confirmed_at) VALUES (%s, %s, %s, %s, %s, %s) RETURNING ack_id",
+            (message_id, user_id, content, read_count, now, confirmed_at),
         ).fetchone()
         assert ack is not None
-        return AckRow(int(ack[0]), user_id, content, read_count, now)
+        return AckRow(int(ack[0]), user_id, content, read_count, now, confirmed_at)
+
+    def confirm_group_ack(
+        self, message_id: int, user_id: int, content: str | None, now: int
+    ) -> AckRow | None:
+        # The row lock orders two confirms of one ack: the second finds it confirmed.
+        row = self._write(
+            "UPDATE group_acks SET confirmed_at = %s, content = COALESCE(%s, content)"
+            " WHERE message_id = %s AND user_id = %s AND confirmed_at IS NULL"
+            f" RETURNING {ACK_COLUMNS}",
+            (now, content, message_id, user_id),
+        ).fetchone()
+        if row is None:
+            return None
+        self._write(
+            "UPDATE messages SET group_confirm_count = group_confirm_count + 1 WHERE id = %s",
+            (message_id,),
+        )
+        return AckRow(*row)
+
+    def group_acks_of(self, user_id: int, message_ids: Sequence[int]) -> dict[int, AckRow]:
+        if not message_ids:
+            return {}
+        return {
+            int(message_id): AckRow(*rest)
+            for message_id, *rest in self._all(
+                f"SELECT message_id, {ACK_COLUMNS} FROM group_acks"
+                " WHERE user_id = %s AND message_id = ANY(%s::bigint[])",
+                (user_id, list(message_ids)),
+            )
+        }
+
+    def group_ack_times(self, message_id: int) -> AckTimes:
+        # One row of two arrays, not 10,000 rows.
+        row = self._one(
+            "SELECT array_agg(created_at ORDER BY created_at),"
+            " array_agg(confirmed_at ORDER BY confirmed_at) FILTER (WHERE confirmed_at IS NOT NULL)"
+            " FROM group_acks WHERE message_id = %s",
+            (message_id,),
+        )
+        reads, confirms = row if row is not None else (None, None)
+        return AckTimes([int(t) for t in reads or ()], [int(t) for t in confirms or ()])
+
+    def add_group_reminder(self, message_id: int, by_id: int, reminded: int, now: int) -> None:
+        self._write(
+            "INSERT INTO group_reminders(message_id, at, by_id, reminded) VALUES (%s, %s, %s, %s)",
+            (message_id, now, by_id, reminded),
+        )
+
+    def group_reminders(self, message_id: int) -> list[int]:
+        return [
+            int(row[0])
+            for row in self._all(
+                "SELECT at FROM group_reminders WHERE message_id = %s ORDER BY at",
+                (message_id,),
+            )
+        ]
 
     def group_acks_page(
         self, message_id: int, before_ack_id: int | None, limit: int
@@ -223,11 +284,32 @@ class PgGroups(PgSession):
         return [
             AckRow(*row)
             for row in self._all(
-                "SELECT ack_id, user_id, content, read_count, created_at FROM group_acks"
+                f"SELECT {ACK_COLUMNS} FROM group_acks"
                 " WHERE message_id = %s AND ack_id < %s ORDER BY ack_id DESC LIMIT %s",
                 (message_id, before_ack_id if before_ack_id is not None else _NO_BOUND, limit),
             )
         ]
+
+    # ------------------------------------------------------------------ pins
+
+    def group_pin(self, group_id: int) -> PinRow | None:
+        row = self._one(
+            "SELECT group_id, msg_id, by_id, at FROM group_pins WHERE group_id = %s",
+            (group_id,),
+        )
+        return None if row is None else PinRow(*row)
+
+    def set_group_pin(self, group_id: int, msg_id: str, by_id: int, now: int) -> None:
+        self._write(
+            "INSERT INTO group_pins(group_id, msg_id, by_id, at) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (group_id) DO UPDATE SET msg_id = excluded.msg_id,"
+            " by_id = excluded.by_id, at = excluded.at",
+            (group_id, msg_id, by_id, now),
+        )
+
+    def clear_group_pin(self, group_id: int) -> bool:
+        cur = self._write("DELETE FROM group_pins WHERE group_id = %s", (group_id,))
+        return cur.rowcount > 0
 
     def add_group_delivery(self, message_id: int, user_id: int, now: int) -> int | None:
         """Record a member's device got the message; returns the new count, or None if known."""

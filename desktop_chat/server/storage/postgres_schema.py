@@ -222,12 +222,35 @@ _V4 = (
     "CREATE INDEX blob_refs_by_blob ON blob_refs(sha256)",
 )
 
+# SQLite's version 5 (schema.py): announcements. A member's confirm of a group
+# message and the message's confirm count, an index on the acks' times (a message's
+# read progress is one index-only range scan), reminders, a group's pinned message.
+_V5 = (
+    "ALTER TABLE group_acks ADD COLUMN confirmed_at bigint",
+    "ALTER TABLE messages ADD COLUMN group_confirm_count integer NOT NULL DEFAULT 0",
+    "CREATE INDEX group_acks_by_time ON group_acks(message_id, created_at, confirmed_at)",
+    """CREATE TABLE group_reminders (
+        message_id bigint NOT NULL,
+        at         bigint NOT NULL,
+        by_id      bigint NOT NULL,
+        reminded   integer NOT NULL
+    )""",
+    "CREATE INDEX group_reminders_by_message ON group_reminders(message_id, at)",
+    """CREATE TABLE group_pins (
+        group_id   bigint PRIMARY KEY,
+        msg_id     text COLLATE "C" NOT NULL,
+        by_id      bigint NOT NULL,
+        at         bigint NOT NULL
+    )""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "users, devices, event logs, conversations, messages, groups", _V1),
     # SQLite's version 2 added user_name_keys, which version 1 here has already.
     Migration(2, "look-alike name keys (already in version 1 here)", ()),
     Migration(3, "replies, edits, recalls, mutes, private reads", _V3),
     Migration(4, "blobs of files and images: records, chunks, references", _V4),
+    Migration(5, "announcements: confirms, ack times, reminders, pinned messages", _V5),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -16,7 +16,8 @@ Enter opens its "Read n/m" or retries a failed one, and the Menu key or
 Shift+F10 opens its menu (as a right click does: `menu_requested`). Files and
 pictures come in by the paperclip (Ctrl+Shift+O), a drop anywhere on the chat, or
 a paste into the composer, through `attach.Attacher`'s preview, and go out as
-`attach_requested`. A reply or
+`attach_requested`. A group's pinned message shows in `pin_bar` under the header
+(it counts in `visible_fractions` as far as it is on screen). A reply or
 an edit shows a bar above the composer (`composer_bar.ComposerBar`; Esc or ×
 cancels); Enter then emits `reply_requested` or `edit_requested`. The header's
 subtitle says "bob is typing…" for a few seconds after `show_typing`; `reveal`
@@ -28,7 +29,7 @@ Never: talk to the client, or decide that anything was read.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -46,7 +47,8 @@ from desktop_chat.ui.chat.composer_bar import EDIT, REPLY, ComposerBar
 from desktop_chat.ui.chat.jump_button import JumpButton
 from desktop_chat.ui.chat.message_list import MessageList
 from desktop_chat.ui.chat.message_model import MessageListModel
-from desktop_chat.ui.chat.visibility import measure_fractions
+from desktop_chat.ui.chat.pin_bar import PinBar
+from desktop_chat.ui.chat.visibility import SeenMeter
 from desktop_chat.ui.painting.roles import MessageRole
 
 TYPING_SHOWN_MS = 5000
@@ -164,6 +166,8 @@ class ChatView(QWidget):
         self.mute_button.setToolTip(self.tr("Mute notifications (unread messages still count)"))
         self.muted = False
         self.mute_button.clicked.connect(lambda: self.mute_requested.emit(not self.muted))
+        self.pin_bar = PinBar()  # a group's pinned message, under the header
+        self.pin_bar.installEventFilter(self)  # shown, hidden or moved: check what is seen
 
     def _lay_out(self) -> None:
         """The header above the list, the bar, then the composer and its buttons."""
@@ -185,6 +189,7 @@ class ChatView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 10)
         layout.addLayout(header)
+        layout.addWidget(self.pin_bar)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.bar)
         layout.addLayout(bottom)
@@ -209,12 +214,9 @@ class ChatView(QWidget):
         model.modelReset.connect(self._reset)
         model.dataChanged.connect(self._data_changed)  # a method: gone with the view
         self.list.viewport().installEventFilter(self)
-        # What `visible_fractions` measured, and a fingerprint of everything it depends
-        # on: the read tracker asks five times a second, and while nothing moved the
-        # answer is the same (an idle app with unread messages off screen).
+        # What `visible_fractions` measured, kept while nothing it depends on moved.
         self._layout_revision = 0
-        self._fractions_key: tuple | None = None
-        self._fractions: dict[str, float] = {}
+        self._meter = SeenMeter()
         for changed in (
             model.rowsInserted,
             model.rowsRemoved,
@@ -386,30 +388,11 @@ class ChatView(QWidget):
         The share of the bubble's area that is inside the viewport and on a screen
         (a window dragged half off the desktop shows half). A bubble taller than the
         viewport counts as wholly seen (1.0) while it fills the whole viewport on screen.
+        The pinned message counts as far as its pin bar is on screen.
         """
         if not self.isVisible():
             return {}
-        list_view = self.list
-        viewport = list_view.viewport()
-        area = viewport.rect()
-        origin = viewport.mapToGlobal(QPoint(0, 0))
-        screens = [screen.geometry() for screen in QGuiApplication.screens()]
-        bar = list_view.verticalScrollBar()
-        key = (
-            self._layout_revision,
-            bar.value(),
-            bar.maximum(),  # moves when a delayed relayout changed the rows' heights
-            area.width(),
-            area.height(),
-            origin.x(),
-            origin.y(),
-            tuple(geometry.getRect() for geometry in screens),
-        )
-        if key == self._fractions_key:
-            return dict(self._fractions)
-        fractions = measure_fractions(list_view, self.model, area, origin, screens)
-        self._fractions_key, self._fractions = key, fractions
-        return dict(fractions)
+        return self._meter.measure(self.list, self.model, self._layout_revision, self.pin_bar)
 
     def open_at(self, msg_id: str) -> None:
         """Show the chat from `msg_id` (its first unread message) rather than the bottom."""
@@ -498,6 +481,6 @@ class ChatView(QWidget):
         self.visibility_changed.emit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show, QEvent.Type.Hide):
             self.visibility_changed.emit()
         return False

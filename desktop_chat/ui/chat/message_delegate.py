@@ -2,8 +2,9 @@
 
 Owns: how a message row looks (bubble, sender line, a reply's quote, its picture
 or file card (`attachment_art`'s), time and "edited", the receipt tick, the group
-"Read n/m" ring; a recalled message's quiet line; a brief highlight after a jump);
-where the clickable areas of a message row are, and which tooltip each shows (their words are
+"Read n/m" ring, an announcement's "Confirm" line (`confirm_line`); a recalled
+message's quiet line; a brief highlight after a jump); where the clickable areas
+of a message row are, and which tooltip each shows (their words are
 `message_tooltips`'); the caches that keep painting and sizing bubbles cheap.
 
 `MessageDelegate` only dispatches: `MessagePainter` owns `paint` and
@@ -36,14 +37,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import (
-    QColor,
-    QHelpEvent,
-    QMouseEvent,
-    QPainter,
-    QPalette,
-    QPen,
-)
+from PySide6.QtGui import QColor, QHelpEvent, QMouseEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QStyle,
@@ -55,6 +49,7 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.protocol import Mark
 from desktop_chat.ui.chat.attachment_art import AttachmentArt, Pictures
+from desktop_chat.ui.chat.confirm_line import paint_confirm
 from desktop_chat.ui.chat.message_editor import MessageTextEditor
 from desktop_chat.ui.chat.message_layout import (  # noqa: F401  (re-exported for callers)
     BANNER_HEIGHT,
@@ -67,7 +62,11 @@ from desktop_chat.ui.chat.message_layout import (  # noqa: F401  (re-exported fo
     read_count_label,
     separator_height,
 )
-from desktop_chat.ui.chat.message_tooltips import read_count_tooltip, receipt_tooltip
+from desktop_chat.ui.chat.message_tooltips import (
+    confirm_tooltip,
+    read_count_tooltip,
+    receipt_tooltip,
+)
 from desktop_chat.ui.painting.common import (
     BubbleColours,
     Fonts,
@@ -179,6 +178,8 @@ class MessagePainter(BubbleLayout):
         painter.setPen(text_colour)
         geo.text.layout.draw(painter, geo.text_origin)
         self._paint_time_line(painter, geo, row, fonts, colours, meta_colour)
+        if geo.confirm is not None:
+            paint_confirm(painter, geo.confirm, fonts, colours, focused)
 
     def _paint_time_line(
         self,
@@ -349,7 +350,7 @@ class MessagePainter(BubbleLayout):
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex, pos: QPoint
     ) -> str | None:
         """ "read_count", "retry", "quote", "cancel" (a transfer), "attachment" (open,
-        view or save it) or None for a point in view coordinates."""
+        view or save it), "confirm" or None for a point in view coordinates."""
         row = MessageRow.from_index(index)
         geo = self.geometry(option, row)
         local = pos - option.rect.topLeft()
@@ -364,6 +365,8 @@ class MessagePainter(BubbleLayout):
                 return "attachment"
         if geo.read_rect is not None and geo.read_rect.contains(local):
             return "read_count"
+        if geo.confirm is not None and not geo.confirm.done and geo.confirm.rect.contains(local):
+            return "confirm"
         if (
             row.mark is Mark.FAILED
             and geo.tick_rect is not None
@@ -380,6 +383,8 @@ class MessagePainter(BubbleLayout):
         local = pos - option.rect.topLeft()
         if geo.read_rect is not None and geo.read_rect.contains(local):
             return read_count_tooltip(row.group_ack_count, row.group_member_count)
+        if geo.confirm is not None and geo.confirm.rect.contains(local):
+            return confirm_tooltip(row.confirmed_at, row.confirm_note)
         if row.has_tick and geo.status_rect.adjusted(-2, -2, 2, 2).contains(local):
             return receipt_tooltip(row.mark, row.time_ms, row.delivered_at, row.read_at) or None
         return None
@@ -393,6 +398,7 @@ class MessageDelegate(QStyledItemDelegate):
     quote_clicked = Signal(str)  # the quoted message's id
     attachment_clicked = Signal(str)  # msg_id: view the picture, or save or open the file
     cancel_clicked = Signal(str)  # msg_id: stop its file going up or coming down
+    confirm_clicked = Signal(str)  # msg_id: the announcement's "Confirm" (opens its popup)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -482,6 +488,8 @@ class MessageDelegate(QStyledItemDelegate):
                         self.attachment_clicked.emit(msg_id)
                     elif target == "cancel":
                         self.cancel_clicked.emit(msg_id)
+                    elif target == "confirm":
+                        self.confirm_clicked.emit(msg_id)
                     elif target == "quote":
                         self.quote_clicked.emit(str(index.data(int(MessageRole.REPLY_TO)) or ""))
                     else:

@@ -9,7 +9,8 @@ carry a date line ("Today") and an unread line ("3 unread messages") above its
 bubble (`separator_height`). A reply's bubble holds the quoted sender and first
 line above its text (`quote_rect`, where a click jumps to the original); an
 edited message has "edited" beside its time; a recalled one is no bubble but a
-quiet centred line (`is_notice`).
+quiet centred line (`is_notice`). Someone else's announcement that asks for
+read receipts ends with its "Confirm" line (`confirm_line`).
 
 Never: paint, change a model, or talk to the client. Never allocate fonts,
 metrics, paths or text layouts for a row whose geometry is cached.
@@ -35,6 +36,7 @@ from PySide6.QtGui import QFont, QPainterPath, QTextLayout, QTextOption
 from PySide6.QtWidgets import QStyleOptionViewItem
 
 from desktop_chat.ui.chat.attachment_layout import AttachmentBox, place_attachment
+from desktop_chat.ui.chat.confirm_line import GAP_ABOVE, ConfirmBox, measure_confirm
 from desktop_chat.ui.chat.message_row import MessageRow
 from desktop_chat.ui.painting.common import Fonts, Lru, TickArt, fill, translated_cache
 from desktop_chat.ui.painting.roles import MessageRole
@@ -99,6 +101,7 @@ class BubbleGeometry:
     quote_text: str = ""
     is_notice: bool = False  # a recalled message: only `text` is drawn, centred and quiet
     attachment: AttachmentBox | None = None  # its picture or file card, above the caption
+    confirm: ConfirmBox | None = None  # "Confirm" / "Confirmed · note" under an announcement
 
     @property
     def status_rect(self) -> QRect:
@@ -224,6 +227,9 @@ class BubbleLayout:
             row.reply_sender,
             row.reply_text,
             _attachment_key(row),
+            row.confirmable,
+            row.confirmed_at is not None,
+            row.confirm_note,
         )
         cached = self._geometry.lookup(key)
         if cached is None:
@@ -376,6 +382,26 @@ class BubbleLayout:
             y += quote_h + 4
         return sender_rect, quote_rect, y
 
+    @staticmethod
+    def _boxes(
+        fonts: Fonts, row: MessageRow, text_max: int
+    ) -> tuple[AttachmentBox | None, ConfirmBox | None, int]:
+        """A row's picture or file card and its "Confirm" line, at (0, 0), and the
+        width the wider of them needs."""
+        box = (
+            place_attachment(row.attachment, fonts, text_max, 0, 0)
+            if row.attachment is not None
+            else None
+        )
+        confirm = measure_confirm(fonts, row, text_max)
+        widths = (box.rect.width() if box else 0, confirm.rect.width() if confirm else 0)
+        return box, confirm, max(widths)
+
+    def _rounded(self, bubble: QRect) -> QPainterPath:
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(bubble).adjusted(0.5, 0.5, -0.5, -0.5), self.RADIUS, self.RADIUS)
+        return path
+
     def _build(self, fonts: Fonts, width: int, row: MessageRow, label: str) -> BubbleGeometry:
         if row.notice:
             return self._build_notice(fonts, width, row)
@@ -384,12 +410,8 @@ class BubbleLayout:
         meta = self._measure_meta(fonts, row, label)
         sender_text, sender_w = self._elide_sender(fonts, row, text_max)
         quote_sender, quote_text, quote_w = self._elide_quote(fonts, row, text_max)
-        box = (
-            place_attachment(row.attachment, fonts, text_max, 0, 0)
-            if row.attachment is not None
-            else None
-        )
-        header_w = max(sender_w, quote_w, box.rect.width() if box is not None else 0)
+        box, confirm, boxes_w = self._boxes(fonts, row, text_max)
+        header_w = max(sender_w, quote_w, boxes_w)
         inline, content_w = self._content_width(block, meta, header_w, text_max)
         inline = inline and bool(row.text)  # a picture without a caption: the time below it
         date_rect, banner_rect, top = self._separator_rects(width, row)
@@ -405,6 +427,11 @@ class BubbleLayout:
         # An inline time sits just below the last line's baseline; otherwise on its own row.
         meta_bottom = text_bottom + 3 if inline else text_bottom + 2 + meta.height
         bubble_bottom = max(text_bottom, meta_bottom) + self.PAD_BOTTOM
+        if confirm is not None:  # its own line at the bubble's bottom, below the time
+            confirm = confirm.translated(
+                left + self.PAD_X, bubble_bottom - self.PAD_BOTTOM + GAP_ABOVE
+            )
+            bubble_bottom = confirm.rect.bottom() + 1 + self.PAD_BOTTOM + 2
         bubble = QRect(
             left, top + self.OUTER_Y, content_w + 2 * self.PAD_X, bubble_bottom - top - self.OUTER_Y
         )
@@ -415,14 +442,12 @@ class BubbleLayout:
             quote_rect.setWidth(max(quote_rect.width(), content_w))
         placed = self._place_meta(fonts, bubble, meta_bottom, meta, label)
 
-        path = QPainterPath()
-        path.addRoundedRect(QRectF(bubble).adjusted(0.5, 0.5, -0.5, -0.5), self.RADIUS, self.RADIUS)
         return BubbleGeometry(
             height=bubble.bottom() + 1 + self.OUTER_Y,
             date_rect=date_rect,
             banner_rect=banner_rect,
             bubble=bubble,
-            path=path,
+            path=self._rounded(bubble),
             text=block,
             text_origin=QPointF(left + self.PAD_X, text_top),
             sender_rect=sender_rect,
@@ -438,6 +463,7 @@ class BubbleLayout:
             quote_sender=quote_sender,
             quote_text=quote_text,
             attachment=box,
+            confirm=confirm,
         )
 
     def size_hint(

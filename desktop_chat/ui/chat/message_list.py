@@ -5,11 +5,12 @@ Owns: `MessageList`. A change the model names with `PAINT_ONLY_ROLES` (a
 receipt) only repaints the rows' rectangles, instead of the layout pass Qt runs
 over every loaded row of a variable-height list. Tab reaches the messages
 (starting at the newest); arrows move between them, Ctrl+C copies one, Enter
-opens its "Read n/m" or retries a failed one (what a click on the delegate's
-ring or red "!" does), and the Menu key, Shift+F10 or a right click asks for
-its menu (`menu_requested`). Page Up, Page Down, Home and End scroll it; Page
-Up and Page Down do so from the composer too (`scroll_keys_from`). Receipt
-repaints still tell screen readers that the row's text changed.
+opens its "Read n/m", retries a failed one or opens an announcement's
+"Confirm" (what a click on the delegate's ring, red "!" or pill does), and the
+Menu key, Shift+F10 or a right click asks for its menu (`menu_requested`). Page
+Up, Page Down, Home and End scroll it; Page Up and Page Down do so from the
+composer too (`scroll_keys_from`). Receipt repaints still tell screen readers
+that the row's text changed.
 
 Never: talk to the client, change the model, or decide a message's state.
 """
@@ -155,5 +156,7 @@ class MessageList(QListView):
                 delegate.read_count_clicked.emit(row.msg_id)
             elif row.mark is Mark.FAILED and hasattr(delegate, "retry_clicked"):
                 delegate.retry_clicked.emit(row.msg_id)
+            elif row.confirmable and hasattr(delegate, "confirm_clicked"):
+                delegate.confirm_clicked.emit(row.msg_id)  # an announcement's "Confirm"
             return
         super().keyPressEvent(event)

@@ -24,6 +24,8 @@ class MenuChoice(enum.StrEnum):
     COPY = "copy"
     REPLY = "reply"
     EDIT = "edit"
+    PIN = "pin"  # owners and admins: at the top of the group for everyone
+    UNPIN = "unpin"
     RECALL = "recall"
     DELETE = "delete"
     INFO = "info"
@@ -37,11 +39,17 @@ LABELS = {
     MenuChoice.COPY: str(QT_TRANSLATE_NOOP("MessageMenu", "Copy")),
     MenuChoice.REPLY: str(QT_TRANSLATE_NOOP("MessageMenu", "Reply")),
     MenuChoice.EDIT: str(QT_TRANSLATE_NOOP("MessageMenu", "Edit")),
+    MenuChoice.PIN: str(QT_TRANSLATE_NOOP("MessageMenu", "Pin")),
+    MenuChoice.UNPIN: str(QT_TRANSLATE_NOOP("MessageMenu", "Unpin")),
     MenuChoice.RECALL: str(QT_TRANSLATE_NOOP("MessageMenu", "Recall")),
     MenuChoice.DELETE: str(QT_TRANSLATE_NOOP("MessageMenu", "Delete for me…")),
     MenuChoice.INFO: str(QT_TRANSLATE_NOOP("MessageMenu", "Info")),
 }
 TIPS = {
+    MenuChoice.PIN: str(
+        QT_TRANSLATE_NOOP("MessageMenu", "Show it at the top of the group for every member")
+    ),
+    MenuChoice.UNPIN: str(QT_TRANSLATE_NOOP("MessageMenu", "Take it off the top of the group")),
     MenuChoice.RECALL: str(
         QT_TRANSLATE_NOOP("MessageMenu", "Take it back for everyone (within 2 minutes of sending)")
     ),

@@ -65,6 +65,8 @@ _RESIZING_ROLES = frozenset(
         int(MessageRole.EDITED),
         int(MessageRole.REPLY_SENDER),
         int(MessageRole.REPLY_TEXT),
+        int(MessageRole.CONFIRMED_AT),
+        int(MessageRole.CONFIRM_NOTE),
     }
 )
 
@@ -82,6 +84,8 @@ def _same_size(old: ChatMessage, new: ChatMessage) -> bool:
         and old.recalled == new.recalled
         and old.edited == new.edited
         and old.reply_preview == new.reply_preview
+        and old.confirmed_at == new.confirmed_at
+        and old.confirm_note == new.confirm_note
         and _shape(old) == _shape(new)
     )
 
@@ -140,6 +144,8 @@ _ROLE_VALUES: dict[int, Callable[[ChatMessage], object]] = {
     ),
     int(MessageRole.REPLY_TEXT): lambda m: _reply_text(m) if not m.recalled else "",
     int(MessageRole.ATTACHMENT): attachment_of,
+    int(MessageRole.CONFIRMED_AT): lambda m: m.confirmed_at,
+    int(MessageRole.CONFIRM_NOTE): lambda m: m.confirm_note or "",
     int(Qt.ItemDataRole.AccessibleTextRole): message_text,
 }
 

@@ -4,7 +4,7 @@ Owns: `MessageRow`, a frozen snapshot of every role a bubble is measured and
 painted from (its text or caption, sender, receipt mark, group counts, the date
 and unread lines above it, a reply's quote, a recalled message's notice, and its
 file or image with the state of its transfer), and what it derives from them
-(`has_tick`, `shows_read_count`, `sender_line`).
+(`has_tick`, `shows_read_count`, `confirmable`, `sender_line`).
 
 Never: measure, paint, or change a model.
 """
@@ -49,6 +49,8 @@ class MessageRow:
     highlighted: bool = False  # just jumped to
     attachment: AttachmentView | None = None  # its file or image; `text` is then its caption
     transfer: Transfer | None = None  # its file going up or coming down, or failed to
+    confirmed_at: int | None = None  # when this user confirmed the announcement (ms)
+    confirm_note: str = ""  # the note they confirmed it with
 
     @classmethod
     def from_index(cls, index: QModelIndex | QPersistentModelIndex) -> MessageRow:
@@ -79,6 +81,8 @@ class MessageRow:
             highlighted=bool(get(MessageRole.HIGHLIGHTED)),
             attachment=get(MessageRole.ATTACHMENT),
             transfer=get(MessageRole.TRANSFER),
+            confirmed_at=get(MessageRole.CONFIRMED_AT),
+            confirm_note=str(get(MessageRole.CONFIRM_NOTE) or ""),
         )
 
     @property
@@ -94,6 +98,18 @@ class MessageRow:
             and self.need_group_ack
             and self.mark is not None
             and self.mark >= Mark.SENT
+        )
+
+    @property
+    def confirmable(self) -> bool:
+        """Someone else's group announcement that asked for read receipts: it shows
+        "Confirm" (or, once done, "Confirmed · note") under its text."""
+        return (
+            not self.outgoing
+            and self.is_group
+            and self.need_group_ack
+            and not self.notice
+            and bool(self.msg_id)
         )
 
     @property

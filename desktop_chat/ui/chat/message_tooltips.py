@@ -2,7 +2,8 @@
 
 Owns: `receipt_tooltip` ("Sent 18:27:05", "Delivered …", "Read …", "Sending…",
 "Not sent — click to retry") and `read_count_tooltip` ("Read by 5 of 9 members —
-click for details"), as translatable sentences (context "MessageTooltip").
+click for details") and `confirm_tooltip` (an announcement's "Confirm"), as
+translatable sentences (context "MessageTooltip").
 
 Never: paint, read a model, or decide a message's state: the caller passes the
 mark and the times it shows.
@@ -64,3 +65,14 @@ def read_count_tooltip(read: int, members: int | None) -> str:
             "MessageTooltip", "Read by %n members — click for details", "", read
         )
     return template
+
+
+def confirm_tooltip(confirmed_ms: int | None, note: str) -> str:
+    """The "Confirm" pill's tooltip, or once confirmed, when and with which note."""
+    if confirmed_ms is None:
+        return QCoreApplication.translate(
+            "MessageTooltip", "Tell the sender you have read this, with a short note if you like"
+        )
+    when = datetime.fromtimestamp(confirmed_ms / 1000).strftime("%d %b %H:%M:%S")
+    text = fill(QCoreApplication.translate("MessageTooltip", "You confirmed it %1"), when)
+    return f"{text}\n“{note}”" if note else text

@@ -41,6 +41,8 @@ class MessageRole(enum.IntEnum):
     HIGHLIGHTED = _USER + 24  # bool: briefly marked after a jump to it (a quote, a search hit)
     ATTACHMENT = _USER + 25  # attachment_view.AttachmentView | None: its file or image
     TRANSFER = _USER + 26  # attachment_view.Transfer | None: its file going up or down, or failed
+    CONFIRMED_AT = _USER + 27  # int ms | None: when this user confirmed an announcement
+    CONFIRM_NOTE = _USER + 28  # str: the note this user confirmed it with, or ""
 
 
 class ConversationRole(enum.IntEnum):

@@ -1,14 +1,18 @@
 """The "Read by" view of one group message that asked for read receipts (RECEIPTS.md §9).
 
 Owns: `ReadByDialog`: the message it is about (quoted, cut after three lines,
-whole in its tooltip), the header "Read by n of m" with its percentage and
-bar, "Search members", the "Read (n)" and "Not read yet (n)" tabs (each a
-`member_list.MemberList`), live merging of new acks, "Remind the rest", the
-status line, and "Export CSV…" (the file is written by `export.write_csv`).
+whole in its tooltip), the header "Read by n of m" with its percentage, the
+number who confirmed, and bar, the chart of reads over time (`chart`), "Search
+members", the "Read (n)" and "Not read yet (n)" tabs (each a
+`member_list.MemberList`), live merging of new acks (a reader who confirms later
+gains the confirmation in place), "Remind the rest", the status line, and
+"Export CSV…" (the file is written by `export.write_csv`).
 
 The controller pages every ack and the unread names in with `set_acks`,
-`add_acks` and `set_unread`, and answers `remind_requested` with
-`show_reminded` or `show_error`.
+`add_acks` and `set_unread`, answers `remind_requested` with `show_reminded` or
+`show_error`, and `stats_wanted` with `set_stats` (one request for the chart's
+counts; while acks arrive the dialog asks at most once a second, and moves the
+chart's last point at once).
 
 Never: import or call the client, or count anyone twice. A member who acked
 twice is one reader at the time of the first ack, and a reader is never also
@@ -21,7 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import (
     QDialog,
@@ -41,6 +45,7 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.ui.accessible import name_clear_button
 from desktop_chat.ui.painting.common import fill
+from desktop_chat.ui.read_by.chart import AckStats, Progress, ProgressChart
 from desktop_chat.ui.read_by.export import write_csv
 from desktop_chat.ui.read_by.member_list import MemberList
 from desktop_chat.ui.read_by.model import MemberListModel, MemberRow
@@ -81,6 +86,8 @@ class ReadByDialog(QDialog):
     """
 
     remind_requested = Signal(str, str)
+    stats_wanted = Signal(str, str)  # msg_id, group_id: fetch the chart's counts again
+    STATS_EVERY_MS = 1000  # while acks arrive, the counts are fetched at most this often
 
     def __init__(
         self,
@@ -97,10 +104,15 @@ class ReadByDialog(QDialog):
         self._unread_known = False
         self._remind_pending = False
         self._file_dialog: QFileDialog | None = None
+        self._reminders: list[int] = []  # when reminders went out (ms), for the file
+        self._stats_timer = QTimer(self)
+        self._stats_timer.setSingleShot(True)
+        self._stats_timer.setInterval(self.STATS_EVERY_MS)
+        self._stats_timer.timeout.connect(lambda: self.stats_wanted.emit(msg_id, group_id))
         self.setModal(False)
         self.setWindowTitle(self.tr("Read by"))
-        self.setMinimumSize(420, 480)
-        self.resize(460, 600)
+        self.setMinimumSize(440, 560)
+        self.resize(480, 700)
 
         self._readers = MemberListModel(newest_first=True, parent=self)
         self._unread = MemberListModel(newest_first=False, parent=self)
@@ -111,6 +123,7 @@ class ReadByDialog(QDialog):
         self._status.setObjectName("status")
         self._status.setWordWrap(True)
         self._status.hide()
+        self.chart = ProgressChart()
         self._lay_out(quote, header_row, self._build_buttons())
         self._refresh()
 
@@ -141,8 +154,11 @@ class ReadByDialog(QDialog):
         self._percent = QLabel()
         self._percent.setObjectName("percent")
         self._percent.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self._confirmed = QLabel()
+        self._confirmed.setObjectName("confirmed")
         header_row = QHBoxLayout()
         header_row.addWidget(self._header, 1)
+        header_row.addWidget(self._confirmed)
         header_row.addWidget(self._percent)
         self._progress = QProgressBar()
         self._progress.setTextVisible(False)
@@ -203,6 +219,7 @@ class ReadByDialog(QDialog):
         layout.addSpacing(4)
         layout.addLayout(header_row)
         layout.addWidget(self._progress)
+        layout.addWidget(self.chart)
         layout.addSpacing(4)
         layout.addWidget(self._search)
         layout.addWidget(self._tabs, 1)
@@ -248,13 +265,27 @@ class ReadByDialog(QDialog):
         self._refresh()
 
     def add_acks(self, acks: Iterable[GroupMessageAck]) -> None:
-        """Merge live acks: new readers move from "Not read yet" to "Read";
-        a member already shown as a reader is left as is."""
+        """Merge live acks: new readers move from "Not read yet" to "Read"; a
+        reader already shown keeps their place and read time, and gains a
+        confirmation (and its note) that came later."""
         rows = sorted(self._rows_from(acks), key=lambda row: row.read_at or 0)
         added = self._readers.insert(rows)
+        confirmed = self._readers.update(row for row in rows if row not in added)
         if added:
             self._unread.remove(row.name for row in added)
+        if added or confirmed:
             self._refresh()
+            if not self._stats_timer.isActive():
+                self._stats_timer.start()  # coalesced: at most one fetch a second
+
+    def set_stats(self, stats: AckStats, now_ms: int | None = None) -> None:
+        """The chart's counts, as the server counted them (one request)."""
+        self._reminders = sorted(stats.reminders)
+        self.chart.set_progress(Progress.from_stats(stats, now_ms))
+        self._refresh()
+
+    def confirmed_count(self) -> int:
+        return self._readers.confirmed_count()
 
     def set_unread(self, names: Iterable[str]) -> None:
         """Show exactly these members as not read yet (readers are left out)."""
@@ -268,6 +299,7 @@ class ReadByDialog(QDialog):
     def show_reminded(self, names: list[str]) -> None:
         count = len(names)
         self._remind_pending = False
+        self.stats_wanted.emit(self._msg_id, self._group_id)  # the chart marks the reminder
         if count == 1:
             self._show_status(self.tr("Reminded %n member.", "", count))
         else:
@@ -280,11 +312,12 @@ class ReadByDialog(QDialog):
         self._refresh()
 
     def export_csv(self, path: Path) -> None:
-        """Write member,status,read_at_iso,note: readers newest first, then the
-        members not read yet. UTF-8 with a BOM so Excel reads any script; a note
-        that a spreadsheet would run as a formula is prefixed with "'".
+        """Write member,status,read_at_iso,note,confirmed_at_iso: readers newest
+        first, then the members not read yet, then the reminders' times. UTF-8
+        with a BOM so Excel reads any script; a note that a spreadsheet would run
+        as a formula is prefixed with "'".
         Raises OSError if the file cannot be written."""
-        write_csv(path, self._readers.rows(), self._unread.rows())
+        write_csv(path, self._readers.rows(), self._unread.rows(), self._reminders)
 
     def _rows_from(self, acks: Iterable[GroupMessageAck]) -> list[MemberRow]:
         earliest: dict[str, MemberRow] = {}
@@ -292,8 +325,15 @@ class ReadByDialog(QDialog):
             if ack.message_id and ack.message_id != self._msg_id:
                 continue
             seen = earliest.get(ack.from_)
+            confirmed_at = ack.confirmed_at
             if seen is None or (seen.read_at or 0) > ack.timestamp:
-                earliest[ack.from_] = MemberRow(ack.from_, ack.timestamp, ack.content or "")
+                confirmed_at = confirmed_at if seen is None else seen.confirmed_at or confirmed_at
+                note = ack.content or (seen.note if seen is not None else "")
+                earliest[ack.from_] = MemberRow(ack.from_, ack.timestamp, note, confirmed_at)
+            elif confirmed_at is not None:  # a later ack of the same reader: the confirmation
+                earliest[ack.from_] = MemberRow(
+                    seen.name, seen.read_at, ack.content or seen.note, confirmed_at
+                )
         return list(earliest.values())
 
     def _refresh(self) -> None:
@@ -312,6 +352,9 @@ class ReadByDialog(QDialog):
             self._percent.clear()
             self._progress.setRange(0, 1)
             self._progress.setValue(0)
+        confirmed = self._readers.confirmed_count()
+        self._confirmed.setText(fill(self.tr("%1 confirmed"), confirmed) if confirmed else "")
+        self.chart.set_live_counts(read, confirmed)
         self._tabs.setTabText(0, fill(self.tr("Read (%1)"), read))
         self._tabs.setTabText(
             1,

@@ -1,9 +1,11 @@
 """The "Read by" view's two lists as a Qt model: one row per member.
 
 Owns: `MemberListModel` with its `MemberRole`s and `MemberRow` (name, read
-time, ack note; the tooltip "Read Tuesday, … at 10:32:05" and the note). The
-"Read" list keeps its readers newest first, each new one put in its place; the
-"Not read yet" list keeps the order it was given.
+time, confirmation time, note; the tooltip "Read Tuesday, … at 10:32:05",
+"Confirmed …" and the note). The "Read" list keeps its readers newest first,
+each new one put in its place (a reader who confirms later keeps their place and
+gains the confirmation: `update`); the "Not read yet" list keeps the order it
+was given.
 
 Never: hold a name twice (the first row of each name wins), paint, or talk to
 the client.
@@ -28,6 +30,7 @@ class MemberRole(enum.IntEnum):
     NAME = int(Qt.ItemDataRole.UserRole) + 1  # str
     READ_AT = int(Qt.ItemDataRole.UserRole) + 2  # int ms | None: None while not read
     NOTE = int(Qt.ItemDataRole.UserRole) + 3  # str: the ack note, "" if none
+    CONFIRMED_AT = int(Qt.ItemDataRole.UserRole) + 4  # int ms | None: confirmed explicitly
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class MemberRow:
     name: str
     read_at: int | None = None
     note: str = ""
+    confirmed_at: int | None = None
 
 
 class MemberListModel(QAbstractListModel):
@@ -66,8 +70,13 @@ class MemberListModel(QAbstractListModel):
             return row.read_at
         if role == MemberRole.NOTE:
             return row.note
+        if role == MemberRole.CONFIRMED_AT:
+            return row.confirmed_at
         if role == Qt.ItemDataRole.ToolTipRole and row.read_at is not None:
             tip = self.tr("Read %1").replace("%1", full_time(row.read_at))
+            if row.confirmed_at is not None:
+                confirmed = self.tr("Confirmed %1").replace("%1", full_time(row.confirmed_at))
+                tip = f"{tip}\n{confirmed}"
             return f"{tip}\n“{row.note}”" if row.note else tip
         return None
 
@@ -111,6 +120,32 @@ class MemberListModel(QAbstractListModel):
             self._row_of_stale = True
             added.append(row)
         return added
+
+    def update(self, rows: Iterable[MemberRow]) -> int:
+        """Give rows already shown their confirmation and note (a reader who confirmed
+        after reading); their place and read time stay. Returns how many changed."""
+        index = self._index()
+        changed = 0
+        for row in rows:
+            position = index.get(row.name)
+            if position is None or position < 0:
+                continue
+            old = self._rows[position]
+            new = MemberRow(
+                old.name,
+                old.read_at,
+                row.note or old.note,
+                row.confirmed_at if row.confirmed_at is not None else old.confirmed_at,
+            )
+            if new != old:
+                self._rows[position] = new
+                at = self.index(position)
+                self.dataChanged.emit(at, at)
+                changed += 1
+        return changed
+
+    def confirmed_count(self) -> int:
+        return sum(1 for row in self._rows if row.confirmed_at is not None)
 
     def remove(self, names: Iterable[str]) -> int:
         """Drop the rows of `names`; returns how many went."""

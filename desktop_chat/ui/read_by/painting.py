@@ -1,8 +1,9 @@
 """How one member row of the "Read by" view looks.
 
 Owns: `MemberPainter` (the avatar, faded while not read; the name, bold once
-read; the read time on the right; the ack note, quoted on one line below the
-name) and `MemberDelegate`, which draws the style's item panel (hover,
+read; "Read <time>" on the right; below the name, "Confirmed <time> · “note”"
+in the accent colour for a reader who confirmed, else the ack note, quoted on
+one line) and `MemberDelegate`, which draws the style's item panel (hover,
 selection) and hands the row to it. The "Read" list's rows have room for a
 note (`two_lines`), the "Not read yet" list's do not.
 
@@ -13,11 +14,17 @@ from the view's font once, not per paint.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtCore import QCoreApplication, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from desktop_chat.ui.painting.common import paint_avatar, paint_item_panel, row_inks
+from desktop_chat.ui.painting.common import (
+    PaletteCache,
+    fill,
+    paint_avatar,
+    paint_item_panel,
+    row_inks,
+)
 from desktop_chat.ui.read_by.model import MemberRole, ModelIndex
 from desktop_chat.ui.read_by.times import format_read_time
 
@@ -37,6 +44,7 @@ class MemberPainter:
         self._name_font = QFont()
         self._small_font = QFont()
         self._avatar_font = QFont()
+        self._palettes = PaletteCache()
 
     def _fonts_for(self, base: QFont) -> None:
         if self._base_font == base:
@@ -61,6 +69,7 @@ class MemberPainter:
         name = index.data(MemberRole.NAME) or ""
         read_at = index.data(MemberRole.READ_AT)
         note = index.data(MemberRole.NOTE) or ""
+        confirmed_at = index.data(MemberRole.CONFIRMED_AT)
         text_colour, dim_colour = row_inks(option)
         rect = option.rect.adjusted(self.MARGIN, 0, -self.MARGIN, 0)
 
@@ -75,12 +84,24 @@ class MemberPainter:
         text_left = avatar.right() + 12
         text_rect = QRect(text_left, rect.top(), rect.right() - text_left, rect.height())
         if read_at is not None:
-            self._paint_read_time(painter, text_rect, format_read_time(read_at), dim_colour)
+            when = fill(
+                QCoreApplication.translate("MemberPainter", "Read %1"), format_read_time(read_at)
+            )
+            self._paint_read_time(painter, text_rect, when, dim_colour)
         name_font = self._name_font if read_at is not None else self._base_font
         assert name_font is not None
         painter.setFont(name_font)
         painter.setPen(text_colour)
-        if note:
+        if confirmed_at is not None:
+            line = fill(
+                QCoreApplication.translate("MemberPainter", "Confirmed %1"),
+                format_read_time(confirmed_at),
+            )
+            if note:
+                line = f"{line} · “{' '.join(note.split())}”"
+            accent = self._palettes.get(option.palette).accent
+            self._paint_name_and_note(painter, text_rect, name_font, name, line, accent, False)
+        elif note:
             self._paint_name_and_note(painter, text_rect, name_font, name, note, dim_colour)
         else:
             elided = QFontMetrics(name_font).elidedText(
@@ -108,9 +129,10 @@ class MemberPainter:
         name: str,
         note: str,
         dim_colour: QColor,
+        quote: bool = True,
     ) -> None:
-        """The name over the quoted note (on one line), the two centred as a block.
-        The painter holds the name's font and colour."""
+        """The name over the note (on one line, quoted unless `quote` is False), the
+        two centred as a block. The painter holds the name's font and colour."""
         name_metrics = QFontMetrics(name_font)
         small_metrics = QFontMetrics(self._small_font)
         elided_name = name_metrics.elidedText(name, Qt.TextElideMode.ElideRight, text_rect.width())
@@ -125,7 +147,7 @@ class MemberPainter:
         painter.setPen(dim_colour)
         one_line = " ".join(note.split())
         quoted = small_metrics.elidedText(
-            f"“{one_line}”", Qt.TextElideMode.ElideRight, note_rect.width()
+            f"“{one_line}”" if quote else one_line, Qt.TextElideMode.ElideRight, note_rect.width()
         )
         painter.drawText(note_rect, _LEFT, quoted)
 

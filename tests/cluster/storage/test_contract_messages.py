@@ -44,6 +44,7 @@ def test_a_message_keeps_every_field(store):
         reply_to=None,
         edited_at=None,
         recalled_at=None,
+        group_confirm_count=0,
     )
     flags = (message.need_delivery_ack, message.need_read_ack, message.recipient_read)
     assert all(type(flag) is bool for flag in flags)

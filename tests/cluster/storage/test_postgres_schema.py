@@ -90,8 +90,9 @@ def test_a_version_1_database_is_brought_to_the_current_version_with_its_rows(pg
             " mark) VALUES ('m-1', %s, 1, 'chat', %s, %s, 'hi', %s, %s, true, true, false, 0)",
             (conv, alice, bob, NOW, NOW),
         )
-    store = PostgresStore(pg_url)  # runs migrations 2 (empty here), 3 and 4
+    store = PostgresStore(pg_url)  # runs migrations 2 (empty here), 3, 4 and 5
     message = store.message("m-1")
+    assert message.group_confirm_count == 0  # version 5
     assert (message.body, message.reply_to, message.edited_at, message.recalled_at) == (
         b"hi",
         None,
@@ -106,8 +107,9 @@ def test_a_version_1_database_is_brought_to_the_current_version_with_its_rows(pg
         assert store.blob_put_chunk("ab" * 32, 0, b"abc", NOW) == 3
     store.commit()
     assert store.blob_read("ab" * 32, 0, 3) == b"abc"
+    assert store.group_pin(1) is None  # version 5
     store.close()
-    assert meta(pg_url, "schema_version") == str(SCHEMA_VERSION) == "4"
+    assert meta(pg_url, "schema_version") == str(SCHEMA_VERSION) == "5"
 
 
 def test_a_version_3_database_gets_the_blob_tables(pg_url):
