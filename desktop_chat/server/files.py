@@ -239,7 +239,10 @@ class Files(Core):
         with self._lock:
             bucket = self._buckets.get(user_id)
             if bucket is None:
-                bucket = self._buckets[user_id] = TokenBucket(rate, max(burst, size))
+                # Room for a whole chunk at least, or one could never go: a bucket
+                # made by a small file's chunk must still take a full one.
+                room = max(burst, size, self.config.max_chunk_bytes)
+                bucket = self._buckets[user_id] = TokenBucket(rate, room)
             wait = bucket.take(size)
         if wait > 0:
             retry_ms = max(1, round(wait * 1000))

@@ -173,6 +173,32 @@ async def test_each_limit_has_its_own_code_and_nothing_accepted_is_lost(harness)
     assert (await send_file(alice, "bob", "kept-0000000001", file_body(first)))["type"] == "send_ok"
 
 
+async def test_a_full_chunk_still_goes_after_a_small_file_when_the_burst_is_smaller(harness):
+    """Found by the screenshot script: a user's rate bucket made by a small file's chunk
+    was too small for a full chunk ever to fit, so a later big upload never moved."""
+    await harness.start(
+        max_chunk_bytes=CHUNK, upload_bytes_per_second=4 * CHUNK, upload_burst_bytes=1024
+    )
+    alice = await harness.device("alice")
+    await upload(alice, os.urandom(100))  # the bucket is made here, by a 100 B chunk
+    big = os.urandom(2 * CHUNK)
+    await alice.request("upload_begin", sha256=sha(big), size=len(big))
+    offset = 0
+    for _ in range(40):  # a refusal says when to try again: within a second here
+        piece = big[offset : offset + CHUNK]
+        reply = await alice.call_data(
+            "upload_chunk", piece, sha256=sha(big), offset=offset, chunk_sha256=sha(piece)
+        )
+        if reply["type"] == "error":
+            assert reply["code"] == "UPLOAD_RATE_LIMITED", reply
+            await asyncio.sleep(reply["details"]["retry_after_ms"] / 1000)
+            continue
+        offset = reply["received"]
+        if reply["complete"]:
+            break
+    assert offset == len(big), "every chunk went, at the rate"
+
+
 async def test_a_file_whose_bytes_do_not_match_its_sha256_is_thrown_away(harness):
     await harness.start()
     alice = await harness.device("alice")
