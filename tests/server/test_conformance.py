@@ -390,7 +390,7 @@ async def _quota_exceeded(harness):
 
 @sends("UPLOAD_RATE_LIMITED")
 async def _upload_rate_limited(harness):
-    await harness.start(upload_bytes_per_second=10, upload_burst_bytes=10)
+    await harness.start(upload_bytes_per_second=10, upload_burst_bytes=10, max_chunk_bytes=10)
     alice = await harness.device("alice")
     data = b"y" * 20
     await alice.request("upload_begin", sha256=sha(data), size=len(data))
