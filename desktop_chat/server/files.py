@@ -168,17 +168,7 @@ class Files(Core):
         with self._lock:
             return (user_id, blob.sha256) in self._proven
 
-    @staticmethod
-    def intact(req: f.UploadChunk) -> bool:
-        """Whether the chunk's bytes match its own sha256 (needs no store: the server
-        checks it while a COMMIT runs, then hands it to `upload_chunk`)."""
-        return hashlib.sha256(req.data).hexdigest() == req.chunk_sha256
-
-    def upload_chunk(
-        self, conn: DeviceConnection, req: f.UploadChunk, intact: bool | None = None
-    ) -> f.Reply:
-        """Store a chunk at the end of the upload's prefix; `intact`: `intact(req)`,
-        if it was checked already."""
+    def upload_chunk(self, conn: DeviceConnection, req: f.UploadChunk) -> f.Reply:
         user_id = self.user_of(conn)
         data = req.data
         if len(data) > self.config.max_chunk_bytes or not data:
@@ -187,7 +177,7 @@ class Files(Core):
                 f"a chunk holds 1 to {self.config.max_chunk_bytes} bytes, not {len(data)}",
                 {"field": "data", "limit": self.config.max_chunk_bytes},
             )
-        if not (self.intact(req) if intact is None else intact):
+        if hashlib.sha256(data).hexdigest() != req.chunk_sha256:
             raise ServiceError(
                 ErrorCode.CHECKSUM_MISMATCH,
                 f"the chunk at byte {req.offset} was damaged on the way; send it again",

@@ -4,9 +4,8 @@ Owns:
 - `Hub`: the online devices of each user, and the group commit. Every reply and
   every push is queued in the current batch, in order; once per event-loop
   iteration the batch's transaction is committed and only then are its frames
-  sent. The COMMIT (and its fsync) runs on the hub's own committer thread, and
-  checkpoints on a thread of their own (`committer.py`), so the loop never waits
-  for the disk, and a COMMIT never waits for a checkpoint: while it
+  sent. The COMMIT (and its fsync, and any checkpoint SQLite runs in it) runs on
+  the hub's own committer thread, so the loop never waits for the disk: while it
   runs the loop goes on sending and reading; nothing may touch the store meanwhile,
   so the frames that arrive are held (`defer`; async work waits at `ready()`)
   and run when it ends, in arrival order, as the next batch.
@@ -33,11 +32,10 @@ import msgspec
 from desktop_chat.protocol import ErrorCode, ProtocolError
 from desktop_chat.protocol import frames as f
 from desktop_chat.protocol.codec import encode, encode_error, encode_push_body, frame_with_seq
-from desktop_chat.server.committer import Backfill, Committer
+from desktop_chat.server.committer import Committer
 from desktop_chat.server.connection import DeviceConnection
 from desktop_chat.server.storage.interface import Store
-from desktop_chat.server.store import SqliteStore, StoreError, wrote
-from desktop_chat.server.store_blobs import PassiveCheckpoints
+from desktop_chat.server.store import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -269,10 +267,8 @@ class Hub:
         batch, self._batch = self._batch, _Batch()
         try:
             self._write_coalesced(batch)
-            if not (self.commits_off_loop and self.store.in_transaction) or self._read_only():
-                # Nothing to commit (or not this hub's to commit), or nothing written:
-                # a read-only COMMIT writes and syncs nothing, so the loop runs it.
-                self.store.commit()
+            if not (self.commits_off_loop and self.store.in_transaction):
+                self.store.commit()  # nothing to commit (or not this hub's to commit)
             else:
                 # The batch's own writes here, so the thread's part is the COMMIT alone:
                 # building the event rows is Python work, and holds the GIL.
@@ -285,21 +281,10 @@ class Hub:
             return
         if self._committer is None:
             self._committer = Committer(
-                asyncio.get_running_loop(), self.store.commit, self._committed, self._backfill()
+                asyncio.get_running_loop(), self.store.commit, self._committed
             )
         self._committing = True
         self._committer.start(batch)
-
-    def _read_only(self) -> bool:
-        return isinstance(self.store, SqliteStore) and not wrote(self.store)
-
-    def _backfill(self) -> Backfill | None:
-        """The checkpointer thread of a SQLite file (none in memory)."""
-        store = self.store
-        if not isinstance(store, SqliteStore) or store.path in ("", ":memory:"):
-            return None
-        checkpoints = PassiveCheckpoints(store.path, store.synchronous)
-        return Backfill(checkpoints.run, checkpoints.close)
 
     def _committed(self, batch: object, exc: BaseException | None) -> None:
         """On the loop, when the committer thread's COMMIT of `batch` has ended."""

@@ -181,10 +181,7 @@ class Service:
             # with many frames waiting stops being read until then.
             if self.hub.committing:
                 if conn.deferred < MAX_DEFERRED_FRAMES:
-                    # What needs no store is done now, while the COMMIT runs: the
-                    # chunk's sha256 (hashlib lets go of the GIL for the committer).
-                    intact = self._intact(frame)
-                    self.hub.defer(conn, lambda: self._handle_here(conn, frame, intact))
+                    self.hub.defer(conn, lambda: self._handle_here(conn, frame))
                     return
                 await self.hub.ready()
             self._handle_here(conn, frame)
@@ -232,18 +229,8 @@ class Service:
         else:
             await self.node.requests.run(conn, frame, finish, wait=True)
 
-    def _intact(self, frame: f.ClientFrame | ProtocolError) -> bool | None:
-        """An upload chunk's own sha256 check, made ahead (None: not a chunk)."""
-        return self.files.intact(frame) if isinstance(frame, f.UploadChunk) else None
-
-    def _handle_here(
-        self,
-        conn: DeviceConnection,
-        frame: f.ClientFrame | ProtocolError,
-        intact: bool | None = None,
-    ) -> None:
-        """`handle_data` on SQLite for a frame with no await in its handling; `intact`,
-        an upload chunk's sha256 check if made already."""
+    def _handle_here(self, conn: DeviceConnection, frame: f.ClientFrame | ProtocolError) -> None:
+        """`handle_data` on SQLite for a frame with no await in its handling."""
         if isinstance(frame, ProtocolError):
             conn.log.info("< refused frame: %s %s", frame.code, frame.message)
             self.hub.reply_error(conn, frame)
@@ -255,8 +242,6 @@ class Service:
             self.hub.reply_error(conn, error)
         elif isinstance(frame, f.Hello):
             self._hello(conn, frame)
-        elif intact is not None and isinstance(frame, f.UploadChunk):
-            self._run(conn, frame, lambda: self.files.upload_chunk(conn, frame, intact))
         else:
             handler = self._sync[type(frame)]
             self._run(conn, frame, lambda: handler(conn, frame))

@@ -50,15 +50,6 @@ from desktop_chat.server.store_messages import MessageStore
 
 # Rows per INSERT of pending events: 4 parameters each, under SQLite's 32,766.
 _EVENTS_PER_INSERT = 8000
-# SQLite's own checkpoint (in a COMMIT) at this many pages of log, 32 MiB: a backstop to
-# the server's checkpointer thread (`committer.Backfill`); also the log file's size cap.
-BACKSTOP_PAGES = 8192
-
-
-def wrote(store: SqliteStore) -> bool:
-    """Whether the store's open transaction may hold a write (else it syncs nothing)."""
-    changed = store._db.total_changes != store._ended_at
-    return changed or store._lost or bool(store._pending_events)
 
 
 class SqliteStore(MessageStore, GroupStore, EditStore, BlobStore):
@@ -93,9 +84,6 @@ class SqliteStore(MessageStore, GroupStore, EditStore, BlobStore):
     def _configure(self, synchronous: str, max_pages: int | None) -> None:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={synchronous}")
-        self.synchronous, pages = synchronous, BACKSTOP_PAGES
-        self._db.execute(f"PRAGMA wal_autocheckpoint={pages}")
-        self._db.execute(f"PRAGMA journal_size_limit={pages * 4096}")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.execute("PRAGMA foreign_keys=ON")
         # Freed space is overwritten: a recalled message's text leaves the file itself.
@@ -111,7 +99,6 @@ class SqliteStore(MessageStore, GroupStore, EditStore, BlobStore):
         # commits (or before anything reads the log): (user_id, seq, created_at, body).
         self._pending_events: list[tuple[int, int, int, bytes]] = []
         self._lost = False
-        self._ended_at = -1  # `total_changes` when the last transaction ended (-1: never)
 
     # ------------------------------------------------------------------ transactions
 
@@ -198,15 +185,12 @@ class SqliteStore(MessageStore, GroupStore, EditStore, BlobStore):
         except sqlite3.Error as exc:
             self.rollback()
             raise StoreError(str(exc)) from exc
-        self._ended_at = self._db.total_changes
 
     def rollback(self) -> None:
         self._pending_events.clear()
         if self._db.in_transaction:
             with suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
-        if not self._db.in_transaction:
-            self._ended_at = self._db.total_changes
         self._forget()
 
     def _forget(self) -> None:
