@@ -10,17 +10,46 @@ Nothing is injected except, where a test says so, the tray's availability
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 
+from desktop_chat.ui.chat.message_delegate import MessageDelegate
+from desktop_chat.ui.controller import ChatController
 from desktop_chat.ui.own_server import OwnServer
 from desktop_chat.ui.session import AppSession, start_own_server
 from desktop_chat.ui.settings import load
 
 PASSWORD = "correct horse"
+DWELL = 0.3  # the read tracker's dwell in `Person`, shortened to keep tests quick
+
+
+class Person:
+    """One person's chat window (`ChatController`, 900 x 600, shown), with its activity
+    under the test's control: `active` and `last_input` are what the read tracker asks."""
+
+    def __init__(self, client) -> None:
+        self.active = True
+        self.last_input = time.monotonic()
+        self.controller = ChatController(
+            client,
+            message_delegate=MessageDelegate(),
+            dwell_seconds=DWELL,
+            tracker_sources={
+                "is_active": lambda: self.active,
+                "last_input": lambda: self.last_input,
+            },
+        )
+        window = self.controller.window
+        window.resize(900, 600)
+        window.show()
+
+    @property
+    def view(self):
+        return self.controller.chat_view
 
 
 async def until(predicate, timeout: float = 10.0, what: str = "condition") -> None:

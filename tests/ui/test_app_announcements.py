@@ -12,44 +12,17 @@ from __future__ import annotations
 import asyncio
 import time
 
-from app_driver import App, until
+from app_driver import DWELL, App, Person, until
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPushButton, QStyleOptionViewItem
 
 from desktop_chat.client import ChatMessage
-from desktop_chat.ui.chat.message_delegate import MessageDelegate, MessageRow
+from desktop_chat.ui.chat.message_delegate import MessageRow
 from desktop_chat.ui.chat.message_menu import MenuChoice
 from desktop_chat.ui.chat.visibility import measure_fractions
-from desktop_chat.ui.controller import ChatController
 from desktop_chat.ui.read_by.chart import CHART_EDGES, HOUR, MINUTE
-
-DWELL = 0.3
-
-
-class Person:
-    """One person's app window, with its activity under the test's control."""
-
-    def __init__(self, client) -> None:
-        self.active = True
-        self.last_input = time.monotonic()
-        self.controller = ChatController(
-            client,
-            message_delegate=MessageDelegate(),
-            dwell_seconds=DWELL,
-            tracker_sources={
-                "is_active": lambda: self.active,
-                "last_input": lambda: self.last_input,
-            },
-        )
-        window = self.controller.window
-        window.resize(900, 600)
-        window.show()
-
-    @property
-    def view(self):
-        return self.controller.chat_view
 
 
 async def group_of_three(clients, **server):

@@ -12,36 +12,12 @@ from __future__ import annotations
 import asyncio
 import time
 
+from app_driver import DWELL, Person
+
 from desktop_chat.client import ChatMessage
-from desktop_chat.ui.chat.message_delegate import MessageDelegate
-from desktop_chat.ui.controller import ChatController
 from desktop_chat.ui.painting.roles import MessageRole
 
-DWELL = 0.3
-
-
-class Reader:
-    """bob's app, with the window's activity under the test's control."""
-
-    def __init__(self, client) -> None:
-        self.active = True
-        self.last_input = time.monotonic()
-        self.controller = ChatController(
-            client,
-            message_delegate=MessageDelegate(),
-            dwell_seconds=DWELL,
-            tracker_sources={
-                "is_active": lambda: self.active,
-                "last_input": lambda: self.last_input,
-            },
-        )
-        window = self.controller.window
-        window.resize(900, 600)
-        window.show()
-
-    @property
-    def view(self):
-        return self.controller.chat_view
+Reader = Person  # bob's window
 
 
 async def until(predicate, timeout: float = 10.0, what: str = "condition") -> None:

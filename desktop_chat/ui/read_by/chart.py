@@ -23,12 +23,12 @@ import bisect
 import dataclasses
 import math
 import time
-from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from desktop_chat.client import GroupAckStats
 from desktop_chat.ui.painting.common import BubbleColours, fill
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
@@ -38,19 +38,6 @@ CHART_EDGES = (
 )
 FIGURES = (5 * MINUTE, HOUR, DAY)  # the labelled points
 _SCALE = 30.0  # seconds: where the log axis stops being roughly linear
-
-
-class AckStats(Protocol):
-    """What the chart reads of the client's `GroupAckStats`."""
-
-    sent_at: int
-    member_count: int
-    read_count: int
-    confirm_count: int
-    edges: list[int]
-    reads: list[int]
-    confirms: list[int]
-    reminders: list[int]
 
 
 def span_label(seconds: int) -> str:
@@ -76,7 +63,7 @@ class Progress:
     reminders: tuple[int, ...]  # seconds since sending
 
     @classmethod
-    def from_stats(cls, stats: AckStats, now_ms: int | None = None) -> Progress:
+    def from_stats(cls, stats: GroupAckStats, now_ms: int | None = None) -> Progress:
         now_ms = int(time.time() * 1000) if now_ms is None else now_ms
         now = max(0, (now_ms - stats.sent_at) // 1000)
         points = [

@@ -45,13 +45,13 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.ui.accessible import name_clear_button
 from desktop_chat.ui.painting.common import fill
-from desktop_chat.ui.read_by.chart import AckStats, Progress, ProgressChart
+from desktop_chat.ui.read_by.chart import Progress, ProgressChart
 from desktop_chat.ui.read_by.export import write_csv
 from desktop_chat.ui.read_by.member_list import MemberList
 from desktop_chat.ui.read_by.model import MemberListModel, MemberRow
 
 if TYPE_CHECKING:
-    from desktop_chat.client.models import GroupMessageAck
+    from desktop_chat.client.models import GroupAckStats, GroupMessageAck
 
 
 class _ElidedLabel(QLabel):
@@ -278,7 +278,7 @@ class ReadByDialog(QDialog):
             if not self._stats_timer.isActive():
                 self._stats_timer.start()  # coalesced: at most one fetch a second
 
-    def set_stats(self, stats: AckStats, now_ms: int | None = None) -> None:
+    def set_stats(self, stats: GroupAckStats, now_ms: int | None = None) -> None:
         """The chart's counts, as the server counted them (one request)."""
         self._reminders = sorted(stats.reminders)
         self.chart.set_progress(Progress.from_stats(stats, now_ms))
