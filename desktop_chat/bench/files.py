@@ -3,21 +3,22 @@ websocket copy of the same bytes, and the server's memory while many clients upl
 
 Owns, in one run:
 - `throughput`: a file of random bytes (100 MiB by default) uploaded and downloaded
-  through a real server by the client core's own code (its `Connection`, then
-  `attachments.prepare` and `attachments.upload`, a `send`, and `attachments.download`
-  by the recipient), in chunks of the server's `max_chunk_bytes`, `attachments.window`
+  through a real server, once per store of `files_report.STORES` (the default, chunks
+  in the SQLite file, and the same server with a `blob_dir`), by the client core's
+  own code (its `Connection`, then `attachments.prepare` and `attachments.upload`, a
+  `send`, and `attachments.download` by the recipient), in chunks of the server's `max_chunk_bytes`, `attachments.window`
   of them in flight; and the same bytes through a bare websockets server (`floor`):
   the same chunks as binary frames, as many in flight, one small ack for each (as
   `upload_state` answers each `upload_chunk`), then back, one small request for each
   chunk (as `download`). Three rounds, each a new file through both; the median of
-  each figure, and ours ÷ floor of the medians (the bar: 0.5×);
+  each figure, and each store's ÷ floor of the medians (the bar: 0.5×);
 - `memory`: a fresh server while N clients (20) each upload a file of their own at
   once: its VmRSS read from /proc every 50 ms (on a thread, so a busy event loop
   skips no sample), before and at the peak, and the growth against N × window × chunk
   (what can be in flight) and N × file size: the claim checked is that it stays
   bounded by the chunks in flight, not the file.
 
-Both servers are children of this module (`serve`, `bare`), on 127.0.0.1, port 0.
+The servers are children of this module (`serve`, `bare`), on 127.0.0.1, port 0.
 `desktop-chat-server` has no option for the upload rate, so `serve` runs its
 `ChatServer` on a fresh SQLite file with the production defaults but the upload rate
 (1 TiB/s, its bucket still taken per chunk), the largest file and the quota (raised
@@ -49,7 +50,9 @@ import psutil
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection, serve
 
-from desktop_chat.bench.common import HOST, Proc, bulk_accounts, fmt, ratio, rnd, table
+from desktop_chat.bench.common import HOST, Proc, bulk_accounts, ratio, rnd
+from desktop_chat.bench.files_report import BAR, MEMORY_BAR, STORES
+from desktop_chat.bench.files_report import render as render
 from desktop_chat.client import attachments
 from desktop_chat.client.connection import Connection
 from desktop_chat.client.models import FileMessageBody
@@ -57,8 +60,6 @@ from desktop_chat.protocol import frames as f
 from desktop_chat.server.config import ServerConfig
 
 MiB = 2**20
-BAR = 0.5  # ours ÷ the bare copy, each way, at least
-MEMORY_BAR = 0.25  # growth ÷ (clients × file size), at most
 UNTHROTTLED = 2**40  # the upload rate (bytes a second) and burst of the bench's server
 SAMPLE_SECONDS = 0.05
 MAX_SAMPLES = 100_000
@@ -69,10 +70,10 @@ decode = msgspec.json.Decoder().decode
 
 
 # ---------------------------------------------------------------------- the children
-def _server_config(db: Path, max_file: int, quota: int) -> ServerConfig:
+def _server_config(db: Path, max_file: int, quota: int, blob_dir: Path | None) -> ServerConfig:
     free: dict[str, Any] = {"rate_messages_per_second": 0.0, "rate_acks_per_second": 0.0}
     free |= {"upload_bytes_per_second": UNTHROTTLED, "upload_burst_bytes": UNTHROTTLED}
-    config = ServerConfig(host=HOST, port=0, db_path=db, **free)
+    config = ServerConfig(host=HOST, port=0, db_path=db, blob_dir=blob_dir, **free)
     return dataclasses.replace(
         config,
         max_file_bytes=max(config.max_file_bytes, max_file),
@@ -89,11 +90,11 @@ def _stopped() -> asyncio.Event:
     return stop
 
 
-async def _serve(db: Path, max_file: int, quota: int) -> None:
+async def _serve(db: Path, max_file: int, quota: int, blob_dir: Path | None) -> None:
     from desktop_chat.server.app import ChatServer
 
     stop = _stopped()
-    server = ChatServer(_server_config(db, max_file, quota))
+    server = ChatServer(_server_config(db, max_file, quota, blob_dir))
     await server.start()
     print(f"listening on {server.url}", flush=True)
     try:
@@ -125,12 +126,13 @@ async def _bare(source: Path) -> None:
 
 
 def child_main(argv: list[str]) -> int:
-    """`python -m desktop_chat.bench.files serve DB MAX_FILE QUOTA` or `... bare SOURCE`:
-    one of the two servers, on the loop `desktop-chat-server` runs (uvloop if installed)."""
+    """`python -m desktop_chat.bench.files serve DB MAX_FILE QUOTA [BLOB_DIR]` or `... bare
+    SOURCE`: one of the servers, on the loop `desktop-chat-server` runs (uvloop if there)."""
     from desktop_chat.server.cli import event_loop_factory
 
-    if argv[:1] == ["serve"] and len(argv) == 4:
-        main = _serve(Path(argv[1]), int(argv[2]), int(argv[3]))
+    if argv[:1] == ["serve"] and len(argv) in (4, 5):
+        blob_dir = Path(argv[4]) if len(argv) == 5 else None
+        main = _serve(Path(argv[1]), int(argv[2]), int(argv[3]), blob_dir)
     elif argv[:1] == ["bare"] and len(argv) == 2:
         main = _bare(Path(argv[1]))
     else:
@@ -279,18 +281,23 @@ async def _up_and_down(
 
 
 async def _round(
-    tmp: Path, r: int, size: int, server: Proc, alice: Connection, bob: Connection
+    tmp: Path, r: int, size: int, servers: dict[str, tuple[Proc, Connection, Connection]]
 ) -> dict[str, Any]:
-    """One round: a new file through the bare server (the floor), then through ours."""
+    """One round: a new file through the bare server (the floor), then through each of
+    ours (which goes first alternates round by round)."""
     path = _random_file(tmp / f"upload{r}.bin", size)
+    result: dict[str, Any] = {}
     try:
-        chunk = alice.limits.max_chunk_bytes
+        chunk = next(iter(servers.values()))[1].limits.max_chunk_bytes
         with _child("bare websockets server", "bare", path) as bare:
-            base = await floor(bare.url, path, chunk, tmp / "floor-copy.bin")
-        result = await _up_and_down(server, alice, bob, path, tmp / "downloads")
+            result["floor"] = await floor(bare.url, path, chunk, tmp / "floor-copy.bin")
+        names = list(servers) if r % 2 == 0 else list(reversed(servers))
+        for name in names:
+            server, alice, bob = servers[name]
+            result[name] = await _up_and_down(server, alice, bob, path, tmp / "downloads")
     finally:
         path.unlink(missing_ok=True)
-    return {"floor": base, "ours": result, "ratio": _ratios(result, base)}
+    return result | {f"ratio_{n}": _ratios(result[n], result["floor"]) for n in servers}
 
 
 def _ratios(result: dict[str, Any], base: dict[str, Any]) -> dict[str, float | None]:
@@ -304,27 +311,41 @@ def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {k: statistics.median(v) if v else None for k, v in known.items()}
 
 
+def _met(ratios: dict[str, float | None]) -> bool:
+    return all(q is not None and q >= BAR for q in ratios.values())
+
+
 async def throughput(tmp: Path, size: int, rounds: int) -> dict[str, Any]:
-    """`rounds` rounds on one server (a fresh SQLite file, two signed-in clients);
-    the median of each figure, and ours ÷ floor of the medians."""
-    db = tmp / "files.db"
-    tokens = bulk_accounts(db, ["alice", "bob"])
+    """`rounds` rounds through each store's server (a fresh SQLite file each, two signed-in
+    clients each); the median of each figure, and each store's ÷ floor of the medians."""
+    servers: dict[str, tuple[Proc, Connection, Connection]] = {}
     conns: list[Connection] = []
-    with _child("desktop-chat-server (files)", "serve", db, size, 2 * size * rounds) as server:
+    with contextlib.ExitStack() as children:
         try:
-            conns += [await _signed_in(server.url, tokens[n]) for n in ("alice", "bob")]
-            alice, bob = conns
-            runs = [await _round(tmp, r, size, server, alice, bob) for r in range(rounds)]
+            for name, blobs in STORES:
+                db = tmp / f"files-{name}.db"
+                tokens = bulk_accounts(db, ["alice", "bob"])
+                args = [db, size, 2 * size * rounds, *([tmp / blobs] if blobs else [])]
+                server = children.enter_context(
+                    _child(f"desktop-chat-server ({name})", "serve", *args)
+                )
+                pair = [await _signed_in(server.url, tokens[n]) for n in ("alice", "bob")]
+                conns += pair
+                servers[name] = (server, pair[0], pair[1])
+            runs = [await _round(tmp, r, size, servers) for r in range(rounds)]
+            rss = {n: rnd(servers[n][0].rss_bytes() / MiB, 1) for n in servers}
         finally:
             await asyncio.gather(*(c.close() for c in conns), return_exceptions=True)
-        rss = rnd(server.rss_bytes() / MiB, 1)
-    result, base = _median([r["ours"] for r in runs]), _median([r["floor"] for r in runs])
-    ratios = _ratios(result, base)
-    met = all(q is not None and q >= BAR for q in ratios.values())
-    chunk = conns[0].limits.max_chunk_bytes
-    moved: dict[str, Any] = {"file_mib": rnd(size / MiB, 2), "chunk_bytes": chunk, "rounds": runs}
-    moved |= {"ours": result | {"server_rss_mb": rss}, "floor": base}
-    return moved | {"ratio": ratios, "bar": BAR, "bar_met": met}
+    base = _median([r["floor"] for r in runs])
+    moved: dict[str, Any] = {"file_mib": rnd(size / MiB, 2), "rounds": runs, "floor": base}
+    moved["chunk_bytes"] = conns[0].limits.max_chunk_bytes
+    for name in servers:
+        result = _median([r[name] for r in runs])
+        ratios = _ratios(result, base)
+        suffix = "" if name == "ours" else f"_{name}"
+        moved |= {name: result | {"server_rss_mb": rss[name]}, f"ratio{suffix}": ratios}
+        moved |= {f"bar_met{suffix}": _met(ratios)}
+    return moved | {"bar": BAR}
 
 
 # ---------------------------------------------------------------------- memory
@@ -446,73 +467,6 @@ async def run(
         held = await memory(Path(tmp), clients, client_size)
     limits = {"upload_bytes_per_second": UNTHROTTLED, "upload_burst_bytes": UNTHROTTLED}
     return {"throughput": moved, "memory": held, "server_limits": limits}
-
-
-# ---------------------------------------------------------------------- the table
-def _transfer_rows(moved: dict[str, Any]) -> list[list[Any]]:
-    keys = ["upload_mib_per_s", "download_mib_per_s", "upload_s", "download_s"]
-    keys += [f"{p}_cpu_{w}_s" for p in ("server", "client") for w in ("upload", "download")]
-    rows = [[name, *(moved[name].get(key) for key in keys)] for name in ("floor", "ours")]
-    return [*rows, ["ours/floor", *moved["ratio"].values(), *[None] * 6]]
-
-
-# The memory table: (figure, its value as a format of the figures, each through `fmt`).
-_MEMORY_ROWS = (
-    ("clients × file", "{clients} × {client_file_mib} MiB"),
-    ("server RSS idle / baseline, MB", "{server_rss_idle_mb} / {server_rss_baseline_mb}"),
-    ("RSS peak sampled / VmHWM since baseline, MB", "{server_rss_sampled_peak_mb} / {hwm}"),
-    ("peak − baseline, MB (peak: the larger of the two)", "{growth_mb}"),
-    ("… over the first / second half of the bytes, MB", "{first_half} / {second_half}"),
-    ("in flight at most: clients × window × chunk, MB", "{in_flight_mb}"),
-    ("clients × file size, MB", "{clients_x_file_mb}"),
-    ("growth ÷ in flight", "{growth_vs_in_flight}"),
-    ("growth ÷ (clients × file size)", "{growth_vs_clients_x_file}"),
-    ("RSS samples (every 50 ms)", "{samples}"),
-    ("all uploads, s / MiB/s in all", "{upload_s} / {upload_mib_per_s}"),
-    ("server CPU over the uploads, s", "{server_cpu_s}"),
-)
-
-
-def _memory_rows(held: dict[str, Any]) -> list[list[Any]]:
-    shown = {key: fmt(value) for key, value in held.items()} | {"hwm": fmt(held["server_hwm_mb"])}
-    shown |= {
-        "first_half": shown["growth_first_half_mb"],
-        "second_half": shown["growth_second_half_mb"],
-    }
-    return [[figure, value.format(**shown)] for figure, value in _MEMORY_ROWS]
-
-
-def render(result: dict[str, Any]) -> str:
-    moved, held = result["throughput"], result["memory"]
-    columns = ["run", "up MiB/s", "down MiB/s", "up s", "down s"]
-    columns += ["srv CPU up s", "srv CPU down s", "client CPU up s", "client CPU down s"]
-    title = f"files: {moved['file_mib']} MiB up and down, chunks of {moved['chunk_bytes']:,} B"
-    text = table(title, columns, _transfer_rows(moved))
-    title = "files: server memory while clients upload at once"
-    text += "\n" + table(title, ["figure", "value"], _memory_rows(held))
-    return text + _notes(result)
-
-
-def _notes(result: dict[str, Any]) -> str:
-    moved, held = result["throughput"], result["memory"]
-    q, runs = moved["ratio"], moved["rounds"]
-    verdict = "met" if moved["bar_met"] else "MISSED"
-    bounded = "holds" if held["bounded_by_chunk"] else "does NOT hold"
-    spread = {w: "–".join(fmt(f(r["ratio"][w] or 0 for r in runs)) for f in (min, max)) for w in q}
-    return (
-        f"\nupload ÷ bare {q['upload']}×, download ÷ bare {q['download']}×: the bar of"
-        f" ≥ {BAR}× each way is {verdict}. Medians of {len(runs)} round(s) (each a new file,"
-        f" bare first); ours ÷ bare round by round: upload {spread['upload']}, download"
-        f" {spread['download']}.\n"
-        f"Server memory grew {held['growth_mb']} MB while {held['clients']} clients uploaded"
-        f" {held['clients_x_file_mb']} MB: {held['growth_vs_clients_x_file']} of"
-        f" clients × file size. 'Bounded by the chunks in flight, not the file' {bounded}"
-        f" (growth ≤ {MEMORY_BAR} × clients × file size, and the second half of the bytes"
-        " adding no more than clients × window × chunk).\n"
-        "The bench's server: the upload rate 1 TiB/s (default 20 MiB/s, bursts of 40 MiB),"
-        " the largest file and quota raised to fit; every other setting the default (SQLite,"
-        " synchronous=FULL). The bare server keeps nothing (a sink and a source).\n"
-    )
 
 
 if __name__ == "__main__":

@@ -98,6 +98,7 @@ class ChatServer:
                 config.db_path,
                 synchronous=config.sqlite_synchronous,
                 max_pages=config.sqlite_max_pages,
+                blob_dir=config.blob_dir,
             )
             self.hub = Hub(self.store, config.clock)
         self.passwords = await asyncio.to_thread(Passwords, config)

@@ -61,6 +61,14 @@ def _add_listen_arguments(parser: argparse.ArgumentParser) -> None:
 def _add_database_arguments(parser: argparse.ArgumentParser, defaults: ServerConfig) -> None:
     parser.add_argument("--db", type=Path, default=None, help="SQLite database file")
     parser.add_argument(
+        "--blob-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="keep the bytes of files and images in this folder, one file each, instead"
+        " of in the SQLite file (faster for large files; back both up together)",
+    )
+    parser.add_argument(
         "--database",
         default=None,
         metavar="URL",
@@ -278,6 +286,8 @@ def _check_serve_args(parser: argparse.ArgumentParser, args: argparse.Namespace)
         TrustedProxies(args.trusted_proxy)
     except ValueError as exc:
         parser.error(f"--trusted-proxy: {exc}")
+    if args.blob_dir is not None and args.database is not None:
+        parser.error("--blob-dir is for the SQLite server; a cluster keeps files in PostgreSQL")
     if args.redis is not None and args.database is None:
         parser.error("--redis needs --database (the SQLite server is one node)")
     if args.database is not None and args.db is not None:
@@ -306,6 +316,7 @@ def _serve_config(args: argparse.Namespace, node_name: str) -> ServerConfig:
         host=args.host,
         port=args.port,
         db_path=args.db or default_db_path(),
+        blob_dir=args.blob_dir,
         allow_registration=args.allow_registration,
         ack_retention_seconds=int(args.ack_retention_days * DAY_SECONDS),
         recall_seconds=args.recall_seconds,

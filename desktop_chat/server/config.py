@@ -62,6 +62,9 @@ class ServerConfig:
     upload_burst_bytes: int = 40 * 1024 * 1024
     max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES  # with its header, within max_frame_bytes
     blob_grace_seconds: int = 24 * 3600
+    # A folder for the bytes of files (one file per blob, `blob_files.py`); None keeps
+    # them in the SQLite file. A cluster keeps them in PostgreSQL either way.
+    blob_dir: Path | None = None
     blob_collect_seconds: float = 600.0
     # Typing is relayed at most once this often per (typer, peer); more is dropped.
     typing_interval_seconds: float = 3.0

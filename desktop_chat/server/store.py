@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_chat.protocol.names import KEY_VERSION, name_key
+from desktop_chat.server.blob_files import BlobFiles
 from desktop_chat.server.migrations import SchemaError, prepare
 from desktop_chat.server.rows import AckRow as AckRow
 from desktop_chat.server.rows import (
@@ -58,8 +59,14 @@ class SqliteStore(MessageStore, GroupStore, EditStore, BlobStore):
     private reads in `store_edits.EditStore`; those of file contents in `store_blobs`."""
 
     def __init__(
-        self, path: str | Path, *, synchronous: str = "FULL", max_pages: int | None = None
+        self,
+        path: str | Path,
+        *,
+        synchronous: str = "FULL",
+        max_pages: int | None = None,
+        blob_dir: str | Path | None = None,
     ) -> None:
+        """`blob_dir`: a folder for files' bytes (`blob_files`), else rows of this file."""
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -68,7 +75,10 @@ class SqliteStore(MessageStore, GroupStore, EditStore, BlobStore):
             self._configure(synchronous, max_pages)
             self.schema_version = prepare(self._db, self.path)
             self._fill_name_keys()
-        except SchemaError as exc:
+            if blob_dir is not None:
+                self._files = BlobFiles(blob_dir, durable=synchronous.upper() != "OFF")
+                self._files.sweep(self._blob_has_row)
+        except (SchemaError, OSError) as exc:  # OSError: the blob_dir
             self._db.close()
             raise StoreError(str(exc)) from exc
         except sqlite3.DatabaseError as exc:
@@ -95,16 +105,14 @@ class SqliteStore(MessageStore, GroupStore, EditStore, BlobStore):
         self._chat_convs: dict[tuple[int, int], int] = {}
         self._group_convs: dict[int, int] = {}
         self._last_seq: dict[int, int] = {}
-        # Events appended in this transaction, inserted in one statement before it
-        # commits (or before anything reads the log): (user_id, seq, created_at, body).
+        # This transaction's events, inserted at once at its end: (user, seq, at, body).
         self._pending_events: list[tuple[int, int, int, bytes]] = []
         self._lost = False
 
     # ------------------------------------------------------------------ transactions
 
     def close(self) -> None:
-        if self._db.in_transaction:
-            self._db.rollback()
+        self.rollback()  # closes the blob files written since the last commit, too
         self._db.close()
 
     @property
@@ -157,8 +165,7 @@ class SqliteStore(MessageStore, GroupStore, EditStore, BlobStore):
             self._pending_events.clear()
 
     @property
-    def changes(self) -> int:
-        """Rows changed since the store opened (a request that changes none is a read)."""
+    def changes(self) -> int:  # since it opened (a request that changes none is a read)
         return self._db.total_changes
 
     def prepare_commit(self) -> None:
@@ -181,20 +188,28 @@ class SqliteStore(MessageStore, GroupStore, EditStore, BlobStore):
             return
         try:
             self._flush_events()
+            if self._files is not None:
+                self._files.sync()  # the bytes first: the COMMIT counts them
             self._db.execute("COMMIT")
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             self.rollback()
             raise StoreError(str(exc)) from exc
+        if self._files is not None:
+            self._files.orphans_gone(self._blob_has_row)
 
     def rollback(self) -> None:
         self._pending_events.clear()
+        if self._files is not None:
+            self._files.forget_writes()
         if self._db.in_transaction:
             with suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
         self._forget()
 
     def _forget(self) -> None:
-        """Drop the caches that may hold rows a rollback has just undone."""
+        """Drop the caches (and blob files) that may hold rows a rollback has just undone."""
+        if self._files is not None:
+            self._files.orphans_gone(self._blob_has_row, committed=False)
         self._last_seq.clear()
         self._usernames.clear()
         self._user_ids.clear()

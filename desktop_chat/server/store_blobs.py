@@ -16,6 +16,11 @@ never hashes: the caller checks the sha256 (reading the bytes back with
 `blob_collect` takes only blobs no message refers to that were not touched since
 its cutoff, so an upload in progress, or a blob about to be referred to, stays.
 
+With a `blob_dir` (the server's option), the bytes of blobs begun since are one file
+each in that folder instead (`blob_files.BlobFiles`, written in place, synced before
+each COMMIT, deleted after the COMMIT that drops the row); the rows and `received`
+stay here, so nothing else changes. A blob begun in the file before stays there.
+
 `storage/postgres_blobs.py` is the same on PostgreSQL.
 
 Never: hash, decide who may upload or download (the handlers do), or talk to sockets.
@@ -27,7 +32,9 @@ import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from desktop_chat.server.blob_files import BlobFiles
 from desktop_chat.server.rows import BLOB_COLUMNS, BlobRow, blob_key, blob_row
+from desktop_chat.server.store_errors import StoreError
 
 
 def _check_range(offset: int, length: int) -> None:
@@ -37,6 +44,7 @@ def _check_range(offset: int, length: int) -> None:
 
 class BlobStore:
     _db: sqlite3.Connection
+    _files: BlobFiles | None = None  # the server's blob_dir, if it has one
 
     if TYPE_CHECKING:  # provided by SqliteStore
 
@@ -76,10 +84,18 @@ class BlobStore:
                 (len(data), now, sha256, offset, len(data)),
             )
         if moved is not None:
-            self._db.execute(
-                "INSERT INTO blob_chunks(sha256, byte_offset, data) VALUES (?, ?, ?)",
-                (sha256, offset, data),
-            )
+            files = self._files
+            # A blob begun in the database (before the server had a blob_dir) ends there.
+            if files is not None and (offset == 0 or files.exists(sha256)):
+                try:
+                    files.write(sha256, offset, data)
+                except OSError as exc:  # a full disk, say: the request is refused
+                    raise StoreError(f"could not store the file's bytes: {exc}") from exc
+            else:
+                self._db.execute(
+                    "INSERT INTO blob_chunks(sha256, byte_offset, data) VALUES (?, ?, ?)",
+                    (sha256, offset, data),
+                )
             return int(moved[0])
         state = self._one("SELECT size, received FROM blobs WHERE sha256 = ?", (sha256,))
         if state is None:
@@ -105,6 +121,8 @@ class BlobStore:
         """Drop an incomplete upload and its chunks (its hash did not match): the next
         begin starts from 0. False if there was none (a complete blob stays)."""
         cur = self._db.execute("DELETE FROM blobs WHERE sha256 = ? AND NOT complete", (sha256,))
+        if cur.rowcount > 0 and self._files is not None:
+            self._files.maybe_orphan([sha256])
         return cur.rowcount > 0
 
     # ------------------------------------------------------------------ downloads
@@ -119,6 +137,16 @@ class BlobStore:
         _check_range(offset, length)
         if length == 0:
             return b""
+        if self._files is not None:
+            row = self._one("SELECT received FROM blobs WHERE sha256 = ?", (sha256,))
+            if row is None or offset >= row[0]:
+                return b""
+            try:
+                data = self._files.read(sha256, offset, min(length, row[0] - offset))
+            except OSError as exc:
+                raise StoreError(f"could not read the file's bytes: {exc}") from exc
+            if data is not None:
+                return data
         # Each chunk from the one holding `offset` up to `end`, cut to the range.
         end = offset + length
         parts = self._all(
@@ -163,12 +191,18 @@ class BlobStore:
         """Delete up to `limit` blobs no message refers to whose last begin, chunk or
         reference is before `older_than`, complete or not, with their chunks; how many
         (call again while it answers `limit`)."""
-        return self._db.execute(
+        gone = self._all(
             "DELETE FROM blobs WHERE sha256 IN (SELECT b.sha256 FROM blobs b"
             " WHERE b.touched_at < ? AND NOT EXISTS"
-            " (SELECT 1 FROM blob_refs r WHERE r.sha256 = b.sha256) LIMIT ?)",
+            " (SELECT 1 FROM blob_refs r WHERE r.sha256 = b.sha256) LIMIT ?) RETURNING sha256",
             (older_than, limit),
-        ).rowcount
+        )
+        if self._files is not None:
+            self._files.maybe_orphan(sha256 for (sha256,) in gone)
+        return len(gone)
+
+    def _blob_has_row(self, sha256: str) -> bool:
+        return self._one("SELECT 1 FROM blobs WHERE sha256 = ?", (sha256,)) is not None
 
     def blob_bytes_of(self, owner_id: int) -> int:
         """The sizes of the blobs `owner_id` began first, complete or not: its quota's use."""

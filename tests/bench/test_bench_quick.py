@@ -131,11 +131,13 @@ def _check_files(result: dict) -> None:
     # The quick sizes (cli.QUICK): a 4 MiB file each way, then 3 clients × 2 MiB at once.
     moved, held = result["throughput"], result["memory"]
     assert moved["file_mib"] == 4.0 and moved["chunk_bytes"] > 0
-    for run in ("floor", "ours"):
+    for run in ("floor", "ours", "blob_dir"):
         for key in ("upload_mib_per_s", "download_mib_per_s", "upload_s", "download_s"):
             assert moved[run][key] is not None, (run, key)
-    assert moved["ratio"]["upload"] is not None and moved["ratio"]["download"] is not None
+    for ratios in (moved["ratio"], moved["ratio_blob_dir"]):
+        assert ratios["upload"] is not None and ratios["download"] is not None
     assert moved["bar"] == 0.5 and isinstance(moved["bar_met"], bool)
+    assert isinstance(moved["bar_met_blob_dir"], bool)
     assert held["clients"] == 3 and held["client_file_mib"] == 2.0
     assert held["samples"] >= 1
     for key in ("server_rss_baseline_mb", "server_rss_peak_mb", "growth_vs_clients_x_file"):

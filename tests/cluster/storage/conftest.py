@@ -2,6 +2,8 @@
 `open_store`) runs once per backend, on a real engine:
 
 - `sqlite`: a `SqliteStore` on a file in the test's tmp dir;
+- `sqlite-blob-dir`: the same, with the bytes of files in a folder beside it
+  (`blob_dir`, `blob_files.BlobFiles`);
 - `postgres`: a `PostgresStore` on a fresh database of the session's private
   PostgreSQL (`tests/cluster/engines.py`; fsync off). Without PostgreSQL installed
   that half skips, and fails under CI=true; the SQLite half never needs it.
@@ -19,7 +21,7 @@ import pytest
 
 from desktop_chat.server.store import SqliteStore
 
-BACKENDS = ["sqlite", "postgres"]
+BACKENDS = ["sqlite", "sqlite-blob-dir", "postgres"]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -32,11 +34,12 @@ def open_store(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[Callable[[], object]]:
     """Open a store (another session, or the same data again) on this test's database."""
-    if backend == "sqlite":
+    if backend.startswith("sqlite"):
         path = tmp_path / "server.db"
+        blob_dir = tmp_path / "blobs" if backend == "sqlite-blob-dir" else None
 
         def factory() -> object:
-            return SqliteStore(path)
+            return SqliteStore(path, blob_dir=blob_dir)
 
     else:
         from desktop_chat.server.storage.postgres import PostgresStore

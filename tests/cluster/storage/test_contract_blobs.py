@@ -31,9 +31,19 @@ def digest(data: bytes) -> str:
 
 
 def stored_chunks(store) -> tuple[int, int]:
-    """(chunk rows, their bytes) of every blob: how much is really stored."""
+    """(chunk rows, their bytes) of every blob, how much is really stored; with a
+    blob_dir, its files count as pieces too."""
     row = store._one("SELECT COUNT(*), COALESCE(SUM(LENGTH(data)), 0) FROM blob_chunks")
-    return int(row[0]), int(row[1])
+    count, size = int(row[0]), int(row[1])
+    if (files := getattr(store, "_files", None)) is not None:
+        found = [path for path in files.root.glob("??/*") if path.is_file()]
+        count, size = count + len(found), size + sum(path.stat().st_size for path in found)
+    return count, size
+
+
+def pieces(store, chunks: int, blobs: int) -> int:
+    """What `stored_chunks` counts: `chunks` rows, or with a blob_dir `blobs` files."""
+    return blobs if getattr(store, "_files", None) is not None else chunks
 
 
 def upload(store, data: bytes, owner: int, *, now: int = NOW, upto: int | None = None) -> str:
@@ -62,7 +72,7 @@ def test_an_upload_in_chunks_reads_back_across_chunk_boundaries(store):
         with committed(store):
             received = store.blob_put_chunk(SHA, offset, DATA[offset : offset + CHUNK], NOW + 1)
         assert received == min(offset + CHUNK, len(DATA))
-    assert stored_chunks(store) == (13, len(DATA))
+    assert stored_chunks(store) == (pieces(store, 13, 1), len(DATA))
     assert digest(store.blob_read(SHA, 0, len(DATA))) == SHA  # the caller's check
     for offset, length in [(0, 1), (60, 80), (64, 64), (63, 2), (5, 700), (700, 500)]:
         assert store.blob_read(SHA, offset, length) == DATA[offset : offset + length]
@@ -115,7 +125,7 @@ def test_a_retried_or_misplaced_chunk_writes_nothing(store):
         assert store.blob_put_chunk(SHA, 2 * CHUNK, DATA[128:192], NOW) == CHUNK  # a gap
         assert store.blob_put_chunk(SHA, CHUNK, b"", NOW) == CHUNK  # empty
     assert store.changes == changes
-    assert stored_chunks(store) == (1, CHUNK)
+    assert stored_chunks(store) == (1, CHUNK)  # one chunk, one file
     assert store.blob_read(SHA, 0, len(DATA)) == DATA[:CHUNK]
     with committed(store):
         assert store.blob_complete(SHA) is False  # bytes are missing
@@ -154,7 +164,7 @@ def test_the_same_file_sent_twice_is_stored_once(store):
     )
     with committed(store):
         assert store.blob_put_chunk(SHA, 0, DATA[:CHUNK], LATER) == len(DATA)
-    assert stored_chunks(store) == before == (13, len(DATA))
+    assert stored_chunks(store) == before == (pieces(store, 13, 1), len(DATA))
     assert store.blob_bytes_of(alice) == len(DATA)
     assert store.blob_bytes_of(bob) == 0
 
