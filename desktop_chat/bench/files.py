@@ -6,12 +6,13 @@ Owns, in one run:
   through a real server, once per store of `files_report.STORES` (the default, chunks
   in the SQLite file, and the same server with a `blob_dir`), by the client core's
   own code (its `Connection`, then `attachments.prepare` and `attachments.upload`, a
-  `send`, and `attachments.download` by the recipient), in chunks of the server's `max_chunk_bytes`, `attachments.window`
-  of them in flight; and the same bytes through a bare websockets server (`floor`):
-  the same chunks as binary frames, as many in flight, one small ack for each (as
-  `upload_state` answers each `upload_chunk`), then back, one small request for each
-  chunk (as `download`). Three rounds, each a new file through both; the median of
-  each figure, and each store's ÷ floor of the medians (the bar: 0.5×);
+  `send`, and `attachments.download` by the recipient), in chunks of the server's
+  `max_chunk_bytes`, `attachments.window` of them in flight; and the same bytes
+  through a bare websockets server (`floor`): the same chunks as binary frames, as
+  many in flight, one small ack for each (as `upload_state` answers each
+  `upload_chunk`), then back, one small request for each chunk (as `download`).
+  Three rounds, each a new file through all; the median of each figure, and each
+  store's ÷ floor of the medians (the bar: 0.5×);
 - `memory`: a fresh server while N clients (20) each upload a file of their own at
   once: its VmRSS read from /proc every 50 ms (on a thread, so a busy event loop
   skips no sample), before and at the peak, and the growth against N × window × chunk

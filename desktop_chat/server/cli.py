@@ -45,7 +45,7 @@ def _serve_parser() -> argparse.ArgumentParser:
     defaults = ServerConfig()
     _add_listen_arguments(parser)
     _add_database_arguments(parser, defaults)
-    _add_policy_arguments(parser)
+    _add_policy_arguments(parser, defaults)
     _add_tls_arguments(parser)
     _add_admission_arguments(parser, defaults)
     _add_hashing_arguments(parser, defaults)
@@ -94,7 +94,7 @@ def _add_database_arguments(parser: argparse.ArgumentParser, defaults: ServerCon
     )
 
 
-def _add_policy_arguments(parser: argparse.ArgumentParser) -> None:
+def _add_policy_arguments(parser: argparse.ArgumentParser, defaults: ServerConfig) -> None:
     parser.add_argument(
         "--allow-registration", action="store_true", help="let anyone create an account"
     )
@@ -121,6 +121,20 @@ def _add_policy_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=2048.0,
         help="what one user's uploaded files may hold in all, in MiB (default 2048)",
+    )
+    parser.add_argument(
+        "--upload-mib-per-second",
+        type=float,
+        default=defaults.upload_bytes_per_second / MiB,
+        help="what one user may upload a second, in MiB, over all devices (and nodes, with"
+        f" --redis); 0: no limit (default {defaults.upload_bytes_per_second / MiB:g})",
+    )
+    parser.add_argument(
+        "--upload-burst-mib",
+        type=float,
+        default=defaults.upload_burst_bytes / MiB,
+        help="how much one user may upload at once before that rate applies, in MiB"
+        f" (default {defaults.upload_burst_bytes / MiB:g})",
     )
 
 
@@ -282,6 +296,8 @@ def _check_serve_args(parser: argparse.ArgumentParser, args: argparse.Namespace)
         parser.error("--recall-seconds must be 0 or more")
     if args.max_file_mib <= 0 or args.quota_mib <= 0:
         parser.error("--max-file-mib and --quota-mib must be more than 0")
+    if args.upload_mib_per_second < 0 or args.upload_burst_mib <= 0:
+        parser.error("--upload-mib-per-second must be 0 or more, --upload-burst-mib more than 0")
     try:
         TrustedProxies(args.trusted_proxy)
     except ValueError as exc:
@@ -322,6 +338,8 @@ def _serve_config(args: argparse.Namespace, node_name: str) -> ServerConfig:
         recall_seconds=args.recall_seconds,
         max_file_bytes=int(args.max_file_mib * MiB),
         quota_bytes_per_user=int(args.quota_mib * MiB),
+        upload_bytes_per_second=int(args.upload_mib_per_second * MiB),
+        upload_burst_bytes=int(args.upload_burst_mib * MiB),
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         trusted_proxies=tuple(args.trusted_proxy),

@@ -27,13 +27,15 @@ collection of blobs no message refers to (`collect`).
 - **Stored once.** A file already complete is not sent again by its uploader (the
   answer is `complete` at once). Another user who names the same sha256 must still
   send its bytes, which are compared with the stored ones and not stored again
-  (`_prove`): knowing a file's hash never gives access to it. A proof lasts while
-  this server runs, per user.
+  (`_prove`): knowing a file's hash never gives access to it. A finished proof is
+  stored (`blob_holder_add`), so it counts on every node and after a restart; one
+  under way is this node's (a cut proof begins again from 0 elsewhere).
 - **Limits**, each with its code: a file over `max_file_bytes` (FILE_TOO_LARGE); a
   user whose uploads would hold more than `quota_bytes_per_user` (QUOTA_EXCEEDED:
   what a user began first counts, complete or not, until it is collected); bytes per
   second per user past the bucket's burst (UPLOAD_RATE_LIMITED, with
-  `retry_after_ms`; per node on a cluster).
+  `retry_after_ms`; on a cluster with Redis the bucket is shared by every node, and
+  taken by the service before the request runs: `rate_shared`).
 - **Access** is the message's: a download names the message, and only its sender and
   recipient (one-to-one) or the group's members at send time who are still members
   may read it; removal takes effect at the next chunk. A recalled message's file is
@@ -68,7 +70,7 @@ from desktop_chat.server.storage.interface import BlobRow, MessageRow, Store
 log = logging.getLogger(__name__)
 
 _HASH_READ = 1024 * 1024  # bytes read back at a time to check a finished upload
-_PROOFS_KEPT = 10_000  # (user, sha256) pairs proven, newest kept
+_PROVING_KEPT = 10_000  # (user, sha256) proofs under way a node keeps, newest kept
 _DIGESTS_KEPT = 4096  # uploads whose running sha256 a node keeps, newest kept
 
 
@@ -102,6 +104,18 @@ class _Digest:
             self.pending = None
 
 
+def upload_rate_refusal(wait: float) -> ServiceError | None:
+    """UPLOAD_RATE_LIMITED for a chunk that must wait `wait` seconds (None: it may go)."""
+    if wait <= 0:
+        return None
+    retry_ms = max(1, round(wait * 1000))
+    return ServiceError(
+        ErrorCode.UPLOAD_RATE_LIMITED,
+        f"you are uploading faster than this server allows; send this chunk again in {retry_ms} ms",
+        {"retry_after_ms": retry_ms},
+    )
+
+
 class Files(Core):
     def __init__(self, store: Store, hub: Hub, config: ServerConfig) -> None:
         super().__init__(store, hub, config)
@@ -109,9 +123,11 @@ class Files(Core):
         self._lock = threading.Lock()  # cluster requests run on worker threads
         self._buckets: dict[int, TokenBucket] = {}
         self._proving: dict[tuple[int, str], int] = {}
-        self._proven: OrderedDict[tuple[int, str], None] = OrderedDict()
         self._digests: OrderedDict[str, _Digest] = OrderedDict()  # by sha256
         self._hashing = ThreadPoolExecutor(1, thread_name_prefix="upload-sha256")
+        # A cluster node with Redis: the service takes the upload rate from the bucket
+        # every node shares (`shared_limits.SharedUploadRates`) before the request runs.
+        self.rate_shared = False
 
     # ------------------------------------------------------------------ uploads
 
@@ -163,10 +179,7 @@ class Files(Core):
         )
 
     def _holds(self, user_id: int, blob: BlobRow) -> bool:
-        if blob.owner_id == user_id:
-            return True
-        with self._lock:
-            return (user_id, blob.sha256) in self._proven
+        return blob.owner_id == user_id or self.store.blob_held_by(blob.sha256, user_id)
 
     def upload_chunk(self, conn: DeviceConnection, req: f.UploadChunk) -> f.Reply:
         user_id = self.user_of(conn)
@@ -224,7 +237,7 @@ class Files(Core):
 
     def _take_rate(self, user_id: int, size: int) -> None:
         rate, burst = self.config.upload_bytes_per_second, self.config.upload_burst_bytes
-        if rate <= 0:
+        if rate <= 0 or self.rate_shared:
             return
         with self._lock:
             bucket = self._buckets.get(user_id)
@@ -234,14 +247,8 @@ class Files(Core):
                 room = max(burst, size, self.config.max_chunk_bytes)
                 bucket = self._buckets[user_id] = TokenBucket(rate, room)
             wait = bucket.take(size)
-        if wait > 0:
-            retry_ms = max(1, round(wait * 1000))
-            raise ServiceError(
-                ErrorCode.UPLOAD_RATE_LIMITED,
-                f"you are uploading faster than this server allows; send this chunk again"
-                f" in {retry_ms} ms",
-                {"retry_after_ms": retry_ms},
-            )
+        if (refusal := upload_rate_refusal(wait)) is not None:
+            raise refusal
 
     def _hash_stored(self, blob: BlobRow, offset: int, data: bytes) -> None:
         """This request stored `data` at `offset` of `blob` (as it stood before): extend
@@ -306,12 +313,13 @@ class Files(Core):
             )
         with self._lock:
             if offset + len(data) < blob.size:
+                self._proving.pop(key, None)  # moved to the newest end
                 self._proving[key] = offset + len(data)
+                while len(self._proving) > _PROVING_KEPT:
+                    del self._proving[next(iter(self._proving))]
                 return
             self._proving.pop(key, None)
-            self._proven[key] = None
-            while len(self._proven) > _PROOFS_KEPT:
-                self._proven.popitem(last=False)
+        self.store.blob_holder_add(blob.sha256, user_id)  # kept, for every node
 
     # ------------------------------------------------------------------ sending
 

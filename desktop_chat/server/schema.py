@@ -30,6 +30,10 @@ Version 5 (announcements): a member's confirm of a group message
 one index-only range scan; `group_reminders`, when each `remind_group_unread` went
 out and to how many; `group_pins`, a group's one pinned message.
 
+Version 6 (files across nodes and restarts): `blob_holders`, the users other than
+the first uploader who proved they hold a stored file (by sending its bytes), so
+the proof lasts across a restart and counts on every node; deleted with the blob.
+
 Storage that scales with groups (RECEIPTS.md §6):
 - unread counts are one row per member per conversation (`conversation_members`,
   with a read watermark), never one row per reader per message;
@@ -43,7 +47,7 @@ Never: hold queries other than DDL.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -237,5 +241,12 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             by_id      INTEGER NOT NULL,
             at         INTEGER NOT NULL
         )""",
+    ),
+    6: (
+        """CREATE TABLE blob_holders (
+            sha256  TEXT NOT NULL REFERENCES blobs(sha256) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL,
+            PRIMARY KEY (sha256, user_id)
+        ) WITHOUT ROWID""",
     ),
 }

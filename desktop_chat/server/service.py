@@ -39,7 +39,7 @@ from desktop_chat.server.config import ServerConfig
 from desktop_chat.server.connection import DeviceConnection
 from desktop_chat.server.core import ServiceError
 from desktop_chat.server.editing import Editing
-from desktop_chat.server.files import Files
+from desktop_chat.server.files import Files, upload_rate_refusal
 from desktop_chat.server.groups import Groups
 from desktop_chat.server.hub import Hub, internal_refusal, storage_refusal
 from desktop_chat.server.limits import LoginThrottle, SignUpThrottle
@@ -156,6 +156,7 @@ class Service:
             f.Login: accounts.login,
         }
         self.files = Files(store, hub, config)
+        self.files.rate_shared = node is not None and node.limits is not None
         self._sync: dict[type, SyncHandler] = _sync_handlers(
             accounts, self.files, store, hub, config
         )
@@ -200,6 +201,8 @@ class Service:
             else:
                 wait = conn.rates.check(frame)
             error = _rate_limited(frame, wait)
+        if error is None and isinstance(frame, f.UploadChunk) and self.files.rate_shared:
+            error = await self._shared_upload_rate(conn, frame)
         if error is not None:
             await self._refuse(conn, error)
             return
@@ -228,6 +231,18 @@ class Service:
             self._run(conn, frame, finish)
         else:
             await self.node.requests.run(conn, frame, finish, wait=True)
+
+    async def _shared_upload_rate(
+        self, conn: DeviceConnection, frame: f.UploadChunk
+    ) -> ProtocolError | None:
+        """The chunk's bytes from the upload bucket every node shares (`Files.rate_shared`)."""
+        assert self.node is not None and self.node.limits is not None
+        if conn.user_id is None:
+            return None  # refused by the request itself: not signed in
+        wait = await self.node.limits.uploads.take(conn.user_id, len(frame.data))
+        if (refusal := upload_rate_refusal(wait)) is None:
+            return None
+        return ProtocolError(refusal.code, refusal.message, frame.id, refusal.details)
 
     def _handle_here(self, conn: DeviceConnection, frame: f.ClientFrame | ProtocolError) -> None:
         """`handle_data` on SQLite for a frame with no await in its handling."""

@@ -11,7 +11,10 @@ Owns:
   device id, under `dc:rate:`, each with a TTL of the time it takes to fill up again;
 - `SharedSignUps`: `limits.SignUpThrottle`'s bucket per address (the same burst and
   rate), under `dc:signup:`, so sign-ups from one address count once across nodes;
-- `SharedLimits`: all three on one Redis client made from a `--redis` URL, and `close()`.
+- `SharedUploadRates`: `files.Files`' upload bucket per user (bytes a second, the
+  same rate and room), under `dc:upload:`, so a user's uploads through several nodes
+  count once;
+- `SharedLimits`: all four on one Redis client made from a `--redis` URL, and `close()`.
 Every operation is one Lua script, so it is atomic across nodes, and the scripts
 read the time from Redis (`TIME`), so the nodes' clocks do not matter.
 
@@ -45,7 +48,13 @@ from redis.typing import EncodableT
 
 from desktop_chat.protocol import frames as f
 from desktop_chat.server.config import ServerConfig
-from desktop_chat.server.limits import DeviceRates, LoginThrottle, SignUpThrottle, rate_class
+from desktop_chat.server.limits import (
+    DeviceRates,
+    LoginThrottle,
+    SignUpThrottle,
+    TokenBucket,
+    rate_class,
+)
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +141,7 @@ TAKE_TOKEN = (
     _NOW
     + """
 local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local count = tonumber(ARGV[3]) or 1
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'stamp')
 local tokens, stamp = tonumber(state[1]), tonumber(state[2])
 if tokens == nil or stamp == nil then
@@ -139,10 +149,10 @@ if tokens == nil or stamp == nil then
 end
 tokens = math.min(burst, tokens + math.max(0, now - stamp) / 1000000 * rate)
 local wait = 0
-if tokens >= 1 then
-  tokens = tokens - 1
+if tokens >= count then
+  tokens = tokens - count
 else
-  wait = (1 - tokens) / rate
+  wait = (count - tokens) / rate
 end
 redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens),
   'stamp', string.format('%.0f', now))
@@ -320,6 +330,52 @@ class SharedDeviceRates:
         return rates
 
 
+class SharedUploadRates:
+    """`files.Files`' upload bucket per user (bytes a second, with a burst of at least
+    one whole chunk) in Redis: what a user uploads through every node counts once."""
+
+    FALLBACK_USERS = 10_000  # in-process buckets kept before the full ones are dropped
+
+    def __init__(
+        self,
+        redis: Redis,
+        config: ServerConfig,
+        *,
+        prefix: str = PREFIX + "upload:",
+        timeout: float = TIMEOUT,
+        retry_seconds: float = RETRY_SECONDS,
+    ) -> None:
+        self.rate = float(config.upload_bytes_per_second)
+        self.room = float(max(config.upload_burst_bytes, config.max_chunk_bytes))
+        self.enabled = self.rate > 0
+        self.prefix = prefix
+        self._link = _Link(redis, "upload rate limit", timeout, retry_seconds)
+        self._take = redis.register_script(TAKE_TOKEN)
+        self._local: dict[int, TokenBucket] = {}
+
+    def key(self, user_id: int) -> str:
+        return f"{self.prefix}{user_id}"
+
+    async def take(self, user_id: int, size: int) -> float:
+        """0 when `user_id` may store `size` bytes now (counted), else the seconds to wait."""
+        if not self.enabled:
+            return 0.0
+        answer = await self._link.run(
+            self._take, [self.key(user_id)], [repr(self.rate), repr(self.room), str(size)]
+        )
+        if answer is None:
+            return self._fallback(user_id).take(size)
+        return answer / 1e6
+
+    def _fallback(self, user_id: int) -> TokenBucket:
+        bucket = self._local.get(user_id)
+        if bucket is None:
+            if len(self._local) >= self.FALLBACK_USERS:  # bounded: forget the full ones
+                self._local = {u: b for u, b in self._local.items() if b.available() < b.burst}
+            bucket = self._local[user_id] = TokenBucket(self.rate, self.room)
+        return bucket
+
+
 class SharedSignUps:
     """`SignUpThrottle` per address with its bucket in Redis: `burst` sign-ups at once,
     then `per_hour` an hour, from one address whichever node it reaches."""
@@ -354,7 +410,7 @@ class SharedSignUps:
 
 
 class SharedLimits:
-    """The shared sign-in throttle, device rates and sign-ups on one Redis client."""
+    """The shared sign-in throttle, device rates, sign-ups and upload rates on one Redis client."""
 
     def __init__(
         self,
@@ -362,11 +418,13 @@ class SharedLimits:
         login: SharedLoginThrottle,
         rates: SharedDeviceRates,
         sign_ups: SharedSignUps,
+        uploads: SharedUploadRates,
     ) -> None:
         self.redis = redis
         self.login = login
         self.rates = rates
         self.sign_ups = sign_ups
+        self.uploads = uploads
 
     @classmethod
     def connect(
@@ -378,7 +436,7 @@ class SharedLimits:
         timeout: float = TIMEOUT,
         retry_seconds: float = RETRY_SECONDS,
     ) -> SharedLimits:
-        """The three limits with `config`'s settings on a client for `redis_url`
+        """The four limits with `config`'s settings on a client for `redis_url`
         (redis://host:port/db, rediss:// for TLS). No I/O here: the first call
         connects; a malformed URL raises ValueError."""
         redis = Redis.from_url(
@@ -411,7 +469,8 @@ class SharedLimits:
             prefix=prefix + "signup:",
             **options,
         )
-        return cls(redis, login, rates, sign_ups)
+        uploads = SharedUploadRates(redis, config, prefix=prefix + "upload:", **options)
+        return cls(redis, login, rates, sign_ups, uploads)
 
     async def close(self) -> None:
         """Close the Redis client and its connections."""

@@ -204,6 +204,23 @@ class BlobStore:
     def _blob_has_row(self, sha256: str) -> bool:
         return self._one("SELECT 1 FROM blobs WHERE sha256 = ?", (sha256,)) is not None
 
+    def blob_holder_add(self, sha256: str, user_id: int) -> None:
+        """`user_id` proved they hold the stored blob (by sending its bytes)."""
+        self._db.execute(
+            "INSERT OR IGNORE INTO blob_holders(sha256, user_id) VALUES (?, ?)", (sha256, user_id)
+        )
+
+    def blob_held_by(self, sha256: str, user_id: int) -> bool:
+        """`user_id` uploaded the blob first or proved they hold it."""
+        return (
+            self._one(
+                "SELECT 1 FROM blobs WHERE sha256 = ? AND owner_id = ? UNION ALL"
+                " SELECT 1 FROM blob_holders WHERE sha256 = ? AND user_id = ? LIMIT 1",
+                (sha256, user_id, sha256, user_id),
+            )
+            is not None
+        )
+
     def blob_bytes_of(self, owner_id: int) -> int:
         """The sizes of the blobs `owner_id` began first, complete or not: its quota's use."""
         row = self._one("SELECT COALESCE(SUM(size), 0) FROM blobs WHERE owner_id = ?", (owner_id,))

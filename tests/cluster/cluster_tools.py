@@ -47,6 +47,7 @@ class Node:
         self.proc: subprocess.Popen[str] | None = None
         self.starts = 0
         self.registration_burst = 1000  # sign-ups per address at once (a test may lower it)
+        self.extra: list[str] = []  # more options of desktop-chat-server (a test's)
 
     @property
     def url(self) -> str:
@@ -64,7 +65,7 @@ class Node:
         ]
         if self.redis_url is not None:
             command += ["--redis", self.redis_url]
-        return command
+        return command + self.extra
 
     async def start(self) -> None:
         assert self.proc is None or self.proc.poll() is not None, "already running"

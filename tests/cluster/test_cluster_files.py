@@ -3,7 +3,9 @@ resumed through another) downloads whole through a third, and is stored once; th
 client core's pipelined upload, cut in the middle of its window on one node, is
 finished through another (which reads the file back to check it) and downloads
 whole; a chunk one node stored first at an offset never counts in another node's
-running sha256, so a file with someone else's bytes in it is thrown away."""
+running sha256, so a file with someone else's bytes in it is thrown away; a user's
+upload rate is one bucket in Redis, whichever node the chunks go through; a proof of
+holding a stored file, made on one node, counts on another."""
 
 from __future__ import annotations
 
@@ -129,3 +131,38 @@ async def test_a_chunk_another_node_stored_first_never_counts_in_the_running_has
     last = await put(alice, data, 2 * CHUNK)
     assert last["type"] == "error" and last["code"] == "CHECKSUM_MISMATCH", last
     assert (await upload(alice, data))["complete"], "sound and whole, it is complete"
+
+
+async def test_a_users_upload_rate_counts_once_across_nodes(cluster):
+    for node in cluster.nodes:  # a burst of 1 MiB (4 chunks here), then 20 KiB a second
+        node.extra = ["--upload-mib-per-second", "0.02", "--upload-burst-mib", "1"]
+    await cluster.start()
+    node1, node2, _ = (node.url for node in cluster.nodes)
+    data = os.urandom(6 * CHUNK)
+    alice = await device(node1, "alice")
+    assert (await upload(alice, data, stop_at=4 * CHUNK))["received"] == 4 * CHUNK
+    other = await device(node2, "alice")  # her other device, on the other node
+    piece = data[4 * CHUNK : 5 * CHUNK]
+    refused = await other.call_data(
+        "upload_chunk", piece, sha256=sha(data), offset=4 * CHUNK, chunk_sha256=sha(piece)
+    )
+    assert (refused["type"], refused["code"]) == ("error", "UPLOAD_RATE_LIMITED"), refused
+    assert refused["details"]["retry_after_ms"] > 1000
+    begun = await other.request("upload_begin", sha256=sha(data), size=len(data))
+    assert begun["received"] == 4 * CHUNK, "what was accepted is kept"
+
+
+async def test_a_proof_made_on_one_node_counts_on_another(cluster):
+    await cluster.start()
+    node1, node2, node3 = (node.url for node in cluster.nodes)
+    data = os.urandom(3 * CHUNK)
+    alice = await device(node1, "alice")
+    await device(node3, "bob")
+    await upload(alice, data)
+    carol = await device(node1, "carol")
+    assert (await upload(carol, data))["complete"]  # proven on node 1
+    other = await device(node2, "carol")
+    state = await other.request("upload_begin", sha256=sha(data), size=len(data))
+    assert state["complete"], "node 2 did not know carol's proof"
+    sent = await send_file(other, "bob", "proof-x-node-01", file_body(data))
+    assert sent["type"] == "send_ok", sent

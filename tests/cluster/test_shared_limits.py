@@ -203,6 +203,33 @@ async def test_a_device_has_one_budget_whichever_node_it_uses(redis_engine):
         await close(a, b)
 
 
+async def test_a_user_has_one_upload_budget_in_bytes_whichever_node_it_uses(redis_engine):
+    base = prefix()
+    # 1,000 bytes a second, room for 4,000 bytes (the largest chunk is more than the burst).
+    config = ServerConfig(
+        upload_bytes_per_second=1000, upload_burst_bytes=1000, max_chunk_bytes=4000
+    )
+    a, b = node(redis_engine.url, base, config), node(redis_engine.url, base, config)
+    try:
+        started = time.monotonic()
+        assert await a.uploads.take(7, 3000) == 0
+        assert await b.uploads.take(7, 1000) == 0  # the same bucket: now empty
+        wait = await a.uploads.take(7, 2000)
+        took = time.monotonic() - started
+        assert 2.0 - took <= wait <= 2.0 + SLACK
+        assert await b.uploads.take(8, 4000) == 0  # another user's bucket is full
+        assert await a.redis.pttl(a.uploads.key(7)) > 0
+        off = node(redis_engine.url, base, ServerConfig(upload_bytes_per_second=0))
+        assert [await off.uploads.take(7, 4000) for _ in range(5)] == [0.0] * 5
+        await close(off)
+        redis_engine.stop()  # the fallback: this node's own bucket, from full
+        assert await a.uploads.take(7, 4000) == 0
+        assert 0 < await a.uploads.take(7, 1000) <= 1.0 + SLACK
+    finally:
+        redis_engine.start()
+        await close(a, b)
+
+
 async def test_a_redis_restart_mid_test_leaves_every_call_answering(redis_engine, caplog):
     base = prefix()
     config = ServerConfig(rate_messages_per_second=1000.0, rate_message_burst=1e6)

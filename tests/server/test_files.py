@@ -1,7 +1,8 @@
 """Files on the wire, against a real server: chunked, resumable uploads checked by
 sha256 (a 50 MB file cut at 40% by a TCP reset and resumed), a file stored once
 however often it is sent, downloads only by those who can see the message (a
-non-member, a removed member and a member who joined later are refused), each limit
+non-member, a removed member and a member who joined later are refused; a proof of
+holding someone else's file by sending its bytes is kept across a restart), each limit
 with its own code, names made safe, a recalled message's file gone and collected,
 and a file that survives a restart of the server."""
 
@@ -96,6 +97,22 @@ async def test_knowing_a_files_hash_gives_no_access_to_it(harness):
         "type"
     ] == "send_ok"
     assert stored(harness.config.db_path) == (1, len(data))
+
+
+async def test_a_proof_of_holding_a_file_lasts_across_a_restart(harness):
+    await harness.start()
+    data = os.urandom(2 * CHUNK)
+    alice = await harness.device("alice")
+    carol = await harness.device("carol")
+    await harness.device("bob")
+    await upload(alice, data)
+    assert (await upload(carol, data))["complete"]  # carol sends the bytes: proven
+    await harness.restart()
+    carol = await harness.device("carol")
+    state = await carol.request("upload_begin", sha256=sha(data), size=len(data))
+    assert state["complete"], "the proof was forgotten"
+    sent = await send_file(carol, "bob", "proven-00000002", file_body(data))
+    assert sent["type"] == "send_ok", sent
 
 
 async def test_only_those_who_can_see_the_message_download_its_file(harness):

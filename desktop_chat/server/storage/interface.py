@@ -474,6 +474,14 @@ class BlobStore(Protocol):
         `older_than` (complete or not), with their chunks; how many."""
         ...
 
+    def blob_holder_add(self, sha256: str, user_id: int) -> None:
+        """`user_id` proved they hold the stored blob (kept with it, on every node)."""
+        ...
+
+    def blob_held_by(self, sha256: str, user_id: int) -> bool:
+        """`user_id` uploaded the blob first or proved they hold it."""
+        ...
+
     def blob_bytes_of(self, owner_id: int) -> int:
         """The sizes of the blobs `owner_id` began first, complete or not (its quota)."""
         ...

@@ -148,6 +148,22 @@ class PgBlobs(PgSession):
     def blob_refs_drop(self, msg_id: str) -> int:
         return self._write("DELETE FROM blob_refs WHERE msg_id = %s", (msg_id,)).rowcount
 
+    def blob_holder_add(self, sha256: str, user_id: int) -> None:
+        self._write(
+            "INSERT INTO blob_holders(sha256, user_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+            (sha256, user_id),
+        )
+
+    def blob_held_by(self, sha256: str, user_id: int) -> bool:
+        return (
+            self._one(
+                "SELECT 1 FROM blobs WHERE sha256 = %s AND owner_id = %s UNION ALL"
+                " SELECT 1 FROM blob_holders WHERE sha256 = %s AND user_id = %s LIMIT 1",
+                (sha256, user_id, sha256, user_id),
+            )
+            is not None
+        )
+
     def blob_collect(self, older_than: int, limit: int) -> int:
         # One row per blob deleted (so `changes` counts them too).
         return len(self._write(_COLLECT, (older_than, limit)).fetchall())

@@ -244,6 +244,15 @@ _V5 = (
     )""",
 )
 
+# SQLite's version 6: who else proved they hold a stored file (deleted with it).
+_V6 = (
+    """CREATE TABLE blob_holders (
+        sha256  text COLLATE "C" NOT NULL REFERENCES blobs(sha256) ON DELETE CASCADE,
+        user_id bigint NOT NULL,
+        PRIMARY KEY (sha256, user_id)
+    )""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "users, devices, event logs, conversations, messages, groups", _V1),
     # SQLite's version 2 added user_name_keys, which version 1 here has already.
@@ -251,6 +260,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "replies, edits, recalls, mutes, private reads", _V3),
     Migration(4, "blobs of files and images: records, chunks, references", _V4),
     Migration(5, "announcements: confirms, ack times, reminders, pinned messages", _V5),
+    Migration(6, "who else proved they hold a stored file", _V6),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

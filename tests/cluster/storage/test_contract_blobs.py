@@ -4,9 +4,9 @@ An upload is begun, stored in chunks of the caller's size, and resumed after a c
 (a failed request, a closed store) from what was received; it reads back byte for
 byte across chunk boundaries; a retried chunk writes nothing; the same file sent
 twice is stored once; references keep a blob, and collection takes the unreferenced
-and the abandoned ones with their chunks; the quota sums what a user uploaded; all
-of it survives a restart. On PostgreSQL, two nodes storing the same chunk at once
-store it once."""
+and the abandoned ones with their chunks (and the proofs of holding them); the quota
+sums what a user uploaded; all of it survives a restart. On PostgreSQL, two nodes
+storing the same chunk at once store it once."""
 
 from __future__ import annotations
 
@@ -337,3 +337,23 @@ def test_two_nodes_storing_the_same_chunk_at_once_store_it_once(pg_url):
     finally:
         first.close()
         second.close()
+
+
+def test_a_proof_of_holding_a_blob_is_kept_and_goes_with_the_blob(store, open_store):
+    alice, bob, carol = users(store, "alice", "bob", "carol")
+    sha = upload(store, DATA, alice)
+    assert store.blob_held_by(sha, alice) is True  # the first uploader
+    assert store.blob_held_by(sha, bob) is False
+    with committed(store):
+        store.blob_holder_add(sha, bob)
+        store.blob_holder_add(sha, bob)  # again: no error
+    assert (store.blob_held_by(sha, bob), store.blob_held_by(sha, carol)) == (True, False)
+    assert store.blob_held_by("0" * 64, bob) is False
+    store.close()
+    again = open_store()
+    assert again.blob_held_by(sha, bob) is True
+    with committed(again):
+        assert again.blob_collect(LATER, 100) == 1
+    assert again.blob_held_by(sha, bob) is False
+    upload(again, DATA, carol, now=LATER)  # stored again, by carol first now
+    assert (again.blob_held_by(sha, carol), again.blob_held_by(sha, bob)) == (True, False)

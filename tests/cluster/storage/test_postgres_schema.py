@@ -108,8 +108,12 @@ def test_a_version_1_database_is_brought_to_the_current_version_with_its_rows(pg
     store.commit()
     assert store.blob_read("ab" * 32, 0, 3) == b"abc"
     assert store.group_pin(1) is None  # version 5
+    with store.request():
+        store.blob_holder_add("ab" * 32, bob)  # version 6
+    store.commit()
+    assert store.blob_held_by("ab" * 32, bob)
     store.close()
-    assert meta(pg_url, "schema_version") == str(SCHEMA_VERSION) == "5"
+    assert meta(pg_url, "schema_version") == str(SCHEMA_VERSION) == "6"
 
 
 def test_a_version_3_database_gets_the_blob_tables(pg_url):
