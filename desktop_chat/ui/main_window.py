@@ -12,7 +12,11 @@ for good (`dispose`, on sign out). The total unread count in the window title
 and on the tray icon. The facts the read-ack controller needs about the window:
 whether it is active, not minimized and not fully covered by another window
 where X11 reports it (`is_active_for_reading`, see `x11_visibility`), and when
-the person last used keyboard or mouse in it (`last_input`).
+the person last used keyboard or mouse in it (`last_input`). Its layout (place,
+size, maximized, the splitter between the list and the chat) as one string
+(`layout_state`/`restore_layout`), kept per person in a mapping its owner stores
+with the settings (`keep_layout_in`): saved when the window closes or ends,
+restored onto a screen that is still there.
 
 Never: talk to the client (it emits signals; the controller acts), or count a
 notification, the tray or the conversation list as reading.
@@ -21,8 +25,9 @@ notification, the tray or the conversation list as reading.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, MutableMapping
 
-from PySide6.QtCore import QEvent, QLocale, QObject, QPoint, QRect, Qt, QTime, Signal
+from PySide6.QtCore import QByteArray, QEvent, QLocale, QObject, QPoint, QRect, Qt, QTime, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -63,6 +68,7 @@ _INPUT_EVENTS = frozenset(
         QEvent.Type.TouchBegin,
     }
 )
+LAST_LAYOUT = ""  # the key of the layout the last window had: where a new person's opens
 
 
 def app_icon(unread: int = 0, size: int = 64) -> QIcon:
@@ -149,6 +155,8 @@ class MainWindow(QMainWindow):
         self._obscured: X11Obscured | None = None
         self._disposed = False
         self._told_about_tray = False
+        self._layouts: MutableMapping[str, str] | None = None
+        self._layouts_changed: Callable[[], None] = lambda: None
 
     def _build_chat_list(
         self, username: str, conversations: ConversationListModel, conversation_delegate
@@ -186,10 +194,12 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.placeholder)
         self.stack.addWidget(chat_view)
         splitter = QSplitter()
+        splitter.setObjectName("chat_list_splitter")
         splitter.addWidget(left)
         splitter.addWidget(self.stack)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([300, 600])
+        self.splitter = splitter
         self.setCentralWidget(splitter)
 
     def _build_menu(self) -> None:
@@ -278,7 +288,9 @@ class MainWindow(QMainWindow):
             self.show_and_raise()
 
     def show_and_raise(self) -> None:
-        self.showNormal()
+        # Out of the tray or minimized, but a maximized window stays maximized.
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.show()
         self.raise_()
         self.activateWindow()
 
@@ -342,6 +354,49 @@ class MainWindow(QMainWindow):
     def show_error(self, text: str) -> None:
         self.statusBar().showMessage(text, 10000)
 
+    # ------------------------------------------------------------------ where the window is
+
+    def keep_layout_in(
+        self, layouts: MutableMapping[str, str], changed: Callable[[], None] = lambda: None
+    ) -> None:
+        """Open as this person's window last was (`layouts`: username -> `layout_state`;
+        for someone new, as the last window was), before it is shown; from now on
+        each close, sign out or quit writes the layout back there and calls `changed`
+        (which stores the settings)."""
+        self._layouts, self._layouts_changed = layouts, changed
+        self.restore_layout(layouts.get(self.username) or layouts.get(LAST_LAYOUT, ""))
+
+    def layout_state(self) -> str:
+        """Place, size, maximized and the splitter, as text for a settings file."""
+        parts = (self.saveGeometry(), self.splitter.saveState())
+        return " ".join(bytes(part.toBase64().data()).decode("ascii") for part in parts)
+
+    def restore_layout(self, state: str) -> bool:
+        """Back to a `layout_state`; False (and nothing changed) for a broken one.
+        Saved on a screen that is gone now (a detached monitor) or partly off the
+        desktop, the window comes back whole on a screen that is here: Qt's
+        `restoreGeometry` moves it there (tests/ui/test_window_geometry.py checks)."""
+        parts = state.split()
+        if len(parts) != 2:
+            return False
+        geometry, split = (QByteArray.fromBase64(part.encode("ascii")) for part in parts)
+        if not self.restoreGeometry(geometry):
+            return False
+        self.splitter.restoreState(split)
+        return True
+
+    def _remember_layout(self) -> None:
+        """Write the layout back (see `keep_layout_in`), only from a window on the
+        screen: a hidden one's geometry is not where the person left it."""
+        layouts = self._layouts
+        if layouts is None or not self.isVisible():
+            return
+        state = self.layout_state()
+        if layouts.get(self.username) == state and layouts.get(LAST_LAYOUT) == state:
+            return
+        layouts[self.username] = layouts[LAST_LAYOUT] = state
+        self._layouts_changed()
+
     # ------------------------------------------------------------------ facts for read acks
 
     def is_active_for_reading(self) -> bool:
@@ -380,6 +435,7 @@ class MainWindow(QMainWindow):
             event.accept()
             return
         event.ignore()
+        self._remember_layout()
         if self._tray is not None and self._tray.isVisible():
             # The app keeps running in the tray: messages and notifications go on.
             self.hide()
@@ -399,6 +455,7 @@ class MainWindow(QMainWindow):
         nothing of it can reopen or emit anything again."""
         if self._disposed:
             return
+        self._remember_layout()
         self._disposed = True
         app = QApplication.instance()
         assert app is not None  # installed in __init__; the application outlives its windows

@@ -259,6 +259,7 @@ class AppSession(QObject):
         controller = make_controller(client, self.settings, self.tray_available())
         self.controller = controller
         window = controller.window
+        window.keep_layout_in(self.settings.window_layouts, self._save_settings)
         window.close_requested.connect(self.quit.set)
         window.sign_out_requested.connect(lambda: asyncio.ensure_future(self.sign_out()))
         window.settings_requested.connect(self.open_settings)

@@ -3,7 +3,8 @@
 Owns: `AppSettings` (the receipt switches of RECEIPTS.md §2, the "counts as
 read" timings of §8, notifications, starting on login, the last server address
 and username, the UI language, whether this computer's own server is shared on the
-network and on which port, and the wss:// servers trusted by their certificate),
+network and on which port, the wss:// servers trusted by their certificate, and
+where each person's main window was: `MainWindow.layout_state` by username),
 its limits (`DWELL_RANGE`, `IDLE_RANGE`), `load`/`save` as a JSON
 file, and `migrate` (moving the file from where older versions kept it). Where
 the file lives is `desktop_chat.app`'s choice (`settings_location`).
@@ -51,6 +52,9 @@ class AppSettings:
     share_port: int = 0
     # wss:// servers trusted by their certificate's SHA-256 (client.pinning): url -> pin.
     trusted_certificates: dict[str, str] = dataclasses.field(default_factory=dict)
+    # username -> the main window's place, size, maximized state and splitter ("" the
+    # last window's); MainWindow.keep_layout_in reads and writes it.
+    window_layouts: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> AppSettings:
