@@ -6,7 +6,7 @@ Owns, in one run:
   through a real server, once per store of `files_report.STORES` (the default, chunks
   in the SQLite file, and the same server with a `blob_dir`), by the client core's
   own code (its `Connection`, then `attachments.prepare` and `attachments.upload`, a
-  `send`, and `attachments.download` by the recipient), in chunks of the server's
+  `send`, and `downloads.download` by the recipient), in chunks of the server's
   `max_chunk_bytes`, `attachments.window` of them in flight; and the same bytes
   through a bare websockets server (`floor`): the same chunks as binary frames, as
   many in flight, one small ack for each (as `upload_state` answers each
@@ -54,7 +54,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from desktop_chat.bench.common import HOST, Proc, bulk_accounts, ratio, rnd
 from desktop_chat.bench.files_report import BAR, MEMORY_BAR, STORES
 from desktop_chat.bench.files_report import render as render
-from desktop_chat.client import attachments
+from desktop_chat.client import attachments, downloads
 from desktop_chat.client.connection import Connection
 from desktop_chat.client.models import FileMessageBody
 from desktop_chat.protocol import frames as f
@@ -259,7 +259,9 @@ async def _up_and_down(
     deadline = _deadline(body.file_size)
     cpu0, srv0, t0 = _me_cpu(), server.cpu_seconds(), time.perf_counter()
     async with asyncio.timeout(deadline):
-        if not await attachments.upload(alice.request, body, chunk):
+        if not await attachments.upload(
+            alice.request, body, chunk, prefix=alice.limits.upload_prefix_sha256
+        ):
             raise RuntimeError("the upload stopped before it ended")
     up, cpu1, srv1 = time.perf_counter() - t0, _me_cpu(), server.cpu_seconds()
     msg_id = f"files{os.getpid()}x{time.time_ns()}"
@@ -271,7 +273,7 @@ async def _up_and_down(
     got = FileMessageBody(body.display_name, body.file_size, body.sha256, body.mime)
     srv2, t1 = server.cpu_seconds(), time.perf_counter()
     async with asyncio.timeout(deadline):
-        saved = await attachments.download(bob.request, msg_id, got, folder, chunk)
+        saved = await downloads.download(bob.request, msg_id, got, folder, chunk)
     down, cpu2, srv3 = time.perf_counter() - t1, _me_cpu(), server.cpu_seconds()
     if saved.stat().st_size != body.file_size:
         raise RuntimeError(f"the download saved {saved.stat().st_size} of {body.file_size}")
@@ -386,7 +388,9 @@ async def _uploads(
     srv0, t0 = server.cpu_seconds(), time.perf_counter()
     try:
         ups = [
-            attachments.upload(c.request, b, chunk, partial(_told, done, i))
+            attachments.upload(
+                c.request, b, chunk, partial(_told, done, i), prefix=c.limits.upload_prefix_sha256
+            )
             for i, (c, b) in enumerate(zip(conns, bodies, strict=True))
         ]
         async with asyncio.timeout(deadline):

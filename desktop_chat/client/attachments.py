@@ -11,15 +11,13 @@ Owns:
   it (`exif.strip_location`), kept private in the user's directory under its
   sha256; the person's own file is never written to;
 - `upload`: from where the server says the upload stands (`upload_begin`), the rest
-  in chunks, each with its sha256; so a send cut by a lost connection or a restart
+  in chunks, each with its sha256 (or the sha256 of the file up to its end, where the
+  server takes that: `_Prefix`); so a send cut by a lost connection or a restart
   of the app resumes where the server's copy ends, never from zero; it reports the
   bytes the server holds when it begins and after each chunk, and stops before a
   chunk when told to (a cancelled send: the chunks already sent still land);
-- `download`: the file of a message into the download folder, under a safe,
-  unique name (`download_paths`), through a `.part` file that a cut (or cancelled)
-  download keeps and the next one resumes, checked against its sha256 (hashed as
-  it is written, and what a resumed `.part` held first) before it takes its name;
-  it reports the bytes saved when it begins (the `.part`'s) and after each chunk.
+- `window`, `settle`, `abandon`: the chunks in flight each way, which
+  `downloads.download` (the file of a message into the download folder) shares.
 
 Both keep a few chunks in flight (`window`), so the client's reading and hashing, the
 network and the server's work overlap instead of taking turns: an upload reads and
@@ -43,7 +41,6 @@ import asyncio
 import hashlib
 import mimetypes
 import os
-import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -51,7 +48,6 @@ from typing import IO, Any, TypeVar
 
 import msgspec
 
-from desktop_chat.client.download_paths import download_path
 from desktop_chat.client.errors import ChatError, ChatErrorCode
 from desktop_chat.client.exif import strip_location
 from desktop_chat.client.models import (
@@ -69,7 +65,7 @@ Request = Callable[[f.Request[R]], Awaitable[R]]
 Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
 Stopped = Callable[[], bool]  # asked before each chunk: True stops the upload there
 JPEG_MAGIC = b"\xff\xd8\xff"
-_HASH_READ = 1024 * 1024
+HASH_READ = 1024 * 1024
 _MIME = "application/octet-stream"
 # Chunks in flight each way: enough to overlap the two ends and the server's commit,
 # few enough to keep memory at a few chunks; and at most IN_FLIGHT_BYTES of them, since
@@ -153,7 +149,7 @@ def _read_file(path: str) -> tuple[int, str]:
     digest = hashlib.sha256()
     size = 0
     with open(path, "rb") as file:
-        while piece := file.read(_HASH_READ):
+        while piece := file.read(HASH_READ):
             digest.update(piece)
             size += len(piece)
     return size, digest.hexdigest()
@@ -231,9 +227,44 @@ def window(chunk_bytes: int) -> int:
     return max(1, min(WINDOW, IN_FLIGHT_BYTES // max(1, chunk_bytes)))
 
 
-def _read_chunk(source: IO[bytes], offset: int, length: int) -> tuple[bytes, str]:
+class _Prefix:
+    """The sha256 of an upload's file from byte 0 to `position`, for `prefix_sha256`:
+    each chunk extends it, so the file is hashed once as it goes. Used on the reading
+    thread only, one read at a time."""
+
+    def __init__(self) -> None:
+        self.hasher = hashlib.sha256()
+        self.position = 0
+
+    def move_to(self, source: IO[bytes], offset: int) -> None:
+        """Cover exactly the bytes before `offset` (a resume elsewhere: read them)."""
+        if offset < self.position:
+            self.hasher, self.position = hashlib.sha256(), 0
+        while self.position < offset:
+            source.seek(self.position)
+            piece = source.read(min(HASH_READ, offset - self.position))
+            if not piece:
+                return  # the file is shorter now: the chunk at `offset` reads empty
+            self.hasher.update(piece)
+            self.position += len(piece)
+
+    def extend(self, data: bytes) -> str:
+        self.hasher.update(data)
+        self.position += len(data)
+        return str(self.hasher.hexdigest())
+
+
+def _read_chunk(
+    source: IO[bytes], offset: int, length: int, prefix: _Prefix | None
+) -> tuple[bytes, str]:
+    """The chunk at `offset` and its check: its own sha256, or with `prefix` the
+    sha256 of the file up to its end."""
+    if prefix is not None:
+        prefix.move_to(source, offset)
     source.seek(offset)
     data = source.read(length)
+    if prefix is not None:
+        return data, prefix.extend(data)
     return data, hashlib.sha256(data).hexdigest()
 
 
@@ -250,11 +281,15 @@ async def upload(
     chunk_bytes: int,
     progress: Progress | None = None,
     stopped: Stopped | None = None,
+    *,
+    prefix: bool = False,
 ) -> bool:
     """Upload the body's file from where the server's copy ends: True once the server
     holds it whole, False if `stopped()` said so before a chunk (what the server holds
     stays, for a later upload to go on from). `progress(done, total)` is told the
-    bytes the server holds when the upload begins and after each chunk.
+    bytes the server holds when the upload begins and after each chunk. `prefix`
+    (the server's `limits.upload_prefix_sha256`): each chunk carries the sha256 of
+    the file up to its end instead of its own, so each byte is hashed once.
     ChatError: refused (a limit), or the file changed or vanished."""
     state: f.UploadState = await request(
         f.UploadBegin(id="", sha256=body.sha256, size=body.file_size)
@@ -267,10 +302,11 @@ async def upload(
         source = await asyncio.to_thread(open, body.local_path, "rb")
     except OSError as exc:
         raise _unreadable(body.local_path, exc) from exc
+    hashed = _Prefix() if prefix else None
     try:
         while not state.complete:
             state, went_on = await _upload_from(
-                request, body, source, state, chunk_bytes, progress, stopped
+                request, body, (source, hashed), state, chunk_bytes, progress, stopped
             )
             if not went_on:
                 return state.complete
@@ -282,7 +318,7 @@ async def upload(
 async def _upload_from(
     request: Request[Any],
     body: FileMessageBody,
-    source: IO[bytes],
+    file: tuple[IO[bytes], _Prefix | None],
     state: f.UploadState,
     chunk_bytes: int,
     progress: Progress | None,
@@ -299,7 +335,8 @@ async def _upload_from(
     )
     if offset >= total:
         raise changed  # the server holds every byte, yet not a file of this sha256
-    ahead = _ReadAhead(source, chunk_bytes)
+    ahead = _ReadAhead(*file, chunk_bytes)
+    prefixed = file[1] is not None
     try:
         while True:
             while going and len(in_flight) < most and offset < total:
@@ -307,13 +344,18 @@ async def _upload_from(
                     going = False
                     break
                 try:
-                    data, chunk_sha = await ahead.take(offset)
+                    data, check = await ahead.take(offset)
                 except OSError as exc:
                     raise _unreadable(body.local_path, exc) from exc
                 if not data:
                     raise changed
                 chunk = f.UploadChunk(
-                    id="", sha256=body.sha256, offset=offset, chunk_sha256=chunk_sha, data=data
+                    id="",
+                    sha256=body.sha256,
+                    offset=offset,
+                    chunk_sha256="" if prefixed else check,
+                    prefix_sha256=check if prefixed else "",
+                    data=data,
                 )
                 offset += len(data)
                 in_flight.append((offset, asyncio.ensure_future(request(chunk))))
@@ -326,31 +368,34 @@ async def _upload_from(
             if progress is not None:
                 progress(state.received, total)
             if state.complete or state.received != end:
-                for later in await _settle(in_flight):
+                for later in await settle(in_flight):
                     if isinstance(later, f.UploadState):
                         state = later
                         if progress is not None:
                             progress(state.received, total)
                 return state, going
     except ChatError:
-        await _settle(in_flight)  # consequences of this refusal: set aside
+        await settle(in_flight)  # consequences of this refusal: set aside
         raise
     finally:
-        await _abandon(in_flight)
+        await abandon(in_flight)
         await ahead.close()
 
 
 class _ReadAhead:
     """The next chunk of an upload's file, read and hashed on a thread while the one
-    before it is sent (one read at a time: they share the file's position)."""
+    before it is sent (one read at a time: they share the file's position, and the
+    prefix's hash)."""
 
-    def __init__(self, source: IO[bytes], chunk_bytes: int) -> None:
-        self._source, self._chunk_bytes = source, chunk_bytes
+    def __init__(self, source: IO[bytes], prefix: _Prefix | None, chunk_bytes: int) -> None:
+        self._source, self._prefix, self._chunk_bytes = source, prefix, chunk_bytes
         self._read: tuple[int, asyncio.Future[tuple[bytes, str]]] | None = None
 
     def start(self, offset: int) -> None:
         if self._read is None:
-            read = asyncio.to_thread(_read_chunk, self._source, offset, self._chunk_bytes)
+            read = asyncio.to_thread(
+                _read_chunk, self._source, offset, self._chunk_bytes, self._prefix
+            )
             self._read = (offset, asyncio.ensure_future(read))
 
     async def take(self, offset: int) -> tuple[bytes, str]:
@@ -369,7 +414,7 @@ class _ReadAhead:
             await asyncio.gather(read, return_exceptions=True)
 
 
-async def _settle(in_flight: InFlight) -> list[Any]:
+async def settle(in_flight: InFlight) -> list[Any]:
     """The replies still in flight, in order, a refused one as its ChatError."""
     replies: list[Any] = []
     while in_flight:
@@ -381,7 +426,7 @@ async def _settle(in_flight: InFlight) -> list[Any]:
     return replies
 
 
-async def _abandon(in_flight: InFlight) -> None:
+async def abandon(in_flight: InFlight) -> None:
     """Stop waiting for the replies in flight (the caller was cancelled, say)."""
     if not in_flight:
         return
@@ -389,130 +434,3 @@ async def _abandon(in_flight: InFlight) -> None:
         reply.cancel()
     await asyncio.gather(*(reply for _, reply in in_flight), return_exceptions=True)
     in_flight.clear()
-
-
-# ---------------------------------------------------------------------- receiving
-
-
-class _PartFile:
-    """A download's `.part` file, open for appending, with the sha256 of what it holds:
-    a resumed one's bytes are hashed once when it opens, the rest as they are written.
-    Opened, written and closed off the event loop; one write at a time."""
-
-    def __init__(self, path: Path, most: int) -> None:
-        if path.exists() and path.stat().st_size > most:
-            path.unlink()  # longer than the file: not a prefix of it
-        self.size = 0
-        self._digest = hashlib.sha256()
-        self._lock = threading.Lock()  # `close` waits for a write a cancel left running
-        if path.exists():
-            with open(path, "rb") as held:
-                while piece := held.read(_HASH_READ):
-                    self._digest.update(piece)
-                    self.size += len(piece)
-        self._file: IO[bytes] = open(path, "ab")  # noqa: SIM115 (closed by `close`)
-
-    def append(self, data: bytes) -> None:
-        with self._lock:
-            self._file.write(data)
-            self._file.flush()
-            self._digest.update(data)
-            self.size += len(data)
-
-    def close(self) -> None:
-        with self._lock:
-            self._file.close()
-
-    def hexdigest(self) -> str:
-        with self._lock:
-            return self._digest.hexdigest()
-
-
-def _finish(part: Path, digest: str, folder: Path, name: str, sha256: str) -> Path:
-    if digest != sha256:
-        part.unlink(missing_ok=True)
-        raise ChatError(
-            ChatErrorCode.CHECKSUM_MISMATCH, "the downloaded file was damaged; download it again"
-        )
-    target = download_path(folder, name)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)  # never overwrite
-    os.close(fd)
-    os.replace(part, target)
-    return target
-
-
-async def download(
-    request: Request[Any],
-    msg_id: str,
-    body: FileMessageBody,
-    folder: Path,
-    chunk_bytes: int,
-    progress: Progress | None = None,
-) -> Path:
-    """Save the file of message `msg_id` in `folder`; its path. A download cut before
-    it ends (a lost connection, a cancel) keeps its `.part` file and the next one goes
-    on from there. `progress(done, total)` is told the bytes saved when it begins
-    (the `.part`'s) and after each chunk."""
-    folder.mkdir(parents=True, exist_ok=True)
-    part = folder / f".{body.sha256[:16]}.part"
-    saved = await asyncio.to_thread(_PartFile, part, body.file_size)
-    try:
-        if progress is not None:
-            progress(saved.size, body.file_size)
-        await _download_into(request, msg_id, body, saved, chunk_bytes, progress)
-    finally:
-        await asyncio.to_thread(saved.close)
-    return await asyncio.to_thread(
-        _finish, part, saved.hexdigest(), folder, body.display_name, body.sha256
-    )
-
-
-async def _download_into(
-    request: Request[Any],
-    msg_id: str,
-    body: FileMessageBody,
-    saved: _PartFile,
-    chunk_bytes: int,
-    progress: Progress | None,
-) -> None:
-    """Chunks from where `saved` ends to the file's end, `window` of them in flight
-    (a chunk being written counts out: the next one is asked for before)."""
-    in_flight: InFlight = deque()
-    asked, total, most = saved.size, body.file_size, window(chunk_bytes)
-
-    def ask_more() -> None:
-        nonlocal asked
-        while len(in_flight) < most and asked < total:
-            ask = f.Download(
-                id="", msg_id=msg_id, sha256=body.sha256, offset=asked, length=chunk_bytes
-            )
-            in_flight.append((asked, asyncio.ensure_future(request(ask))))
-            asked += chunk_bytes
-
-    try:
-        while saved.size < total:
-            ask_more()
-            offset, reply = in_flight.popleft()
-            # A reply already here is no suspension: yield once, so a cancel (from
-            # `progress`, say) stops the download before it writes another chunk.
-            await asyncio.sleep(0)
-            chunk: f.Chunk = await reply
-            if offset != saved.size:  # not where the file ends: ask again from there
-                await _settle(in_flight)
-                asked = saved.size
-                continue
-            if not chunk.data:
-                return  # the server has no more: the sha256 check says what that means
-            if len(chunk.data) == chunk_bytes:
-                ask_more()  # the server goes on while this chunk is written
-            await asyncio.to_thread(saved.append, chunk.data)
-            if progress is not None:
-                progress(saved.size, total)
-            if len(chunk.data) < chunk_bytes:  # short (a server of smaller chunks)
-                await _settle(in_flight)
-                asked = saved.size
-    except ChatError:
-        await _settle(in_flight)
-        raise
-    finally:
-        await _abandon(in_flight)

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop_chat.client import attachments
+from desktop_chat.client import attachments, downloads
 from desktop_chat.client.cancelling import wait_shared
 from desktop_chat.client.errors import ChatError, ChatErrorCode
 from desktop_chat.client.events import ChatEventHandler
@@ -125,7 +125,7 @@ class ChatManager(MessageActions, Presence, GroupReads):
             raise ChatError(ChatErrorCode.INVALID_PARAM, f"message {msg.msg_id} has no file")
         client = self._client
         chunk = client.limits.max_chunk_bytes
-        path = await attachments.download(
+        path = await downloads.download(
             client.request, msg.msg_id, msg.body, folder, chunk, progress
         )
         msg.body.local_path = str(path)

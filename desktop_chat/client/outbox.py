@@ -101,7 +101,7 @@ class OutboxSender:
         # Files go up beside the drain: what is written after a big file goes first.
         self._lane = UploadLane(
             request,
-            lambda: self._limits().max_chunk_bytes,
+            self._limits,
             notifier,
             transient=TRANSIENT,
             refused=self._failed,
@@ -221,8 +221,15 @@ class OutboxSender:
             if not sending.cancelled:
                 self._notifier.queue("on_message_progress", key, done, total)
 
-        chunk = self._limits().max_chunk_bytes
-        if not await upload(self._request, body, chunk, progress, lambda: sending.cancelled):
+        limits = self._limits()
+        if not await upload(
+            self._request,
+            body,
+            limits.max_chunk_bytes,
+            progress,
+            lambda: sending.cancelled,
+            prefix=limits.upload_prefix_sha256,
+        ):
             return None
         return to_wire(body)
 

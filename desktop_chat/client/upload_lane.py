@@ -28,6 +28,7 @@ from desktop_chat.client.errors import ChatError
 from desktop_chat.client.events import Notifier
 from desktop_chat.client.local_store import OutboxEntry
 from desktop_chat.client.models import FileMessageBody
+from desktop_chat.protocol import frames as f
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class UploadLane:
     def __init__(
         self,
         request: Request[Any],
-        chunk_bytes: Callable[[], int],
+        limits: Callable[[], f.Limits],
         notifier: Notifier,
         *,
         transient: frozenset[object],  # the codes a retry may cure
@@ -45,7 +46,7 @@ class UploadLane:
         retry_seconds: float = 1.0,
     ) -> None:
         self._request = request
-        self._chunk_bytes = chunk_bytes
+        self._limits = limits
         self._notifier = notifier
         self._transient = transient
         self._refused = refused
@@ -108,7 +109,9 @@ class UploadLane:
                 self._notifier.queue("on_message_progress", key, done, total)
 
         try:
-            if await upload(self._request, body, self._chunk_bytes(), progress, self._stopped):
+            limits = self._limits()
+            chunk, prefix = limits.max_chunk_bytes, limits.upload_prefix_sha256
+            if await upload(self._request, body, chunk, progress, self._stopped, prefix=prefix):
                 self.ready.add(key)
         except ChatError as exc:
             if not self._stop:

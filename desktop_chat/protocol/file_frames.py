@@ -16,7 +16,13 @@ from typing import Annotated
 import msgspec
 
 from desktop_chat.protocol.frame_base import Reply, Request
-from desktop_chat.protocol.structs import DEFAULT_MAX_CHUNK_BYTES, MsgId, NonNegative, Sha256
+from desktop_chat.protocol.structs import (
+    DEFAULT_MAX_CHUNK_BYTES,
+    MsgId,
+    NonNegative,
+    Sha256,
+    Sha256OrNone,
+)
 
 
 class UploadState(Reply, frozen=True, tag="upload_state"):
@@ -47,12 +53,15 @@ class UploadBegin(Request[UploadState], frozen=True, tag="upload_begin"):
 
 
 class UploadChunk(Request[UploadState], frozen=True, tag="upload_chunk"):
-    """Bytes of an upload from `offset`, in a data frame (`data` is its payload);
-    `chunk_sha256` is the sha256 of those bytes, checked before they are stored."""
+    """Bytes of an upload from `offset`, in a data frame (`data` is its payload),
+    checked before they are stored against `chunk_sha256` (the sha256 of these bytes)
+    or `prefix_sha256` (of the file's bytes from 0 to the end of these, where the
+    server says `limits.upload_prefix_sha256`): one of them at least."""
 
     sha256: Sha256
     offset: NonNegative
-    chunk_sha256: Sha256
+    chunk_sha256: Sha256OrNone = ""
+    prefix_sha256: Sha256OrNone = ""
     data: bytes = b""
 
 

@@ -50,6 +50,7 @@ Password = Annotated[
 Token = Annotated[str, msgspec.Meta(min_length=16, max_length=128)]
 ShortText = Annotated[str, msgspec.Meta(max_length=64)]
 Sha256 = Annotated[str, msgspec.Meta(pattern=SHA256_PATTERN)]
+Sha256OrNone = Annotated[str, msgspec.Meta(pattern=r"^(?:[0-9a-f]{64})?\Z")]  # "": not given
 Mime = Annotated[
     str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\Z")
 ]
@@ -261,3 +262,6 @@ class Limits(msgspec.Struct, frozen=True, kw_only=True):
     # Files: the largest file, the largest `upload_chunk` (and `download` length).
     max_file_bytes: Int64 = 100 * 1024 * 1024
     max_chunk_bytes: Int64 = DEFAULT_MAX_CHUNK_BYTES
+    # `upload_chunk` takes `prefix_sha256` (the sha256 of the file up to the chunk's end)
+    # instead of `chunk_sha256`: one hash of each byte each side instead of two.
+    upload_prefix_sha256: bool = False

@@ -149,4 +149,5 @@ class ServerConfig:
             recall_seconds=self.recall_seconds,
             max_file_bytes=self.max_file_bytes,
             max_chunk_bytes=self.max_chunk_bytes,
+            upload_prefix_sha256=True,
         )

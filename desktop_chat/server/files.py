@@ -7,10 +7,13 @@ collection of blobs no message refers to (`collect`).
 
 - **Uploads are content-addressed and resumable.** A file is named by its sha256.
   `upload_begin` makes its record (or finds it) and answers how much is stored; the
-  client sends the rest in `upload_chunk`s from there, each checked against its own
-  sha256 before it is stored, so a cut connection resumes where it stopped. When
-  the last byte is stored the whole file's sha256 is checked: a file that does not
-  match is thrown away (CHECKSUM_MISMATCH), one that does is complete.
+  client sends the rest in `upload_chunk`s from there, each checked before it is
+  stored, so a cut connection resumes where it stopped: against its own sha256
+  (`chunk_sha256`), or against the sha256 of the file up to its end
+  (`prefix_sha256`, `_prefix`: the running hash extended by the chunk, so each byte
+  is hashed once, and the last chunk's is the file's). When the last byte is stored
+  the whole file's sha256 is checked: a file that does not match is thrown away
+  (CHECKSUM_MISMATCH), one that does is complete.
 - **The whole file's sha256 runs as its chunks are stored** (`_Digest`), in the
   node's memory: each chunk this node stores at the end of a prefix it hashed itself
   extends the hash, so the last chunk only finishes it, without reading 100 MB back.
@@ -95,13 +98,25 @@ class _Digest:
         self.received += len(data)
 
     def hexdigest(self) -> str:
+        return str(self.settled().hexdigest())
+
+    def settled(self) -> Any:
+        """The hasher, once the chunk it was given last is in."""
         self._settle()
-        return str(self.hasher.hexdigest())
+        return self.hasher
 
     def _settle(self) -> None:
         if self.pending is not None:
             self.pending.result()
             self.pending = None
+
+
+def _damaged(offset: int) -> ServiceError:
+    return ServiceError(
+        ErrorCode.CHECKSUM_MISMATCH,
+        f"the chunk at byte {offset} was damaged on the way; send it again",
+        {"offset": offset},
+    )
 
 
 def upload_rate_refusal(wait: float) -> ServiceError | None:
@@ -190,12 +205,14 @@ class Files(Core):
                 f"a chunk holds 1 to {self.config.max_chunk_bytes} bytes, not {len(data)}",
                 {"field": "data", "limit": self.config.max_chunk_bytes},
             )
-        if hashlib.sha256(data).hexdigest() != req.chunk_sha256:
+        if not (req.chunk_sha256 or req.prefix_sha256):
             raise ServiceError(
-                ErrorCode.CHECKSUM_MISMATCH,
-                f"the chunk at byte {req.offset} was damaged on the way; send it again",
-                {"offset": req.offset},
+                ErrorCode.INVALID_PARAM,
+                "a chunk needs its chunk_sha256 or its prefix_sha256",
+                {"field": "chunk_sha256"},
             )
+        if req.chunk_sha256 and hashlib.sha256(data).hexdigest() != req.chunk_sha256:
+            raise _damaged(req.offset)
         self._take_rate(user_id, len(data))
         blob = self.store.blob(req.sha256)
         if blob is None:
@@ -214,11 +231,17 @@ class Files(Core):
             if not self._holds(user_id, blob):
                 self._prove(user_id, blob, req.offset, data)
             return self._state(req.id, user_id, blob)
+        if req.prefix_sha256 and req.offset != blob.received:
+            return self._state(req.id, user_id, blob)  # writes nothing: go on from there
+        prefix = self._prefix(blob, data, req.prefix_sha256) if req.prefix_sha256 else None
         changes = self.store.changes
         try:
             received = self.store.blob_put_chunk(req.sha256, req.offset, data, self.now())
             if self.store.changes != changes:  # this request stored it
-                self._hash_stored(blob, req.offset, data)
+                if prefix is not None:
+                    self._keep_digest(blob, _Digest(blob.created_at, received, prefix))
+                else:
+                    self._hash_stored(blob, req.offset, data)
             complete = received == blob.size and self._finish(blob)
         except BaseException:
             self._forget_digest(req.sha256)  # the request rolls back: the hash is ahead
@@ -250,6 +273,34 @@ class Files(Core):
         if (refusal := upload_rate_refusal(wait)) is not None:
             raise refusal
 
+    def _prefix(self, blob: BlobRow, data: bytes, expected: str) -> Any:
+        """The sha256 of the upload's bytes with `data` after the stored ones, checked
+        against `expected` (CHECKSUM_MISMATCH: nothing stored): the running one when
+        this node has it, else the stored bytes read back (once per resumed upload)."""
+        with self._lock:
+            digest = self._digests.pop(blob.sha256, None)
+        if digest is not None and (digest.created_at, digest.received) == (
+            blob.created_at,
+            blob.received,
+        ):
+            base = digest.settled()
+        else:
+            digest, base = None, self._read_back_hasher(blob)
+        candidate = base.copy()
+        candidate.update(data)
+        if candidate.hexdigest() != expected:
+            if digest is not None:
+                self._keep_digest(blob, digest)  # what is stored is still what it covers
+            raise _damaged(blob.received)
+        return candidate
+
+    def _keep_digest(self, blob: BlobRow, digest: _Digest) -> None:
+        with self._lock:
+            self._digests[blob.sha256] = digest
+            while len(self._digests) > _DIGESTS_KEPT:
+                self._digests.popitem(last=False)
+        self.hub.on_rollback(lambda: self._forget_digest(blob.sha256))
+
     def _hash_stored(self, blob: BlobRow, offset: int, data: bytes) -> None:
         """This request stored `data` at `offset` of `blob` (as it stood before): extend
         the upload's running sha256, if it covers every byte before `offset`."""
@@ -260,11 +311,7 @@ class Files(Core):
         elif digest is None or (digest.created_at, digest.received) != (blob.created_at, offset):
             return  # bytes before these were stored elsewhere: `_finish` reads them back
         digest.extend(data, self._hashing)
-        with self._lock:
-            self._digests[blob.sha256] = digest
-            while len(self._digests) > _DIGESTS_KEPT:
-                self._digests.popitem(last=False)
-        self.hub.on_rollback(lambda: self._forget_digest(blob.sha256))
+        self._keep_digest(blob, digest)
 
     def _forget_digest(self, sha256: str) -> None:
         with self._lock:
@@ -290,10 +337,15 @@ class Files(Core):
 
     def _read_back(self, blob: BlobRow) -> str:
         """The sha256 of the blob's bytes as the store holds them."""
+        return str(self._read_back_hasher(blob, blob.size).hexdigest())
+
+    def _read_back_hasher(self, blob: BlobRow, end: int | None = None) -> Any:
+        """A sha256 of the blob's stored bytes up to `end` (its `received`)."""
+        end = blob.received if end is None else end
         digest = hashlib.sha256()
-        for offset in range(0, blob.size, _HASH_READ):
-            digest.update(self.store.blob_read(blob.sha256, offset, _HASH_READ))
-        return digest.hexdigest()
+        for offset in range(0, end, _HASH_READ):
+            digest.update(self.store.blob_read(blob.sha256, offset, min(_HASH_READ, end - offset)))
+        return digest
 
     def _prove(self, user_id: int, blob: BlobRow, offset: int, data: bytes) -> None:
         """A chunk of a file stored already, from a user who did not upload it: it is

@@ -21,7 +21,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from desktop_chat.client import attachments
+from desktop_chat.client import attachments, downloads
 from desktop_chat.client.connection import Connection
 from desktop_chat.client.errors import ChatError, ChatErrorCode
 from desktop_chat.client.models import FileMessageBody
@@ -62,7 +62,7 @@ async def sent_and_downloaded(alice, bob, body: FileMessageBody, folder: Path) -
         )
     )
     got = FileMessageBody(body.display_name, body.file_size, body.sha256, body.mime)
-    path = await attachments.download(bob.request, msg_id, got, folder, CHUNK)
+    path = await downloads.download(bob.request, msg_id, got, folder, CHUNK)
     return path.read_bytes()
 
 
@@ -160,7 +160,7 @@ async def test_a_download_whose_chunks_come_short_asks_again_from_its_part(harne
     got = FileMessageBody(body.display_name, body.file_size, body.sha256, body.mime)
     told: list[int] = []
     # Asked for 3 chunks at a time, the server sends one: each reply is short.
-    path = await attachments.download(
+    path = await downloads.download(
         bob.request, msg_id, got, tmp_path / "dl", 3 * CHUNK, lambda d, t: told.append(d)
     )
     assert path.read_bytes() == data
@@ -184,5 +184,5 @@ async def test_a_download_in_big_chunks_keeps_what_it_asked_for_under_the_queue_
         )
     )
     got = FileMessageBody(body.display_name, body.file_size, body.sha256, body.mime)
-    path = await attachments.download(bob.request, msg_id, got, tmp_path / "dl", big)
+    path = await downloads.download(bob.request, msg_id, got, tmp_path / "dl", big)
     assert path.read_bytes() == data

@@ -19,10 +19,16 @@ def file_body(data: bytes, name: str = "report.pdf", **extra: Any) -> dict[str, 
 
 
 async def upload(
-    client: WireClient, data: bytes, *, chunk: int = CHUNK, stop_at: int | None = None
+    client: WireClient,
+    data: bytes,
+    *,
+    chunk: int = CHUNK,
+    stop_at: int | None = None,
+    prefix: bool = False,
 ) -> dict[str, Any]:
     """Upload `data` from where the server says it stands; the last `upload_state`.
-    With `stop_at`, stop once that many bytes are stored (to cut the upload there)."""
+    With `stop_at`, stop once that many bytes are stored (to cut the upload there);
+    with `prefix`, each chunk carries `prefix_sha256` instead of `chunk_sha256`."""
     digest = sha(data)
     state = await client.request("upload_begin", sha256=digest, size=len(data))
     while not state["complete"]:
@@ -30,8 +36,13 @@ async def upload(
         if stop_at is not None and offset >= stop_at:
             return state
         piece = data[offset : offset + chunk]
+        check = {"prefix_sha256": sha(data[: offset + len(piece)])} if prefix else {}
         state = await client.call_data(
-            "upload_chunk", piece, sha256=digest, offset=offset, chunk_sha256=sha(piece)
+            "upload_chunk",
+            piece,
+            sha256=digest,
+            offset=offset,
+            **(check or {"chunk_sha256": sha(piece)}),
         )
         if state["type"] == "error":
             raise WireError(state)
