@@ -7,10 +7,11 @@ Owns, in one run:
   in the SQLite file, and the same server with a `blob_dir`), by the client core's
   own code (its `Connection`, then `attachments.prepare` and `attachments.upload`, a
   `send`, and `downloads.download` by the recipient), in chunks of the server's
-  `max_chunk_bytes`, `attachments.window` of them in flight; and the same bytes
-  through a bare websockets server (`floor`): the same chunks as binary frames, as
-  many in flight, one small ack for each (as `upload_state` answers each
-  `upload_chunk`), then back, one small request for each chunk (as `download`).
+  `max_chunk_bytes`, `attachments.upload_window` (up) and `window` (down) of them in
+  flight; and the same bytes through a bare websockets server (`floor`): the same
+  chunks as binary frames, as many in flight, one small ack for each (as
+  `upload_state` answers each `upload_chunk`), then back, one small request for each
+  chunk (as `download`).
   Three rounds, each a new file through all; the median of each figure, and each
   store's ÷ floor of the medians (the bar: 0.5×);
 - `memory`: a fresh server while N clients (20) each upload a file of their own at
@@ -217,18 +218,19 @@ async def floor(url: str, path: Path, chunk: int, out: Path) -> dict[str, Any]:
     """The same bytes through the bare server, as many chunks in flight as ours: up in
     chunks (an ack each), then down."""
     size = path.stat().st_size
-    offsets, acks, most = range(0, size, chunk), list[bytes](), attachments.window(chunk)
+    offsets, acks = range(0, size, chunk), list[bytes]()
+    up_window, down_window = attachments.upload_window(chunk), attachments.window(chunk)
     async with connect(url, compression=None, max_size=64 * MiB, open_timeout=30) as ws:
         cpu0, t0 = _me_cpu(), time.perf_counter()
         with open(path, "rb") as file:
-            await _windowed(ws, (file.read(chunk) for _ in offsets), acks.append, most)
+            await _windowed(ws, (file.read(chunk) for _ in offsets), acks.append, up_window)
         if decode(acks[-1])["received"] != size or len(acks) != len(offsets):
             raise RuntimeError(f"the bare server acked {acks[-1]!r} of {size} bytes")
         up, cpu1 = time.perf_counter() - t0, _me_cpu()
         t1 = time.perf_counter()
         with open(out, "wb") as file:
             asks = (encode({"offset": n, "length": chunk}).decode() for n in offsets)
-            await _windowed(ws, asks, file.write, most)
+            await _windowed(ws, asks, file.write, down_window)
         down, cpu2 = time.perf_counter() - t1, _me_cpu()
     if out.stat().st_size != size:
         raise RuntimeError(f"the bare copy came back with {out.stat().st_size} of {size} bytes")
@@ -401,7 +403,7 @@ async def _uploads(
     seconds, server_cpu = time.perf_counter() - t0, server.cpu_seconds() - srv0
     # The kernel's high-water mark since the reset: a peak between two samples too.
     hwm = _vm(server.pid, "VmHWM") if hwm_reset else None
-    in_flight = len(conns) * attachments.window(chunk) * chunk
+    in_flight = len(conns) * attachments.upload_window(chunk) * chunk
     return _memory_figures(baseline, samples, hwm, size * len(conns), in_flight) | {
         "upload_s": rnd(seconds, 3),
         "upload_mib_per_s": _rate(size * len(conns), seconds),
@@ -419,7 +421,7 @@ def _memory_figures(
     first = max([baseline, *(rss for done, rss in samples if done <= total // 2)])
     growth = peak - baseline
     later = peak - first  # what the second half of the bytes added
-    bounded = growth <= MEMORY_BAR * total and later <= chunks
+    bounded = growth <= MEMORY_BAR * chunks and later <= chunks
     return {
         "samples": len(samples),
         "server_rss_baseline_mb": rnd(baseline / MiB, 1),

@@ -73,6 +73,11 @@ _MIME = "application/octet-stream"
 # more than `max_queued_bytes` (8 MiB by default) waiting is dropped as not reading.
 WINDOW = 4
 IN_FLIGHT_BYTES = 4 * 1024 * 1024
+# An upload's chunks wait in the server's memory only until its commit (at most 8 MiB
+# of one connection's frames are held: `service.MAX_DEFERRED_BYTES`); twice a
+# download's, so each commit takes more of them: fewer syncs per byte.
+UPLOAD_WINDOW = 8
+UPLOAD_IN_FLIGHT_BYTES = 8 * 1024 * 1024
 InFlight = deque[tuple[int, "asyncio.Future[Any]"]]  # (offset it stands for, reply)
 
 
@@ -223,8 +228,13 @@ async def without_location(body: ImageMessageBody, folder: Path) -> None:
 
 
 def window(chunk_bytes: int) -> int:
-    """How many chunks of `chunk_bytes` go in flight at once."""
+    """How many chunks of `chunk_bytes` a download keeps in flight at once."""
     return max(1, min(WINDOW, IN_FLIGHT_BYTES // max(1, chunk_bytes)))
+
+
+def upload_window(chunk_bytes: int) -> int:
+    """How many chunks of `chunk_bytes` an upload keeps in flight at once."""
+    return max(1, min(UPLOAD_WINDOW, UPLOAD_IN_FLIGHT_BYTES // max(1, chunk_bytes)))
 
 
 class _Prefix:
@@ -328,7 +338,7 @@ async def _upload_from(
     whole, `stopped()` (then False), or a reply says the server's copy is not where
     the chunks after it assumed: then the last state, to go on from."""
     in_flight: InFlight = deque()
-    offset, total, most = state.received, body.file_size, window(chunk_bytes)
+    offset, total, most = state.received, body.file_size, upload_window(chunk_bytes)
     going = True
     changed = ChatError(
         ChatErrorCode.INVALID_PARAM, f"{body.local_path} changed since it was chosen; send it again"

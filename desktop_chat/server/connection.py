@@ -68,8 +68,10 @@ class DeviceConnection:
         self.on_sign_in: Callable[[bool], None] | None = None
         # Seconds before the next frame of this connection is read (a refused sign-in).
         self.read_pause = 0.0
-        # Frames of this connection waiting for the hub's running COMMIT to end.
+        # Frames of this connection waiting for the hub's running COMMIT to end, and
+        # their bytes.
         self.deferred = 0
+        self.deferred_bytes = 0
         self._send = send
         self._write = write
         self._drain = drain

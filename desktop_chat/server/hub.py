@@ -106,7 +106,7 @@ class Hub:
         self._committed_event: asyncio.Event | None = None  # set when it ends
         self._committer: Committer | None = None
         # What arrived while it ran, to run when it ends (in arrival order).
-        self._deferred: list[tuple[DeviceConnection, Callable[[], None]]] = []
+        self._deferred: list[tuple[DeviceConnection, Callable[[], None], int]] = []
 
     # ------------------------------------------------------------------ devices
 
@@ -226,10 +226,11 @@ class Hub:
         """A batch's COMMIT is running: nothing may touch the store until it ends."""
         return self._committing
 
-    def defer(self, conn: DeviceConnection, work: Callable[[], None]) -> None:
-        """Run `work` (a frame of `conn`) once the running COMMIT has ended."""
+    def defer(self, conn: DeviceConnection, work: Callable[[], None], size: int = 0) -> None:
+        """Run `work` (a frame of `conn`, of `size` bytes) once the running COMMIT has ended."""
         conn.deferred += 1
-        self._deferred.append((conn, work))
+        conn.deferred_bytes += size
+        self._deferred.append((conn, work, size))
 
     async def ready(self) -> None:
         """Return once no COMMIT is running: call before anything touches the store."""
@@ -298,8 +299,9 @@ class Hub:
         else:
             self._send(batch)
         deferred, self._deferred = self._deferred, []
-        for conn, work in deferred:
+        for conn, work, size in deferred:
             conn.deferred -= 1
+            conn.deferred_bytes -= size
             try:
                 work()
             except Exception:  # a bug: the frame's own handling logs and answers the rest

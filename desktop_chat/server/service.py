@@ -54,8 +54,10 @@ from desktop_chat.server.store import StoreError
 
 log = logging.getLogger(__name__)
 
-# Frames of one connection held while the hub commits, before it stops being read.
+# Frames of one connection held while the hub commits, and their bytes, before it
+# stops being read: a client's upload window (8 chunks of 1,044,480 B) fits.
 MAX_DEFERRED_FRAMES = 64
+MAX_DEFERRED_BYTES = 8 * 1024 * 1024
 # Requests whose handlers refuse before their first write (acks screen every id
 # first; a one-to-one send checks its peer and its quote first): on SQLite they need
 # no savepoint of their own (`SqliteStore.request`).
@@ -181,8 +183,9 @@ class Service:
             # the hub's COMMIT runs) just after it, in arrival order. A connection
             # with many frames waiting stops being read until then.
             if self.hub.committing:
-                if conn.deferred < MAX_DEFERRED_FRAMES:
-                    self.hub.defer(conn, lambda: self._handle_here(conn, frame))
+                room = MAX_DEFERRED_BYTES - conn.deferred_bytes
+                if conn.deferred < MAX_DEFERRED_FRAMES and len(data) <= room:
+                    self.hub.defer(conn, lambda: self._handle_here(conn, frame), len(data))
                     return
                 await self.hub.ready()
             self._handle_here(conn, frame)

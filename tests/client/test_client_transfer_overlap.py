@@ -19,7 +19,7 @@ from desktop_chat.client import attachments, downloads
 from desktop_chat.client.models import FileMessageBody
 from desktop_chat.protocol import frames as f
 
-CHUNK = 256 * 1024  # `attachments.window` keeps 4 of these in flight
+CHUNK = 256 * 1024  # `attachments.window` keeps 4 of these in flight, `upload_window` 8
 
 
 async def turns(n: int = 50) -> None:
@@ -28,7 +28,8 @@ async def turns(n: int = 50) -> None:
 
 
 async def test_an_upload_reads_its_next_chunk_while_the_window_is_full(tmp_path, monkeypatch):
-    data = os.urandom(10 * CHUNK)
+    most = attachments.upload_window(CHUNK)
+    data = os.urandom((most + 2) * CHUNK)
     path = tmp_path / "up.bin"
     path.write_bytes(data)
     body = FileMessageBody(path.name, 0, local_path=str(path))
@@ -57,13 +58,13 @@ async def test_an_upload_reads_its_next_chunk_while_the_window_is_full(tmp_path,
     stop = False
     upload = asyncio.ensure_future(attachments.upload(request, body, CHUNK, stopped=lambda: stop))
     await turns()
-    assert sent == [0, CHUNK, 2 * CHUNK, 3 * CHUNK]  # the window is full, none answered
-    assert reads == [*sent, 4 * CHUNK], "the next chunk is read while the window is full"
+    assert sent == [n * CHUNK for n in range(most)]  # the window is full, none answered
+    assert reads == [*sent, most * CHUNK], "the next chunk is read while the window is full"
     replies[0].set_result(
         f.UploadState(id="", sha256=body.sha256, size=len(data), received=CHUNK, complete=False)
     )
     await turns()
-    assert sent[-1] == 4 * CHUNK and reads[-1] == 5 * CHUNK
+    assert sent[-1] == most * CHUNK and reads[-1] == (most + 1) * CHUNK
     stop = True  # a cancelled send: nothing more goes, and no read is left running
     for n, reply in enumerate(replies[1:], start=2):
         reply.set_result(
@@ -72,7 +73,7 @@ async def test_an_upload_reads_its_next_chunk_while_the_window_is_full(tmp_path,
             )
         )
     assert await asyncio.wait_for(upload, 5) is False
-    assert sent == [0, CHUNK, 2 * CHUNK, 3 * CHUNK, 4 * CHUNK]
+    assert sent == [n * CHUNK for n in range(most + 1)]
 
 
 async def test_with_prefix_each_chunk_carries_the_files_sha256_up_to_its_end(tmp_path):

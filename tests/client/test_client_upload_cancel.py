@@ -12,7 +12,7 @@ import hashlib
 import os
 
 from desktop_chat.client import ChatEventHandler, ChatMessage
-from desktop_chat.client.attachments import window
+from desktop_chat.client.attachments import upload_window
 from desktop_chat.client.models import FileMessageBody, MessageStatus
 
 MB = 1024 * 1024
@@ -99,7 +99,7 @@ async def test_a_cancelled_upload_stops_fails_and_a_retry_resumes_it_to_the_end(
     note = await alice.chat_manager.send_message(ChatMessage.text("bob", "sent later"))
     await wait_status(clients, alice, note.msg_id, MessageStatus.SUCCESS)
     stopped_at = clients.harness.store.blob(digest).received
-    assert at_cancel <= stopped_at <= at_cancel + (window(CHUNK) - 1) * CHUNK < len(data)
+    assert at_cancel <= stopped_at <= at_cancel + (upload_window(CHUNK) - 1) * CHUNK < len(data)
     told_before_retry = len(progress_of(clients, alice, msg_id))
     assert await received_ids(clients, bob, 1) == [note.msg_id]
     assert clients.harness.store.blob(digest).received == stopped_at, "the upload stopped"

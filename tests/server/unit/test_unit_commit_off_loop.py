@@ -5,12 +5,15 @@ threading.Event before it commits (as a slow disk's fsync would). While it waits
 event loop must keep turning, a frame that arrives must be held (not run against a
 store in mid-commit) and answered after the commit in arrival order, and a connection
 that keeps sending while the commit runs must stop being read once it has
-`MAX_DEFERRED_FRAMES` waiting.
+`MAX_DEFERRED_FRAMES` waiting, or `MAX_DEFERRED_BYTES` of frames (an upload's chunks).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +22,7 @@ import pytest
 from inproc import InProcess, text
 
 from desktop_chat.protocol import frames as f
-from desktop_chat.server.service import MAX_DEFERRED_FRAMES
+from desktop_chat.server.service import MAX_DEFERRED_BYTES, MAX_DEFERRED_FRAMES
 
 
 class HeldCommits:
@@ -129,3 +132,41 @@ async def test_a_connection_that_floods_during_a_commit_stops_being_read(held):
     assert replies[-1].id == last
     assert alice.conn.deferred == 0
     assert server.committed("SELECT COUNT(*) FROM messages") == [(MAX_DEFERRED_FRAMES + 2,)]
+
+
+async def test_a_connection_holding_its_share_of_bytes_during_a_commit_stops_being_read(held):
+    server, commits = held
+    alice = await server.device("alice")
+    await server.device("bob")
+    piece = 600_000  # a text frame of 800 KB (base64): ten fit in MAX_DEFERRED_BYTES
+    data = os.urandom(piece * 12)
+    digest = hashlib.sha256(data).hexdigest()
+    await alice.request("upload_begin", sha256=digest, size=len(data))
+    alice.take()
+
+    def chunk(n: int) -> dict:
+        part = data[n * piece : (n + 1) * piece]
+        return {
+            "sha256": digest,
+            "offset": n * piece,
+            "chunk_sha256": hashlib.sha256(part).hexdigest(),
+            "data": base64.b64encode(part).decode(),
+        }
+
+    commits.hold()
+    await alice.submit("send", msg_id="bytes-000000", chat_type="chat", to="bob", body=text("x"))
+    await wait_for(commits.started)
+    held_chunks = 0
+    while alice.conn.deferred_bytes + 800_200 <= MAX_DEFERRED_BYTES:
+        await asyncio.wait_for(alice.submit("upload_chunk", **chunk(held_chunks)), 5)
+        held_chunks += 1
+    assert held_chunks == 10 and alice.conn.deferred == 10
+    reading = asyncio.ensure_future(alice.submit("upload_chunk", **chunk(held_chunks)))
+    await asyncio.sleep(0.1)
+    assert not reading.done(), "a frame past the connection's share was taken in"
+    commits.release.set()
+    await asyncio.wait_for(reading, 5)
+    await server.settle()
+    states = [x for x in alice.take() if isinstance(x, f.UploadState)]
+    assert [x.received for x in states] == [piece * n for n in range(1, 12)]
+    assert (alice.conn.deferred, alice.conn.deferred_bytes) == (0, 0)
