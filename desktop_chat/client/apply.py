@@ -13,8 +13,9 @@ nothing is acked for delivery.
 
 Recalls, edits and mutes are logged events like the rest (`message_recalled`,
 `message_edited`, `conversation_muted`); a recalled message loses its text, never
-counts as unread and is never acked. A message deleted on this device stays
-deleted whatever the log replays. Ephemeral pushes (`peer_typing`) have no seq:
+counts as unread and is never acked; after the commit, `after_recall` is told of it
+(as it was), so the private copy of a photo this device sent goes. A message deleted
+on this device stays deleted whatever the log replays. Ephemeral pushes (`peer_typing`) have no seq:
 they are passed on as callbacks and never move the applied seq.
 
 A `BadEvent` (a logged event the client could not read) is never skipped unseen:
@@ -149,6 +150,10 @@ class EventApplier:
         self.notifier = notifier
         self._wants_flush = wants_flush
         self.groups = groups
+        # Told, after the commit, of each message a recall from elsewhere took away (as
+        # it was before): its private photo copy goes (`MessageActions.forget_photo`).
+        self.after_recall: Callable[[ChatMessage], None] | None = None
+        self._recalled_here: list[ChatMessage] = []
         self._handlers: dict[type, Callable[[Any, Queued], bool | None]] = {
             f.MessagePush: self._message,
             f.DeliveredPush: self._delivered,
@@ -190,8 +195,13 @@ class EventApplier:
             self.store.commit()
         except Exception:
             self.store.rollback()
+            self._recalled_here.clear()
             log.exception("could not apply events; they will be fetched again")
             raise
+        gone, self._recalled_here = self._recalled_here, []
+        for message in gone:
+            if self.after_recall is not None:
+                self.after_recall(message)
         for name, *args in queued:
             self.notifier.queue(name, *args)
         if acks_added:
@@ -388,6 +398,7 @@ class EventApplier:
         conversation_id = conversation_of(event.chat_type, event.from_, event.to, self.me)
         message = self.store.message(event.msg_id)
         if message is not None and not message.recalled:
+            self._recalled_here.append(message)
             self.store.recall_message(event.msg_id, event.time)
             self.store.outbox_discard(event.msg_id, ACK_KINDS)
             recalled = self.store.message(event.msg_id)

@@ -255,6 +255,7 @@ class ChatClient:
             lambda: self.outbox.kick(),
             self.groups,
         )
+        self._applier.after_recall = self.chat_manager.forget_photo
         self._outbox = OutboxSender(
             self.store,
             self.request,

@@ -76,11 +76,11 @@ class MessageActions:
         store.outbox_discard(msg_id, ACK_KINDS)
         store.commit()
         recalled = store.message(msg_id) or stored
-        self._forget_photo(stored)
+        self.forget_photo(stored)
         client.notifier.queue("on_message_recalled", [recalled])
         return recalled
 
-    def _forget_photo(self, message: ChatMessage) -> None:
+    def forget_photo(self, message: ChatMessage) -> None:
         """The private copy of a photo sent without its location, once its message is
         gone from this device (deleted, or recalled): nothing else shows it."""
         body = message.body
@@ -127,7 +127,7 @@ class MessageActions:
         read_pending = store.outbox_discard(msg_id, ("read_ack", "group_read_ack"))
         if stored.direction is MessageDirection.SEND:
             client.outbox.delete_send(msg_id)  # an upload running now stops too
-            self._forget_photo(stored)
+            self.forget_photo(stored)
         if was_unread:
             unread = max(0, store.unread_count(stored.conversation_id) - 1)
             store.set_unread(stored.conversation_id, unread)

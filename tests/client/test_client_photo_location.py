@@ -2,7 +2,9 @@
 on by default), against the real server on loopback: a JPEG image message (known by
 its bytes, whatever its name) goes as a private copy without its GPS directory, so
 the recipient's download has none; the person's own file is never changed; a file
-that is no JPEG goes as it is; and with the option off the bytes arrive identical."""
+that is no JPEG goes as it is; with the option off the bytes arrive identical; and the
+private copy goes with the last message showing it, recalled here or on another of
+the sender's devices."""
 
 from __future__ import annotations
 
@@ -119,3 +121,28 @@ async def test_a_photos_private_copy_goes_when_no_message_shows_it_any_more(clie
     assert sent.body.local_path == str(plain)
     alice.chat_manager.delete_message(sent.msg_id)
     assert plain.is_file()
+
+
+async def test_a_recall_from_another_device_takes_the_photos_copy_away_here(clients, tmp_path):
+    await clients.harness.start()
+    original = tmp_path / "IMG_0044.jpg"
+    original.write_bytes(photo_with_location())
+    bob = await clients.login("bob", device="bob")
+    alice = await clients.login("alice", device="alice")
+    laptop = await clients.login("alice", device="alice-laptop")
+    sent, _ = await send_and_download(clients, alice, bob, original, tmp_path / "dl")
+    copy = Path(sent.body.local_path)
+    assert copy.is_file()
+    seen = clients.events(laptop)
+    await seen.wait(
+        "on_messages_received",
+        lambda r: any(m.msg_id == sent.msg_id for m in r.flat("on_messages_received")),
+    )
+    await laptop.chat_manager.recall_message(sent.msg_id)
+    here = clients.events(alice)
+    await here.wait(
+        "on_message_recalled",
+        lambda r: any(m.msg_id == sent.msg_id for m in r.flat("on_message_recalled")),
+    )
+    assert not copy.exists(), "the copy outlived its message on the device that sent it"
+    assert original.is_file()
