@@ -32,6 +32,7 @@ SQLITE_BACKEND = {
     "store_groups.py",
     "store_edits.py",
     "store_blobs.py",
+    "blob_files.py",
     "store_messages.py",
     "store_errors.py",
     "rows.py",

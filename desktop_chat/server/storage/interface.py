@@ -3,10 +3,10 @@
 Owns: `Store`, the typing protocol every backend implements (`SqliteStore` in
 `store.py`, `PostgresStore` in `postgres.py`), split by concern (transactions,
 accounts, event log, conversations, messages, receipts, groups, edits, mutes, blobs,
-and announcements: `announce_interface.py`),
-and the error family below. The row types its methods return are frozen dataclasses
-defined in `server/rows.py` (both backends build them, and this module imports `store`, so
-they cannot live here) and re-exported from here. One contract suite
+and announcements: `announce_interface.py`), and the error family below. The row
+types its methods return are frozen dataclasses defined in `server/rows.py` (both
+backends build them, and this module imports `store`, so they cannot live here) and
+re-exported from here. One contract suite
 (`tests/cluster/storage/`) runs against every backend, and
 `tests/server/test_storage_interface.py` checks that each backend's public
 methods are exactly these, with these signatures.
@@ -447,12 +447,10 @@ class BlobStore(Protocol):
     def blob_begin(self, sha256: str, size: int, owner_id: int, now: int) -> BlobRow:
         """The upload's record, made if missing (one found keeps its size and owner);
         ValueError for a malformed sha256 or a negative size."""
-        ...
 
     def blob_put_chunk(self, sha256: str, offset: int, data: bytes, now: int) -> int:
         """Store `data` if `offset` is `received` (else nothing: a retry, or a gap); then
         `received`. KeyError: no record; ValueError: bytes beyond its size."""
-        ...
 
     def blob_complete(self, sha256: str) -> bool: ...
     def blob_discard(self, sha256: str) -> bool: ...
@@ -460,7 +458,6 @@ class BlobStore(Protocol):
 
     def blob_read(self, sha256: str, offset: int, length: int) -> bytes:
         """Bytes [offset, offset + length), across chunks; short past `received`."""
-        ...
 
     def blob_ref_add(self, sha256: str, msg_id: str, now: int) -> bool:
         """`msg_id` refers to the blob; False (nothing written) if it is not complete."""
@@ -474,13 +471,8 @@ class BlobStore(Protocol):
         `older_than` (complete or not), with their chunks; how many."""
         ...
 
-    def blob_holder_add(self, sha256: str, user_id: int) -> None:
-        """`user_id` proved they hold the stored blob (kept with it, on every node)."""
-        ...
-
-    def blob_held_by(self, sha256: str, user_id: int) -> bool:
-        """`user_id` uploaded the blob first or proved they hold it."""
-        ...
+    def blob_holder_add(self, sha256: str, user_id: int) -> None: ...  # proved: kept with it
+    def blob_held_by(self, sha256: str, user_id: int) -> bool: ...  # uploaded first, or proved
 
     def blob_bytes_of(self, owner_id: int) -> int:
         """The sizes of the blobs `owner_id` began first, complete or not (its quota)."""
