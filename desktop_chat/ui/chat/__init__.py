@@ -4,7 +4,8 @@
 list view), `message_model` (the open chat's messages), `message_delegate` and
 `message_layout` (how a message row looks and is measured), `message_editor` (a
 message's text opened for selecting), `message_menu` (a message's menu),
-`composer` and `composer_bar` (writing, replying to, editing), `jump_button`
+`composer` and `composer_bar` (writing, replying to, editing), `receipts_toggle`
+(the composer's "Ask for read receipts", full or compact), `jump_button`
 ("jump to newest" with the unread count), `message_search` (the search panel),
 `visibility` (how much of each bubble is seen), `message_row` (a row as the
 delegate reads it), and files and pictures: `attach` (the paperclip, drops, paste

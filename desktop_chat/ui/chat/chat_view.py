@@ -7,7 +7,9 @@ read history), measures how much of each bubble is inside the viewport
 (`visible_fractions`, the read-ack controller's eyes), and a composer
 (`composer.Composer`) that emits `send_requested` and, as the person types,
 `draft_edited`. In groups, owners and admins see an "Ask for read receipts"
-toggle; others don't. While the newest message is out of view a "jump to
+toggle (`receipts_toggle.ReceiptsToggle`: a labelled check box, or a compact
+icon button when the row is narrow, so the text input keeps at least
+`MIN_INPUT` px); others don't. While the newest message is out of view a "jump to
 newest" button (`jump_button.JumpButton`, Ctrl+End) floats over the list with
 the chat's unread count. The messages are reachable by Tab (the list's keyboard
 is `MessageList`'s): arrows move between them, Ctrl+C copies one, F2 or a
@@ -29,10 +31,16 @@ Never: talk to the client, or decide that anything was read.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QPalette,
+    QResizeEvent,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -48,11 +56,15 @@ from desktop_chat.ui.chat.jump_button import JumpButton
 from desktop_chat.ui.chat.message_list import MessageList
 from desktop_chat.ui.chat.message_model import MessageListModel
 from desktop_chat.ui.chat.pin_bar import PinBar
+from desktop_chat.ui.chat.receipts_toggle import COMFORTABLE_INPUT, ReceiptsToggle
 from desktop_chat.ui.chat.visibility import SeenMeter
 from desktop_chat.ui.painting.roles import MessageRole
 
 TYPING_SHOWN_MS = 5000
 HIGHLIGHT_MS = 1500
+# px: the composer never gets narrower (the toggle goes compact first); with the
+# paperclip and Send this keeps the chat pane's minimum, so the window's, as it was.
+MIN_INPUT = 140
 
 
 class ChatView(QWidget):
@@ -115,6 +127,7 @@ class ChatView(QWidget):
     def _build_composer(self) -> None:
         """The composer and the reply/edit bar above it."""
         self.composer = Composer()
+        self.composer.setMinimumWidth(MIN_INPUT)
         self.list.scroll_keys_from(self.composer)
         self.composer.setPlaceholderText(self.tr("Write a message…"))
         self.composer.setToolTip(self.tr("Enter sends; Shift+Enter starts a new line"))
@@ -148,11 +161,14 @@ class ChatView(QWidget):
 
     def _build_buttons(self) -> None:
         """Send, "Ask for read receipts", and the header's Members… and Mute."""
-        self.ask_receipts = QCheckBox(self.tr("Ask for read receipts"))
-        self.ask_receipts.setToolTip(
-            self.tr("Members' read acks show as “Read n/m” on the message")
+        self.receipts = ReceiptsToggle(
+            self.tr("Ask for read receipts"),
+            self.tr("Members' read acks show as “Read n/m” on the message"),
+            self.palette().color(self.foregroundRole()),
+            self.palette().color(QPalette.ColorRole.Highlight),
         )
-        self.ask_receipts.setVisible(False)
+        self.ask_receipts = self.receipts.check  # the state, in either form
+        self.receipts.setVisible(False)
         self.send_button = QPushButton(self.tr("Send"))
         self.send_button.setDefault(True)
         self.send_button.clicked.connect(self._submit)
@@ -181,12 +197,12 @@ class ChatView(QWidget):
         header.addWidget(self.info_button)
         actions = QVBoxLayout()
         actions.addWidget(self.send_button)
-        actions.addWidget(self.ask_receipts)
-        bottom = QHBoxLayout()
+        actions.addWidget(self.receipts)
+        bottom = self._bottom = QHBoxLayout()
         bottom.addWidget(self.attacher.button, 0, Qt.AlignmentFlag.AlignBottom)
         bottom.addWidget(self.composer, 1)
         bottom.addLayout(actions)
-        layout = QVBoxLayout(self)
+        layout = self._outer = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 10)
         layout.addLayout(header)
         layout.addWidget(self.pin_bar)
@@ -242,7 +258,7 @@ class ChatView(QWidget):
         self._subtitle = subtitle
         self.subtitle.setText(subtitle)
         self.info_button.setVisible(is_group)
-        self.ask_receipts.setVisible(can_ask_receipts)
+        self.receipts.setVisible(can_ask_receipts)
         self.ask_receipts.setChecked(False)
         self._stick_to_bottom = True
 
@@ -257,7 +273,7 @@ class ChatView(QWidget):
         self.info_button.setVisible(is_group)
         if not can_ask_receipts:
             self.ask_receipts.setChecked(False)
-        self.ask_receipts.setVisible(can_ask_receipts)
+        self.receipts.setVisible(can_ask_receipts)
 
     def draft(self) -> str:
         """What the composer holds now (the open chat's draft)."""
@@ -288,9 +304,21 @@ class ChatView(QWidget):
     def _need_ack(self) -> bool:
         """Whether this send asks for read receipts (then the toggle resets: each
         announcement asks on purpose)."""
-        need_ack = self.ask_receipts.isVisible() and self.ask_receipts.isChecked()
+        need_ack = self.receipts.isVisible() and self.ask_receipts.isChecked()
         self.ask_receipts.setChecked(False)
         return need_ack
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_receipts()
+
+    def _fit_receipts(self) -> None:
+        """The full "Ask for read receipts" check box only while the text input keeps
+        `COMFORTABLE_INPUT` px beside it (and the paperclip); else the compact button."""
+        margins = self._outer.contentsMargins()
+        gaps = 2 * max(self._bottom.spacing(), 0)
+        row = self.width() - margins.left() - margins.right() - gaps
+        self.receipts.fit(row - self.attacher.button.sizeHint().width() - COMFORTABLE_INPUT)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if carries_attachment(event.mimeData()):
